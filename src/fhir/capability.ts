@@ -1,0 +1,88 @@
+import type { CapabilityStatement, CapabilityStatementRestResource } from 'fhir/r4';
+import { createRequire } from 'node:module';
+import { allOperations } from '../operations/registry.js';
+import { RESOURCE_TYPES, resourceDefinition } from '../resources/registry.js';
+import { COMMON_PARAMETERS, SEARCH_PARAMETERS } from '../search/parameters.js';
+
+const require = createRequire(import.meta.url);
+const base = require('../../../capability-statement/base.json') as CapabilityStatement & {
+  transactionDocumentation: string;
+};
+
+const INTERACTIONS = [
+  'read',
+  'vread',
+  'update',
+  'patch',
+  'delete',
+  'history-instance',
+  'history-type',
+  'create',
+  'search-type',
+] as const;
+
+function resourceEntry(type: string): CapabilityStatementRestResource {
+  const profile = resourceDefinition(type)?.profile;
+  const operations = allOperations().filter(
+    (op) => !op.definition.resource || op.definition.resource.includes(type as never),
+  );
+  return {
+    type,
+    ...(profile ? { supportedProfile: [profile.url] } : {}),
+    interaction: INTERACTIONS.map((code) => ({ code })),
+    versioning: 'versioned-update',
+    readHistory: true,
+    updateCreate: true,
+    conditionalCreate: true,
+    conditionalRead: 'modified-since',
+    conditionalUpdate: true,
+    conditionalDelete: 'single',
+    referencePolicy: ['literal', 'logical', 'local'],
+    searchInclude: (SEARCH_PARAMETERS[type] ?? [])
+      .filter((p) => p.type === 'reference')
+      .map((p) => `${type}:${p.name}`),
+    searchRevInclude: RESOURCE_TYPES.flatMap((source) =>
+      (SEARCH_PARAMETERS[source] ?? [])
+        .filter((p) => p.type === 'reference' && p.targets?.includes(type))
+        .map((p) => `${source}:${p.name}`),
+    ),
+    searchParam: [
+      { name: '_id', type: 'token', documentation: 'Logical id' },
+      ...[...COMMON_PARAMETERS, ...(SEARCH_PARAMETERS[type] ?? [])].map((p) => ({
+        name: p.name,
+        type: p.type,
+        documentation: `${p.description} (${p.expression})`,
+      })),
+    ],
+    operation: operations.map((op) => ({ name: op.definition.code, definition: op.definition.url! })),
+  };
+}
+
+/** The CapabilityStatement, built from the same registries the server runs on. */
+export function capabilityStatement(baseUrl: string): CapabilityStatement {
+  const { transactionDocumentation, ...statement } = base;
+  return {
+    ...statement,
+    date: new Date().toISOString(),
+    implementation: { description: 'nims FHIR R4 server', url: baseUrl },
+    rest: [
+      {
+        mode: 'server',
+        documentation: transactionDocumentation,
+        resource: RESOURCE_TYPES.map(resourceEntry),
+        interaction: [
+          { code: 'transaction', documentation: transactionDocumentation },
+          { code: 'batch' },
+          { code: 'history-system' },
+        ],
+        searchParam: [
+          { name: '_count', type: 'number', documentation: 'Page size (at most 1000)' },
+          { name: '_sort', type: 'string', documentation: 'Sort order; - for descending' },
+        ],
+        operation: allOperations()
+          .filter((op) => op.definition.system)
+          .map((op) => ({ name: op.definition.code, definition: op.definition.url! })),
+      },
+    ],
+  };
+}

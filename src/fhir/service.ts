@@ -1,0 +1,477 @@
+import { randomUUID } from 'node:crypto';
+import type { Bundle, BundleEntry, BundleLink, OperationOutcome, Resource } from 'fhir/r4';
+import fastJsonPatch, { type Operation } from 'fast-json-patch';
+import { RESOURCE_TYPES } from '../resources/registry.js';
+import { encodeCursor, isResultParameter, parseControls, type SearchControls } from '../search/controls.js';
+import { compileCriteria, type CompiledCriteria } from '../search/criteria.js';
+import type { Repository, SearchMatch, StoredVersion, WriteReceipt } from '../store/repository.js';
+import { historyBundle, resourceUrl, searchEntry } from './bundles.js';
+import { fail, FhirError, informational, operationOutcome, type Problem } from './errors.js';
+import { subset } from './summary.js';
+import { expectResource, Validator } from './validation.js';
+
+export const ID_PATTERN = /^[A-Za-z0-9\-.]{1,64}$/;
+/** More matches than this for a chained parameter or a conditional interaction is refused. */
+const MAX_CONDITIONAL_MATCHES = 1000;
+
+export interface RequestContext {
+  baseUrl: string;
+  /** Prefer: handling=strict — unknown search parameters are errors instead of being ignored. */
+  strict: boolean;
+}
+
+export interface InteractionResult {
+  status: number;
+  stored?: StoredVersion;
+  /** Set when the answer is not the stored resource (an OperationOutcome, a Bundle<Resource>). */
+  body?: Resource;
+  receipt?: WriteReceipt;
+}
+
+export type SearchParams = [string, string][];
+
+export function requireType(type: string): void {
+  if (!RESOURCE_TYPES.includes(type))
+    fail('unknown-resource-type', `Resource type '${type}' is not served here`);
+}
+
+export function requireId(id: string): void {
+  if (!ID_PATTERN.test(id)) fail('invalid-id', `'${id}' is not a valid FHIR id ([A-Za-z0-9-.]{1,64})`);
+}
+
+/** The FHIR interactions, independent of HTTP: used by the REST routes and by batch/transaction. */
+export class FhirService {
+  constructor(
+    private readonly repo: Repository,
+    readonly validator: Validator,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async read(type: string, id: string): Promise<StoredVersion> {
+    requireType(type);
+    requireId(id);
+    const stored = await this.repo.read(type, id);
+    if (!stored) fail('not-found', `${type}/${id} is not known`);
+    if (stored.deleted) {
+      throw new FhirError([{ code: 'gone', diagnostics: `${type}/${id} was deleted` }], {
+        ETag: `W/"${stored.versionId}"`,
+      });
+    }
+    return stored;
+  }
+
+  async vread(type: string, id: string, version: string): Promise<StoredVersion> {
+    requireType(type);
+    requireId(id);
+    if (!/^[1-9]\d{0,8}$/.test(version))
+      fail('not-found', `Version '${version}' of ${type}/${id} is not known`);
+    const stored = await this.repo.vread(type, id, Number(version));
+    if (!stored) fail('not-found', `Version ${version} of ${type}/${id} is not known`);
+    if (stored.deleted) fail('gone', `Version ${version} of ${type}/${id} is a deletion`);
+    return stored;
+  }
+
+  private prepare(type: string, body: unknown, id: string): Resource {
+    const resource = expectResource(body, type);
+    const { meta, ...rest } = resource;
+    // clients may send profile, security labels and tags; versionId and lastUpdated are the server's
+    const { versionId: _v, lastUpdated: _l, ...clientMeta } = meta ?? {};
+    const prepared = {
+      ...rest,
+      id,
+      ...(Object.keys(clientMeta).length > 0 ? { meta: clientMeta } : {}),
+    } as Resource;
+    this.validator.check(prepared);
+    return prepared;
+  }
+
+  async create(
+    type: string,
+    body: unknown,
+    context: RequestContext,
+    ifNoneExist?: string,
+  ): Promise<InteractionResult> {
+    requireType(type);
+    if (ifNoneExist !== undefined) {
+      expectResource(body, type);
+      const ids = await this.matchIds(type, parseQuery(ifNoneExist), context);
+      if (ids.length > 1) fail('multiple-matches', `If-None-Exist matches ${ids.length} ${type} resources`);
+      if (ids[0] !== undefined) return { status: 200, stored: await this.read(type, ids[0]) };
+    }
+    return this.createWithId(type, body, randomUUID());
+  }
+
+  /** Create with an id the server chose earlier (a transaction resolving references first). */
+  async createWithId(type: string, body: unknown, id: string): Promise<InteractionResult> {
+    const resource = this.prepare(type, body, id);
+    const result = await this.repo.write({ type, id, resource, method: 'POST', expectedVersion: 0 });
+    return { status: 201, stored: result.stored, ...(result.receipt ? { receipt: result.receipt } : {}) };
+  }
+
+  async update(type: string, id: string, body: unknown, ifMatch?: number): Promise<InteractionResult> {
+    requireType(type);
+    requireId(id);
+    const resource = expectResource(body, type);
+    if (resource.id === undefined)
+      fail('id-mismatch', 'An update must carry the resource id in its body', [`${type}.id`]);
+    if (resource.id !== id)
+      fail('id-mismatch', `The body's id '${resource.id}' differs from the URL's '${id}'`, [`${type}.id`]);
+    const prepared = this.prepare(type, resource, id);
+    const result = await this.repo.write({
+      type,
+      id,
+      resource: prepared,
+      method: 'PUT',
+      ...(ifMatch !== undefined ? { expectedVersion: ifMatch } : {}),
+    });
+    return {
+      status: result.created ? 201 : 200,
+      stored: result.stored,
+      ...(result.receipt ? { receipt: result.receipt } : {}),
+    };
+  }
+
+  async conditionalUpdate(
+    type: string,
+    params: SearchParams,
+    body: unknown,
+    context: RequestContext,
+    ifMatch?: number,
+  ): Promise<InteractionResult> {
+    requireType(type);
+    const ids = await this.matchIds(type, params, context);
+    if (ids.length > 1)
+      fail('multiple-matches', `The conditional update matches ${ids.length} ${type} resources`);
+    const resource = expectResource(body, type);
+    const id = ids[0] ?? resource.id ?? randomUUID();
+    if (resource.id !== undefined && resource.id !== id) {
+      fail('id-mismatch', `The body's id '${resource.id}' differs from the matching resource's '${id}'`, [
+        `${type}.id`,
+      ]);
+    }
+    return this.update(type, id, { ...resource, id }, ifMatch);
+  }
+
+  async patch(type: string, id: string, body: unknown, ifMatch?: number): Promise<InteractionResult> {
+    requireType(type);
+    requireId(id);
+    if (!Array.isArray(body)) fail('invalid-patch', 'A JSON Patch body is an array of operations');
+    const operations = body as Operation[];
+    const validationError = fastJsonPatch.validate(operations);
+    if (validationError) fail('invalid-patch', `Invalid JSON Patch: ${validationError.message}`);
+    // a patch is applied to the version it was read from; a concurrent change makes it start again
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const current = await this.read(type, id);
+      if (ifMatch !== undefined && current.versionId !== ifMatch) {
+        fail('precondition-failed', `Version ${ifMatch} is not the current version of ${type}/${id}`);
+      }
+      let patched: Resource;
+      try {
+        patched = fastJsonPatch.applyPatch(
+          structuredClone(current.resource!),
+          operations,
+          true,
+          false,
+        ).newDocument;
+      } catch (error) {
+        fail(
+          'invalid-patch',
+          `The patch cannot be applied: ${(error as Error).name === 'TEST_OPERATION_FAILED' ? 'a test operation failed' : (error as Error).message.split('\n')[0]}`,
+        );
+      }
+      if (patched.resourceType !== type || patched.id !== id)
+        fail('invalid-patch', 'A patch may not change resourceType or id');
+      const prepared = this.prepare(type, patched, id);
+      try {
+        const result = await this.repo.write({
+          type,
+          id,
+          resource: prepared,
+          method: 'PATCH',
+          expectedVersion: current.versionId,
+        });
+        return { status: 200, stored: result.stored, ...(result.receipt ? { receipt: result.receipt } : {}) };
+      } catch (error) {
+        const lostRace =
+          error instanceof FhirError &&
+          ['precondition-failed', 'version-conflict'].includes(error.problems[0]!.code);
+        if (!lostRace || ifMatch !== undefined) throw error;
+      }
+    }
+    fail('version-conflict', `${type}/${id} is being changed by other requests; try again`);
+  }
+
+  async delete(type: string, id: string, ifMatch?: number): Promise<InteractionResult> {
+    requireType(type);
+    requireId(id);
+    const result = await this.repo.write({
+      type,
+      id,
+      method: 'DELETE',
+      ...(ifMatch !== undefined ? { expectedVersion: ifMatch } : {}),
+    });
+    const what = result.receipt
+      ? `Deleted ${type}/${id}`
+      : `${type}/${id} did not exist or was already deleted`;
+    return {
+      status: 200,
+      body: informational(what),
+      ...(result.receipt ? { stored: result.stored, receipt: result.receipt } : {}),
+    };
+  }
+
+  async conditionalDelete(
+    type: string,
+    params: SearchParams,
+    context: RequestContext,
+  ): Promise<InteractionResult> {
+    requireType(type);
+    const ids = await this.matchIds(type, params, context);
+    if (ids.length > 1)
+      fail('multiple-matches', `The conditional delete matches ${ids.length} ${type} resources`);
+    if (ids[0] === undefined)
+      return { status: 200, body: informational(`No ${type} matched; nothing was deleted`) };
+    return this.delete(type, ids[0]);
+  }
+
+  /** `$validate`: both validation layers, nothing stored. */
+  validate(type: string, body: unknown): OperationOutcome {
+    requireType(type);
+    let resource = body;
+    // the operation may receive the resource bare or inside Parameters.parameter[name=resource]
+    if (isParameters(body)) resource = body.parameter?.find((p) => p.name === 'resource')?.resource;
+    const checked = expectResource(resource, type);
+    const problems = this.validator.problems(checked);
+    return problems.length > 0 ? operationOutcome(problems) : informational(`The ${type} is valid`);
+  }
+
+  private async compile(
+    type: string,
+    params: SearchParams,
+    context: RequestContext,
+  ): Promise<CompiledCriteria & { unknown: string[] }> {
+    const compiled = await compileCriteria({
+      type,
+      params: params.filter(([name]) => !isResultParameter(name)),
+      baseUrl: context.baseUrl,
+      now: this.now().getTime(),
+      resolveChain: (target, name, value) => this.matchIds(target, [[name, value]], context),
+    });
+    if (compiled.unknown.length > 0 && context.strict) {
+      fail(
+        'unknown-search-parameter',
+        `Unknown search parameter(s) for ${type}: ${compiled.unknown.join(', ')}`,
+        compiled.unknown,
+      );
+    }
+    return compiled;
+  }
+
+  /** Ids of the resources a conditional interaction or a chain matches (criteria only). */
+  async matchIds(type: string, params: SearchParams, context: RequestContext): Promise<string[]> {
+    const compiled = await this.compile(type, params, { ...context, strict: true });
+    const page = await this.repo.search({
+      type,
+      ...compiled,
+      sort: [{ path: '_id', descending: false }],
+      count: MAX_CONDITIONAL_MATCHES,
+      countTotal: false,
+    });
+    if (page.more)
+      fail(
+        'too-many-results',
+        `More than ${MAX_CONDITIONAL_MATCHES} ${type} resources match ${describe(params)}`,
+      );
+    return page.matches.map((m) => m.stored.id);
+  }
+
+  async search(type: string, params: SearchParams, context: RequestContext): Promise<Bundle<Resource>> {
+    requireType(type);
+    const controls = parseControls(type, params);
+    const compiled = await this.compile(type, params, context);
+    const unknown = compiled.unknown;
+    const countOnly = controls.summary === 'count';
+    const page = await this.repo.search({
+      type,
+      ...compiled,
+      sort: controls.sort,
+      count: countOnly ? 0 : controls.count,
+      ...(controls.cursor ? { cursor: controls.cursor } : {}),
+      countTotal: countOnly || controls.total === 'accurate' || controls.total === 'estimate',
+    });
+    const matches = page.matches.map((m) =>
+      searchEntry(context.baseUrl, subset(m.stored.resource!, controls), 'match'),
+    );
+    const included = countOnly ? [] : await this.includes(type, page.matches, controls, context);
+    const outcome: BundleEntry<Resource>[] =
+      unknown.length > 0
+        ? [
+            searchEntry(
+              context.baseUrl,
+              warning(`Ignored unknown search parameter(s): ${unknown.join(', ')}`, unknown),
+              'outcome',
+            ),
+          ]
+        : [];
+    return {
+      resourceType: 'Bundle',
+      type: 'searchset',
+      ...(page.total !== undefined && controls.total !== 'none' ? { total: page.total } : {}),
+      link: this.pageLinks(type, params, controls, page.matches, page.more, context),
+      entry: [...matches, ...included, ...outcome],
+    };
+  }
+
+  private pageLinks(
+    type: string,
+    params: SearchParams,
+    controls: SearchControls,
+    matches: SearchMatch[],
+    more: boolean,
+    context: RequestContext,
+  ): BundleLink[] {
+    const base = params.filter(([name]) => name !== '_page');
+    const url = (extra: SearchParams) => `${context.baseUrl}/${type}${toQuery([...base, ...extra])}`;
+    const links: BundleLink[] = [
+      { relation: 'self', url: url(controls.cursor ? [['_page', encodeCursor(controls.cursor)]] : []) },
+    ];
+    const first = matches[0];
+    const last = matches[matches.length - 1];
+    const backwards = controls.cursor?.backwards ?? false;
+    if (last && (backwards || more)) {
+      links.push({
+        relation: 'next',
+        url: url([['_page', encodeCursor({ values: last.sortValues, backwards: false })]]),
+      });
+    }
+    if (first && (backwards ? more : controls.cursor !== undefined)) {
+      links.push({
+        relation: 'previous',
+        url: url([['_page', encodeCursor({ values: first.sortValues, backwards: true })]]),
+      });
+    }
+    return links;
+  }
+
+  private async includes(
+    type: string,
+    matches: SearchMatch[],
+    controls: SearchControls,
+    context: RequestContext,
+  ): Promise<BundleEntry<Resource>[]> {
+    const seen = new Set(matches.map((m) => `${type}/${m.stored.id}`));
+    const found: Resource[] = [];
+    const addUnique = (resource: Resource | undefined) => {
+      const key = resource ? `${resource.resourceType}/${resource.id}` : '';
+      if (resource && !seen.has(key)) {
+        seen.add(key);
+        found.push(resource);
+      }
+    };
+    for (const include of controls.include) {
+      const refs = matches.flatMap((m) => (m.index[include.param] as string[] | undefined) ?? []);
+      const wanted = [...new Set(refs)].filter(
+        (r) => !include.targetType || r.startsWith(`${include.targetType}/`),
+      );
+      const resources = await Promise.all(
+        wanted.map(async (ref) => {
+          const [refType, refId] = ref.split('/') as [string, string];
+          if (!RESOURCE_TYPES.includes(refType) || !refId || !ID_PATTERN.test(refId)) return undefined;
+          const stored = await this.repo.read(refType, refId);
+          return stored && !stored.deleted ? stored.resource : undefined;
+        }),
+      );
+      resources.forEach(addUnique);
+    }
+    for (const include of controls.revinclude) {
+      if (matches.length === 0) continue;
+      const refs = matches.map((m) => `${type}/${m.stored.id}`).join(',');
+      const compiled = await this.compile(include.sourceType, [[include.param, refs]], context);
+      const page = await this.repo.search({
+        type: include.sourceType,
+        ...compiled,
+        sort: [{ path: '_id', descending: false }],
+        count: MAX_CONDITIONAL_MATCHES,
+        countTotal: false,
+      });
+      page.matches.forEach((m) => addUnique(m.stored.resource));
+    }
+    return found.map((r) => searchEntry(context.baseUrl, r, 'include'));
+  }
+
+  async history(
+    params: SearchParams,
+    context: RequestContext,
+    type?: string,
+    id?: string,
+  ): Promise<Bundle<Resource>> {
+    if (type) requireType(type);
+    if (id) {
+      requireId(id);
+      await this.repo.read(type!, id).then((s) => s ?? fail('not-found', `${type}/${id} is not known`));
+    }
+    let count = 20;
+    let since: number | undefined;
+    let before: number | undefined;
+    for (const [name, value] of params) {
+      if (name === '_count') {
+        if (!/^\d+$/.test(value))
+          fail('invalid-search-parameter', '_count must be a whole number', ['_count']);
+        count = Math.min(Number(value), 1000);
+      } else if (name === '_since') {
+        since = Date.parse(value);
+        if (Number.isNaN(since) || !/^\d{4}-\d{2}-\d{2}T/.test(value))
+          fail('invalid-search-parameter', '_since must be an instant', ['_since']);
+      } else if (name === '_page') {
+        if (!/^\d+$/.test(value))
+          fail('invalid-search-parameter', '_page is not a page token issued by this server', ['_page']);
+        before = Number(value);
+      }
+    }
+    const page = await this.repo.history({
+      ...(type ? { type } : {}),
+      ...(id ? { id } : {}),
+      ...(since !== undefined ? { since } : {}),
+      ...(before !== undefined ? { before } : {}),
+      count,
+    });
+    const path = [context.baseUrl, type, id, '_history'].filter(Boolean).join('/');
+    const base = params.filter(([name]) => name !== '_page');
+    const links: BundleLink[] = [{ relation: 'self', url: `${path}${toQuery(params)}` }];
+    if (page.next !== undefined)
+      links.push({ relation: 'next', url: `${path}${toQuery([...base, ['_page', String(page.next)]])}` });
+    return historyBundle(context.baseUrl, page.versions, links);
+  }
+
+  url(type: string, id: string, context: RequestContext): string {
+    return resourceUrl(context.baseUrl, type, id);
+  }
+}
+
+function warning(diagnostics: string, expression: string[]): OperationOutcome {
+  const problem: Problem = { code: 'unknown-search-parameter', diagnostics, expression, severity: 'warning' };
+  return operationOutcome([problem]);
+}
+
+function isParameters(
+  body: unknown,
+): body is { resourceType: 'Parameters'; parameter?: { name: string; resource?: unknown }[] } {
+  return (
+    typeof body === 'object' &&
+    body !== null &&
+    (body as { resourceType?: unknown }).resourceType === 'Parameters'
+  );
+}
+
+function describe(params: SearchParams): string {
+  return params.map(([n, v]) => `${n}=${v}`).join('&');
+}
+
+export function parseQuery(query: string): SearchParams {
+  return [...new URLSearchParams(query.startsWith('?') ? query.slice(1) : query).entries()];
+}
+
+export function toQuery(params: SearchParams): string {
+  if (params.length === 0) return '';
+  return `?${params.map(([n, v]) => `${encodeURIComponent(n)}=${encodeURIComponent(v)}`).join('&')}`;
+}

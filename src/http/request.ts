@@ -1,0 +1,105 @@
+import type { Request } from 'express';
+import { fail } from '../fhir/errors.js';
+import type { FhirRequest } from '../fhir/router.js';
+import type { RequestContext, SearchParams } from '../fhir/service.js';
+
+const JSON_TYPES = ['application/fhir+json', 'application/json', 'application/json-patch+json'];
+const FORM_TYPE = 'application/x-www-form-urlencoded';
+
+function mediaType(request: Request): string | undefined {
+  return request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+}
+
+/** Query parameters in order, repeats kept (AND semantics need them). */
+function queryParams(request: Request): SearchParams {
+  const question = request.originalUrl.indexOf('?');
+  return question < 0 ? [] : [...new URLSearchParams(request.originalUrl.slice(question + 1)).entries()];
+}
+
+function parseBody(request: Request, isSearch: boolean): { body?: unknown; form: SearchParams } {
+  const raw = request.body as Buffer | undefined;
+  if (!Buffer.isBuffer(raw) || raw.length === 0) return { form: [] };
+  const type = mediaType(request);
+  if (type === FORM_TYPE && isSearch)
+    return { form: [...new URLSearchParams(raw.toString('utf8')).entries()] };
+  if (!type || !JSON_TYPES.includes(type)) {
+    fail(
+      'unsupported-media-type',
+      `Content-Type must be application/fhir+json${isSearch ? ` or ${FORM_TYPE}` : ''}`,
+    );
+  }
+  try {
+    return { body: JSON.parse(raw.toString('utf8')) as unknown, form: [] };
+  } catch {
+    fail('malformed-json', 'The request body is not valid JSON');
+  }
+}
+
+/** `W/"3"` (or `"3"`) to 3. */
+function parseVersionTag(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(?:W\/)?"(\d{1,9})"$/.exec(value.trim());
+  if (!match) fail('invalid-precondition', `If-Match must be a version ETag such as W/"3", not ${value}`);
+  return Number(match[1]);
+}
+
+export interface Preferences {
+  return: 'minimal' | 'representation' | 'OperationOutcome';
+  strict: boolean;
+}
+
+export function preferences(request: Request): Preferences {
+  const header = request.headers.prefer;
+  const prefer = (Array.isArray(header) ? header.join(',') : (header ?? '')).toLowerCase();
+  const returned = /return=(minimal|representation|operationoutcome)/.exec(prefer)?.[1];
+  return {
+    return:
+      returned === 'minimal'
+        ? 'minimal'
+        : returned === 'operationoutcome'
+          ? 'OperationOutcome'
+          : 'representation',
+    strict: /handling=strict/.test(prefer),
+  };
+}
+
+const ACCEPTABLE = ['application/fhir+json', 'application/json', 'application/*', '*/*', 'json'];
+
+/** JSON is the only format; anything else asked for explicitly is refused. */
+export function checkAcceptable(request: Request, params: SearchParams): void {
+  const format = params.find(([name]) => name === '_format')?.[1];
+  if (format !== undefined && !ACCEPTABLE.includes(format.split(';')[0]!.trim().toLowerCase())) {
+    fail('not-acceptable', `_format ${format} is not supported; this server speaks application/fhir+json`);
+  }
+  const accept = request.headers.accept;
+  if (
+    accept &&
+    !accept.split(',').some((part) => ACCEPTABLE.includes(part.split(';')[0]!.trim().toLowerCase()))
+  ) {
+    fail('not-acceptable', `Accept ${accept} cannot be satisfied; this server speaks application/fhir+json`);
+  }
+}
+
+export function toFhirRequest(request: Request, context: RequestContext): FhirRequest {
+  const path = request.path.replace(/^\/+/, '');
+  const params = queryParams(request);
+  checkAcceptable(request, params);
+  const isSearch = request.method === 'POST' && /(^|\/)_search$/.test(path);
+  const { body, form } = parseBody(request, isSearch);
+  const ifMatch = parseVersionTag(request.headers['if-match']);
+  const header = (name: string) => {
+    const value = request.headers[name];
+    return typeof value === 'string' ? value : undefined;
+  };
+  return {
+    method: request.method,
+    path,
+    params: [...params, ...form].filter(([name]) => name !== '_format' && name !== '_pretty'),
+    ...(body !== undefined ? { body } : {}),
+    ...(ifMatch !== undefined ? { ifMatch } : {}),
+    ...(header('if-none-exist') ? { ifNoneExist: header('if-none-exist') } : {}),
+    ...(header('if-none-match') ? { ifNoneMatch: header('if-none-match') } : {}),
+    ...(header('if-modified-since') ? { ifModifiedSince: header('if-modified-since') } : {}),
+    context,
+  };
+}

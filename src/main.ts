@@ -1,0 +1,23 @@
+import { loadConfig } from './config.js';
+import { PROJECT_ROOT, startServer } from './server.js';
+import { logger } from './shared/logger.js';
+
+try {
+  const config = loadConfig(process.env, PROJECT_ROOT);
+  const server = await startServer(config);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('stopping', { signal });
+    server.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+} catch (error) {
+  logger.error('start-up failed', { error: (error as Error).message });
+  process.exit(1);
+}

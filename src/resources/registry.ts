@@ -1,0 +1,37 @@
+import type { Resource } from 'fhir/r4';
+import type { Profile } from '../profiles/rules.js';
+import { immunizationProfile } from './immunization.js';
+import { patientProfile } from './patient.js';
+
+/** A resource type the server holds: its nims profile (rules beyond the FHIR schema), if any. */
+export interface ResourceDefinition {
+  type: string;
+  profile?: Profile;
+}
+
+const definitions: ResourceDefinition[] = [
+  { type: 'Patient', profile: patientProfile as Profile },
+  { type: 'Immunization', profile: immunizationProfile as Profile },
+  { type: 'Communication' },
+  { type: 'Consent' },
+  { type: 'Task' },
+  { type: 'Organization' },
+  { type: 'Location' },
+  { type: 'Practitioner' },
+  { type: 'Observation' },
+];
+
+export const RESOURCE_TYPES = definitions.map((d) => d.type);
+
+export function resourceDefinition(type: string): ResourceDefinition | undefined {
+  return definitions.find((d) => d.type === type);
+}
+
+export function isResource(value: unknown): value is Resource {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    typeof (value as Resource).resourceType === 'string'
+  );
+}

@@ -1,0 +1,44 @@
+import { MongoClient, type Db } from 'mongodb';
+import { parametersOf } from '../search/parameters.js';
+import { logger } from '../shared/logger.js';
+
+export interface Database {
+  client: MongoClient;
+  db: Db;
+  /** FerretDB answers quickly only by `_id`; secondary indexes would cost writes and serve no query. */
+  isFerretDb: boolean;
+  close(): Promise<void>;
+}
+
+export async function connect(uri: string, dbName: string): Promise<Database> {
+  const client = new MongoClient(uri, {
+    serverSelectionTimeoutMS: 5000,
+    maxPoolSize: 100,
+    ignoreUndefined: true,
+  });
+  await client.connect();
+  const db = client.db(dbName);
+  const buildInfo = await db.admin().command({ buildInfo: 1 });
+  const isFerretDb = typeof buildInfo.ferretdbVersion === 'string';
+  logger.info('database connected', { database: dbName, engine: isFerretDb ? 'ferretdb' : 'mongodb' });
+  return { client, db, isFerretDb, close: () => client.close() };
+}
+
+/**
+ * On MongoDB, an index for every stored search value, so scans of non-selective parameters use indexes.
+ * Derived from the same parameter table as the search itself.
+ */
+export async function ensureIndexes(database: Database, types: string[]): Promise<void> {
+  if (database.isFerretDb) return;
+  for (const type of types) {
+    const fields = parametersOf(type).flatMap((p) =>
+      p.type === 'date' ? [`idx.${p.name}:lo`, `idx.${p.name}:hi`] : [`idx.${p.name}`],
+    );
+    await database.db
+      .collection(type)
+      .createIndexes([
+        ...fields.map((f) => ({ key: { [f]: 1 } })),
+        { key: { del: 1, 'srt._lastUpdated': 1 } },
+      ]);
+  }
+}

@@ -1,0 +1,114 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { cpSync, chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { join } from 'node:path';
+import { logger } from '../shared/logger.js';
+
+export const FERRETDB_VERSION = 'v1.24.2';
+const MODULE = 'github.com/FerretDB/FerretDB';
+
+/** The project-local FerretDB binary, built from the Go module proxy on first use. */
+export function ferretdbBinary(projectRoot: string): string {
+  const binary = join(projectRoot, '.cache', 'bin', `ferretdb-${FERRETDB_VERSION}`);
+  if (existsSync(binary)) return binary;
+  logger.info('building FerretDB from the Go module proxy (first run only, a few minutes)', {
+    version: FERRETDB_VERSION,
+  });
+  const download = spawnSync('go', ['mod', 'download', '-json', `${MODULE}@${FERRETDB_VERSION}`], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  if (download.status !== 0) throw new Error('go mod download of FerretDB failed (is Go installed?)');
+  const { Dir } = JSON.parse(download.stdout) as { Dir: string };
+  // The module as published lacks the generated version file its build requires; build a copy with it.
+  const source = join(projectRoot, '.cache', 'ferretdb-src');
+  rmSync(source, { recursive: true, force: true });
+  cpSync(Dir, source, { recursive: true });
+  chmodSync(join(source, 'build', 'version'), 0o755);
+  writeFileSync(join(source, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`, { mode: 0o644 });
+  mkdirSync(join(projectRoot, '.cache', 'bin'), { recursive: true });
+  const build = spawnSync('go', ['build', '-buildvcs=false', '-o', binary, './cmd/ferretdb'], {
+    cwd: source,
+    stdio: 'inherit',
+  });
+  if (build.status !== 0) throw new Error('go build of FerretDB failed');
+  rmSync(source, { recursive: true, force: true });
+  return binary;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      if (child.exitCode !== null) return reject(new Error(`FerretDB exited with code ${child.exitCode}`));
+      const socket = createConnection({ port, host: '127.0.0.1' });
+      socket.once('connect', () => {
+        socket.end();
+        resolve();
+      });
+      socket.once('error', () => {
+        socket.destroy();
+        if (Date.now() > deadline) reject(new Error('FerretDB did not start listening in time'));
+        else setTimeout(attempt, 100);
+      });
+    };
+    attempt();
+  });
+}
+
+export interface EmbeddedDatabase {
+  uri: string;
+  stop(): Promise<void>;
+}
+
+/** Starts FerretDB over SQLite files in `dataDir`, on `port` (a free one if 0). */
+export async function startFerretdb(
+  projectRoot: string,
+  dataDir: string,
+  port = 0,
+): Promise<EmbeddedDatabase> {
+  const binary = ferretdbBinary(projectRoot);
+  mkdirSync(dataDir, { recursive: true });
+  const listenPort = port || (await freePort());
+  const child = spawn(
+    binary,
+    [
+      '--handler=sqlite',
+      `--sqlite-url=file:${dataDir}/`,
+      `--listen-addr=127.0.0.1:${listenPort}`,
+      `--state-dir=${dataDir}`,
+      // its defaults would open a debug listener on a fixed port and report telemetry
+      '--debug-addr=-',
+      '--telemetry=disable',
+      '--log-level=warn',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  child.stderr?.on('data', (chunk: Buffer) =>
+    logger.debug('ferretdb', { output: chunk.toString('utf8').trim() }),
+  );
+  await waitForPort(listenPort, child, 30_000);
+  logger.info('embedded FerretDB started', { port: listenPort });
+  return {
+    uri: `mongodb://127.0.0.1:${listenPort}/`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}

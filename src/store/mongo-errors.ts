@@ -1,0 +1,15 @@
+import { MongoError, MongoNetworkError, MongoServerSelectionError } from 'mongodb';
+
+export function isDuplicateKey(error: unknown): boolean {
+  return error instanceof MongoError && error.code === 11000;
+}
+
+/** The database could not be reached (as opposed to refusing an operation). */
+export function isUnavailable(error: unknown): boolean {
+  return (
+    error instanceof MongoNetworkError ||
+    error instanceof MongoServerSelectionError ||
+    (error instanceof MongoError &&
+      ['MongoNotConnectedError', 'MongoTopologyClosedError', 'PoolClearedError'].includes(error.name))
+  );
+}

@@ -1,0 +1,106 @@
+import type { Resource } from 'fhir/r4';
+import type { Filter } from '../search/criteria.js';
+import type { PageCursor, SortKey } from '../search/controls.js';
+
+/** One version of a resource as stored. A deletion is a version without a resource. */
+export interface StoredVersion {
+  type: string;
+  id: string;
+  versionId: number;
+  lastUpdated: string;
+  deleted: boolean;
+  resource?: Resource;
+  /** The interaction that made this version. */
+  method: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+}
+
+export interface WriteRequest {
+  type: string;
+  id: string;
+  /** The new content; absent for a delete. `meta.versionId` and `meta.lastUpdated` are set by the store. */
+  resource?: Resource;
+  method: StoredVersion['method'];
+  /** The write applies only if the current version is this one (If-Match); 0 means "must not exist". */
+  expectedVersion?: number;
+}
+
+/** What a write did, with enough to take it back (used by transactions that fail part-way). */
+export interface WriteReceipt {
+  type: string;
+  id: string;
+  version: number;
+  previous?: CurrentDocument;
+  sequence: number;
+}
+
+export interface WriteResult {
+  stored: StoredVersion;
+  /** True when the write made the resource exist (create, or update of a new id). */
+  created: boolean;
+  /** Absent when nothing changed (deleting what is already deleted or absent). */
+  receipt?: WriteReceipt;
+}
+
+export interface SearchQuery {
+  type: string;
+  filter: Filter;
+  postingGroups: string[][];
+  idGroups: string[][];
+  sort: SortKey[];
+  count: number;
+  cursor?: PageCursor;
+  countTotal: boolean;
+}
+
+export interface SearchMatch {
+  stored: StoredVersion;
+  /** Sort values of this match, for the page cursor. */
+  sortValues: string[];
+  /** Stored search values (references for _include). */
+  index: Record<string, unknown>;
+}
+
+export interface SearchPage {
+  matches: SearchMatch[];
+  total?: number;
+  /** More matches exist beyond this page in the direction of travel. */
+  more: boolean;
+}
+
+export interface HistoryQuery {
+  type?: string;
+  id?: string;
+  /** Only versions stored at or after this time (epoch ms). */
+  since?: number;
+  count: number;
+  /** Continue below this position (a version number for one resource, a change sequence otherwise). */
+  before?: number;
+}
+
+export interface HistoryPage {
+  versions: StoredVersion[];
+  /** Position to continue from, when older entries may remain. */
+  next?: number;
+}
+
+/** The current document of a resource, as kept in its type's collection. */
+export interface CurrentDocument {
+  _id: string;
+  v: number;
+  ts: string;
+  del: boolean;
+  method: StoredVersion['method'];
+  res?: Resource;
+  idx: Record<string, unknown>;
+  srt: Record<string, string>;
+}
+
+export interface Repository {
+  read(type: string, id: string): Promise<StoredVersion | undefined>;
+  vread(type: string, id: string, version: number): Promise<StoredVersion | undefined>;
+  write(request: WriteRequest): Promise<WriteResult>;
+  /** Takes back a write (transaction rollback). */
+  undo(receipt: WriteReceipt): Promise<void>;
+  search(query: SearchQuery): Promise<SearchPage>;
+  history(query: HistoryQuery): Promise<HistoryPage>;
+}
