@@ -24,7 +24,7 @@ type Json = Record<string, unknown>;
 export function normalise(text: string): string {
   return text
     .normalize('NFD')
-    .replace(/\p{Diacritic}/gu, '')
+    .replace(/\p{M}/gu, '') // combining marks only: accents go, symbols such as ^ stay
     .toLowerCase()
     .trim();
 }

@@ -315,7 +315,10 @@ export class MongoRepository implements Repository {
         .toArray(),
       query.countTotal ? collection.countDocuments(query.filter) : Promise.resolve(undefined),
     ]);
-    return { ...this.toMatches(query, docs), ...(total !== undefined ? { total } : {}) };
+    const page = this.toMatches(query, docs);
+    // a first page that holds everything knows its total without counting
+    const known = total ?? (!query.cursor && !page.more ? page.matches.length : undefined);
+    return { ...page, ...(known !== undefined ? { total: known } : {}) };
   }
 
   async history(query: HistoryQuery): Promise<HistoryPage> {

@@ -1,0 +1,54 @@
+import { expect } from 'chai';
+import type { Bundle, Patient } from 'fhir/r4';
+import { patient } from '../../fixtures/records.js';
+import { create, errorCode, http } from './harness.js';
+
+describe('concurrent writes', () => {
+  it('when ten clients update the same version at once, then exactly one wins and the others get 409 or 412', async () => {
+    const created = await create(patient(501));
+    const genders = ['male', 'female', 'other', 'unknown'] as const;
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        http('PUT', `/Patient/${created.id}`, {
+          body: { ...created, gender: genders[i % 4] },
+          headers: { 'if-match': 'W/"1"' },
+        }),
+      ),
+    );
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).to.have.length(1);
+    expect(statuses.filter((s) => s === 409 || s === 412)).to.have.length(9);
+    const winner = responses.find((r) => r.status === 200)!.body as unknown as Patient;
+    const current = (await http('GET', `/Patient/${created.id}`)).body as unknown as Patient;
+    expect(current.meta?.versionId).to.equal('2');
+    expect(current.gender).to.equal(winner.gender);
+  });
+
+  it('when ten clients update without If-Match at once, then every update is kept as its own version', async () => {
+    const created = await create(patient(502));
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        http('PUT', `/Patient/${created.id}`, { body: { ...created, active: true } }),
+      ),
+    );
+    const succeeded = responses.filter((r) => r.status === 200).length;
+    expect(responses.every((r) => r.status === 200 || errorCode(r.body) === 'version-conflict')).to.equal(
+      true,
+    );
+    const versions = responses
+      .filter((r) => r.status === 200)
+      .map((r) => (r.body.meta as { versionId: string }).versionId);
+    expect(new Set(versions).size).to.equal(succeeded);
+    const history = (await http('GET', `/Patient/${created.id}/_history?_count=100`))
+      .body as unknown as Bundle;
+    expect(history.entry).to.have.length(succeeded + 1);
+  });
+
+  it('when two clients create the same NHS number at once, then one is created and the other refused', async () => {
+    const responses = await Promise.all(
+      Array.from({ length: 5 }, () => http('POST', '/Patient', { body: patient(503) })),
+    );
+    const statuses = responses.map((r) => r.status).sort();
+    expect(statuses).to.deep.equal([201, 422, 422, 422, 422]);
+  });
+});
