@@ -34,8 +34,9 @@ export function parseDateRange(value: string): DateRange | undefined {
     if (new Date(lo).getUTCDate() !== d) return undefined;
     next = Date.UTC(y, mo, d + 1);
   } else {
+    if (Number(hour) > 23 || Number(minute) > 59 || Number(second ?? 0) > 59) return undefined;
     const base = Date.UTC(y, mo, d, Number(hour), Number(minute), second === undefined ? 0 : Number(second));
-    if (Number.isNaN(base)) return undefined;
+    if (Number.isNaN(base) || new Date(base).getUTCDate() !== d) return undefined;
     if (second === undefined) {
       lo = base;
       next = base + 60_000;
