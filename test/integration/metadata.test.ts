@@ -12,9 +12,10 @@ describe('metadata', () => {
   });
 
   it('when the CapabilityStatement is fetched, then it is valid FHIR R4', () => {
-    expect(
-      new SchemaValidator(['CapabilityStatement']).validate('CapabilityStatement', statement),
-    ).to.deep.equal([]);
+    const problems = new SchemaValidator(['CapabilityStatement']).validate('CapabilityStatement', statement);
+    // the published R4 JSON schema predates the 4.0.1 technical correction and lists only 4.0.0
+    const known = problems.filter((p) => p.expression?.[0] !== 'CapabilityStatement.fhirVersion');
+    expect(known).to.deep.equal([]);
     expect(statement.fhirVersion).to.equal('4.0.1');
   });
 
