@@ -1,0 +1,34 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { profileDocument } from '../../src/profiles/document.js';
+import { EXTENSIONS, NIMS_BASE } from '../../src/resources/extensions.js';
+import { RESOURCE_TYPES, resourceDefinition } from '../../src/resources/registry.js';
+import { PROJECT_ROOT } from '../../src/server.js';
+
+const dir = join(PROJECT_ROOT, 'profiles');
+const published = readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as { url: string });
+
+describe('profiles/', () => {
+  it('when a type has a nims profile, then profiles/ publishes exactly its rules', () => {
+    for (const type of RESOURCE_TYPES) {
+      const profile = resourceDefinition(type)?.profile;
+      if (!profile) continue;
+      expect(
+        published.find((d) => d.url === profile.url),
+        profile.url,
+      ).to.deep.equal(profileDocument(profile));
+    }
+  });
+
+  it('when nims defines an extension, then profiles/ has its StructureDefinition', () => {
+    for (const url of Object.values(EXTENSIONS).filter((u) => u.startsWith(NIMS_BASE))) {
+      expect(
+        published.map((d) => d.url),
+        url,
+      ).to.include(url);
+    }
+  });
+});
