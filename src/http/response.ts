@@ -96,8 +96,11 @@ export function sendError(request: Request, response: Response, error: unknown):
   }
   // the message may quote stored data, so only the error's name and where it happened are logged
   const stack = (error as Error).stack?.split('\n').slice(1, 6).join(' | ');
+  const { code, codeName } = error as { code?: unknown; codeName?: unknown };
   logger.error('unexpected error', {
     error: (error as Error).name,
+    ...(typeof code === 'number' ? { code } : {}),
+    ...(typeof codeName === 'string' ? { codeName } : {}),
     stack,
     requestId: response.getHeader('X-Request-Id'),
   });

@@ -1,57 +1,104 @@
 import type { Collection, Db } from 'mongodb';
+import { isDuplicateKey } from './mongo-errors.js';
 
-/** One stored version, in the order versions were stored: `_id` is a sequence number. */
+/** One stored version, in the order versions were stored: `_id` is a sequence number, as text. */
 export interface ChangeDocument {
-  _id: number;
+  _id: string;
+  seq: number;
   type: string;
   id: string;
   v: number;
   ts: string;
 }
 
-interface Counter {
-  _id: string;
-  seq: number;
-}
+/** Misses in a row after which the end of the log is taken as found (numbers lost to crashes are gaps). */
+const END_MISSES = 8;
 
 /**
- * The change log behind system and type history: entries are addressed by sequence number, so reading
- * it backwards or forwards is a series of `_id` lookups, fast on every store.
+ * The change log behind system and type history. Entries are numbered 1, 2, 3, ... and each is written by
+ * inserting the next number (a number another process took first is skipped), so the log needs neither a
+ * counter document nor updates, and reading it in either direction is a series of `_id` lookups. The key
+ * is text because FerretDB looks up only string (and ObjectId) keys without reading the collection.
  */
 export class ChangeLog {
   private readonly changes: Collection<ChangeDocument>;
-  private readonly counters: Collection<Counter>;
+  /** The next number this process will try; found from the log on first use. */
+  private counter: number | undefined;
+  private starting: Promise<void> | undefined;
 
   constructor(db: Db) {
     this.changes = db.collection<ChangeDocument>('changes');
-    this.counters = db.collection<Counter>('counters');
   }
 
-  async append(entry: Omit<ChangeDocument, '_id'>): Promise<number> {
-    const counter = await this.counters.findOneAndUpdate(
-      { _id: 'changes' },
-      { $inc: { seq: 1 } },
-      { upsert: true, returnDocument: 'after' },
-    );
-    const seq = counter?.seq ?? 0;
-    await this.changes.insertOne({ _id: seq, ...entry });
-    return seq;
+  private exists(seq: number): Promise<boolean> {
+    return this.changes.findOne({ _id: String(seq) }, { projection: { _id: 1 } }).then((d) => d !== null);
+  }
+
+  /** The highest sequence number written, found by doubling then bisecting, then stepping over gaps. */
+  async last(from = 0): Promise<number> {
+    let known = from;
+    if (known === 0) {
+      if (!(await this.exists(1))) return 0;
+      let step = 1;
+      while (await this.exists(step * 2)) step *= 2;
+      let lo = step;
+      let hi = step * 2;
+      while (hi - lo > 1) {
+        const mid = Math.floor((lo + hi) / 2);
+        if (await this.exists(mid)) lo = mid;
+        else hi = mid;
+      }
+      known = lo;
+    }
+    for (;;) {
+      const ahead = await Promise.all(
+        Array.from({ length: END_MISSES }, (_, i) => this.exists(known + 1 + i)),
+      );
+      const furthest = ahead.lastIndexOf(true);
+      if (furthest < 0) return known;
+      known += furthest + 1;
+    }
+  }
+
+  private async take(): Promise<number> {
+    if (this.counter === undefined) {
+      this.starting ??= this.last()
+        .then((n) => {
+          this.counter ??= n + 1;
+        })
+        .finally(() => {
+          this.starting = undefined;
+        });
+      await this.starting;
+    }
+    return this.counter!++;
+  }
+
+  async append(entry: Omit<ChangeDocument, '_id' | 'seq'>): Promise<number> {
+    for (;;) {
+      const seq = await this.take();
+      try {
+        await this.changes.insertOne({ _id: String(seq), seq, ...entry });
+        return seq;
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+        // another process wrote this number: continue after the end it has reached
+        const end = await this.last(seq);
+        this.counter = Math.max(this.counter ?? 0, end + 1);
+      }
+    }
   }
 
   async remove(seq: number): Promise<void> {
-    await this.changes.deleteOne({ _id: seq });
+    await this.changes.deleteOne({ _id: String(seq) });
   }
 
-  async last(): Promise<number> {
-    return (await this.counters.findOne({ _id: 'changes' }))?.seq ?? 0;
-  }
-
-  /** Entries below `before`, newest first, read in batches by `_id`; sequence gaps are skipped. */
+  /** Entries below `before`, newest first, read in batches by `_id`; gaps are skipped. */
   async *backwards(before: number): AsyncGenerator<ChangeDocument> {
     const batch = 64;
     for (let top = before - 1; top >= 1; top -= batch) {
       const seqs = Array.from({ length: Math.min(batch, top) }, (_, i) => top - i);
-      const docs = await Promise.all(seqs.map((seq) => this.changes.findOne({ _id: seq })));
+      const docs = await Promise.all(seqs.map((seq) => this.changes.findOne({ _id: String(seq) })));
       for (const doc of docs) if (doc) yield doc;
     }
   }

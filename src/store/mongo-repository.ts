@@ -6,9 +6,8 @@ import { cursorFilter, type SortKey } from '../search/controls.js';
 import { indexValues } from '../search/index-values.js';
 import { ChangeLog } from './changelog.js';
 import { isDuplicateKey } from './mongo-errors.js';
-import { postingKeysOf, Postings, type PostingDocument } from './postings.js';
+import { postingKeysOf, Postings, type Holding } from './postings.js';
 import type {
-  CurrentDocument,
   HistoryPage,
   HistoryQuery,
   Repository,
@@ -16,34 +15,25 @@ import type {
   SearchPage,
   SearchQuery,
   StoredVersion,
+  VersionDocument,
   WriteReceipt,
   WriteRequest,
   WriteResult,
 } from './repository.js';
-
-/** One version of a resource in its type's history collection; `_id` is `{id}/_history/{version}`. */
-interface VersionDocument {
-  _id: string;
-  id: string;
-  v: number;
-  ts: string;
-  del: boolean;
-  method: StoredVersion['method'];
-  res?: Resource;
-}
+import type { SlotDocument } from './slots.js';
 
 /** Searches with more posting candidates than this read the collection instead of key by key. */
 const MAX_POSTING_CANDIDATES = 2000;
-/** How long a version may sit in history ahead of the current document before it counts as abandoned. */
-const ABANDONED_WRITE_MS = 10_000;
 const WRITE_ATTEMPTS = 20;
+const PROBE_BATCH = 4;
+const MAX_VERSION_HINTS = 500_000;
 
 const versionKey = (id: string, version: number) => `${id}/_history/${version}`;
 
-function toStored(type: string, doc: CurrentDocument | VersionDocument, id: string): StoredVersion {
+function toStored(type: string, doc: VersionDocument): StoredVersion {
   return {
     type,
-    id,
+    id: doc.id,
     versionId: doc.v,
     lastUpdated: doc.ts,
     deleted: doc.del,
@@ -61,65 +51,112 @@ function withoutIdentity(resource: Resource): Omit<Resource, 'resourceType' | 'i
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * The repository on MongoDB (or FerretDB). Every hot path is addressed by `_id`:
- * - current versions in a collection per type (`_id` = logical id);
- * - all versions, current included, in `{type}_history` (`_id` = `{id}/_history/{v}`). Inserting the next
- *   version's history document is what decides between racing writers: only one insert of a key succeeds;
- * - postings for selective search parameters (see postings.ts) and the change log for history.
+ * The repository on MongoDB or FerretDB, written with inserts and finds by `_id` only: the two operations
+ * FerretDB 1.24 answers without reading a whole collection (its updates and deletes by `_id` do read it).
+ * - Every version of a resource is its own document, `_id` = `{id}/_history/{v}`, in the type's collection.
+ *   Writing version n+1 is inserting that key: of two racing writers exactly one insert succeeds, and the
+ *   insert is the single moment the write happens, so a crash never leaves half a write.
+ * - The current version is the highest that exists, found by looking up the next numbers (starting from
+ *   the last one this process saw).
+ * - Postings for selective search parameters, and the change log for history, are insert-only too.
  */
 export class MongoRepository implements Repository {
   private readonly postings: Postings;
   private readonly changes: ChangeLog;
+  /** Highest version seen per `Type/id`: where to start looking, never trusted as the answer. */
+  private readonly hints = new Map<string, number>();
 
   constructor(
     private readonly db: Db,
     private readonly now: () => Date = () => new Date(),
   ) {
-    this.postings = new Postings(db.collection<PostingDocument>('postings'), (key, holder) =>
+    this.postings = new Postings(db.collection<SlotDocument>('postings'), (key, holder) =>
       this.holds(key, holder),
     );
     this.changes = new ChangeLog(db);
   }
 
-  private current(type: string): Collection<CurrentDocument> {
-    return this.db.collection<CurrentDocument>(type);
+  private versions(type: string): Collection<VersionDocument> {
+    return this.db.collection<VersionDocument>(type);
   }
 
-  private versions(type: string): Collection<VersionDocument> {
-    return this.db.collection<VersionDocument>(`${type}_history`);
+  private remember(type: string, id: string, version: number): void {
+    const key = `${type}/${id}`;
+    if (this.hints.size >= MAX_VERSION_HINTS && !this.hints.has(key))
+      this.hints.delete(this.hints.keys().next().value!);
+    this.hints.set(key, version);
+  }
+
+  private fetchVersions(type: string, id: string, versions: number[]): Promise<(VersionDocument | null)[]> {
+    return Promise.all(versions.map((v) => this.versions(type).findOne({ _id: versionKey(id, v) })));
+  }
+
+  /** The current version: the highest that exists (versions are numbered 1, 2, 3, ... without gaps). */
+  private async latest(type: string, id: string): Promise<VersionDocument | null> {
+    const hint = this.hints.get(`${type}/${id}`);
+    let known: VersionDocument | null = null;
+    let next = 1;
+    if (hint !== undefined) {
+      const [atHint, after] = await this.fetchVersions(type, id, [hint, hint + 1]);
+      if (atHint && !after) return atHint;
+      if (atHint && after) {
+        known = after;
+        next = hint + 2;
+      }
+    }
+    for (;;) {
+      const batch = Array.from({ length: PROBE_BATCH }, (_, i) => next + i);
+      const docs = await this.fetchVersions(type, id, batch);
+      const missing = docs.indexOf(null);
+      const found = missing < 0 ? docs : docs.slice(0, missing);
+      known = (found[found.length - 1] as VersionDocument | undefined) ?? known;
+      if (missing >= 0) break;
+      next += PROBE_BATCH;
+    }
+    if (known) this.remember(type, id, known.v);
+    return known;
+  }
+
+  private async isLatest(type: string, doc: VersionDocument): Promise<boolean> {
+    const hint = this.hints.get(`${type}/${doc.id}`);
+    if (hint !== undefined && hint > doc.v) return false;
+    const after = await this.versions(type).findOne(
+      { _id: versionKey(doc.id, doc.v + 1) },
+      { projection: { _id: 1 } },
+    );
+    return after === null;
   }
 
   async read(type: string, id: string): Promise<StoredVersion | undefined> {
-    const doc = await this.current(type).findOne({ _id: id }, { projection: { idx: 0, srt: 0 } });
-    return doc ? toStored(type, doc, id) : undefined;
+    const doc = await this.latest(type, id);
+    return doc ? toStored(type, doc) : undefined;
   }
 
   async vread(type: string, id: string, version: number): Promise<StoredVersion | undefined> {
     const doc = await this.versions(type).findOne({ _id: versionKey(id, version) });
-    return doc ? toStored(type, doc, id) : undefined;
+    return doc ? toStored(type, doc) : undefined;
   }
 
   async write(request: WriteRequest): Promise<WriteResult> {
     const { type, id, expectedVersion } = request;
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
-      const current = await this.current(type).findOne({ _id: id });
-      if (expectedVersion !== undefined && (current?.v ?? 0) !== expectedVersion) {
+      const latest = await this.latest(type, id);
+      if (expectedVersion !== undefined && (latest?.v ?? 0) !== expectedVersion) {
         fail(
           'precondition-failed',
           `Version ${expectedVersion} is not the current version of ${type}/${id}` +
-            (current ? ` (${current.v} is)` : ' (it does not exist)'),
+            (latest ? ` (${latest.v} is)` : ' (it does not exist)'),
         );
       }
-      const live = current && !current.del ? current : undefined;
-      if (!request.resource && !live) {
-        return { stored: current ? toStored(type, current, id) : this.absent(type, id), created: false };
+      if (!request.resource && (!latest || latest.del)) {
+        return { stored: latest ? toStored(type, latest) : this.absent(type, id), created: false };
       }
-      const won = await this.tryWrite(request, current);
+      const won = await this.tryWrite(request, latest);
       if (won) return won;
       if (expectedVersion !== undefined) {
         fail('version-conflict', `${type}/${id} was changed by another request at the same time`);
       }
-      await sleep(5 + Math.random() * 20 * (attempt + 1));
+      await sleep(2 + Math.random() * 10 * (attempt + 1));
     }
     fail('version-conflict', `${type}/${id} is being changed by other requests; try again`);
   }
@@ -128,13 +165,13 @@ export class MongoRepository implements Repository {
     return { type, id, versionId: 0, lastUpdated: this.now().toISOString(), deleted: true, method: 'DELETE' };
   }
 
-  /** One attempt at writing the next version; undefined when another writer took that version first. */
+  /** One attempt at inserting the next version; undefined when another writer took that number first. */
   private async tryWrite(
     request: WriteRequest,
-    current: CurrentDocument | null,
+    latest: VersionDocument | null,
   ): Promise<WriteResult | undefined> {
     const { type, id, method } = request;
-    const version = (current?.v ?? 0) + 1;
+    const version = (latest?.v ?? 0) + 1;
     const ts = this.now().toISOString();
     const resource = request.resource
       ? ({
@@ -145,108 +182,53 @@ export class MongoRepository implements Repository {
         } as Resource)
       : undefined;
     const { idx, srt } = resource ? indexValues(resource) : { idx: {}, srt: {} };
-    const live = current && !current.del ? current : undefined;
+    const live = latest && !latest.del ? latest : undefined;
     const before = postingKeysOf(type, live?.idx ?? {});
     const after = postingKeysOf(type, idx);
-    const added = after.all.filter((k) => !before.all.includes(k));
-
-    // postings first: a crash after this leaves an extra posting (searches re-check), never a missing one
-    await this.postings.add(added, after.unique, id);
-    const versionDoc: VersionDocument = {
+    // postings first: a crash after this leaves an extra entry (searches re-check), never a missing one
+    const postings = await this.postings.add(
+      after.all.filter((k) => !before.all.includes(k)),
+      after.unique,
+      id,
+    );
+    const document: VersionDocument = {
       _id: versionKey(id, version),
       id,
       v: version,
       ts,
       del: !resource,
       method,
+      idx,
+      srt,
       ...(resource ? { res: resource } : {}),
     };
     try {
-      await this.versions(type).insertOne(versionDoc);
+      await this.versions(type).insertOne(document);
     } catch (error) {
-      if (!isDuplicateKey(error)) throw error;
-      await this.postings.remove(added, id);
-      await this.repairAbandoned(type, id, version);
-      return undefined;
+      if (isDuplicateKey(error)) return undefined;
+      throw error;
     }
-    const document: CurrentDocument = {
-      _id: id,
-      v: version,
-      ts,
-      del: !resource,
-      method,
-      idx,
-      srt,
-      ...(resource ? { res: resource } : {}),
-    };
-    const [sequence] = await Promise.all([
-      this.changes.append({ type, id, v: version, ts }),
-      this.current(type).replaceOne({ _id: id }, document, { upsert: true }),
-    ]);
-    await this.postings.remove(
-      before.all.filter((k) => !after.all.includes(k)),
-      id,
-    );
-    const receipt: WriteReceipt = { type, id, version, sequence, ...(current ? { previous: current } : {}) };
-    return { stored: toStored(type, document, id), created: !live && !!resource, receipt };
+    this.remember(type, id, version);
+    const sequence = await this.changes.append({ type, id, v: version, ts });
+    const receipt: WriteReceipt = { type, id, version, postings, sequence };
+    return { stored: toStored(type, document), created: !live && !!resource, receipt };
   }
 
-  /**
-   * A history version with no matching current document is a write that died between its two steps.
-   * Once it is old enough that no live writer can still be finishing it, complete it.
-   */
-  private async repairAbandoned(type: string, id: string, version: number): Promise<void> {
-    const [doc, current] = await Promise.all([
-      this.versions(type).findOne({ _id: versionKey(id, version) }),
-      this.current(type).findOne({ _id: id }, { projection: { v: 1 } }),
-    ]);
-    if (!doc || (current && current.v >= version)) return;
-    if (this.now().getTime() - Date.parse(doc.ts) < ABANDONED_WRITE_MS) return;
-    const resource = doc.res;
-    const { idx, srt } = resource ? indexValues(resource) : { idx: {}, srt: {} };
-    const after = postingKeysOf(type, idx);
-    await this.postings.add(after.all, after.unique, id).catch(() => undefined);
-    const repaired: CurrentDocument = {
-      _id: id,
-      v: version,
-      ts: doc.ts,
-      del: doc.del,
-      method: doc.method,
-      idx,
-      srt,
-      ...(resource ? { res: resource } : {}),
-    };
-    await this.current(type).replaceOne({ _id: id }, repaired, { upsert: true });
-  }
-
+  /** Removes exactly what a write added; the version before it becomes current again. */
   async undo(receipt: WriteReceipt): Promise<void> {
-    const { type, id, version, previous } = receipt;
-    const written = await this.current(type).findOne({ _id: id });
-    if (written && written.v !== version) return; // someone wrote after us; their version stands
-    if (previous) await this.current(type).replaceOne({ _id: id }, previous, { upsert: true });
-    else await this.current(type).deleteOne({ _id: id });
-    await Promise.all([
-      this.versions(type).deleteOne({ _id: versionKey(id, version) }),
-      this.changes.remove(receipt.sequence),
-    ]);
-    const restored = postingKeysOf(type, previous && !previous.del ? previous.idx : {});
-    const removed = postingKeysOf(type, written && !written.del ? written.idx : {});
-    await this.postings.remove(
-      removed.all.filter((k) => !restored.all.includes(k)),
-      id,
-    );
-    await this.postings.add(
-      restored.all.filter((k) => !removed.all.includes(k)),
-      restored.unique,
-      id,
-    );
+    const { type, id, version } = receipt;
+    const [later] = await this.fetchVersions(type, id, [version + 1]);
+    if (later) return; // someone wrote after us; their version stands
+    await this.versions(type).deleteOne({ _id: versionKey(id, version) });
+    this.hints.delete(`${type}/${id}`);
+    await Promise.all([this.postings.remove(receipt.postings), this.changes.remove(receipt.sequence)]);
   }
 
-  /** Whether `holder` (of the posting's type) still carries the value of `key`. */
-  private async holds(key: string, holder: string): Promise<'yes' | 'no' | 'absent'> {
+  /** Whether `holder` (of the posting's type) currently carries the value of `key`. */
+  private async holds(key: string, holder: string): Promise<Holding> {
     const [type, param] = key.split('|') as [string, string];
     const value = key.slice(type.length + param.length + 2);
-    const doc = await this.current(type).findOne({ _id: holder }, { projection: { idx: 1, del: 1 } });
+    const doc = await this.latest(type, holder);
     if (!doc) return 'absent';
     const values = (doc.idx[param] as string[] | undefined) ?? [];
     return !doc.del && values.includes(value) ? 'yes' : 'no';
@@ -259,12 +241,16 @@ export class MongoRepository implements Repository {
     return this.searchCollection(query);
   }
 
-  /** Ids that can match, from postings and `_id` values; undefined when the search names neither. */
+  /** Ids that can match, from postings and `_id` values; undefined when neither narrows the search. */
   private async candidates(query: SearchQuery): Promise<string[] | undefined> {
     const groups = [...query.idGroups];
     if (query.postingGroups.length > 0) {
       const postings = await this.postings.get([...new Set(query.postingGroups.flat())]);
-      for (const keys of query.postingGroups) groups.push(keys.flatMap((key) => postings.get(key) ?? []));
+      for (const keys of query.postingGroups) {
+        const lists = keys.map((key) => postings.get(key));
+        // a key too common to list narrows nothing
+        if (lists.every((list) => list !== undefined)) groups.push(lists.flat());
+      }
     }
     if (groups.length === 0) return undefined;
     const [first, ...rest] = groups.map((g) => new Set(g));
@@ -275,50 +261,80 @@ export class MongoRepository implements Repository {
     return Object.fromEntries(sort.map((s) => [s.path, s.descending !== backwards ? -1 : 1]));
   }
 
-  private pageFilter(query: SearchQuery): Record<string, unknown> {
-    return query.cursor ? { $and: [query.filter, cursorFilter(query.sort, query.cursor)] } : query.filter;
+  private pageFilter(query: SearchQuery, cursor = query.cursor): Record<string, unknown> {
+    return cursor ? { $and: [query.filter, cursorFilter(query.sort, cursor)] } : query.filter;
   }
 
-  private toMatches(query: SearchQuery, docs: CurrentDocument[]): SearchPage {
+  private sortValues(query: SearchQuery, doc: VersionDocument): string[] {
+    return query.sort.map((s) => (s.path === '_id' ? doc._id : (doc.srt[s.path.slice(4)] ?? '')));
+  }
+
+  private toMatches(query: SearchQuery, docs: VersionDocument[]): SearchPage {
     const more = docs.length > query.count;
     const page = docs.slice(0, query.count);
     if (query.cursor?.backwards) page.reverse();
     const matches: SearchMatch[] = page.map((doc) => ({
-      stored: toStored(query.type, doc, doc._id),
-      sortValues: query.sort.map((s) => (s.path === '_id' ? doc._id : (doc.srt[s.path.slice(4)] ?? ''))),
+      stored: toStored(query.type, doc),
+      sortValues: this.sortValues(query, doc),
       index: doc.idx,
     }));
     return { matches, more };
   }
 
   private async searchCandidates(query: SearchQuery, ids: string[]): Promise<SearchPage> {
-    const docs = (await Promise.all(ids.map((id) => this.current(query.type).findOne({ _id: id })))).filter(
-      (d): d is CurrentDocument => d !== null,
+    const docs = (await Promise.all(ids.map((id) => this.latest(query.type, id)))).filter(
+      (d): d is VersionDocument => d !== null,
     );
-    // the same filter the database would run, re-checked on each candidate
-    const matching = new Query(query.filter).find<CurrentDocument>(docs).all();
+    // the filter the database would run, checked on each candidate's current version
+    const matching = new Query(query.filter).find<VersionDocument>(docs).all();
     const page = new Query(this.pageFilter(query))
-      .find<CurrentDocument>(matching)
+      .find<VersionDocument>(matching)
       .sort(this.mongoSort(query.sort, query.cursor?.backwards ?? false))
       .limit(query.count + 1)
       .all();
     return { ...this.toMatches(query, page), total: matching.length };
   }
 
+  /** Reads matching versions in sort order, keeping current ones, until the page is full. */
   private async searchCollection(query: SearchQuery): Promise<SearchPage> {
-    const collection = this.current(query.type);
-    const [docs, total] = await Promise.all([
-      collection
-        .find(this.pageFilter(query))
-        .sort(this.mongoSort(query.sort, query.cursor?.backwards ?? false))
-        .limit(query.count + 1)
-        .toArray(),
-      query.countTotal ? collection.countDocuments(query.filter) : Promise.resolve(undefined),
-    ]);
-    const page = this.toMatches(query, docs);
-    // a first page that holds everything knows its total without counting
-    const known = total ?? (!query.cursor && !page.more ? page.matches.length : undefined);
-    return { ...page, ...(known !== undefined ? { total: known } : {}) };
+    const wanted = query.count + 1;
+    const chunk = Math.max(2 * wanted, 20);
+    const sort = this.mongoSort(query.sort, query.cursor?.backwards ?? false);
+    const kept: VersionDocument[] = [];
+    let cursor = query.cursor;
+    let exhausted = false;
+    while (kept.length < wanted && !exhausted) {
+      const docs = await this.versions(query.type)
+        .find(this.pageFilter(query, cursor))
+        .sort(sort)
+        .limit(chunk)
+        .toArray();
+      exhausted = docs.length < chunk;
+      const current = await Promise.all(docs.map((d) => this.isLatest(query.type, d)));
+      kept.push(...docs.filter((_, i) => current[i]));
+      const last = docs[docs.length - 1];
+      if (last)
+        cursor = { values: this.sortValues(query, last), backwards: query.cursor?.backwards ?? false };
+    }
+    const page = this.toMatches(query, kept.slice(0, wanted));
+    const total = query.countTotal
+      ? await this.countCurrent(query)
+      : !query.cursor && !page.more
+        ? page.matches.length // a first page that holds everything knows its total
+        : undefined;
+    return { ...page, ...(total !== undefined ? { total } : {}) };
+  }
+
+  private async countCurrent(query: SearchQuery): Promise<number> {
+    const docs = await this.versions(query.type)
+      .find(query.filter, { projection: { id: 1, v: 1 } })
+      .toArray();
+    let count = 0;
+    for (let i = 0; i < docs.length; i += 64) {
+      const flags = await Promise.all(docs.slice(i, i + 64).map((d) => this.isLatest(query.type, d)));
+      count += flags.filter(Boolean).length;
+    }
+    return count;
   }
 
   async history(query: HistoryQuery): Promise<HistoryPage> {
@@ -328,17 +344,14 @@ export class MongoRepository implements Repository {
   }
 
   private async instanceHistory(type: string, id: string, query: HistoryQuery): Promise<HistoryPage> {
-    const current = await this.current(type).findOne({ _id: id }, { projection: { v: 1 } });
-    if (!current) return { versions: [] };
-    const top = Math.min(current.v, (query.before ?? Infinity) - 1);
+    const latest = await this.latest(type, id);
+    if (!latest) return { versions: [] };
+    const top = Math.min(latest.v, (query.before ?? Infinity) - 1);
     const wanted = Array.from({ length: Math.max(0, Math.min(query.count, top)) }, (_, i) => top - i);
-    const docs = await Promise.all(
-      wanted.map((v) => this.versions(type).findOne({ _id: versionKey(id, v) })),
-    );
+    const docs = (await this.fetchVersions(type, id, wanted)).filter((d): d is VersionDocument => d !== null);
     const versions = docs
-      .filter((d): d is VersionDocument => d !== null)
       .filter((d) => query.since === undefined || Date.parse(d.ts) >= query.since)
-      .map((d) => toStored(type, d, id));
+      .map((d) => toStored(type, d));
     const last = wanted[wanted.length - 1];
     const reachedSince = versions.length < docs.length;
     return { versions, ...(last !== undefined && last > 1 && !reachedSince ? { next: last } : {}) };
@@ -356,14 +369,14 @@ export class MongoRepository implements Repository {
       if (query.since !== undefined && Date.parse(change.ts) < query.since) break;
       if (!query.type || change.type === query.type) picked.push(change);
       if (picked.length >= query.count || ++scanned >= scanLimit) {
-        next = change._id;
+        next = change.seq;
         break;
       }
     }
     const docs = await Promise.all(
       picked.map((c) => this.versions(c.type).findOne({ _id: versionKey(c.id, c.v) })),
     );
-    const versions = docs.flatMap((d, i) => (d ? [toStored(picked[i]!.type, d, picked[i]!.id)] : []));
+    const versions = docs.flatMap((d, i) => (d ? [toStored(picked[i]!.type, d)] : []));
     return { versions, ...(next !== undefined && next > 1 ? { next } : {}) };
   }
 }

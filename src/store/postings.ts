@@ -2,21 +2,15 @@ import type { Collection } from 'mongodb';
 import { fail } from '../fhir/errors.js';
 import { postingKey } from '../search/criteria.js';
 import { parametersOf } from '../search/parameters.js';
-import { isDuplicateKey } from './mongo-errors.js';
+import { Slots, type SlotDocument } from './slots.js';
 
 /**
- * Postings: for selective search parameters, one document per (type, parameter, value) whose `_id` is that
- * key and whose `ids` are the matching resources. Every store finds a document by `_id` quickly, so a search
- * on these parameters never scans. Unique values (an NHS number, an Immunization identifier) are claims:
- * the first insert of the key wins.
+ * Postings: for selective search parameters, a list per (type, parameter, value) of the resources that had
+ * that value, kept as slots addressed by `_id` (see slots.ts). Entries are never removed: a resource that
+ * no longer has the value stays listed, and every search re-checks each candidate's current version, so
+ * an extra entry costs a lookup, never a wrong answer. Unique values (an NHS number, an Immunization
+ * identifier) admit a new holder only when no live resource holds the value.
  */
-export interface PostingDocument {
-  _id: string;
-  ids: string[];
-  unique?: boolean;
-  at: Date;
-}
-
 export interface PostingKeys {
   all: string[];
   unique: Set<string>;
@@ -41,76 +35,77 @@ export function postingKeysOf(type: string, idx: Record<string, unknown>): Posti
   return { all, unique };
 }
 
-/** A claim older than this whose holder does not exist is left over from a crashed write. */
+/** A holder that does not exist yet may be a write in progress; after this long it is an abandoned one. */
 const ABANDONED_CLAIM_MS = 60_000;
+/** A key listing more resources than this is not selective: searches on it read the collection instead. */
+export const MAX_POSTING_ENTRIES = 1000;
+
+export type Holding = 'yes' | 'no' | 'absent';
 
 export class Postings {
+  private readonly slots: Slots;
+
   constructor(
-    private readonly collection: Collection<PostingDocument>,
-    /** Whether `holder` still carries the value of `key` (its current version, not deleted). */
-    private readonly holds: (key: string, holder: string) => Promise<'yes' | 'no' | 'absent'>,
-  ) {}
-
-  async get(keys: string[]): Promise<Map<string, string[]>> {
-    const docs = await Promise.all(keys.map((key) => this.collection.findOne({ _id: key })));
-    return new Map(keys.map((key, i) => [key, docs[i]?.ids ?? []]));
+    collection: Collection<SlotDocument>,
+    /** Whether `holder`'s current version carries the value of `key`. */
+    private readonly holds: (key: string, holder: string) => Promise<Holding>,
+  ) {
+    this.slots = new Slots(collection);
   }
 
-  /** Lists `id` under `keys`; fails with 422 when a unique key belongs to another live resource. */
-  async add(keys: string[], unique: Set<string>, id: string): Promise<void> {
-    const done: string[] = [];
-    try {
-      for (const key of keys) {
-        if (unique.has(key)) await this.claim(key, id);
-        else
-          await this.collection.updateOne(
-            { _id: key },
-            { $addToSet: { ids: id }, $set: { at: new Date() } },
-            { upsert: true },
-          );
-        done.push(key);
-      }
-    } catch (error) {
-      await this.remove(done, id);
-      throw error;
-    }
-  }
-
-  async remove(keys: string[], id: string): Promise<void> {
-    await Promise.all(
-      keys.map(async (key) => {
-        const doc = await this.collection.findOne({ _id: key });
-        if (!doc?.ids.includes(id)) return;
-        if (doc.unique) await this.collection.deleteOne({ _id: key });
-        else await this.collection.updateOne({ _id: key }, { $pull: { ids: id } });
-      }),
+  /** Ids listed under each key; undefined for a key with too many entries to be worth reading. */
+  async get(keys: string[]): Promise<Map<string, string[] | undefined>> {
+    const lists = await Promise.all(keys.map((key) => this.slots.read(key, MAX_POSTING_ENTRIES)));
+    return new Map(
+      keys.map((key, i) => [
+        key,
+        lists[i]!.complete ? [...new Set(lists[i]!.entries.map((e) => e.id))] : undefined,
+      ]),
     );
   }
 
-  private async claim(key: string, id: string, retried = false): Promise<void> {
-    try {
-      await this.collection.insertOne({ _id: key, ids: [id], unique: true, at: new Date() });
-      return;
-    } catch (error) {
-      if (!isDuplicateKey(error)) throw error;
+  /**
+   * Lists `id` under `keys`; fails with 422 when a unique key belongs to another live resource.
+   * Returns the slots written, so a failed transaction can take them back.
+   */
+  async add(keys: string[], unique: Set<string>, id: string): Promise<string[]> {
+    const written: string[] = [];
+    for (const key of keys) {
+      const slot = unique.has(key) ? await this.claim(key, id) : await this.list(key, id);
+      if (slot) written.push(slot);
     }
-    const existing = await this.collection.findOne({ _id: key });
-    if (!existing) {
-      if (retried) fail('version-conflict', 'Another request is writing the same identifier; try again');
-      return this.claim(key, id, true);
+    return written;
+  }
+
+  async remove(slotIds: string[]): Promise<void> {
+    await this.slots.remove(slotIds);
+  }
+
+  private async list(key: string, id: string): Promise<string | undefined> {
+    const { entries } = await this.slots.read(key);
+    if (entries.some((e) => e.id === id)) return undefined;
+    return this.slots.append(key, id, entries.length);
+  }
+
+  private async claim(key: string, id: string): Promise<string | undefined> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const { entries } = await this.slots.read(key);
+      const last = entries[entries.length - 1];
+      if (last?.id === id) return undefined;
+      for (const entry of entries) {
+        if (entry.id === id) continue;
+        const state = await this.holds(key, entry.id);
+        const inFlight = state === 'absent' && Date.now() - entry.at.getTime() < ABANDONED_CLAIM_MS;
+        if (state === 'yes' || inFlight) {
+          const value = key.split('|').slice(2).join('|');
+          fail('duplicate-identifier', `Identifier ${value} is already used by another resource`, [
+            `${key.split('|')[0]}.identifier`,
+          ]);
+        }
+      }
+      if (await this.slots.insertAt(key, id, entries.length)) return `${key}#${entries.length}`;
+      // another claim landed between our read and our insert: look again at who holds the value
     }
-    const holder = existing.ids[0];
-    if (holder === undefined || holder === id) return;
-    const state = await this.holds(key, holder);
-    const abandoned =
-      state === 'no' || (state === 'absent' && Date.now() - existing.at.getTime() > ABANDONED_CLAIM_MS);
-    if (!abandoned || retried) {
-      const value = key.split('|').slice(2).join('|');
-      fail('duplicate-identifier', `Identifier ${value} is already used by another resource`, [
-        `${key.split('|')[0]}.identifier`,
-      ]);
-    }
-    await this.collection.deleteOne({ _id: key });
-    return this.claim(key, id, true);
+    fail('version-conflict', 'Other requests are writing the same identifier; try again');
   }
 }

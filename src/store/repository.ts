@@ -29,7 +29,8 @@ export interface WriteReceipt {
   type: string;
   id: string;
   version: number;
-  previous?: CurrentDocument;
+  /** Posting entries the write added. */
+  postings: string[];
   sequence: number;
 }
 
@@ -83,9 +84,13 @@ export interface HistoryPage {
   next?: number;
 }
 
-/** The current document of a resource, as kept in its type's collection. */
-export interface CurrentDocument {
+/**
+ * One version of a resource, as kept in its type's collection: `_id` is `{id}/_history/{v}`, and the
+ * search and sort values of that version are stored beside it.
+ */
+export interface VersionDocument {
   _id: string;
+  id: string;
   v: number;
   ts: string;
   del: boolean;

@@ -1,0 +1,98 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../src/store/ferretdb.js';
+import { PROJECT_ROOT } from '../src/server.js';
+
+export interface Figures {
+  name: string;
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+}
+
+/** Runs `operation` from `concurrency` workers for `seconds`; throughput and latency percentiles. */
+export async function closedLoop(
+  name: string,
+  concurrency: number,
+  seconds: number,
+  operation: (i: number) => Promise<unknown>,
+): Promise<Figures> {
+  const latencies: number[] = [];
+  const deadline = performance.now() + seconds * 1000;
+  let counter = 0;
+  const worker = async () => {
+    while (performance.now() < deadline) {
+      const started = performance.now();
+      await operation(counter++);
+      latencies.push(performance.now() - started);
+    }
+  };
+  const began = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const elapsed = (performance.now() - began) / 1000;
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+  return { name, requestsPerSecond: latencies.length / elapsed, p50: at(0.5), p99: at(0.99) };
+}
+
+/** Starts the built server as its own process, as in production, against `mongodbUri`. */
+export async function startServerProcess(
+  mongodbUri: string,
+): Promise<{ url: string; process: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(PROJECT_ROOT, 'dist', 'src', 'main.js')], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      MONGODB_URI: mongodbUri,
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}/fhir`;
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await fetch(`${url}/metadata`)).ok) return { url, process: child };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill();
+  throw new Error('server did not start');
+}
+
+export function progress(label: string, done: number, total: number): void {
+  const width = 30;
+  const filled = Math.round((done / total) * width);
+  process.stdout.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`);
+  if (done >= total) process.stdout.write('\n');
+}
+
+export function machine(): string {
+  return `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+}
+
+/** Appends a dated section to bench/RESULTS.md. */
+export function record(title: string, lines: string[]): void {
+  const file = join(PROJECT_ROOT, 'bench', 'RESULTS.md');
+  if (!existsSync(file))
+    writeFileSync(file, '# Benchmark results\n\nNewest last. Each section is one run of one benchmark.\n');
+  appendFileSync(
+    file,
+    `\n## ${title} — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC\n\n${machine()}\n\n${lines.join('\n')}\n`,
+  );
+}
+
+export function table(rows: Figures[]): string[] {
+  return [
+    '| workload | requests/s | p50 ms | p99 ms |',
+    '|---|---:|---:|---:|',
+    ...rows.map(
+      (r) => `| ${r.name} | ${r.requestsPerSecond.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} |`,
+    ),
+  ];
+}

@@ -1,0 +1,76 @@
+import type { Collection } from 'mongodb';
+import { isDuplicateKey } from './mongo-errors.js';
+
+/**
+ * A list kept as numbered documents `{key}#0`, `{key}#1`, ... Appending is an insert of the next number
+ * (two writers racing for it: one insert wins), reading is a series of finds by `_id`. Insert and find by
+ * `_id` are the only operations FerretDB 1.24 answers without reading the whole collection, so such a
+ * list stays fast at any collection size. Entries are never removed.
+ */
+export interface SlotDocument {
+  _id: string;
+  id: string;
+  at: Date;
+}
+
+const PROBE_BATCH = 4;
+
+export class Slots {
+  /** Where the last read or append of a key ended: a hint only, other processes may have appended. */
+  private readonly hints = new Map<string, number>();
+
+  constructor(
+    private readonly collection: Collection<SlotDocument>,
+    private readonly maxHints = 200_000,
+  ) {}
+
+  private remember(key: string, length: number): void {
+    if (this.hints.size >= this.maxHints) this.hints.delete(this.hints.keys().next().value!);
+    this.hints.set(key, length);
+  }
+
+  /** Every entry of `key`, oldest first; stops after `limit` entries (then `complete` is false). */
+  async read(key: string, limit = Infinity): Promise<{ entries: SlotDocument[]; complete: boolean }> {
+    const entries: SlotDocument[] = [];
+    // what is known to exist can be read in one parallel round
+    let batch = Math.max(PROBE_BATCH, (this.hints.get(key) ?? 0) + 1);
+    for (;;) {
+      const start = entries.length;
+      const found = await Promise.all(
+        Array.from({ length: batch }, (_, i) => this.collection.findOne({ _id: `${key}#${start + i}` })),
+      );
+      const missing = found.indexOf(null);
+      entries.push(...(found.slice(0, missing < 0 ? found.length : missing) as SlotDocument[]));
+      if (missing >= 0) break;
+      if (entries.length >= limit) return { entries, complete: false };
+      batch = PROBE_BATCH;
+    }
+    this.remember(key, entries.length);
+    return { entries, complete: true };
+  }
+
+  /** Takes number `n` of `key` for `id`; false when another writer took it first. */
+  async insertAt(key: string, id: string, n: number): Promise<boolean> {
+    try {
+      await this.collection.insertOne({ _id: `${key}#${n}`, id, at: new Date() });
+      this.remember(key, n + 1);
+      return true;
+    } catch (error) {
+      if (isDuplicateKey(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Appends `id` at the first free number at or after `from`; returns the `_id` it took. */
+  async append(key: string, id: string, from: number): Promise<string> {
+    for (let n = from; ; n++) {
+      if (await this.insertAt(key, id, n)) return `${key}#${n}`;
+    }
+  }
+
+  /** Removes entries by their exact `_id` (only to take back a failed transaction). */
+  async remove(slotIds: string[]): Promise<void> {
+    await Promise.all(slotIds.map((slot) => this.collection.deleteOne({ _id: slot })));
+    for (const slot of slotIds) this.hints.delete(slot.slice(0, slot.lastIndexOf('#')));
+  }
+}
