@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import type { Bundle, Patient } from 'fhir/r4';
 import { MongoClient } from 'mongodb';
-import { nhsNumber, patient } from '../fixtures/records.js';
+import { patient } from '../fixtures/records.js';
 import { PROJECT_ROOT } from '../src/server.js';
 import { NHS_NUMBER_SYSTEM } from '../src/shared/nhs-number.js';
 import { startFerretdb } from '../src/store/ferretdb.js';
