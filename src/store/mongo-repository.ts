@@ -140,7 +140,8 @@ export class MongoRepository implements Repository {
   async write(request: WriteRequest): Promise<WriteResult> {
     const { type, id, expectedVersion } = request;
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
-      const latest = await this.latest(type, id);
+      // a create under a fresh server-made id has nothing to look up; its insert still proves it is new
+      const latest = request.method === 'POST' && attempt === 0 ? null : await this.latest(type, id);
       if (expectedVersion !== undefined && (latest?.v ?? 0) !== expectedVersion) {
         fail(
           'precondition-failed',
