@@ -1,7 +1,7 @@
 import type { Collection } from 'mongodb';
 import { fail } from '../fhir/errors.js';
 import { postingKey } from '../search/criteria.js';
-import { parametersOf } from '../search/parameters.js';
+import { parametersOf, type SearchParamDef } from '../search/parameters.js';
 import { Slots, type SlotDocument } from './slots.js';
 
 /**
@@ -28,11 +28,20 @@ export function postingKeysOf(type: string, idx: Record<string, unknown>): Posti
       if (param.type === 'token' && value.startsWith('|')) continue;
       const key = postingKey(type, param.name, value);
       all.push(key);
-      const system = value.slice(0, value.indexOf('|'));
-      if (param.unique === 'any' || param.unique?.includes(system)) unique.add(key);
+      if (isUniqueValue(param, value)) unique.add(key);
     }
   }
   return { all, unique };
+}
+
+function isUniqueValue(param: SearchParamDef, value: string): boolean {
+  return param.unique === 'any' || (param.unique?.includes(value.slice(0, value.indexOf('|'))) ?? false);
+}
+
+function isUniqueKey(key: string): boolean {
+  const [type, name] = key.split('|') as [string, string];
+  const param = parametersOf(type).find((p) => p.name === name);
+  return param !== undefined && isUniqueValue(param, key.slice(type.length + name.length + 2));
 }
 
 /** A holder that does not exist yet may be a write in progress; after this long it is an abandoned one. */
@@ -42,8 +51,13 @@ export const MAX_POSTING_ENTRIES = 1000;
 
 export type Holding = 'yes' | 'no' | 'absent';
 
+/** Unique values whose holder is remembered (an NHS number looked up again answers from memory). */
+const MAX_REMEMBERED_HOLDERS = 1_000_000;
+
 export class Postings {
   private readonly slots: Slots;
+  /** Last known holder of each unique key: a hint that searches re-check, never an answer on its own. */
+  private readonly holders = new Map<string, string>();
 
   constructor(
     collection: Collection<SlotDocument>,
@@ -53,15 +67,38 @@ export class Postings {
     this.slots = new Slots(collection);
   }
 
-  /** Ids listed under each key; undefined for a key with too many entries to be worth reading. */
-  async get(keys: string[]): Promise<Map<string, string[] | undefined>> {
-    const lists = await Promise.all(keys.map((key) => this.slots.read(key, MAX_POSTING_ENTRIES)));
-    return new Map(
-      keys.map((key, i) => [
-        key,
-        lists[i]!.complete ? [...new Set(lists[i]!.entries.map((e) => e.id))] : undefined,
-      ]),
+  /**
+   * Ids listed under each key; undefined for a key with too many entries to be worth reading. With
+   * `useCache`, a unique key answers with its last known holder without a read (`cached` says so): the
+   * caller re-checks the holder and asks again without the cache when the holder let the value go.
+   */
+  async get(
+    keys: string[],
+    useCache = false,
+  ): Promise<{ lists: Map<string, string[] | undefined>; cached: boolean }> {
+    let cached = false;
+    const lists = await Promise.all(
+      keys.map(async (key) => {
+        const holder = useCache ? this.holders.get(key) : undefined;
+        if (holder !== undefined) {
+          cached = true;
+          return [holder];
+        }
+        const { entries, complete } = await this.slots.read(key, MAX_POSTING_ENTRIES);
+        if (!complete) return undefined;
+        const last = entries[entries.length - 1];
+        if (last && isUniqueKey(key)) this.remember(key, last.id);
+        return [...new Set(entries.map((e) => e.id))];
+      }),
     );
+    return { lists: new Map(keys.map((key, i) => [key, lists[i]])), cached };
+  }
+
+  private remember(key: string, holder: string): void {
+    if (this.holders.size >= MAX_REMEMBERED_HOLDERS && !this.holders.has(key)) {
+      this.holders.delete(this.holders.keys().next().value!);
+    }
+    this.holders.set(key, holder);
   }
 
   /**
@@ -103,7 +140,10 @@ export class Postings {
           ]);
         }
       }
-      if (await this.slots.insertAt(key, id, entries.length)) return `${key}#${entries.length}`;
+      if (await this.slots.insertAt(key, id, entries.length)) {
+        this.remember(key, id);
+        return `${key}#${entries.length}`;
+      }
       // another claim landed between our read and our insert: look again at who holds the value
     }
     fail('version-conflict', 'Other requests are writing the same identifier; try again');

@@ -29,6 +29,8 @@ export interface WriteReceipt {
   type: string;
   id: string;
   version: number;
+  /** The current document before the write, restored by an undo. */
+  previous?: CurrentDocument;
   /** Posting entries the write added. */
   postings: string[];
   sequence: number;
@@ -84,11 +86,8 @@ export interface HistoryPage {
   next?: number;
 }
 
-/**
- * One version of a resource, as kept in its type's collection: `_id` is `{id}/_history/{v}`, and the
- * search and sort values of that version are stored beside it.
- */
-export interface VersionDocument {
+/** A version of a resource as kept in `{type}_history`: `_id` is `{id}/_history/{v}`. */
+export interface HistoryDocument {
   _id: string;
   id: string;
   v: number;
@@ -96,6 +95,12 @@ export interface VersionDocument {
   del: boolean;
   method: StoredVersion['method'];
   res?: Resource;
+}
+
+/** The current version of a resource, as kept in its type's collection with its search and sort values. */
+export interface CurrentDocument extends Omit<HistoryDocument, '_id'> {
+  /** The logical id. */
+  _id: string;
   idx: Record<string, unknown>;
   srt: Record<string, string>;
 }
