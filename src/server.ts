@@ -19,6 +19,8 @@ export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', 
 export interface RunningServer {
   url: string;
   database: Database;
+  /** The embedded FerretDB, when no MONGODB_URI was given. */
+  embedded?: EmbeddedDatabase;
   stop(): Promise<void>;
 }
 
@@ -51,6 +53,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   return {
     url,
     database,
+    ...(embedded ? { embedded } : {}),
     stop: async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -172,6 +172,7 @@ export class MongoRepository implements Repository {
       after.unique,
       id,
     );
+    const started = Date.now();
     try {
       await this.versions(type).insertOne(history);
     } catch (error) {
@@ -181,9 +182,19 @@ export class MongoRepository implements Repository {
     }
     const [sequence] = await Promise.all([
       this.changes.append({ type, id, v: version, ts }),
-      this.current(type).replaceOne({ _id: id }, document, { upsert: true }),
+      // a first version has no current copy yet: an insert is cheaper than an upsert
+      version === 1
+        ? this.current(type)
+            .insertOne(document)
+            // a repair copied this version first (this writer stalled): keep whatever is newest
+            .catch(async (error: unknown) => {
+              if (!isDuplicateKey(error)) throw error;
+              await this.settle(type, id, version);
+            })
+        : this.current(type).replaceOne({ _id: id }, document, { upsert: true }),
     ]);
-    await this.settle(type, id, version);
+    // only a write slower than the repair delay can have been overtaken by a repair
+    if (Date.now() - started > ABANDONED_WRITE_MS / 2) await this.settle(type, id, version);
     const receipt: WriteReceipt = {
       type,
       id,

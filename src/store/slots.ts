@@ -32,8 +32,9 @@ export class Slots {
   /** Every entry of `key`, oldest first; stops after `limit` entries (then `complete` is false). */
   async read(key: string, limit = Infinity): Promise<{ entries: SlotDocument[]; complete: boolean }> {
     const entries: SlotDocument[] = [];
-    // what is known to exist, and the slot after it, are read in one parallel round; most keys hold one entry
-    let batch = (this.hints.get(key) ?? 1) + 1;
+    // what is known to exist and the slot after it are read in one parallel round; an unknown key, one slot
+    const hint = this.hints.get(key);
+    let batch = hint === undefined ? 1 : hint + 1;
     for (;;) {
       const start = entries.length;
       const found = await Promise.all(
