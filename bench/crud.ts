@@ -118,7 +118,7 @@ async function main(): Promise<void> {
       ),
     );
     results.push(
-      await cannon('server: GET /Patient?identifier=nhs|n', server.url, () => ({
+      await cannon('server: GET /Patient?identifier={NHS number}', server.url, () => ({
         method: 'GET',
         path: `/fhir/Patient?identifier=${encodeURIComponent(`${NHS_NUMBER_SYSTEM}|${pick(numbers)}`)}`,
       })),

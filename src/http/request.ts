@@ -10,6 +10,27 @@ function mediaType(request: Request): string | undefined {
   return request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
 }
 
+/** Far deeper than any FHIR resource; deeper input would exhaust the stack of recursive validators. */
+const MAX_NESTING = 64;
+
+/** How deep arrays and objects nest in JSON text (brackets inside strings do not count). */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (ch === 0x22) inString = false;
+    } else if (ch === 0x22) inString = true;
+    else if (ch === 0x7b || ch === 0x5b) deepest = Math.max(deepest, ++depth);
+    else if (ch === 0x7d || ch === 0x5d) depth--;
+  }
+  return deepest;
+}
+
 /** Query parameters in order, repeats kept (AND semantics need them). */
 function queryParams(request: Request): SearchParams {
   const question = request.originalUrl.indexOf('?');
@@ -28,8 +49,12 @@ function parseBody(request: Request, isSearch: boolean): { body?: unknown; form:
       `Content-Type must be application/fhir+json${isSearch ? ` or ${FORM_TYPE}` : ''}`,
     );
   }
+  const text = raw.toString('utf8');
+  if (nestingDepth(text) > MAX_NESTING) {
+    fail('invalid-request', `The request body nests deeper than ${MAX_NESTING} levels`);
+  }
   try {
-    return { body: JSON.parse(raw.toString('utf8')) as unknown, form: [] };
+    return { body: JSON.parse(text) as unknown, form: [] };
   } catch {
     fail('malformed-json', 'The request body is not valid JSON');
   }

@@ -229,6 +229,17 @@ describe('bad requests', () => {
     });
   }
 
+  it('when the body nests thousands of levels deep, then it answers 400 and the server stays up', async () => {
+    const deep = `{"resourceType":"Patient","extension":${'[{"url":"x","extension":'.repeat(5000)}[]${'}]'.repeat(5000)}}`;
+    const response = await http('POST', '/Patient', {
+      raw: deep,
+      headers: { 'content-type': 'application/fhir+json' },
+    });
+    expect(response.status).to.equal(400);
+    expect(errorCode(response.body)).to.equal('invalid-request');
+    expect((await http('GET', '/metadata')).status).to.equal(200);
+  });
+
   it('when the body is larger than the limit, then it answers 413', async () => {
     const huge = {
       ...patient(402),
