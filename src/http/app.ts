@@ -28,6 +28,12 @@ export function routeTemplate(path: string): string {
     .join('/')}`.replace(/\/$/, '');
 }
 
+/** The logged route of a request URL: the FHIR route template, without the query (it may name people). */
+function routeOf(url: string): string {
+  const path = url.split('?')[0]!;
+  return path === '/fhir' || path.startsWith('/fhir/') ? routeTemplate(path.slice(5)) : 'other';
+}
+
 const REQUEST_ID = /^[A-Za-z0-9\-_.]{1,64}$/;
 
 export function createApp(options: AppOptions): express.Express {
@@ -43,7 +49,7 @@ export function createApp(options: AppOptions): express.Express {
     response.on('finish', () => {
       logger.info('request', {
         method: request.method,
-        route: request.path.startsWith('/fhir') ? routeTemplate(request.path.slice(5)) : 'other',
+        route: routeOf(request.originalUrl),
         status: response.statusCode,
         durationMs: Number(process.hrtime.bigint() - started) / 1e6,
         requestId,
