@@ -204,7 +204,7 @@ export async function compileCriteria(
     if (name === '_id') {
       if (modifier !== undefined) badValue(rawName, rawValue, 'no modifier is supported on _id');
       const ids = splitValues(rawValue);
-      and.push({ id: { $in: ids } });
+      and.push({ _id: { $in: ids } });
       idGroups.push(ids);
       continue;
     }

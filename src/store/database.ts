@@ -1,5 +1,5 @@
 import { MongoClient, type Db } from 'mongodb';
-import { parametersOf } from '../search/parameters.js';
+import { parametersOf, type SearchParamDef } from '../search/parameters.js';
 import { logger } from '../shared/logger.js';
 
 export interface Database {
@@ -24,6 +24,20 @@ export async function connect(uri: string, dbName: string): Promise<Database> {
   return { client, db, isFerretDb, close: () => client.close() };
 }
 
+/** The stored forms of a parameter's values (see index-values.ts), each of which a search may filter on. */
+function indexedFields(param: SearchParamDef): string[] {
+  switch (param.type) {
+    case 'token':
+      return ['', ':code', ':text'];
+    case 'string':
+      return ['', ':exact'];
+    case 'date':
+      return [':lo', ':hi'];
+    case 'reference':
+      return ['', ':identifier'];
+  }
+}
+
 /**
  * On MongoDB, an index for every stored search value, so scans of non-selective parameters use indexes.
  * Derived from the same parameter table as the search itself.
@@ -32,7 +46,7 @@ export async function ensureIndexes(database: Database, types: string[]): Promis
   if (database.isFerretDb) return;
   for (const type of types) {
     const fields = parametersOf(type).flatMap((p) =>
-      p.type === 'date' ? [`idx.${p.name}:lo`, `idx.${p.name}:hi`] : [`idx.${p.name}`],
+      indexedFields(p).map((suffix) => `idx.${p.name}${suffix}`),
     );
     await database.db
       .collection(type)
