@@ -64,6 +64,37 @@ function currentOf(doc: HistoryDocument): CurrentDocument {
   };
 }
 
+/**
+ * The two documents of one version: its history entry and the current copy with its search values.
+ * `resource` absent means a deletion. The only place where stored documents are shaped.
+ */
+export function versionDocuments(
+  id: string,
+  version: number,
+  ts: string,
+  method: StoredVersion['method'],
+  content?: Resource,
+): { history: HistoryDocument; current: CurrentDocument } {
+  const resource = content
+    ? ({
+        resourceType: content.resourceType,
+        id,
+        meta: { ...content.meta, versionId: String(version), lastUpdated: ts },
+        ...withoutIdentity(content),
+      } as Resource)
+    : undefined;
+  const history: HistoryDocument = {
+    _id: versionKey(id, version),
+    id,
+    v: version,
+    ts,
+    del: !resource,
+    method,
+    ...(resource ? { res: resource } : {}),
+  };
+  return { history, current: currentOf(history) };
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -144,25 +175,13 @@ export class MongoRepository implements Repository {
   ): Promise<WriteResult | undefined> {
     const { type, id, method } = request;
     const version = (current?.v ?? 0) + 1;
-    const ts = this.now().toISOString();
-    const resource = request.resource
-      ? ({
-          resourceType: request.resource.resourceType,
-          id,
-          meta: { ...request.resource.meta, versionId: String(version), lastUpdated: ts },
-          ...withoutIdentity(request.resource),
-        } as Resource)
-      : undefined;
-    const history: HistoryDocument = {
-      _id: versionKey(id, version),
+    const { history, current: document } = versionDocuments(
       id,
-      v: version,
-      ts,
-      del: !resource,
+      version,
+      this.now().toISOString(),
       method,
-      ...(resource ? { res: resource } : {}),
-    };
-    const document = currentOf(history);
+      request.resource,
+    );
     const live = current && !current.del ? current : undefined;
     const before = postingKeysOf(type, live?.idx ?? {});
     const after = postingKeysOf(type, document.idx);
@@ -181,7 +200,7 @@ export class MongoRepository implements Repository {
       return undefined;
     }
     const [sequence] = await Promise.all([
-      this.changes.append({ type, id, v: version, ts }),
+      this.changes.append({ type, id, v: version, ts: history.ts }),
       // a first version has no current copy yet: an insert is cheaper than an upsert
       version === 1
         ? this.current(type)
@@ -203,7 +222,7 @@ export class MongoRepository implements Repository {
       sequence,
       ...(current ? { previous: current } : {}),
     };
-    return { stored: toStored(type, document, id), created: !live && !!resource, receipt };
+    return { stored: toStored(type, document, id), created: !live && !document.del, receipt };
   }
 
   /**
