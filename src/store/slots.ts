@@ -14,6 +14,8 @@ export interface SlotDocument {
 }
 
 const PROBE_BATCH = 4;
+/** At most this many lookups at once, however long the list is known to be. */
+const MAX_BATCH = 64;
 
 export class Slots {
   /** Where the last read or append of a key ended: a hint only, other processes may have appended. */
@@ -34,7 +36,7 @@ export class Slots {
     const entries: SlotDocument[] = [];
     // what is known to exist and the slot after it are read in one parallel round; an unknown key, one slot
     const hint = this.hints.get(key);
-    let batch = hint === undefined ? 1 : hint + 1;
+    let batch = hint === undefined ? 1 : Math.min(hint + 1, MAX_BATCH);
     for (;;) {
       const start = entries.length;
       const found = await Promise.all(
@@ -44,7 +46,9 @@ export class Slots {
       entries.push(...(found.slice(0, missing < 0 ? found.length : missing) as SlotDocument[]));
       if (missing >= 0) break;
       if (entries.length >= limit) return { entries, complete: false };
-      batch = PROBE_BATCH;
+      // keep reading what is known to exist in large rounds, then probe beyond it in small ones
+      const knownLeft = hint === undefined ? 0 : hint + 1 - entries.length;
+      batch = knownLeft > 0 ? Math.min(knownLeft, MAX_BATCH) : PROBE_BATCH;
     }
     this.remember(key, entries.length);
     return { entries, complete: true };
