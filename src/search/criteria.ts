@@ -247,14 +247,15 @@ export async function compileCriteria(
       }
       case 'reference': {
         if (modifier === 'identifier') {
-          and.push({
-            [field(`${param.name}:identifier`)]: {
-              $in: values.map((v) => {
-                const { system, code } = splitToken(v);
-                return `${system ?? ''}|${code}`;
-              }),
-            },
+          // a value without a system matches that identifier value in any system
+          const path = field(`${param.name}:identifier`);
+          const conditions = values.map((v) => {
+            const { system, code } = splitToken(v);
+            return system === undefined
+              ? anyPattern(path, [`\\|${escapeRegex(code)}$`])
+              : { [path]: `${system}|${code}` };
           });
+          and.push(conditions.length === 1 ? conditions[0]! : { $or: conditions });
           break;
         }
         const typeModifier = isTypeModifier ? modifier : undefined;

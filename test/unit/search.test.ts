@@ -13,7 +13,10 @@ const person: Patient = {
   name: [{ family: 'Ó Briain', given: ['Zoë', 'Anne'] }],
   birthDate: '1980-05',
   identifier: [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9434765919' }],
-  generalPractitioner: [{ reference: 'Organization/o1' }],
+  generalPractitioner: [
+    { reference: 'Organization/o1' },
+    { identifier: { system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: 'B82005' } },
+  ],
   deceasedDateTime: '2020-01-01T10:00:00Z',
 };
 
@@ -74,6 +77,17 @@ describe('search internals', () => {
       true,
     ],
     ['missing gender', [['gender:missing', 'true']], true],
+    ['a logical GP reference by its ODS code alone', [['general-practitioner:identifier', 'B82005']], true],
+    [
+      'a logical GP reference by system and ODS code',
+      [['general-practitioner:identifier', 'https://fhir.nhs.uk/Id/ods-organization-code|B82005']],
+      true,
+    ],
+    [
+      'a logical GP reference under another system',
+      [['general-practitioner:identifier', 'http://other|B82005']],
+      false,
+    ],
     ['death date after a time', [['death-date', 'gt2019-12-31']], true],
     [
       'two ANDed names, one wrong',
