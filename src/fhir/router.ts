@@ -1,23 +1,10 @@
 import type { Bundle, Resource } from 'fhir/r4';
 import { findOperation } from '../operations/registry.js';
 import { fail } from './errors.js';
-import type { FhirService, InteractionResult, RequestContext, SearchParams } from './service.js';
+import type { FhirRequest } from './request.js';
+import type { FhirService, InteractionResult, RequestContext } from './service.js';
 import { etag } from './bundles.js';
 import { capabilityStatement } from './capability.js';
-
-/** A FHIR request independent of its transport (HTTP, or an entry of a batch or transaction). */
-export interface FhirRequest {
-  method: string;
-  /** The path below the FHIR base, without leading slash: `Patient/1/_history/2`. */
-  path: string;
-  params: SearchParams;
-  body?: unknown;
-  ifMatch?: number;
-  ifNoneExist?: string;
-  ifNoneMatch?: string;
-  ifModifiedSince?: string;
-  context: RequestContext;
-}
 
 export type BundleHandler = (bundle: unknown, context: RequestContext) => Promise<Bundle<Resource>>;
 

@@ -4,7 +4,8 @@ import { logger } from '../shared/logger.js';
 import type { Repository, WriteReceipt } from '../store/repository.js';
 import { etag, statusText } from './bundles.js';
 import { FhirError, fail, operationOutcome } from './errors.js';
-import { route, type FhirRequest } from './router.js';
+import type { FhirRequest } from './request.js';
+import { route } from './router.js';
 import {
   parseQuery,
   requireType,

@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { fail } from '../fhir/errors.js';
-import type { FhirRequest } from '../fhir/router.js';
+import type { FhirRequest } from '../fhir/request.js';
 import type { RequestContext, SearchParams } from '../fhir/service.js';
 
 const JSON_TYPES = ['application/fhir+json', 'application/json', 'application/json-patch+json'];

@@ -1,5 +1,5 @@
 import type { OperationDefinition } from 'fhir/r4';
-import type { FhirRequest } from '../fhir/router.js';
+import type { FhirRequest } from '../fhir/request.js';
 import type { FhirService, InteractionResult } from '../fhir/service.js';
 
 /** A custom operation: its definition (served in the CapabilityStatement) and its handler. */

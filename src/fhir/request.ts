@@ -1,0 +1,15 @@
+import type { RequestContext, SearchParams } from './service.js';
+
+/** A FHIR request independent of its transport (HTTP, or an entry of a batch or transaction). */
+export interface FhirRequest {
+  method: string;
+  /** The path below the FHIR base, without leading slash: `Patient/1/_history/2`. */
+  path: string;
+  params: SearchParams;
+  body?: unknown;
+  ifMatch?: number;
+  ifNoneExist?: string;
+  ifNoneMatch?: string;
+  ifModifiedSince?: string;
+  context: RequestContext;
+}
