@@ -15,7 +15,7 @@ export const patientProfile: Profile<Patient> = {
           identifier.system === NHS_NUMBER_SYSTEM && !isValidNhsNumber(identifier.value ?? '')
             ? [
                 {
-                  diagnostics: `'${identifier.value ?? ''}' is not a valid NHS number (10 digits, Modulus 11 check digit)`,
+                  diagnostics: `Patient.identifier[${i}].value is not a valid NHS number (10 digits, Modulus 11 check digit)`,
                   expression: [`Patient.identifier[${i}].value`],
                 },
               ]

@@ -134,9 +134,10 @@ export class Postings {
         const state = await this.holds(key, entry.id);
         const inFlight = state === 'absent' && Date.now() - entry.at.getTime() < ABANDONED_CLAIM_MS;
         if (state === 'yes' || inFlight) {
-          const value = key.split('|').slice(2).join('|');
-          fail('duplicate-identifier', `Identifier ${value} is already used by another resource`, [
-            `${key.split('|')[0]}.identifier`,
+          // the value itself is not repeated: it may be a person's NHS number
+          const [type, param] = key.split('|') as [string, string];
+          fail('duplicate-identifier', `Another ${type} already holds this ${param} value`, [
+            `${type}.${param}`,
           ]);
         }
       }
