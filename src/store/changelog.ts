@@ -93,11 +93,12 @@ export class ChangeLog {
     await this.changes.deleteOne({ _id: String(seq) });
   }
 
-  /** Entries below `before`, newest first, read in batches by `_id`; gaps are skipped. */
-  async *backwards(before: number): AsyncGenerator<ChangeDocument> {
+  /** Entries below `before` and at or above `floor`, newest first, read in batches by `_id`; gaps are skipped. */
+  async *backwards(before: number, floor = 1): AsyncGenerator<ChangeDocument> {
     const batch = 64;
-    for (let top = before - 1; top >= 1; top -= batch) {
-      const seqs = Array.from({ length: Math.min(batch, top) }, (_, i) => top - i);
+    const bottom = Math.max(1, floor);
+    for (let top = before - 1; top >= bottom; top -= batch) {
+      const seqs = Array.from({ length: Math.min(batch, top - bottom + 1) }, (_, i) => top - i);
       const docs = await Promise.all(seqs.map((seq) => this.changes.findOne({ _id: String(seq) })));
       for (const doc of docs) if (doc) yield doc;
     }

@@ -382,18 +382,23 @@ export class MongoRepository implements Repository {
     return { versions, ...(last !== undefined && last > 1 && !reachedSince ? { next: last } : {}) };
   }
 
-  /** Type or system history from the change log; one page reads at most `scanLimit` log entries. */
+  /** Type or system history from the change log; one page reads at most `scanLimit` log numbers. */
   private async logHistory(query: HistoryQuery): Promise<HistoryPage> {
     const scanLimit = Math.max(10_000, query.count * 10);
-    const start = query.before ?? (await this.changes.last()) + 1;
+    const end = (await this.changes.last()) + 1;
+    // a position beyond the end (a forged or stale page link) starts at the end
+    const start = Math.min(query.before ?? end, end);
+    const floor = start - scanLimit;
     const picked: { type: string; id: string; v: number }[] = [];
-    let scanned = 0;
-    let next: number | undefined;
-    for await (const change of this.changes.backwards(start)) {
+    let next: number | undefined = floor > 1 ? floor : undefined;
+    for await (const change of this.changes.backwards(start, floor)) {
       // the log is in storage order, so everything further back is older still
-      if (query.since !== undefined && Date.parse(change.ts) < query.since) break;
+      if (query.since !== undefined && Date.parse(change.ts) < query.since) {
+        next = undefined;
+        break;
+      }
       if (!query.type || change.type === query.type) picked.push(change);
-      if (picked.length >= query.count || ++scanned >= scanLimit) {
+      if (picked.length >= query.count) {
         next = change.seq;
         break;
       }

@@ -240,6 +240,12 @@ describe('bad requests', () => {
     expect((await http('GET', '/metadata')).status).to.equal(200);
   });
 
+  it('when a history page position lies far beyond the log, then history starts from the newest entry', async () => {
+    const response = await http('GET', '/_history?_page=99999999999&_count=1');
+    expect(response.status).to.equal(200);
+    expect((response.body as unknown as Bundle).entry).to.have.length(1);
+  });
+
   it('when the body is larger than the limit, then it answers 413', async () => {
     const huge = {
       ...patient(402),
