@@ -5,7 +5,7 @@ import { RESOURCE_TYPES } from '../resources/registry.js';
 import { encodeCursor, isResultParameter, parseControls, type SearchControls } from '../search/controls.js';
 import { compileCriteria, type CompiledCriteria } from '../search/criteria.js';
 import type { Repository, SearchMatch, StoredVersion, WriteReceipt } from '../store/repository.js';
-import { historyBundle, resourceUrl, searchEntry } from './bundles.js';
+import { historyBundle, searchEntry } from './bundles.js';
 import { fail, FhirError, informational, operationOutcome, type Problem } from './errors.js';
 import { subset } from './summary.js';
 import { expectResource, Validator } from './validation.js';
@@ -441,10 +441,6 @@ export class FhirService {
     if (page.next !== undefined)
       links.push({ relation: 'next', url: `${path}${toQuery([...base, ['_page', String(page.next)]])}` });
     return historyBundle(context.baseUrl, page.versions, links);
-  }
-
-  url(type: string, id: string, context: RequestContext): string {
-    return resourceUrl(context.baseUrl, type, id);
   }
 }
 

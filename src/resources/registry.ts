@@ -1,4 +1,3 @@
-import type { Resource } from 'fhir/r4';
 import type { Profile } from '../profiles/rules.js';
 import { immunizationProfile } from './immunization.js';
 import { patientProfile } from './patient.js';
@@ -25,13 +24,4 @@ export const RESOURCE_TYPES = definitions.map((d) => d.type);
 
 export function resourceDefinition(type: string): ResourceDefinition | undefined {
   return definitions.find((d) => d.type === type);
-}
-
-export function isResource(value: unknown): value is Resource {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    !Array.isArray(value) &&
-    typeof (value as Resource).resourceType === 'string'
-  );
 }
