@@ -37,9 +37,11 @@ export async function closedLoop(
   return { name, requestsPerSecond: latencies.length / elapsed, p50: at(0.5), p99: at(0.99) };
 }
 
-/** Starts the built server as its own process, as in production, against `mongodbUri`. */
+/** Starts the built server as its own process against `mongodbUri`; by default without authentication,
+ * which the core benchmarks leave out (bench/auth measures it). */
 export async function startServerProcess(
   mongodbUri: string,
+  env: Record<string, string> = { AUTH: 'off' },
 ): Promise<{ url: string; process: ChildProcess }> {
   const port = await freePort();
   const child = spawn(process.execPath, [join(PROJECT_ROOT, 'dist', 'src', 'main.js')], {
@@ -49,6 +51,7 @@ export async function startServerProcess(
       HOST: '127.0.0.1',
       MONGODB_URI: mongodbUri,
       LOG_LEVEL: 'warn',
+      ...env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

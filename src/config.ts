@@ -13,12 +13,31 @@ export interface Config {
   /** Largest accepted request body. */
   maxBodyBytes: number;
   production: boolean;
+  /** False only with AUTH=off, for local development. */
+  auth: boolean;
+  tokenTtlSeconds: number;
+  keyRotationHours: number;
+  rateLimits: { perAddress: number; perClient: number };
+  corsOrigins: string[];
+  /** Serve HTTPS with this certificate and key (PEM files). */
+  tls?: { certFile: string; keyFile: string };
+  trustProxy: string | boolean;
 }
 
 function integer(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined || value === '') return fallback;
   if (!/^\d+$/.test(value)) throw new Error(`${name} must be a whole number`);
   return Number(value);
+}
+
+function trustProxy(value: string | undefined): string | boolean {
+  if (value === undefined || value === '' || value === 'false') return false;
+  return value === 'true' ? true : value;
+}
+
+function tlsFiles(env: NodeJS.ProcessEnv): { certFile: string; keyFile: string } {
+  if (!env.TLS_CERT_FILE || !env.TLS_KEY_FILE) throw new Error('TLS needs both TLS_CERT_FILE and TLS_KEY_FILE');
+  return { certFile: env.TLS_CERT_FILE, keyFile: env.TLS_KEY_FILE };
 }
 
 /** Reads and checks the configuration once, at start-up. */
@@ -31,9 +50,23 @@ export function loadConfig(env: NodeJS.ProcessEnv, projectRoot: string): Config 
     dataDir: env.NIMS_DATA_DIR ?? join(projectRoot, 'data'),
     maxBodyBytes: integer('MAX_BODY_BYTES', env.MAX_BODY_BYTES, 10 * 1024 * 1024),
     production,
+    auth: env.AUTH !== 'off',
+    tokenTtlSeconds: integer('TOKEN_TTL_SECONDS', env.TOKEN_TTL_SECONDS, 300),
+    keyRotationHours: integer('KEY_ROTATION_HOURS', env.KEY_ROTATION_HOURS, 24),
+    rateLimits: {
+      perAddress: integer('RATE_LIMIT_PER_ADDRESS', env.RATE_LIMIT_PER_ADDRESS, 60_000),
+      perClient: integer('RATE_LIMIT_PER_CLIENT', env.RATE_LIMIT_PER_CLIENT, 60_000),
+    },
+    corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+    trustProxy: trustProxy(env.TRUST_PROXY),
+    ...(env.TLS_CERT_FILE || env.TLS_KEY_FILE ? { tls: tlsFiles(env) } : {}),
     ...(env.MONGODB_URI ? { mongodbUri: env.MONGODB_URI } : {}),
     ...(env.BASE_URL ? { baseUrl: env.BASE_URL.replace(/\/+$/, '') } : {}),
   };
+  if (env.AUTH !== undefined && !['on', 'off'].includes(env.AUTH)) throw new Error('AUTH must be on or off');
+  if (production && !config.auth) throw new Error('AUTH=off is refused when NODE_ENV=production');
+  if (config.tokenTtlSeconds < 1 || config.keyRotationHours < 1)
+    throw new Error('TOKEN_TTL_SECONDS and KEY_ROTATION_HOURS must be at least 1');
   if (production && !config.mongodbUri)
     throw new Error('NODE_ENV=production needs MONGODB_URI (the embedded database is for development)');
   return config;

@@ -1,7 +1,11 @@
-import type { Server } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AuditLog } from './auth/audit.js';
+import { TokenService } from './auth/tokens.js';
 import type { Config } from './config.js';
 import { BundleProcessor } from './fhir/transaction.js';
 import { FhirService } from './fhir/service.js';
@@ -19,9 +23,13 @@ export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', 
 export interface RunningServer {
   url: string;
   database: Database;
+  audit: AuditLog;
+  /** Absent when authentication is off. */
+  tokens?: TokenService;
   /** The embedded FerretDB, when no MONGODB_URI was given. */
   embedded?: EmbeddedDatabase;
-  stop(): Promise<void>;
+  /** Stops serving, writes the queued audit trail (for at most `auditDeadlineMs`), closes the database. */
+  stop(options?: { auditDeadlineMs?: number }): Promise<void>;
 }
 
 /** Starts the whole server: database (embedded unless MONGODB_URI), repository, HTTP. */
@@ -36,29 +44,48 @@ export async function startServer(config: Config): Promise<RunningServer> {
   await ensureIndexes(database, RESOURCE_TYPES);
   const repository = new MongoRepository(database.db);
   const service = new FhirService(repository, new Validator());
-  const bundles = new BundleProcessor(service, repository);
+  const audit = new AuditLog(repository);
+  const bundles = new BundleProcessor(service, repository, audit);
+  const tokens = config.auth
+    ? new TokenService(database.db, {
+        tokenTtlSeconds: config.tokenTtlSeconds,
+        keyRotationMs: config.keyRotationHours * 3_600_000,
+      })
+    : undefined;
+  if (tokens) await tokens.keys.current();
+  else logger.warn('AUTH=off: every request is served without a token, as an unrestricted client');
   const app = createApp({
     service,
     bundles,
+    audit,
+    ...(tokens ? { tokens } : {}),
     maxBodyBytes: config.maxBodyBytes,
+    rateLimits: config.rateLimits,
+    corsOrigins: config.corsOrigins,
+    trustProxy: config.trustProxy,
     ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}),
   });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(config.port, config.host, () => resolve(s));
-  });
+  const server: Server = config.tls
+    ? createHttpsServer({ cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) }, app)
+    : createHttpServer(app);
+  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   server.keepAliveTimeout = 65_000;
   const port = (server.address() as AddressInfo).port;
-  const url = `http://localhost:${port}/fhir`;
+  const url = `${config.tls ? 'https' : 'http'}://localhost:${port}/fhir`;
   logger.info('nims listening', { url });
   return {
     url,
     database,
+    audit,
+    ...(tokens ? { tokens } : {}),
     ...(embedded ? { embedded } : {}),
-    stop: async () => {
+    stop: async ({ auditDeadlineMs }: { auditDeadlineMs?: number } = {}) => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      // requests are over: what they left in the audit queue is written before the database goes
+      await audit.close(auditDeadlineMs);
       await database.close();
       await embedded?.stop();
     },

@@ -21,22 +21,25 @@ const INTERACTIONS = [
   'search-type',
 ] as const;
 
+const READ_INTERACTIONS = new Set(['read', 'vread', 'history-instance', 'history-type', 'search-type']);
+
 function resourceEntry(type: string): CapabilityStatementRestResource {
-  const profile = resourceDefinition(type)?.profile;
+  const definition = resourceDefinition(type);
+  const profile = definition?.profile;
+  const writes = !definition?.readOnly;
   const operations = allOperations().filter(
     (op) => !op.definition.resource || op.definition.resource.includes(type as never),
   );
   return {
     type,
     ...(profile ? { supportedProfile: [profile.url] } : {}),
-    interaction: INTERACTIONS.map((code) => ({ code })),
+    interaction: INTERACTIONS.filter((code) => writes || READ_INTERACTIONS.has(code)).map((code) => ({ code })),
     versioning: 'versioned-update',
     readHistory: true,
-    updateCreate: true,
-    conditionalCreate: true,
     conditionalRead: 'modified-since',
-    conditionalUpdate: true,
-    conditionalDelete: 'single',
+    ...(writes
+      ? { updateCreate: true, conditionalCreate: true, conditionalUpdate: true, conditionalDelete: 'single' as const }
+      : {}),
     referencePolicy: ['literal', 'logical', 'local'],
     searchInclude: (SEARCH_PARAMETERS[type] ?? [])
       .filter((p) => p.type === 'reference')

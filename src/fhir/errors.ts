@@ -32,6 +32,7 @@ export const ERRORS = {
   'precondition-failed': { status: 412, type: 'conflict' },
   'multiple-matches': { status: 412, type: 'multiple-matches' },
   'too-large': { status: 413, type: 'too-costly' },
+  'too-many-requests': { status: 429, type: 'throttled' },
   'unsupported-media-type': { status: 415, type: 'not-supported' },
   'schema-violation': { status: 422, type: 'structure' },
   'profile-violation': { status: 422, type: 'business-rule' },

@@ -1,12 +1,33 @@
 import type { Bundle, Resource } from 'fhir/r4';
+import { authorize, isPartial, requireVisible } from '../auth/access.js';
+import { touched, type AuditEntry } from '../auth/audit.js';
+import type { Permission } from '../auth/scopes.js';
 import { findOperation } from '../operations/registry.js';
-import { fail } from './errors.js';
+import { RESOURCE_TYPES, resourceDefinition } from '../resources/registry.js';
+import { fail, FhirError } from './errors.js';
 import type { FhirRequest } from './request.js';
 import type { FhirService, InteractionResult, RequestContext } from './service.js';
 import { etag } from './bundles.js';
 import { capabilityStatement } from './capability.js';
 
 export type BundleHandler = (bundle: unknown, context: RequestContext) => Promise<Bundle<Resource>>;
+
+export interface Handlers {
+  service: FhirService;
+  processBundle: BundleHandler;
+  /** Where each interaction is recorded; absent only where nothing is audited (unit use). */
+  audit?: { record(entry: AuditEntry): Promise<void> };
+}
+
+/** What a request is, before it runs: its interaction, what the client needs, and how to run it. */
+interface Interaction {
+  /** http://hl7.org/fhir/restful-interaction code. */
+  code: string;
+  action: AuditEntry['action'];
+  /** Scopes needed: each pair is a type and a permission on it. */
+  needs: [string, Permission][];
+  run(): Promise<InteractionResult>;
+}
 
 const TYPE = /^[A-Z][A-Za-z]+$/;
 
@@ -25,101 +46,283 @@ function notModified(request: FhirRequest, version: number, lastUpdated: string)
   return false;
 }
 
-/** Maps a request to its interaction. The single place that knows FHIR's URL grammar. */
-export async function route(
+/** Resources an answer carries: the stored one, or a search or history bundle's entries. */
+function resourcesOf(result: InteractionResult): Resource[] {
+  if (result.stored?.resource) return [result.stored.resource];
+  const bundle = result.body as Bundle | undefined;
+  if (bundle?.resourceType !== 'Bundle' || !['searchset', 'history'].includes(bundle.type)) return [];
+  return (bundle.entry ?? []).flatMap((e) =>
+    e.resource && e.resource.resourceType !== 'OperationOutcome' ? [e.resource] : [],
+  );
+}
+
+/**
+ * Runs one FHIR request: works out its interaction, checks the client's scopes, runs it and records it in
+ * the audit trail (successes and refusals alike). The single entry for HTTP requests and bundle entries.
+ */
+export async function route(request: FhirRequest, handlers: Handlers): Promise<InteractionResult> {
+  const { access } = request.context;
+  let interaction: Interaction | undefined;
+  try {
+    interaction = plan(request, handlers.service, handlers.processBundle);
+    for (const [type, permission] of interaction.needs) authorize(access, type, permission);
+    const result = await interaction.run();
+    await audit(handlers, request, interaction, result.status, touched(resourcesOf(result)));
+    return result;
+  } catch (error) {
+    if (interaction && error instanceof FhirError) {
+      const failure = error.problems[0]?.code;
+      await audit(handlers, request, interaction, error.status, { references: [], patients: [] }, failure);
+    }
+    throw error;
+  }
+}
+
+async function audit(
+  handlers: Handlers,
   request: FhirRequest,
-  service: FhirService,
-  processBundle: BundleHandler,
-): Promise<InteractionResult> {
+  interaction: Interaction,
+  status: number,
+  what: Pick<AuditEntry, 'references' | 'patients'>,
+  failure?: string,
+): Promise<void> {
+  if (!handlers.audit || interaction.code === 'capabilities') return;
+  const segments = request.path.split('/');
+  // a single resource's interaction names it even when it failed
+  const named = TYPE.test(segments[0] ?? '') && segments[1] && !segments[1].startsWith('_') && !segments[1].startsWith('$');
+  const references = what.references.length === 0 && named ? [`${segments[0]}/${segments[1]}`] : what.references;
+  const query = new URLSearchParams(request.params).toString();
+  const { address } = request.context;
+  await handlers.audit.record({
+    access: request.context.access,
+    ...(address ? { address } : {}),
+    interaction: interaction.code,
+    action: interaction.action,
+    ...(['search-type', 'history-type', 'history-system', 'operation'].includes(interaction.code)
+      ? { query: `${request.path}${query ? `?${query}` : ''}` }
+      : {}),
+    references,
+    patients: what.patients,
+    status,
+    ...(failure ? { failure } : {}),
+  });
+}
+
+/** Every type's permission, for interactions that span all types. */
+function everyType(permission: Permission): [string, Permission][] {
+  return RESOURCE_TYPES.map((type) => [type, permission]);
+}
+
+/** Refuses writes to types the server alone writes (the audit trail). */
+function writable(type: string): void {
+  if (resourceDefinition(type)?.readOnly)
+    fail('method-not-allowed', `${type} resources are written by the server only`);
+}
+
+/** Maps a request to its interaction. The single place that knows FHIR's URL grammar. */
+function plan(request: FhirRequest, service: FhirService, processBundle: BundleHandler): Interaction {
   const { method, params, context } = request;
+  const { access } = context;
   const segments = request.path.split('/').filter((s) => s !== '');
   const [first, second, third, fourth] = segments;
   if (segments.length > 4) fail('unknown-route', `/${request.path} is not a FHIR URL`);
 
   if (first === undefined) {
-    if (method === 'POST') return { status: 200, body: await processBundle(request.body, context) };
-    notAllowed(method, request.path);
+    if (method !== 'POST') notAllowed(method, request.path);
+    const kind = (request.body as { type?: unknown } | undefined)?.type === 'transaction' ? 'transaction' : 'batch';
+    // each entry is checked and audited as a request of its own
+    return {
+      code: kind,
+      action: 'E',
+      needs: [],
+      run: async () => ({ status: 200, body: await processBundle(request.body, context) }),
+    };
   }
   if (first === 'metadata') {
     if (method !== 'GET' || segments.length > 1) notAllowed(method, request.path);
-    return { status: 200, body: capabilityStatement(context.baseUrl) };
+    return {
+      code: 'capabilities',
+      action: 'R',
+      needs: [],
+      run: () => Promise.resolve({ status: 200, body: capabilityStatement(context.baseUrl) }),
+    };
   }
   if (first === '_history') {
     if (method !== 'GET' || segments.length > 1) notAllowed(method, request.path);
-    return { status: 200, body: await service.history(params, context) };
+    if (RESOURCE_TYPES.some((t) => isPartial(access, t)))
+      fail('forbidden', 'This client sees only part of some types, so it cannot read the whole history');
+    return {
+      code: 'history-system',
+      action: 'R',
+      needs: [...everyType('r'), ...everyType('s')],
+      run: async () => ({ status: 200, body: await service.history(params, context) }),
+    };
   }
   if (first.startsWith('$')) return operation(request, service, first.slice(1), 'system');
   if (!TYPE.test(first)) fail('unknown-route', `/${request.path} is not a FHIR URL`);
   const type = first;
 
-  if (second === undefined) {
+  if (second === undefined || (second === '_search' && third === undefined)) {
+    if (second === '_search' && method !== 'POST') notAllowed(method, request.path);
+    const search = (): Interaction => ({
+      code: 'search-type',
+      action: 'E',
+      needs: [[type, 's']],
+      run: async () => ({ status: 200, body: await service.search(type, params, context) }),
+    });
+    if (second === '_search') return search();
     switch (method) {
       case 'GET':
-        return { status: 200, body: await service.search(type, params, context) };
+        return search();
       case 'POST':
-        return service.create(type, request.body, context, request.ifNoneExist);
+        writable(type);
+        return {
+          code: 'create',
+          action: 'C',
+          needs: request.ifNoneExist !== undefined ? [[type, 'c'], [type, 's']] : [[type, 'c']],
+          run: () => {
+            requireVisible(access, request.body as Resource);
+            return service.create(type, request.body, context, request.ifNoneExist);
+          },
+        };
       case 'PUT':
+        writable(type);
         if (params.length === 0)
           fail('invalid-request', `A conditional update of ${type} needs search criteria`);
-        return service.conditionalUpdate(type, params, request.body, context, request.ifMatch);
+        return {
+          code: 'update',
+          action: 'U',
+          needs: [[type, 's'], [type, 'u']],
+          run: () => {
+            requireVisible(access, request.body as Resource);
+            return service.conditionalUpdate(type, params, request.body, context, request.ifMatch);
+          },
+        };
       case 'DELETE':
+        writable(type);
         if (params.length === 0)
           fail('invalid-request', `A conditional delete of ${type} needs search criteria`);
-        return service.conditionalDelete(type, params, context);
+        return {
+          code: 'delete',
+          action: 'D',
+          needs: [[type, 's'], [type, 'd']],
+          run: () => service.conditionalDelete(type, params, context),
+        };
       default:
         notAllowed(method, request.path);
     }
   }
-  if (second === '_search' && third === undefined) {
-    if (method !== 'POST') notAllowed(method, request.path);
-    return { status: 200, body: await service.search(type, params, context) };
-  }
   if (second === '_history' && third === undefined) {
     if (method !== 'GET') notAllowed(method, request.path);
-    return { status: 200, body: await service.history(params, context, type) };
+    if (isPartial(access, type))
+      fail('forbidden', `This client sees only some ${type} resources, so it cannot read their whole history`);
+    return {
+      code: 'history-type',
+      action: 'R',
+      needs: [[type, 'r'], [type, 's']],
+      run: async () => ({ status: 200, body: await service.history(params, context, type) }),
+    };
   }
   if (second.startsWith('$')) {
     if (third !== undefined) fail('unknown-route', `/${request.path} is not a FHIR URL`);
     return operation(request, service, second.slice(1), 'type', type);
   }
   const id = second;
+  // a practice-bound client may touch a resource only if it may see what is stored now
+  const visibleNow = async () => {
+    if (isPartial(access, type)) requireVisible(access, (await service.readIfExists(type, id))?.resource);
+  };
 
   if (third === undefined) {
     switch (method) {
-      case 'GET': {
-        const stored = await service.read(type, id);
-        return notModified(request, stored.versionId, stored.lastUpdated)
-          ? { status: 304, stored }
-          : { status: 200, stored };
-      }
+      case 'GET':
+        return {
+          code: 'read',
+          action: 'R',
+          needs: [[type, 'r']],
+          run: async () => {
+            const stored = await service.read(type, id);
+            requireVisible(access, stored.resource);
+            return notModified(request, stored.versionId, stored.lastUpdated)
+              ? { status: 304, stored }
+              : { status: 200, stored };
+          },
+        };
       case 'PUT':
-        return service.update(type, id, request.body, request.ifMatch);
+        writable(type);
+        return {
+          code: 'update',
+          action: 'U',
+          needs: [[type, 'u']],
+          run: async () => {
+            await visibleNow();
+            requireVisible(access, request.body as Resource);
+            return service.update(type, id, request.body, request.ifMatch);
+          },
+        };
       case 'PATCH':
-        return service.patch(type, id, request.body, request.ifMatch);
+        writable(type);
+        return {
+          code: 'patch',
+          action: 'U',
+          needs: [[type, 'u']],
+          run: async () => {
+            await visibleNow();
+            return service.patch(type, id, request.body, request.ifMatch);
+          },
+        };
       case 'DELETE':
-        return service.delete(type, id, request.ifMatch);
+        writable(type);
+        return {
+          code: 'delete',
+          action: 'D',
+          needs: [[type, 'd']],
+          run: async () => {
+            await visibleNow();
+            return service.delete(type, id, request.ifMatch);
+          },
+        };
       default:
         notAllowed(method, request.path);
     }
   }
   if (third === '_history') {
     if (method !== 'GET') notAllowed(method, request.path);
-    if (fourth === undefined) return { status: 200, body: await service.history(params, context, type, id) };
-    return { status: 200, stored: await service.vread(type, id, fourth) };
+    if (fourth === undefined) {
+      return {
+        code: 'history-instance',
+        action: 'R',
+        needs: [[type, 'r']],
+        run: async () => {
+          await visibleNow();
+          return { status: 200, body: await service.history(params, context, type, id) };
+        },
+      };
+    }
+    return {
+      code: 'vread',
+      action: 'R',
+      needs: [[type, 'r']],
+      run: async () => {
+        const stored = await service.vread(type, id, fourth);
+        requireVisible(access, stored.resource);
+        return { status: 200, stored };
+      },
+    };
   }
   if (third.startsWith('$') && fourth === undefined)
     return operation(request, service, third.slice(1), 'instance', type, id);
   fail('unknown-route', `/${request.path} is not a FHIR URL`);
 }
 
-async function operation(
+function operation(
   request: FhirRequest,
   service: FhirService,
   code: string,
   level: 'system' | 'type' | 'instance',
   type?: string,
   id?: string,
-): Promise<InteractionResult> {
+): Interaction {
   const op = findOperation(code, level, type);
   if (!op)
     fail(
@@ -129,6 +332,17 @@ async function operation(
   if (request.method !== 'POST' && !(request.method === 'GET' && op.definition.affectsState === false)) {
     notAllowed(request.method, request.path);
   }
-  if (id !== undefined && type !== undefined) await service.read(type, id);
-  return op.handle({ ...request, ...(type ? { type } : {}), ...(id ? { id } : {}) }, service);
+  const target = { ...request, ...(type ? { type } : {}), ...(id ? { id } : {}) };
+  return {
+    code: 'operation',
+    action: 'E',
+    needs: op.needs(target),
+    run: async () => {
+      if (id !== undefined && type !== undefined) {
+        const stored = await service.read(type, id);
+        requireVisible(request.context.access, stored.resource);
+      }
+      return op.handle(target, service);
+    },
+  };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Bundle, BundleEntry, BundleLink, OperationOutcome, Resource } from 'fhir/r4';
 import fastJsonPatch, { type Operation } from 'fast-json-patch';
+import { authorize, canSee, may, restrictionOf, type Access } from '../auth/access.js';
 import { RESOURCE_TYPES } from '../resources/registry.js';
 import { encodeCursor, isResultParameter, parseControls, type SearchControls } from '../search/controls.js';
 import { compileCriteria, type CompiledCriteria } from '../search/criteria.js';
@@ -18,6 +19,10 @@ export interface RequestContext {
   baseUrl: string;
   /** Prefer: handling=strict — unknown search parameters are errors instead of being ignored. */
   strict: boolean;
+  /** Who is asking: decides what searches may see. */
+  access: Access;
+  /** The caller's IP address, for the audit trail. */
+  address?: string;
 }
 
 export interface InteractionResult {
@@ -58,6 +63,13 @@ export class FhirService {
       });
     }
     return stored;
+  }
+
+  /** The current version, deleted or not; undefined when the id was never used. */
+  async readIfExists(type: string, id: string): Promise<StoredVersion | undefined> {
+    requireType(type);
+    requireId(id);
+    return this.repo.read(type, id);
   }
 
   async vread(type: string, id: string, version: string): Promise<StoredVersion> {
@@ -252,10 +264,14 @@ export class FhirService {
   ): Promise<CompiledCriteria & { unknown: string[] }> {
     const compiled = await compileCriteria({
       type,
-      params: params.filter(([name]) => !isResultParameter(name)),
+      params: [...params.filter(([name]) => !isResultParameter(name)), ...restrictionOf(context.access, type)],
       baseUrl: context.baseUrl,
       now: this.now().getTime(),
-      resolveChain: (target, name, value) => this.matchIds(target, [[name, value]], context),
+      resolveChain: (target, name, value) => {
+        // a chain is a search of its target type
+        authorize(context.access, target, 's');
+        return this.matchIds(target, [[name, value]], context);
+      },
     });
     if (compiled.unknown.length > 0 && context.strict) {
       fail(
@@ -302,17 +318,26 @@ export class FhirService {
     const matches = page.matches.map((m) =>
       searchEntry(context.baseUrl, subset(m.stored.resource!, controls), 'match'),
     );
-    const included = countOnly ? [] : await this.includes(type, page.matches, controls, context);
+    const { included, withheld } = countOnly
+      ? { included: [], withheld: [] }
+      : await this.includes(type, page.matches, controls, context);
+    const warnings: Problem[] = [];
+    if (unknown.length > 0) {
+      warnings.push(
+        warning(
+          'unknown-search-parameter',
+          `Ignored unknown search parameter(s): ${unknown.join(', ')}`,
+          unknown,
+        ),
+      );
+    }
+    if (withheld.length > 0) {
+      warnings.push(
+        warning('forbidden', `Left out included resources this client may not read: ${withheld.join(', ')}`),
+      );
+    }
     const outcome: BundleEntry<Resource>[] =
-      unknown.length > 0
-        ? [
-            searchEntry(
-              context.baseUrl,
-              warning(`Ignored unknown search parameter(s): ${unknown.join(', ')}`, unknown),
-              'outcome',
-            ),
-          ]
-        : [];
+      warnings.length > 0 ? [searchEntry(context.baseUrl, operationOutcome(warnings), 'outcome')] : [];
     return {
       resourceType: 'Bundle',
       type: 'searchset',
@@ -358,21 +383,31 @@ export class FhirService {
     matches: SearchMatch[],
     controls: SearchControls,
     context: RequestContext,
-  ): Promise<BundleEntry<Resource>[]> {
+  ): Promise<{ included: BundleEntry<Resource>[]; withheld: string[] }> {
+    const { access } = context;
     const seen = new Set(matches.map((m) => `${type}/${m.stored.id}`));
     const found: Resource[] = [];
+    // what the client may not read is never included; the bundle says which types were left out
+    const withheld = new Set<string>();
     const addUnique = (resource: Resource | undefined) => {
       const key = resource ? `${resource.resourceType}/${resource.id}` : '';
-      if (resource && !seen.has(key)) {
-        seen.add(key);
-        found.push(resource);
+      if (!resource || seen.has(key)) return;
+      if (!canSee(access, resource)) {
+        withheld.add(resource.resourceType);
+        return;
       }
+      seen.add(key);
+      found.push(resource);
     };
     for (const include of controls.include) {
       const refs = matches.flatMap((m) => (m.index[include.param] as string[] | undefined) ?? []);
-      const wanted = [...new Set(refs)].filter(
-        (r) => !include.targetType || r.startsWith(`${include.targetType}/`),
-      );
+      const wanted = [...new Set(refs)].filter((r) => {
+        const refType = r.split('/')[0]!;
+        if (include.targetType && refType !== include.targetType) return false;
+        if (RESOURCE_TYPES.includes(refType) && !may(access, refType, 'r')) withheld.add(refType);
+        else return true;
+        return false;
+      });
       const resources = await Promise.all(
         wanted.map(async (ref) => {
           const [refType, refId] = ref.split('/') as [string, string];
@@ -385,6 +420,10 @@ export class FhirService {
     }
     for (const include of controls.revinclude) {
       if (matches.length === 0) continue;
+      if (!may(access, include.sourceType, 'r')) {
+        withheld.add(include.sourceType);
+        continue;
+      }
       const refs = matches.map((m) => `${type}/${m.stored.id}`).join(',');
       const compiled = await this.compile(include.sourceType, [[include.param, refs]], context);
       const page = await this.repo.search({
@@ -396,7 +435,10 @@ export class FhirService {
       });
       page.matches.forEach((m) => addUnique(m.stored.resource));
     }
-    return found.map((r) => searchEntry(context.baseUrl, r, 'include'));
+    return {
+      included: found.map((r) => searchEntry(context.baseUrl, r, 'include')),
+      withheld: [...withheld],
+    };
   }
 
   async history(
@@ -444,9 +486,8 @@ export class FhirService {
   }
 }
 
-function warning(diagnostics: string, expression: string[]): OperationOutcome {
-  const problem: Problem = { code: 'unknown-search-parameter', diagnostics, expression, severity: 'warning' };
-  return operationOutcome([problem]);
+function warning(code: Problem['code'], diagnostics: string, expression: string[] = []): Problem {
+  return { code, diagnostics, severity: 'warning', ...(expression.length > 0 ? { expression } : {}) };
 }
 
 function isParameters(

@@ -5,7 +5,7 @@ import type { Repository, WriteReceipt } from '../store/repository.js';
 import { etag, statusText } from './bundles.js';
 import { FhirError, fail, operationOutcome } from './errors.js';
 import type { FhirRequest } from './request.js';
-import { route } from './router.js';
+import { route, type Handlers } from './router.js';
 import {
   parseQuery,
   requireType,
@@ -135,6 +135,7 @@ export class BundleProcessor {
   constructor(
     private readonly service: FhirService,
     private readonly repo: Repository,
+    private readonly audit?: Handlers['audit'],
   ) {}
 
   async process(body: unknown, context: RequestContext): Promise<Bundle<Resource>> {
@@ -148,7 +149,12 @@ export class BundleProcessor {
     ]);
   }
 
-  private run = (request: FhirRequest) => route(request, this.service, (b, c) => this.process(b, c));
+  private run = (request: FhirRequest) =>
+    route(request, {
+      service: this.service,
+      processBundle: (b, c) => this.process(b, c),
+      ...(this.audit ? { audit: this.audit } : {}),
+    });
 
   private async batch(bundle: Bundle<Resource>, context: RequestContext): Promise<Bundle<Resource>> {
     const entries = plan(bundle);

@@ -1,17 +1,33 @@
 import { randomUUID } from 'node:crypto';
+import cors from 'cors';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import type { Access } from '../auth/access.js';
+import type { AuditLog } from '../auth/audit.js';
+import type { TokenService } from '../auth/tokens.js';
 import type { BundleProcessor } from '../fhir/transaction.js';
 import { route } from '../fhir/router.js';
 import type { FhirService, RequestContext } from '../fhir/service.js';
 import { logger } from '../shared/logger.js';
+import { authenticate, authRoutes, fhirBaseOf, smartConfiguration } from './auth.js';
+import { limitPerAddress, limitPerClient } from './limits.js';
 import { preferences, toFhirRequest } from './request.js';
 import { sendError, sendResult } from './response.js';
 
 export interface AppOptions {
   service: FhirService;
   bundles: BundleProcessor;
+  /** Absent only when authentication is switched off (AUTH=off). */
+  tokens?: TokenService;
+  audit: AuditLog;
   maxBodyBytes: number;
   baseUrl?: string;
+  /** Requests a minute allowed per IP address and per client. */
+  rateLimits: { perAddress: number; perClient: number };
+  /** Browser origins allowed to call the API; none means no CORS headers at all. */
+  corsOrigins: string[];
+  /** Express's `trust proxy`: which proxies' X-Forwarded-For to believe for the caller's address. */
+  trustProxy: string | boolean;
 }
 
 /** The route template of a FHIR path, for logs: ids are replaced, since they may identify a person. */
@@ -40,6 +56,7 @@ export function createApp(options: AppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.set('trust proxy', options.trustProxy);
 
   app.use((request: Request, response: Response, next: NextFunction) => {
     const given = request.headers['x-request-id'];
@@ -58,16 +75,42 @@ export function createApp(options: AppOptions): express.Express {
     next();
   });
 
+  app.use(helmet());
+  if (options.corsOrigins.length > 0) {
+    app.use(
+      cors({
+        origin: options.corsOrigins,
+        allowedHeaders: ['Authorization', 'Content-Type', 'Accept', 'If-Match', 'If-None-Match', 'If-None-Exist', 'If-Modified-Since', 'Prefer', 'X-Request-Id'],
+        exposedHeaders: ['ETag', 'Location', 'Last-Modified', 'X-Request-Id', 'Retry-After'],
+        maxAge: 600,
+      }),
+    );
+  }
+  app.use(limitPerAddress(options.rateLimits.perAddress));
+  if (options.tokens) app.use(authRoutes(options.tokens, options.baseUrl));
+  app.get('/fhir/.well-known/smart-configuration', (request, response) => {
+    response.json(smartConfiguration(fhirBaseOf(request, options.baseUrl)));
+  });
+
+  app.use('/fhir', authenticate(options.tokens), limitPerClient(options.rateLimits.perClient));
   app.use('/fhir', express.raw({ type: () => true, limit: options.maxBodyBytes }));
   app.use('/fhir', (request: Request, response: Response, next: NextFunction) => {
-    const baseUrl = options.baseUrl ?? `${request.protocol}://${request.get('host') ?? 'localhost'}/fhir`;
-    const context: RequestContext = { baseUrl, strict: preferences(request).strict };
+    const baseUrl = fhirBaseOf(request, options.baseUrl);
+    const context: RequestContext = {
+      baseUrl,
+      strict: preferences(request).strict,
+      // metadata needs no token: it runs with no permissions at all
+      access: (response.locals.access as Access | undefined) ?? { clientId: 'anonymous', clientName: 'anonymous', grants: [] },
+      ...(request.ip ? { address: request.ip } : {}),
+    };
     Promise.resolve()
       .then(async () => {
         const fhirRequest = toFhirRequest(request, context);
-        const result = await route(fhirRequest, options.service, (bundle, ctx) =>
-          options.bundles.process(bundle, ctx),
-        );
+        const result = await route(fhirRequest, {
+          service: options.service,
+          processBundle: (bundle, ctx) => options.bundles.process(bundle, ctx),
+          audit: options.audit,
+        });
         sendResult(request, response, result, baseUrl);
       })
       .catch(next);

@@ -12,11 +12,18 @@ function mediaType(request: Request): string | undefined {
 
 /** Far deeper than any FHIR resource; deeper input would exhaust the stack of recursive validators. */
 const MAX_NESTING = 64;
+/** More items than any one array of a resource or bundle needs; bulk loads have their own path. */
+export const MAX_ARRAY_ITEMS = 20_000;
 
-/** How deep arrays and objects nest in JSON text (brackets inside strings do not count). */
-function nestingDepth(text: string): number {
-  let depth = 0;
+/**
+ * How deep arrays and objects nest in JSON text, and the most items in one array, found in a single scan
+ * before parsing (brackets and commas inside strings do not count).
+ */
+function shapeOf(text: string): { depth: number; widest: number } {
+  // per open bracket: -1 for an object, the commas seen so far for an array
+  const open: number[] = [];
   let deepest = 0;
+  let widest = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
     const ch = text.charCodeAt(i);
@@ -25,10 +32,16 @@ function nestingDepth(text: string): number {
         i++; // backslash: skip the escaped character
       else if (ch === 0x22) inString = false;
     } else if (ch === 0x22) inString = true;
-    else if (ch === 0x7b || ch === 0x5b) deepest = Math.max(deepest, ++depth);
-    else if (ch === 0x7d || ch === 0x5d) depth--;
+    else if (ch === 0x7b || ch === 0x5b) {
+      open.push(ch === 0x5b ? 0 : -1);
+      deepest = Math.max(deepest, open.length);
+    } else if (ch === 0x7d || ch === 0x5d) open.pop();
+    else if (ch === 0x2c && open.length > 0 && open[open.length - 1]! >= 0) {
+      const commas = ++open[open.length - 1]!;
+      widest = Math.max(widest, commas + 1);
+    }
   }
-  return deepest;
+  return { depth: deepest, widest };
 }
 
 /** Query parameters in order, repeats kept (AND semantics need them). */
@@ -50,8 +63,12 @@ function parseBody(request: Request, isSearch: boolean): { body?: unknown; form:
     );
   }
   const text = raw.toString('utf8');
-  if (nestingDepth(text) > MAX_NESTING) {
+  const shape = shapeOf(text);
+  if (shape.depth > MAX_NESTING) {
     fail('invalid-request', `The request body nests deeper than ${MAX_NESTING} levels`);
+  }
+  if (shape.widest > MAX_ARRAY_ITEMS) {
+    fail('too-large', `An array in the request body has more than ${MAX_ARRAY_ITEMS} items`);
   }
   try {
     return { body: JSON.parse(text) as unknown, form: [] };

@@ -1,14 +1,16 @@
 import type { OperationDefinition } from 'fhir/r4';
+import type { Permission } from '../auth/scopes.js';
 import type { FhirRequest } from '../fhir/request.js';
 import type { FhirService, InteractionResult } from '../fhir/service.js';
 
-/** A custom operation: its definition (served in the CapabilityStatement) and its handler. */
+type OperationRequest = FhirRequest & { type?: string; id?: string };
+
+/** A custom operation: its definition (served in the CapabilityStatement), the scopes it needs, its handler. */
 export interface Operation {
   definition: OperationDefinition & { code: string };
-  handle(
-    request: FhirRequest & { type?: string; id?: string },
-    service: FhirService,
-  ): Promise<InteractionResult>;
+  /** The (type, permission) pairs a client needs to call it. */
+  needs(request: OperationRequest): [string, Permission][];
+  handle(request: OperationRequest, service: FhirService): Promise<InteractionResult>;
 }
 
 const operations: Operation[] = [];

@@ -6,6 +6,8 @@ import { patientProfile } from './patient.js';
 export interface ResourceDefinition {
   type: string;
   profile?: Profile;
+  /** Written by the server alone: clients may read and search it, never write it. */
+  readOnly?: boolean;
 }
 
 const definitions: ResourceDefinition[] = [
@@ -18,6 +20,7 @@ const definitions: ResourceDefinition[] = [
   { type: 'Location' },
   { type: 'Practitioner' },
   { type: 'Observation' },
+  { type: 'AuditEvent', readOnly: true },
 ];
 
 export const RESOURCE_TYPES = definitions.map((d) => d.type);

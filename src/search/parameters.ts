@@ -1,5 +1,6 @@
 import { NHS_NUMBER_SYSTEM } from '../shared/nhs-number.js';
 import { EXTENSIONS } from '../resources/extensions.js';
+import { ODS_CODE_SYSTEM } from '../shared/ods.js';
 
 export type SearchParamType = 'token' | 'string' | 'date' | 'reference';
 
@@ -32,6 +33,8 @@ const ANY_RESOURCE = [
   'Task',
   'Organization',
   'Location',
+  'Practitioner',
+  'Observation',
 ];
 const identifier = (type: string, unique?: SearchParamDef['unique']): SearchParamDef => ({
   name: 'identifier',
@@ -198,6 +201,26 @@ export const SEARCH_PARAMETERS: Record<string, SearchParamDef[]> = {
       targets: ['Task'],
       description: 'The invitation run or request this fulfils',
     },
+    {
+      name: 'recipient',
+      type: 'reference',
+      expression: 'Communication.recipient',
+      targets: ['Patient', 'Organization', 'Practitioner'],
+      description: 'Who the message is for',
+    },
+    {
+      name: 'sender',
+      type: 'reference',
+      expression: 'Communication.sender',
+      targets: ['Organization', 'Practitioner'],
+      description: 'Who sent the message',
+    },
+    {
+      name: 'practice',
+      type: 'token',
+      expression: 'Communication.recipient.identifier | Communication.sender.identifier',
+      description: `A GP practice sending or receiving the message (${ODS_CODE_SYSTEM}|code)`,
+    },
   ],
   Consent: [
     identifier('Consent'),
@@ -264,7 +287,7 @@ export const SEARCH_PARAMETERS: Record<string, SearchParamDef[]> = {
     },
   ],
   Organization: [
-    identifier('Organization', ['https://fhir.nhs.uk/Id/ods-organization-code']),
+    identifier('Organization', [ODS_CODE_SYSTEM]),
     {
       name: 'name',
       type: 'string',
@@ -324,6 +347,38 @@ export const SEARCH_PARAMETERS: Record<string, SearchParamDef[]> = {
     { name: 'code', type: 'token', expression: 'Observation.code', description: 'What was observed' },
     { name: 'status', type: 'token', expression: 'Observation.status', description: 'Observation status' },
     { name: 'date', type: 'date', expression: 'Observation.effective', description: 'When observed' },
+  ],
+  AuditEvent: [
+    { name: 'date', type: 'date', expression: 'AuditEvent.recorded', description: 'When it happened' },
+    { name: 'action', type: 'token', expression: 'AuditEvent.action', description: 'C, R, U, D or E' },
+    { name: 'outcome', type: 'token', expression: 'AuditEvent.outcome', description: '0 success, 4 or 8 failure' },
+    { name: 'type', type: 'token', expression: 'AuditEvent.type', description: 'Kind of event' },
+    { name: 'subtype', type: 'token', expression: 'AuditEvent.subtype', description: 'The FHIR interaction' },
+    {
+      name: 'agent',
+      type: 'reference',
+      expression: 'AuditEvent.agent.who',
+      targets: ['Device', 'Organization', 'Practitioner'],
+      description: 'Who acted; the client as agent:identifier=system|client-id',
+    },
+    { name: 'altid', type: 'token', expression: 'AuditEvent.agent.altId', description: 'The client id' },
+    { name: 'address', type: 'string', expression: 'AuditEvent.agent.network.address', description: 'IP address' },
+    {
+      name: 'entity',
+      type: 'reference',
+      expression: 'AuditEvent.entity.what',
+      targets: ANY_RESOURCE,
+      description: 'A resource the event touched',
+      posting: true,
+    },
+    {
+      name: 'patient',
+      type: 'reference',
+      expression: 'AuditEvent.entity.what',
+      targets: ['Patient'],
+      description: 'A person whose record the event touched',
+      posting: true,
+    },
   ],
 };
 

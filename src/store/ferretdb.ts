@@ -123,13 +123,30 @@ export async function startFerretdb(
   );
   await waitForPort(listenPort, child, 30_000);
   logger.info('embedded FerretDB started', { port: listenPort });
+  const uri = `mongodb://127.0.0.1:${listenPort}/`;
+  // commands (npm run client) find the running database here
+  writeFileSync(stateFile(dataDir), JSON.stringify({ uri, pid: child.pid }));
   return {
-    uri: `mongodb://127.0.0.1:${listenPort}/`,
+    uri,
     stop: () =>
       new Promise<void>((resolve) => {
+        rmSync(stateFile(dataDir), { force: true });
         if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),
   };
+}
+
+const stateFile = (dataDir: string) => join(dataDir, 'ferretdb.json');
+
+/** The URI of an embedded FerretDB already serving `dataDir` (started by `npm start`), if one is running. */
+export function runningFerretdb(dataDir: string): string | undefined {
+  try {
+    const { uri, pid } = JSON.parse(readFileSync(stateFile(dataDir), 'utf8')) as { uri: string; pid: number };
+    process.kill(pid, 0); // throws when no such process
+    return uri;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Resource } from 'fhir/r4';
 import type { Collection, Db } from 'mongodb';
 import { Query } from 'mingo';
@@ -162,6 +163,20 @@ export class MongoRepository implements Repository {
       await sleep(2 + Math.random() * 10 * (attempt + 1));
     }
     fail('version-conflict', `${type}/${id} is being changed by other requests; try again`);
+  }
+
+  async insertNew(type: string, resources: Resource[]): Promise<void> {
+    const ts = this.now().toISOString();
+    const docs = resources.map((r) => versionDocuments(randomUUID(), 1, ts, 'POST', r));
+    // postings first, as in a single write: an extra entry is harmless, a missing one is not
+    await Promise.all(
+      docs.map(({ current }) => this.postings.addNew(postingKeysOf(type, current.idx).all, current.id)),
+    );
+    await this.versions(type).insertMany(docs.map((d) => d.history), { ordered: false });
+    await Promise.all([
+      this.current(type).insertMany(docs.map((d) => d.current), { ordered: false }),
+      this.changes.appendMany(docs.map(({ current: c }) => ({ type, id: c.id, v: 1, ts }))),
+    ]);
   }
 
   private absent(type: string, id: string): StoredVersion {

@@ -114,6 +114,11 @@ export class Postings {
     return written;
   }
 
+  /** Lists a new resource (one that cannot be listed yet) under non-unique keys, without reading the lists. */
+  async addNew(keys: string[], id: string): Promise<void> {
+    await Promise.all(keys.map((key) => this.slots.appendNew(key, id)));
+  }
+
   async remove(slotIds: string[]): Promise<void> {
     await this.slots.remove(slotIds);
   }

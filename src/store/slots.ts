@@ -73,6 +73,34 @@ export class Slots {
     }
   }
 
+  private async exists(key: string, n: number): Promise<boolean> {
+    const doc = await this.collection.findOne({ _id: `${key}#${n}` }, { projection: { _id: 1 } });
+    return doc !== null;
+  }
+
+  /** The number of entries of `key`, found in a few lookups (galloping from the hint, then bisecting). */
+  async length(key: string): Promise<number> {
+    let lo = this.hints.get(key) ?? 0; // a slot below `lo` is known taken (entries are never removed)
+    if (lo > 0 && !(await this.exists(key, lo - 1))) lo = 0;
+    let step = 1;
+    while (await this.exists(key, lo + step - 1)) {
+      lo += step;
+      step *= 2;
+    }
+    let hi = lo + step - 1; // slot `hi` is free
+    while (hi > lo) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (await this.exists(key, mid)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Appends an id known not to be listed yet (a new resource), without reading the list. */
+  async appendNew(key: string, id: string): Promise<string> {
+    return this.append(key, id, await this.length(key));
+  }
+
   /** Removes entries by their exact `_id` (only to take back a failed transaction). */
   async remove(slotIds: string[]): Promise<void> {
     await Promise.all(slotIds.map((slot) => this.collection.deleteOne({ _id: slot })));

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { Client } from 'fhir-kit-client';
 import type { Bundle, Immunization, Patient } from 'fhir/r4';
 import { immunization, patient } from '../../fixtures/records.js';
-import { asBody, client, create, errorCode, http, statusOf } from './harness.js';
+import { asBody, authorizedFetch, client, create, errorCode, http, statusOf } from './harness.js';
 
 describe('FHIR interactions', () => {
   let fhir: Client;
@@ -135,7 +135,7 @@ describe('FHIR interactions', () => {
       expect(page.entry?.map((e) => e.resource?.id)).to.deep.equal([b.id]);
       const next = page.link?.find((l) => l.relation === 'next')?.url;
       expect(next).to.be.a('string');
-      const second = (await (await fetch(next!)).json()) as Bundle;
+      const second = (await (await authorizedFetch(next!)).json()) as Bundle;
       expect(second.entry?.map((e) => e.resource?.id)).to.deep.equal([a.id]);
     });
 

@@ -3,18 +3,21 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { expect } from 'chai';
 import type { Resource } from 'fhir/r4';
-import { RESOURCE_TYPES } from '../../src/resources/registry.js';
+import { RESOURCE_TYPES, resourceDefinition } from '../../src/resources/registry.js';
 import { errorCode, http, ruleKeys } from './harness.js';
 
 const require = createRequire(import.meta.url);
 const examplesDir = dirname(require.resolve('hl7.fhir.r4.examples/package.json'));
 
+/** Types clients may write. */
+const WRITABLE = RESOURCE_TYPES.filter((type) => !resourceDefinition(type)?.readOnly);
+
 /** The official FHIR R4 examples of the types nims serves. */
 function examples(): Resource[] {
   return readdirSync(examplesDir)
-    .filter((file) => RESOURCE_TYPES.some((type) => file.startsWith(`${type}-`)) && file.endsWith('.json'))
+    .filter((file) => WRITABLE.some((type) => file.startsWith(`${type}-`)) && file.endsWith('.json'))
     .map((file) => JSON.parse(readFileSync(join(examplesDir, file), 'utf8')) as Resource)
-    .filter((resource) => RESOURCE_TYPES.includes(resource.resourceType));
+    .filter((resource) => WRITABLE.includes(resource.resourceType));
 }
 
 function withoutMeta(resource: Resource): Resource {

@@ -1,10 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { Client } from 'fhir-kit-client';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
 import type { OperationOutcome, Resource } from 'fhir/r4';
 import { loadConfig } from '../../src/config.js';
 import { PROJECT_ROOT, startServer, type RunningServer } from '../../src/server.js';
+import { ASSERTION_TYPE } from '../../src/auth/tokens.js';
 
 let running: Promise<RunningServer> | undefined;
 let dataDir: string | undefined;
@@ -19,6 +22,8 @@ export function testServer(): Promise<RunningServer> {
       host: '127.0.0.1',
       dataDir,
       dbName: 'nims_test',
+      // one token serves the whole run; expiry is tested with tokens made to be expired
+      tokenTtlSeconds: 3600,
     };
     running = startServer(config);
   }
@@ -29,12 +34,97 @@ export async function stopTestServer(): Promise<void> {
   if (!running) return;
   const server = await running;
   running = undefined;
+  fullAccess = undefined;
   await server.stop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 }
 
-export async function client(): Promise<Client> {
-  return new Client({ baseUrl: (await testServer()).url });
+/** A client registered for a test, with its private key, able to prove itself at the token endpoint. */
+export interface TestClient {
+  id: string;
+  kid: string;
+  alg: 'ES384' | 'RS384';
+  privateKey: CryptoKey;
+  tokenUrl: string;
+}
+
+/** Registers a client with a fresh key pair (its public half inline, as `npm run client -- add` does). */
+export async function registerClient(
+  options: { scopes: string; practice?: string; alg?: 'ES384' | 'RS384'; name?: string } = { scopes: 'system/*.cruds' },
+): Promise<TestClient> {
+  const server = await testServer();
+  const alg = options.alg ?? 'ES384';
+  const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
+  const kid = randomUUID();
+  const record = await server.tokens!.clients.add({
+    name: options.name ?? 'test client',
+    scopes: options.scopes,
+    jwks: { keys: [{ ...(await exportJWK(publicKey)), kid, alg }] },
+    ...(options.practice ? { practice: options.practice } : {}),
+  });
+  return { id: record._id, kid, alg, privateKey, tokenUrl: server.url.replace(/\/fhir$/, '/auth/token') };
+}
+
+/** A client assertion, valid unless `claims` or `header` say otherwise. */
+export async function clientAssertion(
+  client: TestClient,
+  claims: JWTPayload = {},
+  header: Record<string, unknown> = {},
+  key: CryptoKey = client.privateKey,
+): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ iss: client.id, sub: client.id, aud: client.tokenUrl, exp: now + 240, jti: randomUUID(), ...claims })
+    .setProtectedHeader({ alg: client.alg, kid: client.kid, typ: 'JWT', ...header })
+    .sign(key);
+}
+
+/** Posts to the token endpoint; the raw answer. */
+export async function requestToken(
+  client: TestClient,
+  scope: string,
+  assertion?: string,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(client.tokenUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_assertion_type: ASSERTION_TYPE,
+      client_assertion: assertion ?? (await clientAssertion(client)),
+      scope,
+    }).toString(),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+/** An access token for a new client registered with these scopes (and practice). */
+export async function tokenFor(scopes: string, practice?: string): Promise<string> {
+  const registered = await registerClient({ scopes, ...(practice ? { practice } : {}) });
+  const { status, body } = await requestToken(registered, scopes);
+  if (status !== 200) throw new Error(`token refused: ${JSON.stringify(body)}`);
+  return body.access_token as string;
+}
+
+let fullAccess: Promise<string> | undefined;
+
+/** The token most tests use: a client allowed everything. */
+export function defaultToken(): Promise<string> {
+  fullAccess ??= tokenFor('system/*.cruds');
+  return fullAccess;
+}
+
+/** `fetch` with the default token, for URLs the server handed out (paging links). */
+export async function authorizedFetch(url: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (!headers.has('authorization')) headers.set('authorization', `Bearer ${await defaultToken()}`);
+  return fetch(url, { ...init, headers });
+}
+
+export async function client(token?: string): Promise<Client> {
+  return new Client({
+    baseUrl: (await testServer()).url,
+    customHeaders: { Authorization: `Bearer ${token ?? (await defaultToken())}` },
+  });
 }
 
 export async function baseUrl(): Promise<string> {
@@ -54,7 +144,10 @@ export async function http(
   options: { body?: unknown; raw?: string; headers?: Record<string, string> } = {},
 ): Promise<RawResponse> {
   const url = `${await baseUrl()}${path.startsWith('/') ? path : `/${path}`}`;
-  const headers: Record<string, string> = { ...options.headers };
+  const headers: Record<string, string> = {
+    authorization: `Bearer ${await defaultToken()}`,
+    ...options.headers,
+  };
   let body: string | undefined = options.raw;
   if (options.body !== undefined) {
     body = JSON.stringify(options.body);

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { Bundle, Immunization, Patient } from 'fhir/r4';
 import { DISEASES, immunization, patient, reaction, VACCINES } from '../../fixtures/records.js';
 import { NHS_NUMBER_SYSTEM } from '../../src/shared/nhs-number.js';
-import { create, errorCode, http } from './harness.js';
+import { authorizedFetch, create, errorCode, http } from './harness.js';
 
 async function search(query: string, headers: Record<string, string> = {}): Promise<Bundle> {
   const response = await http('GET', query, { headers });
@@ -258,11 +258,11 @@ describe('search', () => {
       const page1 = await search(`/Patient?family=${family}&_sort=birthdate&_count=2`);
       expect(ids(page1)).to.deep.equal([ada.id, bea.id]);
       const next = page1.link!.find((l) => l.relation === 'next')!.url;
-      const page2 = (await (await fetch(next)).json()) as Bundle;
+      const page2 = (await (await authorizedFetch(next)).json()) as Bundle;
       expect(ids(page2)).to.deep.equal([cyd.id]);
       expect(page2.link!.find((l) => l.relation === 'next')).to.equal(undefined);
       const previous = page2.link!.find((l) => l.relation === 'previous')!.url;
-      const back = (await (await fetch(previous)).json()) as Bundle;
+      const back = (await (await authorizedFetch(previous)).json()) as Bundle;
       expect(ids(back)).to.deep.equal([ada.id, bea.id]);
     });
 
@@ -276,7 +276,7 @@ describe('search', () => {
       const page1 = await search(`/Patient?family=${marker}&_sort=birthdate&_count=2`);
       await create({ ...patient(130), name: [{ family: marker }], birthDate: '1970-01-01' });
       const page2 = (await (
-        await fetch(page1.link!.find((l) => l.relation === 'next')!.url)
+        await authorizedFetch(page1.link!.find((l) => l.relation === 'next')!.url)
       ).json()) as Bundle;
       expect([...ids(page1), ...ids(page2)]).to.deep.equal(made.map((p) => p.id));
     });

@@ -1,0 +1,76 @@
+import type { Resource } from 'fhir/r4';
+import { fail } from '../fhir/errors.js';
+import { evaluate } from '../search/path.js';
+import { findParameter } from '../search/parameters.js';
+import { ODS_CODE_SYSTEM } from '../shared/ods.js';
+import { allows, formatGrant, type Grant, type Permission } from './scopes.js';
+
+/** Who is asking and what they may do: from a verified access token (or everything, with AUTH=off). */
+export interface Access {
+  clientId: string;
+  clientName: string;
+  grants: Grant[];
+  /** A GP system's practice (ODS code): it sees only messages that practice sends or receives. */
+  practice?: string;
+}
+
+/** Used only when authentication is switched off for local development. */
+export const UNRESTRICTED: Access = {
+  clientId: 'anonymous',
+  clientName: 'anyone (AUTH=off)',
+  grants: [{ type: '*', permissions: ['c', 'r', 'u', 'd', 's'] }],
+};
+
+/** For work the server does on its own behalf (scheduled jobs), never for a request. */
+export const SYSTEM: Access = { ...UNRESTRICTED, clientId: 'nims', clientName: 'nims' };
+
+const NAMES: Record<Permission, string> = { c: 'create', r: 'read', u: 'update', d: 'delete', s: 'search' };
+
+export function may(access: Access, type: string, permission: Permission): boolean {
+  return allows(access.grants, type, permission);
+}
+
+/** Refuses (403) unless the client's scopes allow `permission` on `type`. */
+export function authorize(access: Access, type: string, permission: Permission): void {
+  if (!may(access, type, permission)) {
+    fail(
+      'forbidden',
+      `This client may not ${NAMES[permission]} ${type} (granted: ${access.grants.map(formatGrant).join(' ') || 'nothing'})`,
+    );
+  }
+}
+
+/**
+ * Types a GP system sees only for its own practice, and the token search parameter that names the
+ * practices of a resource. A search adds that parameter; a read checks the resource's values of it.
+ */
+const PRACTICE_PARAMETERS: Record<string, string> = { Communication: 'practice' };
+
+/** Search criteria added to every search of `type` by this client: none unless it is practice-bound. */
+export function restrictionOf(access: Access, type: string): [string, string][] {
+  const param = PRACTICE_PARAMETERS[type];
+  return access.practice && param ? [[param, `${ODS_CODE_SYSTEM}|${access.practice}`]] : [];
+}
+
+/** Whether a practice-bound client may see this resource (always true for other clients and types). */
+export function canSee(access: Access, resource: Resource): boolean {
+  const name = PRACTICE_PARAMETERS[resource.resourceType];
+  if (!access.practice || !name) return true;
+  const param = findParameter(resource.resourceType, name)!;
+  return evaluate(resource, param.expression).some((node) => {
+    const id = node as { system?: unknown; value?: unknown };
+    return id.system === ODS_CODE_SYSTEM && id.value === access.practice;
+  });
+}
+
+/** Refuses (403) a resource a practice-bound client may not see. */
+export function requireVisible(access: Access, resource: Resource | undefined): void {
+  if (resource && !canSee(access, resource)) {
+    fail('forbidden', `This client may see only ${resource.resourceType} of practice ${access.practice}`);
+  }
+}
+
+/** Whether some resources of `type` are hidden from this client (so type-wide history is refused). */
+export function isPartial(access: Access, type: string): boolean {
+  return Boolean(access.practice && PRACTICE_PARAMETERS[type]);
+}

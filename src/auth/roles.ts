@@ -1,0 +1,43 @@
+/**
+ * The kinds of client nims serves, each with the scopes it is registered with unless others are given.
+ * Operations (cohorts, invitations, statistics, bulk export) declare the scopes they need in terms of
+ * these same resource permissions.
+ */
+export const ROLES = {
+  'point-of-care': {
+    description: 'Vaccination apps: look people up, read their status, record vaccinations and reactions',
+    scopes:
+      'system/Patient.rs system/Immunization.cruds system/Observation.crus system/Location.rs system/Organization.rs system/Practitioner.rs',
+  },
+  'gp-system': {
+    description: "GP IT systems: vaccination records, and messages of their own practice only (--practice ODS code)",
+    scopes: 'system/Patient.rs system/Immunization.crus system/Communication.rs system/Organization.rs',
+  },
+  'consent-app': {
+    description: "Preference apps: record a person's choice about central invitations",
+    scopes: 'system/Patient.rs system/Consent.cruds',
+  },
+  'programme-staff': {
+    description: 'Programme teams: cohorts, invitations, reminders and statistics',
+    scopes:
+      'system/Patient.rs system/Immunization.rs system/Communication.cruds system/Task.cruds system/Consent.rs system/Organization.rs system/Location.rs',
+  },
+  'data-quality': {
+    description: 'Data-resolution team: Task workflows that add, fix and check records',
+    scopes: 'system/Patient.crus system/Immunization.cruds system/Task.cruds system/Observation.rs',
+  },
+  'external-agency': {
+    description: 'Agencies that receive bulk extracts',
+    scopes: 'system/Patient.rs system/Immunization.rs',
+  },
+  auditor: {
+    description: 'Information governance: reads the audit trail',
+    scopes: 'system/AuditEvent.rs',
+  },
+} as const satisfies Record<string, { description: string; scopes: string }>;
+
+export type Role = keyof typeof ROLES;
+
+export function isRole(name: string): name is Role {
+  return Object.hasOwn(ROLES, name);
+}
