@@ -36,7 +36,8 @@ function trustProxy(value: string | undefined): string | boolean {
 }
 
 function tlsFiles(env: NodeJS.ProcessEnv): { certFile: string; keyFile: string } {
-  if (!env.TLS_CERT_FILE || !env.TLS_KEY_FILE) throw new Error('TLS needs both TLS_CERT_FILE and TLS_KEY_FILE');
+  if (!env.TLS_CERT_FILE || !env.TLS_KEY_FILE)
+    throw new Error('TLS needs both TLS_CERT_FILE and TLS_KEY_FILE');
   return { certFile: env.TLS_CERT_FILE, keyFile: env.TLS_KEY_FILE };
 }
 
@@ -57,7 +58,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, projectRoot: string): Config 
       perAddress: integer('RATE_LIMIT_PER_ADDRESS', env.RATE_LIMIT_PER_ADDRESS, 60_000),
       perClient: integer('RATE_LIMIT_PER_CLIENT', env.RATE_LIMIT_PER_CLIENT, 60_000),
     },
-    corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+    corsOrigins: (env.CORS_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
     trustProxy: trustProxy(env.TRUST_PROXY),
     ...(env.TLS_CERT_FILE || env.TLS_KEY_FILE ? { tls: tlsFiles(env) } : {}),
     ...(env.MONGODB_URI ? { mongodbUri: env.MONGODB_URI } : {}),

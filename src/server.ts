@@ -66,7 +66,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
     ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}),
   });
   const server: Server = config.tls
-    ? createHttpsServer({ cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) }, app)
+    ? createHttpsServer(
+        { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) },
+        app,
+      )
     : createHttpServer(app);
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   server.keepAliveTimeout = 65_000;

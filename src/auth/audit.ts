@@ -97,7 +97,13 @@ export function auditEvent(entry: AuditEntry, recorded: Date): AuditEvent {
     agent: [
       {
         type: {
-          coding: [{ system: 'http://dicom.nema.org/resources/ontology/DCM', code: '110150', display: 'Application' }],
+          coding: [
+            {
+              system: 'http://dicom.nema.org/resources/ontology/DCM',
+              code: '110150',
+              display: 'Application',
+            },
+          ],
         },
         who: {
           identifier: { system: CLIENT_ID_SYSTEM, value: entry.access.clientId },

@@ -32,7 +32,8 @@ export interface NewClient {
 
 function checkJwks(jwks: unknown): JSONWebKeySet {
   const keys = (jwks as { keys?: unknown } | null)?.keys;
-  if (!Array.isArray(keys) || keys.length === 0) throw new Error('the JWKS must have a non-empty "keys" array');
+  if (!Array.isArray(keys) || keys.length === 0)
+    throw new Error('the JWKS must have a non-empty "keys" array');
   for (const key of keys as Record<string, unknown>[]) {
     if (typeof key !== 'object' || key === null || typeof key.kty !== 'string')
       throw new Error('every JWKS key needs a "kty"');

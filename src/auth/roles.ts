@@ -10,7 +10,8 @@ export const ROLES = {
       'system/Patient.rs system/Immunization.cruds system/Observation.crus system/Location.rs system/Organization.rs system/Practitioner.rs',
   },
   'gp-system': {
-    description: "GP IT systems: vaccination records, and messages of their own practice only (--practice ODS code)",
+    description:
+      'GP IT systems: vaccination records, and messages of their own practice only (--practice ODS code)',
     scopes: 'system/Patient.rs system/Immunization.crus system/Communication.rs system/Organization.rs',
   },
   'consent-app': {

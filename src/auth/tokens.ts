@@ -28,6 +28,12 @@ const ACCESS_TOKEN_TYPE = 'at+jwt';
 const CLIENT_CACHE_MS = 30_000;
 const MAX_CACHED_TOKENS = 10_000;
 
+/** Where the authorisation endpoints live, beside the FHIR base (`…/fhir` → `…/auth/…`). */
+export function authUrls(fhirBase: string): { token: string; jwks: string } {
+  const root = fhirBase.replace(/\/fhir$/, '');
+  return { token: `${root}/auth/token`, jwks: `${root}/auth/jwks.json` };
+}
+
 /** An OAuth 2.0 error answer (RFC 6749 section 5.2). */
 export class OAuthError extends Error {
   constructor(
@@ -131,7 +137,12 @@ export class TokenService {
       .setJti(randomUUID())
       .sign(key.privateKey);
     logger.info('access token issued', { client: client._id, scope });
-    return { access_token: accessToken, token_type: 'bearer', expires_in: this.options.tokenTtlSeconds, scope };
+    return {
+      access_token: accessToken,
+      token_type: 'bearer',
+      expires_in: this.options.tokenTtlSeconds,
+      scope,
+    };
   }
 
   /** Verifies a client assertion (RFC 7523 as profiled by SMART) and returns the client it proves. */
@@ -142,7 +153,8 @@ export class TokenService {
     let claimed: string | undefined;
     try {
       const { alg } = decodeProtectedHeader(assertion);
-      if (!alg || !ASSERTION_ALGS.includes(alg)) refuse(`The assertion must be signed with ${ASSERTION_ALGS.join(' or ')}`);
+      if (!alg || !ASSERTION_ALGS.includes(alg))
+        refuse(`The assertion must be signed with ${ASSERTION_ALGS.join(' or ')}`);
       claimed = decodeJwt(assertion).iss;
     } catch (error) {
       if (error instanceof OAuthError) throw error;
@@ -174,9 +186,13 @@ export class TokenService {
   /** Remembers an assertion's jti until it expires; a second use is a replay. */
   private async useOnce(clientId: string, jti: string, exp: number): Promise<void> {
     try {
-      await this.replays.insertOne({ _id: `${clientId}|${jti}`, expires: new Date((exp + CLOCK_SKEW_S) * 1000) });
+      await this.replays.insertOne({
+        _id: `${clientId}|${jti}`,
+        expires: new Date((exp + CLOCK_SKEW_S) * 1000),
+      });
     } catch (error) {
-      if (isDuplicateKey(error)) throw new OAuthError(401, 'invalid_client', 'The assertion was used before (jti)');
+      if (isDuplicateKey(error))
+        throw new OAuthError(401, 'invalid_client', 'The assertion was used before (jti)');
       throw error;
     }
     if (Date.now() - this.lastSweep > 10 * 60_000) {

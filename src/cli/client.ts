@@ -34,7 +34,8 @@ async function main(argv: string[]): Promise<number> {
   });
   const command = positionals[0];
   if (command === 'roles') {
-    for (const [name, role] of Object.entries(ROLES)) console.log(`${name}\t${role.description}\n\t${role.scopes}`);
+    for (const [name, role] of Object.entries(ROLES))
+      console.log(`${name}\t${role.description}\n\t${role.scopes}`);
     return 0;
   }
   if (!command || !['add', 'list', 'disable', 'enable'].includes(command)) {
@@ -59,7 +60,9 @@ async function main(argv: string[]): Promise<number> {
           name: values.name,
           ...(values.role !== undefined ? { role: values.role } : {}),
           ...(values.scopes !== undefined ? { scopes: values.scopes } : {}),
-          ...(values.jwks !== undefined ? { jwks: JSON.parse(readFileSync(values.jwks, 'utf8')) as unknown } : {}),
+          ...(values.jwks !== undefined
+            ? { jwks: JSON.parse(readFileSync(values.jwks, 'utf8')) as unknown }
+            : {}),
           ...(values['jwks-uri'] !== undefined ? { jwksUri: values['jwks-uri'] } : {}),
           ...(values.practice !== undefined ? { practice: values.practice } : {}),
         });

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import type { Bundle, BundleEntry, BundleLink, Resource } from 'fhir/r4';
 import type { StoredVersion } from '../store/repository.js';
 
@@ -14,19 +15,8 @@ export function versionUrl(baseUrl: string, stored: StoredVersion): string {
 }
 
 export function statusText(status: number): string {
-  const texts: Record<number, string> = {
-    200: 'OK',
-    201: 'Created',
-    204: 'No Content',
-    304: 'Not Modified',
-    400: 'Bad Request',
-    404: 'Not Found',
-    409: 'Conflict',
-    410: 'Gone',
-    412: 'Precondition Failed',
-    422: 'Unprocessable Entity',
-  };
-  return `${status}${texts[status] ? ` ${texts[status]}` : ''}`;
+  const text = STATUS_CODES[status];
+  return text ? `${status} ${text}` : String(status);
 }
 
 export function historyBundle(

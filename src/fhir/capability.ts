@@ -1,5 +1,6 @@
 import type { CapabilityStatement, CapabilityStatementRestResource } from 'fhir/r4';
 import { createRequire } from 'node:module';
+import { authUrls } from '../auth/tokens.js';
 import { allOperations } from '../operations/registry.js';
 import { RESOURCE_TYPES, resourceDefinition } from '../resources/registry.js';
 import { COMMON_PARAMETERS, SEARCH_PARAMETERS } from '../search/parameters.js';
@@ -33,12 +34,19 @@ function resourceEntry(type: string): CapabilityStatementRestResource {
   return {
     type,
     ...(profile ? { supportedProfile: [profile.url] } : {}),
-    interaction: INTERACTIONS.filter((code) => writes || READ_INTERACTIONS.has(code)).map((code) => ({ code })),
+    interaction: INTERACTIONS.filter((code) => writes || READ_INTERACTIONS.has(code)).map((code) => ({
+      code,
+    })),
     versioning: 'versioned-update',
     readHistory: true,
     conditionalRead: 'modified-since',
     ...(writes
-      ? { updateCreate: true, conditionalCreate: true, conditionalUpdate: true, conditionalDelete: 'single' as const }
+      ? {
+          updateCreate: true,
+          conditionalCreate: true,
+          conditionalUpdate: true,
+          conditionalDelete: 'single' as const,
+        }
       : {}),
     referencePolicy: ['literal', 'logical', 'local'],
     searchInclude: (SEARCH_PARAMETERS[type] ?? [])
@@ -72,6 +80,26 @@ export function capabilityStatement(baseUrl: string): CapabilityStatement {
       {
         mode: 'server',
         documentation: transactionDocumentation,
+        security: {
+          service: [
+            {
+              coding: [
+                {
+                  system: 'http://terminology.hl7.org/CodeSystem/restful-security-service',
+                  code: 'SMART-on-FHIR',
+                },
+              ],
+            },
+          ],
+          description:
+            'SMART Backend Services: client_credentials with a private_key_jwt assertion (RS384 or ES384) at the token endpoint; every request but this one carries the bearer token; SMART v2 (and v1) system scopes decide what a client may do. See /.well-known/smart-configuration.',
+          extension: [
+            {
+              url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',
+              extension: [{ url: 'token', valueUri: authUrls(baseUrl).token }],
+            },
+          ],
+        },
         resource: RESOURCE_TYPES.map(resourceEntry),
         interaction: [
           { code: 'transaction', documentation: transactionDocumentation },

@@ -9,6 +9,8 @@ export interface FhirRequest {
   body?: unknown;
   ifMatch?: number;
   ifNoneExist?: string;
+  /** The id a create must use: a transaction gives ids up front so its entries can refer to each other. */
+  assignedId?: string;
   ifNoneMatch?: string;
   ifModifiedSince?: string;
   context: RequestContext;

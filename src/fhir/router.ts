@@ -78,6 +78,12 @@ export async function route(request: FhirRequest, handlers: Handlers): Promise<I
   }
 }
 
+/** Refuses (403) a request the client may not make, without running it: a transaction checks all first. */
+export function authorizeRequest(request: FhirRequest, handlers: Handlers): void {
+  const interaction = plan(request, handlers.service, handlers.processBundle);
+  for (const [type, permission] of interaction.needs) authorize(request.context.access, type, permission);
+}
+
 async function audit(
   handlers: Handlers,
   request: FhirRequest,
@@ -89,8 +95,13 @@ async function audit(
   if (!handlers.audit || interaction.code === 'capabilities') return;
   const segments = request.path.split('/');
   // a single resource's interaction names it even when it failed
-  const named = TYPE.test(segments[0] ?? '') && segments[1] && !segments[1].startsWith('_') && !segments[1].startsWith('$');
-  const references = what.references.length === 0 && named ? [`${segments[0]}/${segments[1]}`] : what.references;
+  const named =
+    TYPE.test(segments[0] ?? '') &&
+    segments[1] &&
+    !segments[1].startsWith('_') &&
+    !segments[1].startsWith('$');
+  const references =
+    what.references.length === 0 && named ? [`${segments[0]}/${segments[1]}`] : what.references;
   const query = new URLSearchParams(request.params).toString();
   const { address } = request.context;
   await handlers.audit.record({
@@ -129,7 +140,8 @@ function plan(request: FhirRequest, service: FhirService, processBundle: BundleH
 
   if (first === undefined) {
     if (method !== 'POST') notAllowed(method, request.path);
-    const kind = (request.body as { type?: unknown } | undefined)?.type === 'transaction' ? 'transaction' : 'batch';
+    const kind =
+      (request.body as { type?: unknown } | undefined)?.type === 'transaction' ? 'transaction' : 'batch';
     // each entry is checked and audited as a request of its own
     return {
       code: kind,
@@ -179,10 +191,18 @@ function plan(request: FhirRequest, service: FhirService, processBundle: BundleH
         return {
           code: 'create',
           action: 'C',
-          needs: request.ifNoneExist !== undefined ? [[type, 'c'], [type, 's']] : [[type, 'c']],
+          needs:
+            request.ifNoneExist !== undefined
+              ? [
+                  [type, 'c'],
+                  [type, 's'],
+                ]
+              : [[type, 'c']],
           run: () => {
             requireVisible(access, request.body as Resource);
-            return service.create(type, request.body, context, request.ifNoneExist);
+            return request.assignedId
+              ? service.createWithId(type, request.body, request.assignedId)
+              : service.create(type, request.body, context, request.ifNoneExist);
           },
         };
       case 'PUT':
@@ -192,7 +212,10 @@ function plan(request: FhirRequest, service: FhirService, processBundle: BundleH
         return {
           code: 'update',
           action: 'U',
-          needs: [[type, 's'], [type, 'u']],
+          needs: [
+            [type, 's'],
+            [type, 'u'],
+          ],
           run: () => {
             requireVisible(access, request.body as Resource);
             return service.conditionalUpdate(type, params, request.body, context, request.ifMatch);
@@ -205,7 +228,10 @@ function plan(request: FhirRequest, service: FhirService, processBundle: BundleH
         return {
           code: 'delete',
           action: 'D',
-          needs: [[type, 's'], [type, 'd']],
+          needs: [
+            [type, 's'],
+            [type, 'd'],
+          ],
           run: () => service.conditionalDelete(type, params, context),
         };
       default:
@@ -215,11 +241,17 @@ function plan(request: FhirRequest, service: FhirService, processBundle: BundleH
   if (second === '_history' && third === undefined) {
     if (method !== 'GET') notAllowed(method, request.path);
     if (isPartial(access, type))
-      fail('forbidden', `This client sees only some ${type} resources, so it cannot read their whole history`);
+      fail(
+        'forbidden',
+        `This client sees only some ${type} resources, so it cannot read their whole history`,
+      );
     return {
       code: 'history-type',
       action: 'R',
-      needs: [[type, 'r'], [type, 's']],
+      needs: [
+        [type, 'r'],
+        [type, 's'],
+      ],
       run: async () => ({ status: 200, body: await service.history(params, context, type) }),
     };
   }

@@ -264,7 +264,10 @@ export class FhirService {
   ): Promise<CompiledCriteria & { unknown: string[] }> {
     const compiled = await compileCriteria({
       type,
-      params: [...params.filter(([name]) => !isResultParameter(name)), ...restrictionOf(context.access, type)],
+      params: [
+        ...params.filter(([name]) => !isResultParameter(name)),
+        ...restrictionOf(context.access, type),
+      ],
       baseUrl: context.baseUrl,
       now: this.now().getTime(),
       resolveChain: (target, name, value) => {

@@ -5,7 +5,7 @@ import type { Repository, WriteReceipt } from '../store/repository.js';
 import { etag, statusText } from './bundles.js';
 import { FhirError, fail, operationOutcome } from './errors.js';
 import type { FhirRequest } from './request.js';
-import { route, type Handlers } from './router.js';
+import { authorizeRequest, route, type Handlers } from './router.js';
 import {
   parseQuery,
   requireType,
@@ -135,8 +135,16 @@ export class BundleProcessor {
   constructor(
     private readonly service: FhirService,
     private readonly repo: Repository,
-    private readonly audit?: Handlers['audit'],
-  ) {}
+    audit?: Handlers['audit'],
+  ) {
+    this.handlers = {
+      service,
+      processBundle: (bundle, context) => this.process(bundle, context),
+      ...(audit ? { audit } : {}),
+    };
+  }
+
+  private readonly handlers: Handlers;
 
   async process(body: unknown, context: RequestContext): Promise<Bundle<Resource>> {
     const bundle = body as Bundle<Resource> | undefined;
@@ -149,12 +157,7 @@ export class BundleProcessor {
     ]);
   }
 
-  private run = (request: FhirRequest) =>
-    route(request, {
-      service: this.service,
-      processBundle: (b, c) => this.process(b, c),
-      ...(this.audit ? { audit: this.audit } : {}),
-    });
+  private run = (request: FhirRequest) => route(request, this.handlers);
 
   private async batch(bundle: Bundle<Resource>, context: RequestContext): Promise<Bundle<Resource>> {
     const entries = plan(bundle);
@@ -216,6 +219,8 @@ export class BundleProcessor {
       }));
     });
     if (invalid.length > 0) throw new FhirError(invalid);
+    // and refuse the whole transaction before writing if the client may not make one of its entries
+    for (const entry of entries) authorizeRequest(toRequest(entry, context), this.handlers);
 
     const receipts: WriteReceipt[] = [];
     const responses = new Map<number, BundleEntry<Resource>>();
@@ -224,11 +229,9 @@ export class BundleProcessor {
       for (const entry of ordered) {
         const request = toRequest(entry, context);
         const preset = entry.method === 'POST' ? presetIds.get(entry.index) : undefined;
-        const result = !preset
-          ? await this.run(request)
-          : preset.exists
-            ? { status: 200, stored: await this.service.read(entry.path, preset.id) }
-            : await this.service.createWithId(entry.path, request.body, preset.id);
+        const result = preset?.exists
+          ? { status: 200, stored: await this.service.read(entry.path, preset.id) }
+          : await this.run(preset ? { ...request, assignedId: preset.id } : request);
         if (result.receipt) receipts.push(result.receipt);
         responses.set(entry.index, responseOf(result, context.baseUrl));
       }

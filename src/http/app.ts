@@ -80,7 +80,17 @@ export function createApp(options: AppOptions): express.Express {
     app.use(
       cors({
         origin: options.corsOrigins,
-        allowedHeaders: ['Authorization', 'Content-Type', 'Accept', 'If-Match', 'If-None-Match', 'If-None-Exist', 'If-Modified-Since', 'Prefer', 'X-Request-Id'],
+        allowedHeaders: [
+          'Authorization',
+          'Content-Type',
+          'Accept',
+          'If-Match',
+          'If-None-Match',
+          'If-None-Exist',
+          'If-Modified-Since',
+          'Prefer',
+          'X-Request-Id',
+        ],
         exposedHeaders: ['ETag', 'Location', 'Last-Modified', 'X-Request-Id', 'Retry-After'],
         maxAge: 600,
       }),
@@ -100,7 +110,11 @@ export function createApp(options: AppOptions): express.Express {
       baseUrl,
       strict: preferences(request).strict,
       // metadata needs no token: it runs with no permissions at all
-      access: (response.locals.access as Access | undefined) ?? { clientId: 'anonymous', clientName: 'anonymous', grants: [] },
+      access: (response.locals.access as Access | undefined) ?? {
+        clientId: 'anonymous',
+        clientName: 'anonymous',
+        grants: [],
+      },
       ...(request.ip ? { address: request.ip } : {}),
     };
     Promise.resolve()

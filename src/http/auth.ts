@@ -1,18 +1,12 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { UNRESTRICTED, type Access } from '../auth/access.js';
 import { ROLES } from '../auth/roles.js';
-import { InvalidToken, OAuthError, type TokenService } from '../auth/tokens.js';
+import { authUrls, InvalidToken, OAuthError, type TokenService } from '../auth/tokens.js';
 import { FhirError } from '../fhir/errors.js';
 
 /** The FHIR base URL of a request: the configured one, else what the request was addressed to. */
 export function fhirBaseOf(request: Request, configured?: string): string {
   return configured ?? `${request.protocol}://${request.get('host') ?? 'localhost'}/fhir`;
-}
-
-/** Where the authorisation endpoints live, beside the FHIR base (`…/fhir` → `…/auth/…`). */
-export function authUrls(fhirBase: string): { token: string; jwks: string } {
-  const root = fhirBase.replace(/\/fhir$/, '');
-  return { token: `${root}/auth/token`, jwks: `${root}/auth/jwks.json` };
 }
 
 /** SMART's discovery document for backend services. */
@@ -44,24 +38,34 @@ function oauthError(response: Response, error: OAuthError): void {
 /** `POST /auth/token` and `GET /auth/jwks.json`. */
 export function authRoutes(tokens: TokenService, configuredBase?: string): express.Router {
   const router = express.Router();
-  router.post('/auth/token', express.urlencoded({ extended: false, limit: '64kb' }), (request, response, next) => {
-    if (!request.is('application/x-www-form-urlencoded')) {
-      oauthError(response, new OAuthError(400, 'invalid_request', 'Send application/x-www-form-urlencoded'));
-      return;
-    }
-    const form = Object.fromEntries(
-      Object.entries(request.body as Record<string, unknown>).map(([k, v]) => [k, typeof v === 'string' ? v : undefined]),
-    );
-    tokens
-      .issue(form, authUrls(fhirBaseOf(request, configuredBase)).token)
-      .then((answer) => {
-        response.setHeader('Cache-Control', 'no-store').setHeader('Pragma', 'no-cache').json(answer);
-      })
-      .catch((error: unknown) => (error instanceof OAuthError ? oauthError(response, error) : next(error)));
-  });
+  router.post(
+    '/auth/token',
+    express.urlencoded({ extended: false, limit: '64kb' }),
+    (request, response, next) => {
+      if (!request.is('application/x-www-form-urlencoded')) {
+        oauthError(
+          response,
+          new OAuthError(400, 'invalid_request', 'Send application/x-www-form-urlencoded'),
+        );
+        return;
+      }
+      const form = Object.fromEntries(
+        Object.entries(request.body as Record<string, unknown>).map(([k, v]) => [
+          k,
+          typeof v === 'string' ? v : undefined,
+        ]),
+      );
+      tokens
+        .issue(form, authUrls(fhirBaseOf(request, configuredBase)).token)
+        .then((answer) => {
+          response.setHeader('Cache-Control', 'no-store').setHeader('Pragma', 'no-cache').json(answer);
+        })
+        .catch((error: unknown) => (error instanceof OAuthError ? oauthError(response, error) : next(error)));
+    },
+  );
   router.get('/auth/jwks.json', (_request, response, next) => {
-    tokens
-      .keys.jwks()
+    tokens.keys
+      .jwks()
       .then((jwks) => response.setHeader('Cache-Control', 'max-age=300').json(jwks))
       .catch(next);
   });
@@ -86,9 +90,12 @@ export function authenticate(tokens: TokenService | undefined) {
     const match = header ? /^Bearer ([A-Za-z0-9\-_.~+/]+=*)$/i.exec(header) : null;
     if (!match) {
       return next(
-        new FhirError([{ code: 'unauthenticated', diagnostics: 'Send an access token: Authorization: Bearer …' }], {
-          'WWW-Authenticate': 'Bearer realm="nims"',
-        }),
+        new FhirError(
+          [{ code: 'unauthenticated', diagnostics: 'Send an access token: Authorization: Bearer …' }],
+          {
+            'WWW-Authenticate': 'Bearer realm="nims"',
+          },
+        ),
       );
     }
     tokens
@@ -101,9 +108,12 @@ export function authenticate(tokens: TokenService | undefined) {
         if (!(error instanceof InvalidToken)) return next(error);
         const why = error.message.replace(/"/g, "'");
         next(
-          new FhirError([{ code: 'unauthenticated', diagnostics: `The access token is not accepted: ${why}` }], {
-            'WWW-Authenticate': `Bearer realm="nims", error="invalid_token", error_description="${why}"`,
-          }),
+          new FhirError(
+            [{ code: 'unauthenticated', diagnostics: `The access token is not accepted: ${why}` }],
+            {
+              'WWW-Authenticate': `Bearer realm="nims", error="invalid_token", error_description="${why}"`,
+            },
+          ),
         );
       });
   };

@@ -6,7 +6,11 @@ import { FhirError } from '../fhir/errors.js';
 const WINDOW_MS = 60_000;
 
 /** A limiter of requests per minute; over the limit, 429 with Retry-After and an OperationOutcome. */
-function limiter(perMinute: number, who: string, key?: (request: Request, response: Response) => string): RequestHandler {
+function limiter(
+  perMinute: number,
+  who: string,
+  key?: (request: Request, response: Response) => string,
+): RequestHandler {
   return rateLimit({
     windowMs: WINDOW_MS,
     limit: perMinute,
@@ -18,7 +22,12 @@ function limiter(perMinute: number, who: string, key?: (request: Request, respon
       const seconds = reset ? Math.max(1, Math.ceil((reset.getTime() - Date.now()) / 1000)) : 60;
       next(
         new FhirError(
-          [{ code: 'too-many-requests', diagnostics: `More than ${perMinute} requests a minute from this ${who}` }],
+          [
+            {
+              code: 'too-many-requests',
+              diagnostics: `More than ${perMinute} requests a minute from this ${who}`,
+            },
+          ],
           { 'Retry-After': String(seconds) },
         ),
       );
@@ -33,5 +42,9 @@ export function limitPerAddress(perMinute: number): RequestHandler {
 
 /** Per authenticated client (after authentication has set `response.locals.access`). */
 export function limitPerClient(perMinute: number): RequestHandler {
-  return limiter(perMinute, 'client', (_request, response) => (response.locals.access as Access | undefined)?.clientId ?? '');
+  return limiter(
+    perMinute,
+    'client',
+    (_request, response) => (response.locals.access as Access | undefined)?.clientId ?? '',
+  );
 }

@@ -145,7 +145,9 @@ function indexParameter(
       const refs = nodes.filter(isObject);
       const keys = refs.flatMap((r) => (str(r.reference) ? [referenceKey(r.reference as string)] : []));
       // a parameter covers only references to its target types (AuditEvent's patient is entity.what's Patients)
-      const targeted = keys.filter((k) => !/^[A-Z]/.test(k) || param.targets?.includes(k.split('/')[0]!) !== false);
+      const targeted = keys.filter(
+        (k) => !/^[A-Z]/.test(k) || param.targets?.includes(k.split('/')[0]!) !== false,
+      );
       add(values, param.name, unique(targeted));
       const identifiers = refs.flatMap((r) => tokensOf(r.identifier));
       add(values, `${param.name}:identifier`, unique(identifiers.map((t) => `${t.system ?? ''}|${t.code}`)));

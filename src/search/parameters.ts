@@ -351,7 +351,12 @@ export const SEARCH_PARAMETERS: Record<string, SearchParamDef[]> = {
   AuditEvent: [
     { name: 'date', type: 'date', expression: 'AuditEvent.recorded', description: 'When it happened' },
     { name: 'action', type: 'token', expression: 'AuditEvent.action', description: 'C, R, U, D or E' },
-    { name: 'outcome', type: 'token', expression: 'AuditEvent.outcome', description: '0 success, 4 or 8 failure' },
+    {
+      name: 'outcome',
+      type: 'token',
+      expression: 'AuditEvent.outcome',
+      description: '0 success, 4 or 8 failure',
+    },
     { name: 'type', type: 'token', expression: 'AuditEvent.type', description: 'Kind of event' },
     { name: 'subtype', type: 'token', expression: 'AuditEvent.subtype', description: 'The FHIR interaction' },
     {
@@ -362,7 +367,12 @@ export const SEARCH_PARAMETERS: Record<string, SearchParamDef[]> = {
       description: 'Who acted; the client as agent:identifier=system|client-id',
     },
     { name: 'altid', type: 'token', expression: 'AuditEvent.agent.altId', description: 'The client id' },
-    { name: 'address', type: 'string', expression: 'AuditEvent.agent.network.address', description: 'IP address' },
+    {
+      name: 'address',
+      type: 'string',
+      expression: 'AuditEvent.agent.network.address',
+      description: 'IP address',
+    },
     {
       name: 'entity',
       type: 'reference',

@@ -172,9 +172,15 @@ export class MongoRepository implements Repository {
     await Promise.all(
       docs.map(({ current }) => this.postings.addNew(postingKeysOf(type, current.idx).all, current.id)),
     );
-    await this.versions(type).insertMany(docs.map((d) => d.history), { ordered: false });
+    await this.versions(type).insertMany(
+      docs.map((d) => d.history),
+      { ordered: false },
+    );
     await Promise.all([
-      this.current(type).insertMany(docs.map((d) => d.current), { ordered: false }),
+      this.current(type).insertMany(
+        docs.map((d) => d.current),
+        { ordered: false },
+      ),
       this.changes.appendMany(docs.map(({ current: c }) => ({ type, id: c.id, v: 1, ts }))),
     ]);
   }

@@ -30,6 +30,33 @@ export function testServer(): Promise<RunningServer> {
   return running;
 }
 
+/**
+ * Another server process-in-process on the test run's database, with its own settings (rate limits,
+ * CORS, TLS) given as environment variables. Clients and signing keys are shared with the main server.
+ */
+export async function extraServer(env: Record<string, string>): Promise<RunningServer> {
+  const main = await testServer();
+  return startServer({
+    ...loadConfig({ ...env, MONGODB_URI: main.embedded!.uri }, PROJECT_ROOT),
+    port: 0,
+    host: '127.0.0.1',
+    dbName: 'nims_test',
+  });
+}
+
+/** Retries `check` until it stops throwing (the audit trail is written a moment after the request). */
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
 export async function stopTestServer(): Promise<void> {
   if (!running) return;
   const server = await running;
@@ -50,7 +77,9 @@ export interface TestClient {
 
 /** Registers a client with a fresh key pair (its public half inline, as `npm run client -- add` does). */
 export async function registerClient(
-  options: { scopes: string; practice?: string; alg?: 'ES384' | 'RS384'; name?: string } = { scopes: 'system/*.cruds' },
+  options: { scopes: string; practice?: string; alg?: 'ES384' | 'RS384'; name?: string } = {
+    scopes: 'system/*.cruds',
+  },
 ): Promise<TestClient> {
   const server = await testServer();
   const alg = options.alg ?? 'ES384';
@@ -73,7 +102,14 @@ export async function clientAssertion(
   key: CryptoKey = client.privateKey,
 ): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ iss: client.id, sub: client.id, aud: client.tokenUrl, exp: now + 240, jti: randomUUID(), ...claims })
+  return new SignJWT({
+    iss: client.id,
+    sub: client.id,
+    aud: client.tokenUrl,
+    exp: now + 240,
+    jti: randomUUID(),
+    ...claims,
+  })
     .setProtectedHeader({ alg: client.alg, kid: client.kid, typ: 'JWT', ...header })
     .sign(key);
 }
