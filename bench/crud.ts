@@ -4,52 +4,19 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
 import type { Bundle, Patient } from 'fhir/r4';
 import { MongoClient } from 'mongodb';
 import { patient } from '../fixtures/records.js';
 import { PROJECT_ROOT } from '../src/server.js';
 import { NHS_NUMBER_SYSTEM } from '../src/shared/nhs-number.js';
 import { startFerretdb } from '../src/store/ferretdb.js';
-import { closedLoop, progress, record, startServerProcess, table, type Figures } from './support.js';
+import { cannon, closedLoop, progress, record, startServerProcess, table, type Figures } from './support.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const preload = Number(process.env.BENCH_PATIENTS ?? 20_000);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const load = { connections, seconds };
 const BATCH = 500;
-
-async function cannon(
-  name: string,
-  url: string,
-  next: () => { method: 'GET' | 'POST'; path: string; body?: string },
-): Promise<Figures> {
-  const result = await autocannon({
-    url,
-    connections,
-    duration: seconds,
-    requests: [
-      {
-        setupRequest: (request) => {
-          const { method, path, body } = next();
-          return {
-            ...request,
-            method,
-            path,
-            ...(body ? { body, headers: { 'content-type': 'application/fhir+json' } } : {}),
-          };
-        },
-      },
-    ],
-  });
-  if (result.non2xx > 0 || result.errors > 0)
-    throw new Error(`${name}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
-  return {
-    name,
-    requestsPerSecond: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-  };
-}
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'nims-bench-'));
@@ -95,7 +62,7 @@ async function main(): Promise<void> {
       }),
     );
     results.push(
-      await cannon('server: POST /Patient', server.url, () => ({
+      await cannon('server: POST /Patient', server.url, load, () => ({
         method: 'POST',
         path: '/fhir/Patient',
         body: JSON.stringify(fresh()),
@@ -107,7 +74,7 @@ async function main(): Promise<void> {
       ),
     );
     results.push(
-      await cannon('server: GET /Patient/{id}', server.url, () => ({
+      await cannon('server: GET /Patient/{id}', server.url, load, () => ({
         method: 'GET',
         path: `/fhir/Patient/${pick(ids)}`,
       })),
@@ -118,7 +85,7 @@ async function main(): Promise<void> {
       ),
     );
     results.push(
-      await cannon('server: GET /Patient?identifier={NHS number}', server.url, () => ({
+      await cannon('server: GET /Patient?identifier={NHS number}', server.url, load, () => ({
         method: 'GET',
         path: `/fhir/Patient?identifier=${encodeURIComponent(`${NHS_NUMBER_SYSTEM}|${pick(numbers)}`)}`,
       })),

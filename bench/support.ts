@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import autocannon from 'autocannon';
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +36,43 @@ export async function closedLoop(
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
   return { name, requestsPerSecond: latencies.length / elapsed, p50: at(0.5), p99: at(0.99) };
+}
+
+/** One HTTP workload by autocannon: each request from `next`; any non-2xx answer fails the run. */
+export async function cannon(
+  name: string,
+  url: string,
+  load: { connections: number; seconds: number },
+  next: () => { method: 'GET' | 'POST'; path: string; body?: string },
+  headers: Record<string, string> = {},
+): Promise<Figures> {
+  const result = await autocannon({
+    url,
+    connections: load.connections,
+    duration: load.seconds,
+    requests: [
+      {
+        setupRequest: (request) => {
+          const { method, path, body } = next();
+          return {
+            ...request,
+            method,
+            path,
+            headers: { ...headers, ...(body ? { 'content-type': 'application/fhir+json' } : {}) },
+            ...(body ? { body } : {}),
+          };
+        },
+      },
+    ],
+  });
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`${name}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+  return {
+    name,
+    requestsPerSecond: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+  };
 }
 
 /** Starts the built server as its own process against `mongodbUri`; by default without authentication,

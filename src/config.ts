@@ -15,6 +15,8 @@ export interface Config {
   production: boolean;
   /** False only with AUTH=off, for local development. */
   auth: boolean;
+  /** False only with AUDIT=off, for local development and benchmarks. */
+  audit: boolean;
   tokenTtlSeconds: number;
   keyRotationHours: number;
   rateLimits: { perAddress: number; perClient: number };
@@ -52,6 +54,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, projectRoot: string): Config 
     maxBodyBytes: integer('MAX_BODY_BYTES', env.MAX_BODY_BYTES, 10 * 1024 * 1024),
     production,
     auth: env.AUTH !== 'off',
+    audit: env.AUDIT !== 'off',
     tokenTtlSeconds: integer('TOKEN_TTL_SECONDS', env.TOKEN_TTL_SECONDS, 300),
     keyRotationHours: integer('KEY_ROTATION_HOURS', env.KEY_ROTATION_HOURS, 24),
     rateLimits: {
@@ -67,8 +70,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, projectRoot: string): Config 
     ...(env.MONGODB_URI ? { mongodbUri: env.MONGODB_URI } : {}),
     ...(env.BASE_URL ? { baseUrl: env.BASE_URL.replace(/\/+$/, '') } : {}),
   };
-  if (env.AUTH !== undefined && !['on', 'off'].includes(env.AUTH)) throw new Error('AUTH must be on or off');
-  if (production && !config.auth) throw new Error('AUTH=off is refused when NODE_ENV=production');
+  for (const name of ['AUTH', 'AUDIT']) {
+    const value = env[name];
+    if (value !== undefined && !['on', 'off'].includes(value)) throw new Error(`${name} must be on or off`);
+    if (production && value === 'off') throw new Error(`${name}=off is refused when NODE_ENV=production`);
+  }
   if (config.tokenTtlSeconds < 1 || config.keyRotationHours < 1)
     throw new Error('TOKEN_TTL_SECONDS and KEY_ROTATION_HOURS must be at least 1');
   if (production && !config.mongodbUri)

@@ -23,7 +23,8 @@ export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', 
 export interface RunningServer {
   url: string;
   database: Database;
-  audit: AuditLog;
+  /** Absent when the audit trail is off. */
+  audit?: AuditLog;
   /** Absent when authentication is off. */
   tokens?: TokenService;
   /** The embedded FerretDB, when no MONGODB_URI was given. */
@@ -44,7 +45,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   await ensureIndexes(database, RESOURCE_TYPES);
   const repository = new MongoRepository(database.db);
   const service = new FhirService(repository, new Validator());
-  const audit = new AuditLog(repository);
+  const audit = config.audit ? new AuditLog(repository) : undefined;
+  if (!audit) logger.warn('AUDIT=off: no AuditEvent is written for any request');
   const bundles = new BundleProcessor(service, repository, audit);
   const tokens = config.auth
     ? new TokenService(database.db, {
@@ -57,7 +59,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const app = createApp({
     service,
     bundles,
-    audit,
+    ...(audit ? { audit } : {}),
     ...(tokens ? { tokens } : {}),
     maxBodyBytes: config.maxBodyBytes,
     rateLimits: config.rateLimits,
@@ -79,7 +81,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   return {
     url,
     database,
-    audit,
+    ...(audit ? { audit } : {}),
     ...(tokens ? { tokens } : {}),
     ...(embedded ? { embedded } : {}),
     stop: async ({ auditDeadlineMs }: { auditDeadlineMs?: number } = {}) => {
@@ -88,7 +90,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         server.closeAllConnections();
       });
       // requests are over: what they left in the audit queue is written before the database goes
-      await audit.close(auditDeadlineMs);
+      await audit?.close(auditDeadlineMs);
       await database.close();
       await embedded?.stop();
     },

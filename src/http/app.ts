@@ -19,7 +19,8 @@ export interface AppOptions {
   bundles: BundleProcessor;
   /** Absent only when authentication is switched off (AUTH=off). */
   tokens?: TokenService;
-  audit: AuditLog;
+  /** Absent only when the audit trail is switched off (AUDIT=off). */
+  audit?: AuditLog;
   maxBodyBytes: number;
   baseUrl?: string;
   /** Requests a minute allowed per IP address and per client. */
@@ -123,7 +124,7 @@ export function createApp(options: AppOptions): express.Express {
         const result = await route(fhirRequest, {
           service: options.service,
           processBundle: (bundle, ctx) => options.bundles.process(bundle, ctx),
-          audit: options.audit,
+          ...(options.audit ? { audit: options.audit } : {}),
         });
         sendResult(request, response, result, baseUrl);
       })

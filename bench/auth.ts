@@ -1,0 +1,116 @@
+// bench/auth: what authentication and the audit trail cost on the read path. The same GET /Patient/{id}
+// load runs, in one run and on one database, against three server processes: no token and no audit
+// (the baseline), bearer tokens without audit, and bearer tokens with the audit trail.
+// Run: npm run bench:auth   (BENCH_SECONDS, BENCH_PATIENTS, BENCH_CONNECTIONS to change the load)
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Bundle } from 'fhir/r4';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { randomUUID } from 'node:crypto';
+import { patient } from '../fixtures/records.js';
+import { ClientStore } from '../src/auth/clients.js';
+import { ASSERTION_TYPE } from '../src/auth/tokens.js';
+import { PROJECT_ROOT } from '../src/server.js';
+import { connect } from '../src/store/database.js';
+import { startFerretdb } from '../src/store/ferretdb.js';
+import { cannon, progress, record, startServerProcess, table, type Figures } from './support.js';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const preload = Number(process.env.BENCH_PATIENTS ?? 2000);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const BATCH = 500;
+
+/** Registers a client straight in the database and gets a token from the server's token endpoint. */
+async function token(uri: string, fhirUrl: string): Promise<string> {
+  const database = await connect(uri, 'nims');
+  const { publicKey, privateKey } = await generateKeyPair('ES384');
+  const client = await new ClientStore(database.db).add({
+    name: 'bench',
+    scopes: 'system/Patient.rs',
+    jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: 'bench', alg: 'ES384' }] },
+  });
+  await database.close();
+  const tokenUrl = fhirUrl.replace(/\/fhir$/, '/auth/token');
+  const assertion = await new SignJWT({})
+    .setProtectedHeader({ alg: 'ES384', kid: 'bench' })
+    .setIssuer(client._id)
+    .setSubject(client._id)
+    .setAudience(tokenUrl)
+    .setExpirationTime('4m')
+    .setJti(randomUUID())
+    .sign(privateKey);
+  const response = await fetch(tokenUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_assertion_type: ASSERTION_TYPE,
+      client_assertion: assertion,
+      scope: 'system/Patient.rs',
+    }).toString(),
+  });
+  if (!response.ok) throw new Error(`token refused: ${await response.text()}`);
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'nims-bench-auth-'));
+  const database = await startFerretdb(PROJECT_ROOT, dataDir);
+  const servers = await Promise.all([
+    startServerProcess(database.uri, { AUTH: 'off', AUDIT: 'off' }),
+    startServerProcess(database.uri, { AUDIT: 'off' }),
+    startServerProcess(database.uri, {}),
+  ]);
+  const [open, authenticated, audited] = servers;
+  try {
+    const ids: string[] = [];
+    for (let start = 0; start < preload; start += BATCH) {
+      const bundle: Bundle = {
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: Array.from({ length: Math.min(BATCH, preload - start) }, (_, i) => ({
+          resource: patient(start + i, 9),
+          request: { method: 'POST' as const, url: 'Patient' },
+        })),
+      };
+      const response = await fetch(open!.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/fhir+json' },
+        body: JSON.stringify(bundle),
+      });
+      if (!response.ok) throw new Error(`preload failed: ${response.status}`);
+      ids.push(...((await response.json()) as Bundle).entry!.map((e) => e.resource!.id!));
+      progress('preloading patients', ids.length, preload);
+    }
+    const bearer = { authorization: `Bearer ${await token(database.uri, authenticated!.url)}` };
+    const read = () => ({
+      method: 'GET' as const,
+      path: `/fhir/Patient/${ids[Math.floor(Math.random() * ids.length)]}`,
+    });
+    const load = { connections, seconds };
+    console.log(`measuring, ${seconds} s each, ${connections} concurrent clients`);
+    const results: Figures[] = [
+      await cannon('no token, no audit (baseline)', open!.url, load, read),
+      await cannon('bearer token, no audit', authenticated!.url, load, read, bearer),
+      await cannon('bearer token and audit trail', audited!.url, load, read, bearer),
+    ];
+    const share = (i: number) =>
+      `${((results[i]!.requestsPerSecond / results[0]!.requestsPerSecond) * 100).toFixed(0)}%`;
+    const summary = [
+      `GET /Patient/{id} over ${preload} patients; ${seconds} s per workload; ${connections} concurrent clients; three server processes on one embedded FerretDB 1.24.2.`,
+      '',
+      ...table(results),
+      '',
+      `Throughput as a share of the baseline: with tokens ${share(1)}, with tokens and audit ${share(2)}.`,
+    ];
+    console.log(summary.slice(2).join('\n'));
+    record('bench/auth', summary);
+  } finally {
+    for (const server of servers) server.process.kill('SIGTERM');
+    await database.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();
