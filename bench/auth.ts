@@ -74,7 +74,7 @@ async function main(): Promise<void> {
           request: { method: 'POST' as const, url: 'Patient' },
         })),
       };
-      const response = await fetch(open!.url, {
+      const response = await fetch(open.url, {
         method: 'POST',
         headers: { 'content-type': 'application/fhir+json' },
         body: JSON.stringify(bundle),
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
       ids.push(...((await response.json()) as Bundle).entry!.map((e) => e.resource!.id!));
       progress('preloading patients', ids.length, preload);
     }
-    const bearer = { authorization: `Bearer ${await token(database.uri, authenticated!.url)}` };
+    const bearer = { authorization: `Bearer ${await token(database.uri, authenticated.url)}` };
     const read = () => ({
       method: 'GET' as const,
       path: `/fhir/Patient/${ids[Math.floor(Math.random() * ids.length)]}`,
@@ -91,9 +91,9 @@ async function main(): Promise<void> {
     const load = { connections, seconds };
     console.log(`measuring, ${seconds} s each, ${connections} concurrent clients`);
     const results: Figures[] = [
-      await cannon('no token, no audit (baseline)', open!.url, load, read),
-      await cannon('bearer token, no audit', authenticated!.url, load, read, bearer),
-      await cannon('bearer token and audit trail', audited!.url, load, read, bearer),
+      await cannon('no token, no audit (baseline)', open.url, load, read),
+      await cannon('bearer token, no audit', authenticated.url, load, read, bearer),
+      await cannon('bearer token and audit trail', audited.url, load, read, bearer),
     ];
     const share = (i: number) =>
       `${((results[i]!.requestsPerSecond / results[0]!.requestsPerSecond) * 100).toFixed(0)}%`;

@@ -149,6 +149,8 @@ export class AuditLog {
   private queue: AuditEvent[] = [];
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> | undefined;
+  /** After close() nothing is scheduled any more: a queue that could not be written is given up. */
+  private closed = false;
   private readonly options: AuditOptions;
 
   constructor(
@@ -172,7 +174,8 @@ export class AuditLog {
     this.timer = undefined;
     this.writing ??= this.drain().finally(() => {
       this.writing = undefined;
-      if (this.queue.length > 0) this.timer ??= setTimeout(() => void this.flush(), this.options.flushMs);
+      if (this.queue.length > 0 && !this.closed)
+        this.timer ??= setTimeout(() => void this.flush(), this.options.flushMs);
     });
     return this.writing;
   }
@@ -200,6 +203,8 @@ export class AuditLog {
       await this.flush();
       if (this.queue.length > 0) await new Promise((resolve) => setTimeout(resolve, 500));
     }
+    this.closed = true;
+    await this.writing;
     clearTimeout(this.timer);
     this.timer = undefined;
     if (this.queue.length > 0) logger.error('audit events could not be written', { lost: this.queue.length });
