@@ -22,7 +22,7 @@ const INTERACTIONS = [
   'search-type',
 ] as const;
 
-const READ_INTERACTIONS = new Set(['read', 'vread', 'history-instance', 'history-type', 'search-type']);
+const READ_INTERACTIONS = new Set(['read', 'vread', 'history-instance', 'search-type']);
 
 function resourceEntry(type: string): CapabilityStatementRestResource {
   const definition = resourceDefinition(type);

@@ -119,9 +119,12 @@ async function audit(
   });
 }
 
-/** Every type's permission, for interactions that span all types. */
+/** Types whose versions are in the change log, so in type and system history: all but the audit trail. */
+const LOGGED_TYPES = RESOURCE_TYPES.filter((type) => !resourceDefinition(type)?.readOnly);
+
+/** Every logged type's permission, for system history. */
 function everyType(permission: Permission): [string, Permission][] {
-  return RESOURCE_TYPES.map((type) => [type, permission]);
+  return LOGGED_TYPES.map((type) => [type, permission]);
 }
 
 /** Refuses writes to types the server alone writes (the audit trail). */
@@ -240,6 +243,8 @@ function plan(request: FhirRequest, service: FhirService, processBundle: BundleH
   }
   if (second === '_history' && third === undefined) {
     if (method !== 'GET') notAllowed(method, request.path);
+    if (!LOGGED_TYPES.includes(type) && RESOURCE_TYPES.includes(type))
+      fail('method-not-allowed', `${type} has no type history; search it by date instead`);
     if (isPartial(access, type))
       fail(
         'forbidden',

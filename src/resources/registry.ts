@@ -6,7 +6,10 @@ import { patientProfile } from './patient.js';
 export interface ResourceDefinition {
   type: string;
   profile?: Profile;
-  /** Written by the server alone: clients may read and search it, never write it. */
+  /**
+   * The audit trail: written by the server alone, in bulk and outside the change log. Clients read and
+   * search it, never write it, and it has no type or system history.
+   */
   readOnly?: boolean;
 }
 

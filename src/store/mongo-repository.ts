@@ -176,13 +176,11 @@ export class MongoRepository implements Repository {
       docs.map((d) => d.history),
       { ordered: false },
     );
-    await Promise.all([
-      this.current(type).insertMany(
-        docs.map((d) => d.current),
-        { ordered: false },
-      ),
-      this.changes.appendMany(docs.map(({ current: c }) => ({ type, id: c.id, v: 1, ts }))),
-    ]);
+    // not in the change log: a trail of every read would swamp system history, which is about the data
+    await this.current(type).insertMany(
+      docs.map((d) => d.current),
+      { ordered: false },
+    );
   }
 
   private absent(type: string, id: string): StoredVersion {
@@ -413,11 +411,14 @@ export class MongoRepository implements Repository {
     const picked: { type: string; id: string; v: number }[] = [];
     let next: number | undefined = floor > 1 ? floor : undefined;
     for await (const change of this.changes.backwards(start, floor)) {
-      // the log is in storage order, so everything further back is older still
-      if (query.since !== undefined && Date.parse(change.ts) < query.since) {
+      // the log is in storage order, and a version's time is taken just before it is logged, so once
+      // entries are older than `since` by more than a write can take, everything further back is too
+      const ts = Date.parse(change.ts);
+      if (query.since !== undefined && ts < query.since - ABANDONED_WRITE_MS) {
         next = undefined;
         break;
       }
+      if (query.since !== undefined && ts < query.since) continue;
       if (!query.type || change.type === query.type) picked.push(change);
       if (picked.length >= query.count) {
         next = change.seq;

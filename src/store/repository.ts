@@ -109,7 +109,10 @@ export interface Repository {
   read(type: string, id: string): Promise<StoredVersion | undefined>;
   vread(type: string, id: string, version: number): Promise<StoredVersion | undefined>;
   write(request: WriteRequest): Promise<WriteResult>;
-  /** Stores new resources under fresh ids in bulk, with no preconditions (the audit trail's path). */
+  /**
+   * Stores new resources under fresh ids in bulk, with no preconditions and outside the change log (so
+   * not in type or system history): the audit trail's path.
+   */
   insertNew(type: string, resources: Resource[]): Promise<void>;
   /** Takes back a write (transaction rollback). */
   undo(receipt: WriteReceipt): Promise<void>;

@@ -105,6 +105,10 @@ describe('audit trail', () => {
     expect(update.status).to.equal(405);
     expect(errorCode(update.body)).to.equal('method-not-allowed');
     expect((await http('POST', '/AuditEvent', { body: event })).status).to.equal(405);
+    // the trail is searched by date, not read as history, and stays out of the data's history
+    expect((await http('GET', '/AuditEvent/_history')).status).to.equal(405);
+    const system = (await http('GET', '/_history?_count=200')).body as unknown as Bundle;
+    expect(system.entry!.some((e) => e.resource?.resourceType === 'AuditEvent')).to.equal(false);
     expect((await get(`/AuditEvent/${event!.id}`, auditor)).body.meta).to.deep.equal(event!.meta);
   });
 
