@@ -22,7 +22,7 @@ const INTERACTIONS = [
   'search-type',
 ] as const;
 
-const READ_INTERACTIONS = new Set(['read', 'vread', 'history-instance', 'search-type']);
+const READ_INTERACTIONS = new Set(['read', 'vread', 'search-type']);
 
 function resourceEntry(type: string): CapabilityStatementRestResource {
   const definition = resourceDefinition(type);
@@ -38,7 +38,7 @@ function resourceEntry(type: string): CapabilityStatementRestResource {
       code,
     })),
     versioning: 'versioned-update',
-    readHistory: true,
+    readHistory: writes,
     conditionalRead: 'modified-since',
     ...(writes
       ? {

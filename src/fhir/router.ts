@@ -127,6 +127,12 @@ function everyType(permission: Permission): [string, Permission][] {
   return LOGGED_TYPES.map((type) => [type, permission]);
 }
 
+/** Refuses history of types kept outside the change log (the audit trail, whose events never change). */
+function withHistory(type: string): void {
+  if (!LOGGED_TYPES.includes(type) && RESOURCE_TYPES.includes(type))
+    fail('method-not-allowed', `${type} has no history: each one never changes; search them by date`);
+}
+
 /** Refuses writes to types the server alone writes (the audit trail). */
 function writable(type: string): void {
   if (resourceDefinition(type)?.readOnly)
@@ -243,8 +249,7 @@ function plan(request: FhirRequest, service: FhirService, processBundle: BundleH
   }
   if (second === '_history' && third === undefined) {
     if (method !== 'GET') notAllowed(method, request.path);
-    if (!LOGGED_TYPES.includes(type) && RESOURCE_TYPES.includes(type))
-      fail('method-not-allowed', `${type} has no type history; search it by date instead`);
+    withHistory(type);
     if (isPartial(access, type))
       fail(
         'forbidden',
@@ -326,6 +331,7 @@ function plan(request: FhirRequest, service: FhirService, processBundle: BundleH
   if (third === '_history') {
     if (method !== 'GET') notAllowed(method, request.path);
     if (fourth === undefined) {
+      withHistory(type);
       return {
         code: 'history-instance',
         action: 'R',

@@ -136,7 +136,13 @@ export class MongoRepository implements Repository {
 
   async vread(type: string, id: string, version: number): Promise<StoredVersion | undefined> {
     const doc = await this.versions(type).findOne({ _id: versionKey(id, version) });
-    return doc ? toStored(type, doc, id) : undefined;
+    if (doc) return toStored(type, doc, id);
+    // resources stored by insertNew have their only version in the type's collection
+    const current = await this.current(type).findOne(
+      { _id: id, v: version },
+      { projection: { idx: 0, srt: 0 } },
+    );
+    return current ? toStored(type, current, id) : undefined;
   }
 
   async write(request: WriteRequest): Promise<WriteResult> {
@@ -169,14 +175,13 @@ export class MongoRepository implements Repository {
     const ts = this.now().toISOString();
     const docs = resources.map((r) => versionDocuments(randomUUID(), 1, ts, 'POST', r));
     // postings first, as in a single write: an extra entry is harmless, a missing one is not
-    await Promise.all(
-      docs.map(({ current }) => this.postings.addNew(postingKeysOf(type, current.idx).all, current.id)),
+    await this.postings.addNew(
+      docs.flatMap(({ current }) =>
+        postingKeysOf(type, current.idx).all.map((key) => ({ key, id: current.id })),
+      ),
     );
-    await this.versions(type).insertMany(
-      docs.map((d) => d.history),
-      { ordered: false },
-    );
-    // not in the change log: a trail of every read would swamp system history, which is about the data
+    // only the current copy: such resources never change, so their first version is their only one
+    // (vread finds it there), and they stay out of the change log, which is about the data's history
     await this.current(type).insertMany(
       docs.map((d) => d.current),
       { ordered: false },

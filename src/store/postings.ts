@@ -114,9 +114,9 @@ export class Postings {
     return written;
   }
 
-  /** Lists a new resource (one that cannot be listed yet) under non-unique keys, without reading the lists. */
-  async addNew(keys: string[], id: string): Promise<void> {
-    await Promise.all(keys.map((key) => this.slots.appendNew(key, id)));
+  /** Lists new resources (ones that cannot be listed yet) under non-unique keys, without reading the lists. */
+  async addNew(entries: { key: string; id: string }[]): Promise<void> {
+    if (entries.length > 0) await this.slots.appendNew(entries);
   }
 
   async remove(slotIds: string[]): Promise<void> {

@@ -110,8 +110,8 @@ export interface Repository {
   vread(type: string, id: string, version: number): Promise<StoredVersion | undefined>;
   write(request: WriteRequest): Promise<WriteResult>;
   /**
-   * Stores new resources under fresh ids in bulk, with no preconditions and outside the change log (so
-   * not in type or system history): the audit trail's path.
+   * Stores new resources that will never change under fresh ids, in bulk, with no preconditions, as their
+   * current copy only and outside the change log (so not in type or system history): the audit trail.
    */
   insertNew(type: string, resources: Resource[]): Promise<void>;
   /** Takes back a write (transaction rollback). */

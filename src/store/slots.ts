@@ -96,9 +96,40 @@ export class Slots {
     return lo;
   }
 
-  /** Appends an id known not to be listed yet (a new resource), without reading the list. */
-  async appendNew(key: string, id: string): Promise<string> {
-    return this.append(key, id, await this.length(key));
+  /**
+   * Appends ids known not to be listed yet (new resources) in one insert, without reading the lists: each
+   * key continues where this process last saw it end, or at 0 when it has not seen the key (most keys of
+   * the audit trail are new). Slots found taken are appended after the list's real end instead.
+   */
+  async appendNew(entries: { key: string; id: string }[]): Promise<void> {
+    const ends = new Map<string, number>();
+    const docs = entries.map(({ key, id }) => {
+      const n = ends.get(key) ?? this.hints.get(key) ?? 0;
+      ends.set(key, n + 1);
+      return { _id: `${key}#${n}`, id, at: new Date() };
+    });
+    for (const [key, end] of ends) this.remember(key, end);
+    try {
+      await this.collection.insertMany(docs, { ordered: false });
+    } catch (error) {
+      const taken = (error as { writeErrors?: { index: number; code?: number }[] }).writeErrors;
+      if (!taken || taken.some((e) => e.code !== 11000)) throw error;
+      const retry = new Map<string, string[]>();
+      for (const { index } of taken) {
+        const { key, id } = entries[index]!;
+        retry.set(key, [...(retry.get(key) ?? []), id]);
+      }
+      await Promise.all(
+        [...retry].map(async ([key, ids]) => {
+          this.hints.delete(key);
+          let from = await this.length(key);
+          for (const id of ids) {
+            const slot = await this.append(key, id, from);
+            from = Number(slot.slice(slot.lastIndexOf('#') + 1)) + 1;
+          }
+        }),
+      );
+    }
   }
 
   /** Removes entries by their exact `_id` (only to take back a failed transaction). */

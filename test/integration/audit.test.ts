@@ -107,6 +107,8 @@ describe('audit trail', () => {
     expect((await http('POST', '/AuditEvent', { body: event })).status).to.equal(405);
     // the trail is searched by date, not read as history, and stays out of the data's history
     expect((await http('GET', '/AuditEvent/_history')).status).to.equal(405);
+    expect((await http('GET', `/AuditEvent/${event!.id}/_history`)).status).to.equal(405);
+    expect((await get(`/AuditEvent/${event!.id}/_history/1`, auditor)).body.id).to.equal(event!.id);
     const system = (await http('GET', '/_history?_count=200')).body as unknown as Bundle;
     expect(system.entry!.some((e) => e.resource?.resourceType === 'AuditEvent')).to.equal(false);
     expect((await get(`/AuditEvent/${event!.id}`, auditor)).body.meta).to.deep.equal(event!.meta);

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import type { Bundle, Patient } from 'fhir/r4';
 import { patient } from '../../fixtures/records.js';
 import type { HistoryDocument } from '../../src/store/repository.js';
+import { Slots, type SlotDocument } from '../../src/store/slots.js';
 import { create, http, testServer } from './harness.js';
 
 describe('storage', () => {
@@ -14,6 +15,32 @@ describe('storage', () => {
       .find({ _id: 'any-id' })
       .explain()) as { queryPlanner?: { Plan?: string[] } };
     expect(plan.queryPlanner?.Plan?.join(' ')).to.match(/SEARCH .* USING INDEX/);
+  });
+});
+
+describe('slot lists', () => {
+  it('when two processes append new ids in bulk to the same lists, then every id is listed once, without gaps', async () => {
+    const { database } = await testServer();
+    const collection = database.db.collection<SlotDocument>('slots_test');
+    const key = `k${Date.now()}`;
+    const [first, second] = [new Slots(collection), new Slots(collection)]; // two processes' views
+    await first.appendNew([{ key, id: 'a' }]);
+    // neither knows where the other has got to: their slots collide and are moved to the end
+    await Promise.all([
+      first.appendNew([
+        { key, id: 'b' },
+        { key, id: 'c' },
+        { key: `${key}-other`, id: 'x' },
+      ]),
+      second.appendNew([
+        { key, id: 'd' },
+        { key, id: 'e' },
+      ]),
+    ]);
+    const { entries, complete } = await new Slots(collection).read(key);
+    expect(complete).to.equal(true);
+    expect(entries.map((e) => e.id).sort()).to.deep.equal(['a', 'b', 'c', 'd', 'e']);
+    expect((await new Slots(collection).read(`${key}-other`)).entries.map((e) => e.id)).to.deep.equal(['x']);
   });
 });
 
