@@ -75,11 +75,13 @@ export async function cannon(
   };
 }
 
-/** Starts the built server as its own process against `mongodbUri`; by default without authentication,
- * which the core benchmarks leave out (bench/auth measures it). */
+/**
+ * Starts the built server as its own process against `mongodbUri`; by default without authentication
+ * and audit trail, which the core benchmarks leave out (bench/auth measures what they cost).
+ */
 export async function startServerProcess(
   mongodbUri: string,
-  env: Record<string, string> = { AUTH: 'off' },
+  env: Record<string, string> = { AUTH: 'off', AUDIT: 'off' },
 ): Promise<{ url: string; process: ChildProcess }> {
   const port = await freePort();
   const child = spawn(process.execPath, [join(PROJECT_ROOT, 'dist', 'src', 'main.js')], {
