@@ -55,4 +55,6 @@ export async function ensureIndexes(database: Database, types: string[]): Promis
         { key: { del: 1, 'srt._lastUpdated': 1 } },
       ]);
   }
+  // used client assertion ids go once they have expired (FerretDB has no TTL indexes: see TokenService)
+  await database.db.collection('auth_jti').createIndex({ expires: 1 }, { expireAfterSeconds: 0 });
 }

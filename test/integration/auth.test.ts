@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import type { Bundle, CapabilityStatement, Communication, OperationOutcome, Patient } from 'fhir/r4';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { immunization, patient } from '../../fixtures/records.js';
+import { TokenService } from '../../src/auth/tokens.js';
 import { ODS_CODE_SYSTEM } from '../../src/shared/ods.js';
 import {
   baseUrl,
@@ -386,5 +387,36 @@ describe('authorisation: GP systems see their own practice only', () => {
     const ids = ((response.body as unknown as Bundle).entry ?? []).map((e) => e.resource!.id);
     expect(ids).to.include(own.id);
     expect(ids).to.not.include(other.id);
+  });
+});
+
+describe('token signing keys', () => {
+  it('when the signing key is rotated, then tokens signed with the old key still verify and both keys are published', async () => {
+    const server = await testServer();
+    // a database of its own: rotating every second would retire the test server's key
+    const db = server.database.client.db('nims_keys_test');
+    const tokens = new TokenService(db, { tokenTtlSeconds: 60, keyRotationMs: 1000 });
+    const record = await tokens.clients.add({
+      name: 'rotation',
+      scopes: 'system/Patient.rs',
+      jwks: { keys: [{ kty: 'EC', crv: 'P-384', x: 'x', y: 'y' }] },
+    });
+    const issue = async () => {
+      const key = await tokens.keys.current();
+      const token = await new SignJWT({ scope: 'system/Patient.rs' })
+        .setProtectedHeader({ alg: 'ES256', kid: key.kid, typ: 'at+jwt' })
+        .setSubject(record._id)
+        .setExpirationTime('1m')
+        .sign(key.privateKey);
+      return { kid: key.kid, token };
+    };
+    const before = await issue();
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const after = await issue();
+    expect(after.kid).to.not.equal(before.kid);
+    expect((await tokens.verify(before.token)).clientId).to.equal(record._id);
+    expect((await tokens.verify(after.token)).clientId).to.equal(record._id);
+    expect((await tokens.keys.jwks()).keys.map((k) => k.kid)).to.include.members([before.kid, after.kid]);
+    await db.dropDatabase();
   });
 });
