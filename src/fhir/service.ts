@@ -407,9 +407,9 @@ export class FhirService {
       const wanted = [...new Set(refs)].filter((r) => {
         const refType = r.split('/')[0]!;
         if (include.targetType && refType !== include.targetType) return false;
-        if (RESOURCE_TYPES.includes(refType) && !may(access, refType, 'r')) withheld.add(refType);
-        else return true;
-        return false;
+        const readable = !RESOURCE_TYPES.includes(refType) || may(access, refType, 'r');
+        if (!readable) withheld.add(refType);
+        return readable;
       });
       const resources = await Promise.all(
         wanted.map(async (ref) => {
