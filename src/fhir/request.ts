@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { RequestContext, SearchParams } from './service.js';
 
 /** A FHIR request independent of its transport (HTTP, or an entry of a batch or transaction). */
@@ -13,5 +14,7 @@ export interface FhirRequest {
   assignedId?: string;
   ifNoneMatch?: string;
   ifModifiedSince?: string;
+  /** An NDJSON body, unread: operations that load data stream it line by line. */
+  stream?: Readable;
   context: RequestContext;
 }

@@ -47,7 +47,7 @@ export function requireId(id: string): void {
 /** The FHIR interactions, independent of HTTP: used by the REST routes and by batch/transaction. */
 export class FhirService {
   constructor(
-    private readonly repo: Repository,
+    readonly repository: Repository,
     readonly validator: Validator,
     private readonly now: () => Date = () => new Date(),
   ) {}
@@ -55,7 +55,7 @@ export class FhirService {
   async read(type: string, id: string): Promise<StoredVersion> {
     requireType(type);
     requireId(id);
-    const stored = await this.repo.read(type, id);
+    const stored = await this.repository.read(type, id);
     if (!stored) fail('not-found', `${type}/${id} is not known`);
     if (stored.deleted) {
       throw new FhirError([{ code: 'gone', diagnostics: `${type}/${id} was deleted` }], {
@@ -69,7 +69,7 @@ export class FhirService {
   async readIfExists(type: string, id: string): Promise<StoredVersion | undefined> {
     requireType(type);
     requireId(id);
-    return this.repo.read(type, id);
+    return this.repository.read(type, id);
   }
 
   async vread(type: string, id: string, version: string): Promise<StoredVersion> {
@@ -77,7 +77,7 @@ export class FhirService {
     requireId(id);
     if (!/^[1-9]\d{0,8}$/.test(version))
       fail('not-found', `Version '${version}' of ${type}/${id} is not known`);
-    const stored = await this.repo.vread(type, id, Number(version));
+    const stored = await this.repository.vread(type, id, Number(version));
     if (!stored) fail('not-found', `Version ${version} of ${type}/${id} is not known`);
     if (stored.deleted) fail('gone', `Version ${version} of ${type}/${id} is a deletion`);
     return stored;
@@ -116,7 +116,7 @@ export class FhirService {
   /** Create with an id the server chose earlier (a transaction resolving references first). */
   async createWithId(type: string, body: unknown, id: string): Promise<InteractionResult> {
     const resource = this.prepare(type, body, id);
-    const result = await this.repo.write({ type, id, resource, method: 'POST', expectedVersion: 0 });
+    const result = await this.repository.write({ type, id, resource, method: 'POST', expectedVersion: 0 });
     return { status: 201, stored: result.stored, ...(result.receipt ? { receipt: result.receipt } : {}) };
   }
 
@@ -129,7 +129,7 @@ export class FhirService {
     if (resource.id !== id)
       fail('id-mismatch', `The body's id '${resource.id}' differs from the URL's '${id}'`, [`${type}.id`]);
     const prepared = this.prepare(type, resource, id);
-    const result = await this.repo.write({
+    const result = await this.repository.write({
       type,
       id,
       resource: prepared,
@@ -195,7 +195,7 @@ export class FhirService {
         fail('invalid-patch', 'A patch may not change resourceType or id');
       const prepared = this.prepare(type, patched, id);
       try {
-        const result = await this.repo.write({
+        const result = await this.repository.write({
           type,
           id,
           resource: prepared,
@@ -216,7 +216,7 @@ export class FhirService {
   async delete(type: string, id: string, ifMatch?: number): Promise<InteractionResult> {
     requireType(type);
     requireId(id);
-    const result = await this.repo.write({
+    const result = await this.repository.write({
       type,
       id,
       method: 'DELETE',
@@ -289,7 +289,7 @@ export class FhirService {
   /** Ids of the resources a conditional interaction or a chain matches (criteria only). */
   async matchIds(type: string, params: SearchParams, context: RequestContext): Promise<string[]> {
     const compiled = await this.compile(type, params, { ...context, strict: true });
-    const page = await this.repo.search({
+    const page = await this.repository.search({
       type,
       ...compiled,
       sort: [{ path: '_id', descending: false }],
@@ -310,7 +310,7 @@ export class FhirService {
     const compiled = await this.compile(type, params, context);
     const unknown = compiled.unknown;
     const countOnly = controls.summary === 'count';
-    const page = await this.repo.search({
+    const page = await this.repository.search({
       type,
       ...compiled,
       sort: controls.sort,
@@ -415,7 +415,7 @@ export class FhirService {
         wanted.map(async (ref) => {
           const [refType, refId] = ref.split('/') as [string, string];
           if (!RESOURCE_TYPES.includes(refType) || !refId || !ID_PATTERN.test(refId)) return undefined;
-          const stored = await this.repo.read(refType, refId);
+          const stored = await this.repository.read(refType, refId);
           return stored && !stored.deleted ? stored.resource : undefined;
         }),
       );
@@ -429,7 +429,7 @@ export class FhirService {
       }
       const refs = matches.map((m) => `${type}/${m.stored.id}`).join(',');
       const compiled = await this.compile(include.sourceType, [[include.param, refs]], context);
-      const page = await this.repo.search({
+      const page = await this.repository.search({
         type: include.sourceType,
         ...compiled,
         sort: [{ path: '_id', descending: false }],
@@ -453,7 +453,7 @@ export class FhirService {
     if (type) requireType(type);
     if (id) {
       requireId(id);
-      await this.repo.read(type!, id).then((s) => s ?? fail('not-found', `${type}/${id} is not known`));
+      await this.repository.read(type!, id).then((s) => s ?? fail('not-found', `${type}/${id} is not known`));
     }
     let count = 20;
     let since: number | undefined;
@@ -473,7 +473,7 @@ export class FhirService {
         before = Number(value);
       }
     }
-    const page = await this.repo.history({
+    const page = await this.repository.history({
       ...(type ? { type } : {}),
       ...(id ? { id } : {}),
       ...(since !== undefined ? { since } : {}),

@@ -11,7 +11,7 @@ import type { FhirService, RequestContext } from '../fhir/service.js';
 import { logger } from '../shared/logger.js';
 import { authenticate, authRoutes, fhirBaseOf, smartConfiguration } from './auth.js';
 import { limitPerAddress, limitPerClient } from './limits.js';
-import { preferences, toFhirRequest } from './request.js';
+import { isNdjson, preferences, toFhirRequest } from './request.js';
 import { sendError, sendResult } from './response.js';
 
 export interface AppOptions {
@@ -104,7 +104,10 @@ export function createApp(options: AppOptions): express.Express {
   });
 
   app.use('/fhir', authenticate(options.tokens), limitPerClient(options.rateLimits.perClient));
-  app.use('/fhir', express.raw({ type: () => true, limit: options.maxBodyBytes }));
+  app.use(
+    '/fhir',
+    express.raw({ type: (request) => !isNdjson(request as Request), limit: options.maxBodyBytes }),
+  );
   app.use('/fhir', (request: Request, response: Response, next: NextFunction) => {
     const baseUrl = fhirBaseOf(request, options.baseUrl);
     const context: RequestContext = {

@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import { fail } from '../fhir/errors.js';
+import { jsonShapeProblem } from '../fhir/json-shape.js';
 import type { FhirRequest } from '../fhir/request.js';
 import type { RequestContext, SearchParams } from '../fhir/service.js';
 
@@ -10,38 +11,12 @@ function mediaType(request: Request): string | undefined {
   return request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
 }
 
-/** Far deeper than any FHIR resource; deeper input would exhaust the stack of recursive validators. */
-const MAX_NESTING = 64;
-/** More items than any one array of a resource or bundle needs; bulk loads have their own path. */
-export const MAX_ARRAY_ITEMS = 20_000;
+const NDJSON_TYPES = ['application/fhir+ndjson', 'application/ndjson', 'application/x-ndjson'];
 
-/**
- * How deep arrays and objects nest in JSON text, and the most items in one array, found in a single scan
- * before parsing (brackets and commas inside strings do not count).
- */
-function shapeOf(text: string): { depth: number; widest: number } {
-  // per open bracket: -1 for an object, the commas seen so far for an array
-  const open: number[] = [];
-  let deepest = 0;
-  let widest = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    if (inString) {
-      if (ch === 0x5c)
-        i++; // backslash: skip the escaped character
-      else if (ch === 0x22) inString = false;
-    } else if (ch === 0x22) inString = true;
-    else if (ch === 0x7b || ch === 0x5b) {
-      open.push(ch === 0x5b ? 0 : -1);
-      deepest = Math.max(deepest, open.length);
-    } else if (ch === 0x7d || ch === 0x5d) open.pop();
-    else if (ch === 0x2c && open.length > 0 && open[open.length - 1]! >= 0) {
-      const commas = ++open[open.length - 1]!;
-      widest = Math.max(widest, commas + 1);
-    }
-  }
-  return { depth: deepest, widest };
+/** An NDJSON body is left unread, for the operation that streams it (`$load`); it has no size limit. */
+export function isNdjson(request: Request): boolean {
+  const type = mediaType(request);
+  return type !== undefined && NDJSON_TYPES.includes(type);
 }
 
 /** Query parameters in order, repeats kept (AND semantics need them). */
@@ -63,13 +38,8 @@ function parseBody(request: Request, isSearch: boolean): { body?: unknown; form:
     );
   }
   const text = raw.toString('utf8');
-  const shape = shapeOf(text);
-  if (shape.depth > MAX_NESTING) {
-    fail('invalid-request', `The request body nests deeper than ${MAX_NESTING} levels`);
-  }
-  if (shape.widest > MAX_ARRAY_ITEMS) {
-    fail('too-large', `An array in the request body has more than ${MAX_ARRAY_ITEMS} items`);
-  }
+  const shapeProblem = jsonShapeProblem(text);
+  if (shapeProblem) fail(shapeProblem.code, `The request body ${shapeProblem.text}`);
   try {
     return { body: JSON.parse(text) as unknown, form: [] };
   } catch {
@@ -142,6 +112,7 @@ export function toFhirRequest(request: Request, context: RequestContext): FhirRe
     ...(header('if-none-exist') ? { ifNoneExist: header('if-none-exist') } : {}),
     ...(header('if-none-match') ? { ifNoneMatch: header('if-none-match') } : {}),
     ...(header('if-modified-since') ? { ifModifiedSince: header('if-modified-since') } : {}),
+    ...(isNdjson(request) ? { stream: request } : {}),
     context,
   };
 }

@@ -1,2 +1,3 @@
 // Every operation module registers itself on import; this list is where they are switched on.
+import './load.js';
 import './validate.js';

@@ -89,6 +89,21 @@ export class ChangeLog {
     }
   }
 
+  /** Appends many entries in one insert; numbers another process took meanwhile are retried one by one. */
+  async appendMany(entries: Omit<ChangeDocument, '_id' | 'seq'>[]): Promise<void> {
+    if (entries.length === 0) return;
+    const first = await this.take();
+    this.counter = first + entries.length;
+    const docs = entries.map((entry, i) => ({ _id: String(first + i), seq: first + i, ...entry }));
+    try {
+      await this.changes.insertMany(docs, { ordered: false });
+    } catch (error) {
+      const taken = (error as { writeErrors?: { index: number; code?: number }[] }).writeErrors;
+      if (!taken || taken.some((e) => e.code !== 11000)) throw error;
+      for (const { index } of taken) await this.append(entries[index]!);
+    }
+  }
+
   async remove(seq: number): Promise<void> {
     await this.changes.deleteOne({ _id: String(seq) });
   }

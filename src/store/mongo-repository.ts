@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Resource } from 'fhir/r4';
 import type { Collection, Db } from 'mongodb';
 import { Query } from 'mingo';
-import { fail } from '../fhir/errors.js';
+import { fail, FhirError } from '../fhir/errors.js';
+import { postingKey } from '../search/criteria.js';
 import { cursorFilter, type SortKey } from '../search/controls.js';
 import { indexValues } from '../search/index-values.js';
 import { ChangeLog } from './changelog.js';
@@ -169,6 +170,72 @@ export class MongoRepository implements Repository {
       await sleep(2 + Math.random() * 10 * (attempt + 1));
     }
     fail('version-conflict', `${type}/${id} is being changed by other requests; try again`);
+  }
+
+  async createMany(type: string, resources: Resource[]): Promise<(StoredVersion | FhirError)[]> {
+    const ts = this.now().toISOString();
+    const docs = resources.map((r) => versionDocuments(randomUUID(), 1, ts, 'POST', r));
+    const refused = await this.postings.addNewClaiming(
+      docs.map(({ current }) => ({ id: current.id, keys: postingKeysOf(type, current.idx) })),
+    );
+    const fresh = docs.filter(({ current }) => !refused.has(current.id));
+    if (fresh.length > 0) {
+      await this.versions(type).insertMany(
+        fresh.map((d) => d.history),
+        { ordered: false },
+      );
+      await Promise.all([
+        this.current(type).insertMany(
+          fresh.map((d) => d.current),
+          { ordered: false },
+        ),
+        this.changes.appendMany(fresh.map(({ current: c }) => ({ type, id: c.id, v: 1, ts }))),
+      ]);
+    }
+    return Promise.all(
+      docs.map(async ({ current }, i) => {
+        if (!refused.has(current.id)) return toStored(type, current, current.id);
+        try {
+          const result = await this.write({ type, id: current.id, resource: resources[i]!, method: 'POST' });
+          return result.stored;
+        } catch (error) {
+          if (error instanceof FhirError) return error;
+          throw error;
+        }
+      }),
+    );
+  }
+
+  async holders(type: string, param: string, values: string[]): Promise<Map<string, StoredVersion>> {
+    const found = new Map<string, StoredVersion>();
+    const look = async (wanted: string[], useCache: boolean): Promise<boolean> => {
+      const keys = wanted.map((v) => postingKey(type, param, v));
+      const { lists, cached } = await this.postings.get(keys, useCache);
+      const ids = [...new Set(keys.flatMap((k) => lists.get(k) ?? []))];
+      const docs = new Map(
+        await Promise.all(
+          ids.map(async (id) => [id, await this.current(type).findOne({ _id: id })] as const),
+        ),
+      );
+      wanted.forEach((value, i) => {
+        // the newest listed holder that still has the value
+        for (const id of [...(lists.get(keys[i]!) ?? [])].reverse()) {
+          const doc = docs.get(id);
+          if (doc && !doc.del && ((doc.idx[param] as string[] | undefined) ?? []).includes(value)) {
+            found.set(value, toStored(type, doc, id));
+            return;
+          }
+        }
+      });
+      return cached;
+    };
+    // a remembered holder may have let its value go: those values are looked up again in the postings
+    if (await look(values, true))
+      await look(
+        values.filter((v) => !found.has(v)),
+        false,
+      );
+    return found;
   }
 
   async insertNew(type: string, resources: Resource[]): Promise<void> {

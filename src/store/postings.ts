@@ -114,6 +114,26 @@ export class Postings {
     return written;
   }
 
+  /**
+   * Lists new resources in bulk: values nobody has held are claimed in one insert, other keys appended in
+   * another. Returns the ids with a unique value someone held before: they take the one-by-one path, where
+   * earlier holders are checked (claims they did make stay theirs, and that path finds them so).
+   */
+  async addNewClaiming(items: { id: string; keys: PostingKeys }[]): Promise<Set<string>> {
+    const claims = items.flatMap(({ id, keys }) => [...keys.unique].map((key) => ({ key, id })));
+    const refusedKeys = await this.slots.claimFirst(claims);
+    const refused = new Set(claims.filter((c) => refusedKeys.has(c.key)).map((c) => c.id));
+    for (const { key, id } of claims) if (!refused.has(id)) this.remember(key, id);
+    await this.addNew(
+      items
+        .filter(({ id }) => !refused.has(id))
+        .flatMap(({ id, keys }) =>
+          keys.all.filter((key) => !keys.unique.has(key)).map((key) => ({ key, id })),
+        ),
+    );
+    return refused;
+  }
+
   /** Lists new resources (ones that cannot be listed yet) under non-unique keys, without reading the lists. */
   async addNew(entries: { key: string; id: string }[]): Promise<void> {
     if (entries.length > 0) await this.slots.appendNew(entries);

@@ -1,4 +1,5 @@
 import type { Resource } from 'fhir/r4';
+import type { FhirError } from '../fhir/errors.js';
 import type { Filter } from '../search/criteria.js';
 import type { PageCursor, SortKey } from '../search/controls.js';
 
@@ -114,6 +115,13 @@ export interface Repository {
    * current copy only and outside the change log (so not in type or system history): the audit trail.
    */
   insertNew(type: string, resources: Resource[]): Promise<void>;
+  /**
+   * Creates new resources in bulk (version 1, fresh ids), with their postings and change log entries, as
+   * single creates would; one whose unique value is held answers with that error in its place.
+   */
+  createMany(type: string, resources: Resource[]): Promise<(StoredVersion | FhirError)[]>;
+  /** The live resource holding each value of a unique token parameter (`system|code`), found by postings. */
+  holders(type: string, param: string, values: string[]): Promise<Map<string, StoredVersion>>;
   /** Takes back a write (transaction rollback). */
   undo(receipt: WriteReceipt): Promise<void>;
   search(query: SearchQuery): Promise<SearchPage>;

@@ -132,6 +132,26 @@ export class Slots {
     }
   }
 
+  /**
+   * Takes slot 0 of each key for its id, in one insert: a first claim of a value nobody has held. Keys
+   * that already have entries (known here, or found on insert) are returned: their earlier holders must
+   * be checked before a claim, one by one. Keys must be distinct.
+   */
+  async claimFirst(entries: { key: string; id: string }[]): Promise<Set<string>> {
+    const refused = new Set(entries.filter(({ key }) => (this.hints.get(key) ?? 0) > 0).map((e) => e.key));
+    const fresh = entries.filter(({ key }) => !refused.has(key));
+    const docs = fresh.map(({ key, id }) => ({ _id: `${key}#0`, id, at: new Date() }));
+    try {
+      if (docs.length > 0) await this.collection.insertMany(docs, { ordered: false });
+    } catch (error) {
+      const taken = (error as { writeErrors?: { index: number; code?: number }[] }).writeErrors;
+      if (!taken || taken.some((e) => e.code !== 11000)) throw error;
+      for (const { index } of taken) refused.add(fresh[index]!.key);
+    }
+    for (const { key } of fresh) if (!refused.has(key)) this.remember(key, 1);
+    return refused;
+  }
+
   /** Removes entries by their exact `_id` (only to take back a failed transaction). */
   async remove(slotIds: string[]): Promise<void> {
     await Promise.all(slotIds.map((slot) => this.collection.deleteOne({ _id: slot })));

@@ -1,0 +1,51 @@
+import type { Readable } from 'node:stream';
+
+export interface Line {
+  /** 1-based line number in the stream. */
+  number: number;
+  /** The line's text; absent when it was longer than the limit (then it was not kept). */
+  text?: string;
+}
+
+/**
+ * The non-empty lines of a stream of NDJSON, read as they arrive: memory holds one chunk and one line,
+ * never the stream. A line longer than `maxBytes` is reported without its text and skipped.
+ */
+export async function* ndjsonLines(stream: Readable, maxBytes: number): AsyncGenerator<Line> {
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let tooLong = false;
+  let number = 0;
+  const finish = (): Line | undefined => {
+    number++;
+    const line: Line | undefined = tooLong
+      ? { number }
+      : pendingBytes > 0
+        ? { number, text: Buffer.concat(pending).toString('utf8').replace(/\r$/, '') }
+        : undefined;
+    pending = [];
+    pendingBytes = 0;
+    tooLong = false;
+    return line && (line.text === undefined || line.text.trim() !== '') ? line : undefined;
+  };
+  const keep = (part: Buffer) => {
+    if (tooLong || part.length === 0) return;
+    pendingBytes += part.length;
+    if (pendingBytes > maxBytes) {
+      tooLong = true;
+      pending = [];
+    } else pending.push(part);
+  };
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    let start = 0;
+    for (let end = chunk.indexOf(0x0a); end >= 0; end = chunk.indexOf(0x0a, start)) {
+      keep(chunk.subarray(start, end));
+      const line = finish();
+      if (line) yield line;
+      start = end + 1;
+    }
+    keep(chunk.subarray(start));
+  }
+  const last = finish();
+  if (last) yield last;
+}

@@ -1,0 +1,122 @@
+import { expect } from 'chai';
+import type { Bundle, OperationOutcome, Parameters, Patient } from 'fhir/r4';
+import { nhsNumber, patient } from '../../fixtures/records.js';
+import { NHS_NUMBER_SYSTEM } from '../../src/shared/nhs-number.js';
+import { errorCode, http, tokenFor } from './harness.js';
+
+const NDJSON = { 'content-type': 'application/fhir+ndjson' };
+
+async function load(lines: string[], headers: Record<string, string> = {}) {
+  const response = await http('POST', '/Patient/$load', {
+    raw: lines.join('\n') + '\n',
+    headers: { ...NDJSON, ...headers },
+  });
+  return { status: response.status, body: response.body };
+}
+
+function counts(answer: unknown): Record<string, number> {
+  return Object.fromEntries(
+    ((answer as Parameters).parameter ?? [])
+      .filter((p) => p.valueInteger !== undefined)
+      .map((p) => [p.name, p.valueInteger!]),
+  );
+}
+
+function problems(answer: unknown): string[] {
+  const outcome = (answer as Parameters).parameter?.find((p) => p.name === 'outcome')?.resource as
+    | OperationOutcome
+    | undefined;
+  return outcome?.issue.map((i) => i.diagnostics!) ?? [];
+}
+
+/** The stored people with the NHS number of the fixture `patient(n)`. */
+async function byNhs(n: number): Promise<Patient[]> {
+  const response = await http(
+    'GET',
+    `/Patient?identifier=${NHS_NUMBER_SYSTEM}|${patient(n).identifier![0]!.value!}`,
+  );
+  return ((response.body as unknown as Bundle).entry ?? []).map((e) => e.resource as Patient);
+}
+
+describe('register load: Patient/$load', () => {
+  const people = [800, 801, 802].map((n) => patient(n));
+
+  it('when NDJSON holds new people and bad lines, then the people are created and each bad line is named', async () => {
+    const badCheckDigit = {
+      ...patient(803),
+      identifier: [{ system: NHS_NUMBER_SYSTEM, value: '9434765918' }],
+    };
+    const { status, body } = await load([
+      JSON.stringify(people[0]),
+      '{"resourceType": "Patient", "name": [',
+      JSON.stringify(people[1]),
+      '',
+      JSON.stringify({ resourceType: 'Organization', name: 'not a person' }),
+      JSON.stringify(badCheckDigit),
+      JSON.stringify({ ...people[2], id: 'ignored-id', meta: { versionId: '7' } }),
+      JSON.stringify({ resourceType: 'Patient', name: [{ family: 'No-Number' }] }),
+    ]);
+    expect(status).to.equal(200);
+    expect(counts(body)).to.deep.equal({ created: 3, updated: 0, unchanged: 0, rejected: 4 });
+    const reasons = problems(body);
+    expect(reasons.map((r) => r.split(':')[0])).to.deep.equal(['Line 2', 'Line 5', 'Line 6', 'Line 8']);
+    expect(reasons[0]).to.match(/not JSON/);
+    expect(reasons[1]).to.match(/not a Patient/);
+    expect(reasons.join(' ')).to.not.include('9434765918');
+    const [third] = await byNhs(802);
+    expect(third!.id).to.not.equal('ignored-id');
+    expect(third!.meta!.versionId).to.equal('1');
+  });
+
+  it('when the same file is loaded again, then nothing changes', async () => {
+    const { body } = await load(people.map((p) => JSON.stringify(p)));
+    expect(counts(body)).to.deep.equal({ created: 0, updated: 0, unchanged: 3, rejected: 0 });
+    expect((await byNhs(800))[0]!.meta!.versionId).to.equal('1');
+  });
+
+  it('when a nightly delta moves one person and records a death, then those get a new version and the rest stay', async () => {
+    const moved = { ...people[0]!, address: [{ postalCode: 'LS1 4AP' }] };
+    const died = { ...people[1]!, deceasedDateTime: '2026-11-20T08:00:00Z' };
+    const { body } = await load([moved, died, people[2]!].map((p) => JSON.stringify(p)));
+    expect(counts(body)).to.deep.equal({ created: 0, updated: 2, unchanged: 1, rejected: 0 });
+    const [stored] = await byNhs(800);
+    expect(stored!.meta!.versionId).to.equal('2');
+    expect(stored!.address).to.deep.equal([{ postalCode: 'LS1 4AP' }]);
+    const found = await http('GET', '/Patient?address-postalcode=LS1 4AP');
+    expect(((found.body as unknown as Bundle).entry ?? []).map((e) => e.resource!.id)).to.include(stored!.id);
+  });
+
+  it('when a person appears twice in one file, then the later line wins', async () => {
+    const first = patient(804);
+    const later = { ...first, gender: 'other' as const };
+    const { body } = await load([JSON.stringify(first), JSON.stringify(later)]);
+    expect(counts(body)).to.deep.equal({ created: 1, updated: 1, unchanged: 0, rejected: 0 });
+    expect((await byNhs(804)).map((p) => p.gender)).to.deep.equal(['other']);
+  });
+
+  it('when thousands of people are streamed, then every one is loaded and found by NHS number', async function () {
+    this.timeout(120_000);
+    const many = Array.from({ length: 2500 }, (_, i) => JSON.stringify(patient(10_000 + i, 3)));
+    const { body } = await load(many);
+    expect(counts(body)).to.deep.equal({ created: 2500, updated: 0, unchanged: 0, rejected: 0 });
+    const response = await http('GET', `/Patient?identifier=${NHS_NUMBER_SYSTEM}|${nhsNumber(12_345, 3)}`);
+    expect((response.body as unknown as Bundle).entry).to.have.length(1);
+  });
+
+  it('when a line is longer than a megabyte, then that line alone is rejected', async () => {
+    const huge = JSON.stringify({ ...patient(805), name: [{ family: 'x'.repeat(1_100_000) }] });
+    const { body } = await load([huge, JSON.stringify(patient(806))]);
+    expect(counts(body)).to.deep.equal({ created: 1, updated: 0, unchanged: 0, rejected: 1 });
+    expect(problems(body)[0]).to.match(/Line 1: the line is too long/);
+  });
+
+  it('when the body is not NDJSON, or the client may not write patients, then it is refused', async () => {
+    const json = await http('POST', '/Patient/$load', { body: patient(807) });
+    expect(json.status).to.equal(415);
+    const reader = await tokenFor('system/Patient.rs');
+    const refused = await load([JSON.stringify(patient(808))], { authorization: `Bearer ${reader}` });
+    expect(refused.status).to.equal(403);
+    expect(errorCode(refused.body)).to.equal('forbidden');
+    expect(await byNhs(808)).to.have.length(0);
+  });
+});
