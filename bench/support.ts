@@ -5,6 +5,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../src/store/ferretdb.js';
 import { PROJECT_ROOT } from '../src/server.js';
+export { progress } from '../src/shared/progress.js';
 
 export interface Figures {
   name: string;
@@ -106,13 +107,6 @@ export async function startServerProcess(
   }
   child.kill();
   throw new Error('server did not start');
-}
-
-export function progress(label: string, done: number, total: number): void {
-  const width = 30;
-  const filled = Math.round((done / total) * width);
-  process.stdout.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`);
-  if (done >= total) process.stdout.write('\n');
 }
 
 export function machine(): string {

@@ -2,7 +2,13 @@ import { expect } from 'chai';
 import type { Bundle, OperationOutcome, Parameters, Patient } from 'fhir/r4';
 import { nhsNumber, patient } from '../../fixtures/records.js';
 import { NHS_NUMBER_SYSTEM } from '../../src/shared/nhs-number.js';
-import { errorCode, http, tokenFor } from './harness.js';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { PROJECT_ROOT } from '../../src/server.js';
+import { baseUrl, errorCode, http, tokenFor } from './harness.js';
 
 const NDJSON = { 'content-type': 'application/fhir+ndjson' };
 
@@ -118,5 +124,31 @@ describe('register load: Patient/$load', () => {
     expect(refused.status).to.equal(403);
     expect(errorCode(refused.body)).to.equal('forbidden');
     expect(await byNhs(808)).to.have.length(0);
+  });
+
+  it('when npm run load sends a file in several requests, then the totals add up and bad lines keep their file line numbers', async function () {
+    this.timeout(60_000);
+    const dir = mkdtempSync(join(tmpdir(), 'nims-load-'));
+    try {
+      const file = join(dir, 'people.ndjson');
+      const lines = Array.from({ length: 7 }, (_, i) => JSON.stringify(patient(820 + i)));
+      lines[4] = 'not json';
+      writeFileSync(file, `${lines.join('\n')}\n`);
+      const token = await tokenFor('system/Patient.cru');
+      const { stdout } = await promisify(execFile)(process.execPath, [
+        join(PROJECT_ROOT, 'dist', 'src', 'cli', 'load.js'),
+        file,
+        '--server',
+        await baseUrl(),
+        '--token',
+        token,
+        '--lines',
+        '3',
+      ]);
+      expect(stdout).to.match(/rejected line 5: the line is not JSON/);
+      expect(stdout.trim().split('\n').pop()).to.equal('created 6, updated 0, unchanged 0, rejected 1');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
