@@ -92,6 +92,8 @@ function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Prom
 
 export interface EmbeddedDatabase {
   uri: string;
+  /** The FerretDB process (for benchmarks that account its CPU time). */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -128,6 +130,7 @@ export async function startFerretdb(
   writeFileSync(stateFile(dataDir), JSON.stringify({ uri, pid: child.pid }));
   return {
     uri,
+    ...(child.pid !== undefined ? { pid: child.pid } : {}),
     stop: () =>
       new Promise<void>((resolve) => {
         rmSync(stateFile(dataDir), { force: true });

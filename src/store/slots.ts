@@ -13,7 +13,6 @@ export interface SlotDocument {
   at: Date;
 }
 
-const PROBE_BATCH = 4;
 /** At most this many lookups at once, however long the list is known to be. */
 const MAX_BATCH = 64;
 
@@ -37,6 +36,7 @@ export class Slots {
     // what is known to exist and the slot after it are read in one parallel round; an unknown key, one slot
     const hint = this.hints.get(key);
     let batch = hint === undefined ? 1 : Math.min(hint + 1, MAX_BATCH);
+    let probe = 1;
     for (;;) {
       const start = entries.length;
       const found = await Promise.all(
@@ -46,9 +46,11 @@ export class Slots {
       entries.push(...(found.slice(0, missing < 0 ? found.length : missing) as SlotDocument[]));
       if (missing >= 0) break;
       if (entries.length >= limit) return { entries, complete: false };
-      // keep reading what is known to exist in large rounds, then probe beyond it in small ones
+      // keep reading what is known to exist in large rounds, then probe beyond it in growing ones: most
+      // lists (the holders of a unique value) have one entry, and every lookup costs the database
       const knownLeft = hint === undefined ? 0 : hint + 1 - entries.length;
-      batch = knownLeft > 0 ? Math.min(knownLeft, MAX_BATCH) : PROBE_BATCH;
+      batch = knownLeft > 0 ? Math.min(knownLeft, MAX_BATCH) : probe;
+      if (knownLeft <= 0) probe = Math.min(probe * 2, MAX_BATCH);
     }
     this.remember(key, entries.length);
     return { entries, complete: true };
