@@ -31,16 +31,16 @@ export function testServer(): Promise<RunningServer> {
 }
 
 /**
- * Another server process-in-process on the test run's database, with its own settings (rate limits,
- * CORS, TLS) given as environment variables. Clients and signing keys are shared with the main server.
+ * Another server in this process on the test run's FerretDB, with its own settings (rate limits, CORS,
+ * TLS) given as environment variables. On the same database (unless MONGODB_DB says otherwise) it shares
+ * the main server's clients and signing keys.
  */
 export async function extraServer(env: Record<string, string>): Promise<RunningServer> {
   const main = await testServer();
   return startServer({
-    ...loadConfig({ ...env, MONGODB_URI: main.embedded!.uri }, PROJECT_ROOT),
+    ...loadConfig({ MONGODB_DB: 'nims_test', ...env, MONGODB_URI: main.embedded!.uri }, PROJECT_ROOT),
     port: 0,
     host: '127.0.0.1',
-    dbName: 'nims_test',
   });
 }
 

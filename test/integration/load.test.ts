@@ -7,18 +7,28 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { PROJECT_ROOT } from '../../src/server.js';
-import { baseUrl, errorCode, http, tokenFor } from './harness.js';
+import { PROJECT_ROOT, type RunningServer } from '../../src/server.js';
+import { errorCode, extraServer, http, tokenFor } from './harness.js';
 
 const NDJSON = { 'content-type': 'application/fhir+ndjson' };
 
-async function load(lines: string[], headers: Record<string, string> = {}) {
-  const response = await http('POST', '/Patient/$load', {
-    raw: lines.join('\n') + '\n',
-    headers: { ...NDJSON, ...headers },
-  });
-  return { status: response.status, body: response.body };
+// a server and database of their own, so the thousands of people loaded here do not slow other tests'
+// scanning searches; without authentication, which the last test checks on the main server
+let server: RunningServer | undefined;
+async function loadServer(): Promise<RunningServer> {
+  server ??= await extraServer({ AUTH: 'off', MONGODB_DB: 'nims_load_test' });
+  return server;
 }
+
+async function call(method: string, path: string, body?: string): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(`${(await loadServer()).url}${path}`, {
+    method,
+    ...(body !== undefined ? { body, headers: NDJSON } : {}),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+const load = (lines: string[]) => call('POST', '/Patient/$load', lines.join('\n') + '\n');
 
 function counts(answer: unknown): Record<string, number> {
   return Object.fromEntries(
@@ -37,14 +47,16 @@ function problems(answer: unknown): string[] {
 
 /** The stored people with the NHS number of the fixture `patient(n)`. */
 async function byNhs(n: number): Promise<Patient[]> {
-  const response = await http(
+  const response = await call(
     'GET',
     `/Patient?identifier=${NHS_NUMBER_SYSTEM}|${patient(n).identifier![0]!.value!}`,
   );
-  return ((response.body as unknown as Bundle).entry ?? []).map((e) => e.resource as Patient);
+  return ((response.body as Bundle).entry ?? []).map((e) => e.resource as Patient);
 }
 
 describe('register load: Patient/$load', () => {
+  after(() => server?.stop());
+
   const people = [800, 801, 802].map((n) => patient(n));
 
   it('when NDJSON holds new people and bad lines, then the people are created and each bad line is named', async () => {
@@ -88,8 +100,8 @@ describe('register load: Patient/$load', () => {
     const [stored] = await byNhs(800);
     expect(stored!.meta!.versionId).to.equal('2');
     expect(stored!.address).to.deep.equal([{ postalCode: 'LS1 4AP' }]);
-    const found = await http('GET', '/Patient?address-postalcode=LS1 4AP');
-    expect(((found.body as unknown as Bundle).entry ?? []).map((e) => e.resource!.id)).to.include(stored!.id);
+    const found = await call('GET', '/Patient?address-postalcode=LS1 4AP');
+    expect(((found.body as Bundle).entry ?? []).map((e) => e.resource!.id)).to.include(stored!.id);
   });
 
   it('when a person appears twice in one file, then the later line wins', async () => {
@@ -105,8 +117,8 @@ describe('register load: Patient/$load', () => {
     const many = Array.from({ length: 2500 }, (_, i) => JSON.stringify(patient(10_000 + i, 3)));
     const { body } = await load(many);
     expect(counts(body)).to.deep.equal({ created: 2500, updated: 0, unchanged: 0, rejected: 0 });
-    const response = await http('GET', `/Patient?identifier=${NHS_NUMBER_SYSTEM}|${nhsNumber(12_345, 3)}`);
-    expect((response.body as unknown as Bundle).entry).to.have.length(1);
+    const response = await call('GET', `/Patient?identifier=${NHS_NUMBER_SYSTEM}|${nhsNumber(12_345, 3)}`);
+    expect((response.body as Bundle).entry).to.have.length(1);
   });
 
   it('when a line is longer than a megabyte, then that line alone is rejected', async () => {
@@ -117,13 +129,21 @@ describe('register load: Patient/$load', () => {
   });
 
   it('when the body is not NDJSON, or the client may not write patients, then it is refused', async () => {
+    // on the main server, with authentication
     const json = await http('POST', '/Patient/$load', { body: patient(807) });
     expect(json.status).to.equal(415);
     const reader = await tokenFor('system/Patient.rs');
-    const refused = await load([JSON.stringify(patient(808))], { authorization: `Bearer ${reader}` });
+    const refused = await http('POST', '/Patient/$load', {
+      raw: `${JSON.stringify(patient(808))}\n`,
+      headers: { ...NDJSON, authorization: `Bearer ${reader}` },
+    });
     expect(refused.status).to.equal(403);
     expect(errorCode(refused.body)).to.equal('forbidden');
-    expect(await byNhs(808)).to.have.length(0);
+    const found = await http(
+      'GET',
+      `/Patient?identifier=${NHS_NUMBER_SYSTEM}|${patient(808).identifier![0]!.value!}`,
+    );
+    expect((found.body as unknown as Bundle).entry ?? []).to.have.length(0);
   });
 
   it('when npm run load sends a file in several requests, then the totals add up and bad lines keep their file line numbers', async function () {
@@ -134,14 +154,11 @@ describe('register load: Patient/$load', () => {
       const lines = Array.from({ length: 7 }, (_, i) => JSON.stringify(patient(820 + i)));
       lines[4] = 'not json';
       writeFileSync(file, `${lines.join('\n')}\n`);
-      const token = await tokenFor('system/Patient.cru');
       const { stdout } = await promisify(execFile)(process.execPath, [
         join(PROJECT_ROOT, 'dist', 'src', 'cli', 'load.js'),
         file,
         '--server',
-        await baseUrl(),
-        '--token',
-        token,
+        (await loadServer()).url,
         '--lines',
         '3',
       ]);
