@@ -1,8 +1,9 @@
-// `npm run load -- <file.ndjson | -> [--server URL] [--token TOKEN] [--lines N]`: loads people into a
+// `npm run load -- <file.ndjson | DIR | -> [--server URL] [--token TOKEN] [--lines N]`: loads people into a
 // running server through Patient/$load, in requests of N lines (so no request runs for long), with a
 // progress bar, and sums the server's answers. The token comes from --token or NIMS_TOKEN (none is
 // needed against AUTH=off).
 import { createReadStream, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import type { OperationOutcome, Parameters } from 'fhir/r4';
@@ -62,13 +63,17 @@ async function main(argv: string[]): Promise<number> {
   const source = positionals[0];
   const perRequest = Number(values.lines);
   if (!source || !Number.isInteger(perRequest) || perRequest < 1) {
-    console.error('usage: npm run load -- <file.ndjson | -> [--server URL] [--token TOKEN] [--lines N]');
+    console.error(
+      'usage: npm run load -- <file.ndjson | DIR | -> [--server URL] [--token TOKEN] [--lines N]',
+    );
     return 2;
   }
   const url = values.server.replace(/\/+$/, '');
   const token = values.token ?? process.env.NIMS_TOKEN;
-  const size = source === '-' ? 0 : statSync(source).size;
-  const input = source === '-' ? process.stdin : createReadStream(source);
+  // a directory made by `npm run generate` holds its people in Patient.ndjson
+  const path = source !== '-' && statSync(source).isDirectory() ? join(source, 'Patient.ndjson') : source;
+  const size = path === '-' ? 0 : statSync(path).size;
+  const input = path === '-' ? process.stdin : createReadStream(path);
   const totals: Totals = { created: 0, updated: 0, unchanged: 0, rejected: 0 };
   const problems: string[] = [];
   let bytes = 0;
