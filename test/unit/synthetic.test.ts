@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { Patient } from 'fhir/r4';
 import { Validator } from '../../src/fhir/validation.js';
 import { REGIONS } from '../../src/register/geography.js';
-import { syntheticGeography, syntheticPerson } from '../../src/register/synthetic.js';
+import { syntheticGeography, syntheticPerson } from '../../fixtures/population.js';
 import { isValidNhsNumber } from '../../src/shared/nhs-number.js';
 
 const geography = syntheticGeography();
