@@ -1,0 +1,141 @@
+// bench/cohort: counts with a full breakdown (region, care board, GP practice) from the in-memory cohort
+// index, against the same counts as a MongoDB aggregation ($match then $group by practice) over the same
+// people on the embedded FerretDB, in one run; checks both give the same numbers.
+// Run: npm run bench:cohort   (BENCH_PEOPLE for the index, BENCH_BASELINE_PEOPLE for the aggregation)
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MongoClient } from 'mongodb';
+import { syntheticGeography, syntheticPerson } from '../fixtures/population.js';
+import { CohortIndex, type CohortCriteria } from '../src/cohort/index.js';
+import { PROJECT_ROOT } from '../src/server.js';
+import { startFerretdb } from '../src/store/ferretdb.js';
+import { progress, record } from './support.js';
+
+const people = Number(process.env.BENCH_PEOPLE ?? 1_000_000);
+const baselinePeople = Number(process.env.BENCH_BASELINE_PEOPLE ?? 50_000);
+const today = new Date('2026-11-25T00:00:00Z');
+
+const CRITERIA: [string, Omit<CohortCriteria, 'ageOn'>][] = [
+  ['everyone', {}],
+  ['65 and over', { ageFrom: 65 }],
+  [
+    'girls 12-15 of Asian ethnicity',
+    { ageFrom: 12, ageTo: 15, sex: ['female'], ethnicCategory: ['H', 'J', 'K', 'L'] },
+  ],
+  [
+    'adults 18-64, deceased and leavers too',
+    { ageFrom: 18, ageTo: 64, includeDeceased: true, includeLeft: true },
+  ],
+];
+
+function dateYearsBefore(years: number): string {
+  const d = new Date(today);
+  d.setUTCFullYear(d.getUTCFullYear() - years);
+  return d.toISOString().slice(0, 10);
+}
+
+/** The same criteria as an aggregation over flat documents, grouped by practice. */
+function pipeline(c: Omit<CohortCriteria, 'ageOn'>): object[] {
+  const match: Record<string, unknown> = {};
+  const born: Record<string, string> = {};
+  if (c.ageFrom !== undefined) born.$lte = dateYearsBefore(c.ageFrom);
+  if (c.ageTo !== undefined) born.$gt = dateYearsBefore(c.ageTo + 1);
+  if (Object.keys(born).length > 0) match.birthDate = born;
+  if (c.sex) match.gender = { $in: c.sex };
+  if (c.ethnicCategory) match.ethnic = { $in: c.ethnicCategory };
+  if (!c.includeDeceased) match.deceased = false;
+  if (!c.includeLeft) match.left = false;
+  return [{ $match: match }, { $group: { _id: '$practice', n: { $sum: 1 } } }];
+}
+
+async function time<T>(run: () => Promise<T> | T, repeat: number): Promise<{ result: T; ms: number }> {
+  let result = await run();
+  const started = performance.now();
+  for (let i = 0; i < repeat; i++) result = await run();
+  return { result, ms: (performance.now() - started) / repeat };
+}
+
+async function main(): Promise<void> {
+  const geography = syntheticGeography();
+  const icbOf = new Map(geography.practices.map((p) => [p.code, p.icb]));
+  const regionOf = new Map(geography.practices.map((p) => [p.code, p.region]));
+  const rollUp = (byPractice: Map<string, number>) => {
+    const icbs = new Map<string, number>();
+    const regions = new Map<string, number>();
+    for (const [practice, n] of byPractice) {
+      icbs.set(icbOf.get(practice)!, (icbs.get(icbOf.get(practice)!) ?? 0) + n);
+      regions.set(regionOf.get(practice)!, (regions.get(regionOf.get(practice)!) ?? 0) + n);
+    }
+    return { icbs, regions };
+  };
+  const index = new CohortIndex();
+  const small = new CohortIndex();
+  const started = performance.now();
+  for (let i = 0; i < people; i++) {
+    const person = syntheticPerson(i, { seed: 42, today, geography });
+    index.upsert(person);
+    if (i < baselinePeople) small.upsert(person);
+    if ((i + 1) % 100_000 === 0 || i + 1 === people) progress('building the index', i + 1, people);
+  }
+  const buildSeconds = (performance.now() - started) / 1000;
+
+  const dataDir = mkdtempSync(join(tmpdir(), 'nims-bench-cohort-'));
+  const database = await startFerretdb(PROJECT_ROOT, dataDir);
+  const mongo = new MongoClient(database.uri);
+  try {
+    const flat = mongo.db('bench_cohort').collection<{ _id: string } & Record<string, unknown>>('people');
+    for (let start = 0; start < baselinePeople; start += 5000) {
+      const docs = Array.from({ length: Math.min(5000, baselinePeople - start) }, (_, k) => {
+        const p = syntheticPerson(start + k, { seed: 42, today, geography });
+        return {
+          _id: p.identifier![0]!.value!,
+          birthDate: p.birthDate!,
+          gender: p.gender!,
+          ethnic: p.extension![0]!.valueCodeableConcept!.coding![0]!.code!,
+          practice: p.generalPractitioner![0]!.identifier!.value!,
+          deceased: p.deceasedDateTime !== undefined,
+          left: p.active === false,
+        };
+      });
+      await flat.insertMany(docs);
+      progress('baseline documents', start + docs.length, baselinePeople);
+    }
+    const rows: string[] = [];
+    for (const [name, criteria] of CRITERIA) {
+      const full = await time(() => {
+        const counted = index.count({ ...criteria, ageOn: today });
+        return { ...counted, ...rollUp(counted.byPractice) };
+      }, 20);
+      const indexSmall = await time(() => small.count({ ...criteria, ageOn: today }), 20);
+      const aggregation = await time(
+        () => flat.aggregate<{ _id: string; n: number }>(pipeline(criteria)).toArray(),
+        1,
+      );
+      const fromAggregation = new Map(aggregation.result.map((g) => [g._id, g.n]));
+      if (
+        JSON.stringify([...fromAggregation].sort()) !==
+        JSON.stringify([...indexSmall.result.byPractice].sort())
+      )
+        throw new Error(`${name}: the index and the aggregation disagree`);
+      rows.push(
+        `| ${name} | ${full.result.total} | ${full.ms.toFixed(1)} | ${indexSmall.ms.toFixed(2)} | ${aggregation.ms.toFixed(0)} | ${Math.round(aggregation.ms / indexSmall.ms)}× |`,
+      );
+    }
+    const summary = [
+      `Index over ${people} generated people (built in ${buildSeconds.toFixed(1)} s including generating them; ${(index.bytes / people).toFixed(1)} bytes a person in its arrays); baseline: the same counts as an aggregation over ${baselinePeople} of them on the embedded FerretDB 1.24.2, checked equal to the index's counts over those people.`,
+      '',
+      `| criteria | people counted (of ${people}) | index ms, ${people} people, breakdown by region, ICB, practice | index ms, ${baselinePeople} people | aggregation ms, ${baselinePeople} people | index vs aggregation |`,
+      '|---|---:|---:|---:|---:|---:|',
+      ...rows,
+    ];
+    console.log(summary.join('\n'));
+    record('bench/cohort', summary);
+  } finally {
+    await mongo.close();
+    await database.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();
