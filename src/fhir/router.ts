@@ -48,6 +48,7 @@ function notModified(request: FhirRequest, version: number, lastUpdated: string)
 
 /** Resources an answer carries: the stored one, or a search or history bundle's entries. */
 function resourcesOf(result: InteractionResult): Resource[] {
+  if (result.sources) return result.sources;
   if (result.stored?.resource) return [result.stored.resource];
   const bundle = result.body as Bundle | undefined;
   if (bundle?.resourceType !== 'Bundle' || !['searchset', 'history'].includes(bundle.type)) return [];
@@ -189,7 +190,10 @@ function plan(request: FhirRequest, service: FhirService, processBundle: BundleH
       code: 'search-type',
       action: 'E',
       needs: [[type, 's']],
-      run: async () => ({ status: 200, body: await service.search(type, params, context) }),
+      run: async () => {
+        const { bundle, sources } = await service.search(type, params, context);
+        return { status: 200, body: bundle, sources };
+      },
     });
     if (second === '_search') return search();
     switch (method) {

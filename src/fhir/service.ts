@@ -31,6 +31,8 @@ export interface InteractionResult {
   /** Set when the answer is not the stored resource (an OperationOutcome, a Bundle<Resource>). */
   body?: Resource;
   receipt?: WriteReceipt;
+  /** Every resource the answer drew on, whole (a search may answer with subsets): for the audit trail. */
+  sources?: Resource[];
 }
 
 export type SearchParams = [string, string][];
@@ -304,7 +306,12 @@ export class FhirService {
     return page.matches.map((m) => m.stored.id);
   }
 
-  async search(type: string, params: SearchParams, context: RequestContext): Promise<Bundle<Resource>> {
+  /** A search's bundle, and the whole resources behind it (matches before _elements or _summary cut them). */
+  async search(
+    type: string,
+    params: SearchParams,
+    context: RequestContext,
+  ): Promise<{ bundle: Bundle<Resource>; sources: Resource[] }> {
     requireType(type);
     const controls = parseControls(type, params);
     const compiled = await this.compile(type, params, context);
@@ -341,13 +348,15 @@ export class FhirService {
     }
     const outcome: BundleEntry<Resource>[] =
       warnings.length > 0 ? [searchEntry(context.baseUrl, operationOutcome(warnings), 'outcome')] : [];
-    return {
+    const bundle: Bundle<Resource> = {
       resourceType: 'Bundle',
       type: 'searchset',
       ...(page.total !== undefined && controls.total !== 'none' ? { total: page.total } : {}),
       link: this.pageLinks(type, params, controls, page.matches, page.more, context),
       entry: [...matches, ...included, ...outcome],
     };
+    const sources = [...page.matches.map((m) => m.stored.resource!), ...included.map((e) => e.resource!)];
+    return { bundle, sources };
   }
 
   private pageLinks(

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { AuditEvent, Bundle, Patient } from 'fhir/r4';
-import { patient } from '../../fixtures/records.js';
+import { immunization, patient } from '../../fixtures/records.js';
 import { AuditLog, CLIENT_ID_SYSTEM } from '../../src/auth/audit.js';
 import { UNRESTRICTED } from '../../src/auth/access.js';
 import { Validator } from '../../src/fhir/validation.js';
@@ -79,6 +79,15 @@ describe('audit trail', () => {
     );
     const query = found[0]!.entity!.find((e) => e.query)!;
     expect(Buffer.from(query.query!, 'base64').toString()).to.equal(`Patient?identifier=${nhs}`);
+  });
+
+  it('when a search answers with subsets (_elements), then the people behind the whole records are still recorded', async () => {
+    await create(immunization(person.id));
+    const client = await registerClient({ scopes: 'system/Immunization.rs' });
+    const token = (await requestToken(client, 'system/Immunization.rs')).body.access_token as string;
+    const answer = await get(`/Immunization?patient=${person.id}&_elements=status`, token);
+    expect(JSON.stringify(answer.body.entry![0]!.resource)).to.not.include(person.id);
+    await events(`patient=Patient/${person.id}&altid=${client.id}`, auditor);
   });
 
   it('when access is refused, then the refusal is recorded with its outcome', async () => {
