@@ -2,19 +2,22 @@
 // load runs, in one run and on one database, against three server processes: no token and no audit
 // (the baseline), bearer tokens without audit, and bearer tokens with the audit trail.
 // Run: npm run bench:auth   (BENCH_SECONDS, BENCH_PATIENTS, BENCH_CONNECTIONS to change the load)
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Bundle } from 'fhir/r4';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { patient } from '../fixtures/records.js';
 import { ClientStore } from '../src/auth/clients.js';
 import { ASSERTION_TYPE } from '../src/auth/tokens.js';
-import { PROJECT_ROOT } from '../src/server.js';
 import { connect } from '../src/store/database.js';
-import { startFerretdb } from '../src/store/ferretdb.js';
-import { cannon, progress, record, startServerProcess, table, type Figures } from './support.js';
+import {
+  cannon,
+  progress,
+  record,
+  startServerProcess,
+  table,
+  type Figures,
+  withDatabase,
+} from './support.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const preload = Number(process.env.BENCH_PATIENTS ?? 2000);
@@ -55,15 +58,14 @@ async function token(uri: string, fhirUrl: string): Promise<string> {
 }
 
 async function main(): Promise<void> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'nims-bench-auth-'));
-  const database = await startFerretdb(PROJECT_ROOT, dataDir);
-  const servers = await Promise.all([
-    startServerProcess(database.uri, { AUTH: 'off', AUDIT: 'off' }),
-    startServerProcess(database.uri, { AUDIT: 'off' }),
-    startServerProcess(database.uri, {}),
-  ]);
-  const [open, authenticated, audited] = servers;
-  try {
+  await withDatabase('nims-bench-auth-', async (database, atEnd) => {
+    const servers = await Promise.all([
+      startServerProcess(database.uri, { AUTH: 'off', AUDIT: 'off' }),
+      startServerProcess(database.uri, { AUDIT: 'off' }),
+      startServerProcess(database.uri, {}),
+    ]);
+    const [open, authenticated, audited] = servers;
+    atEnd(() => servers.forEach((s) => s.process.kill('SIGTERM')));
     const ids: string[] = [];
     for (let start = 0; start < preload; start += BATCH) {
       const bundle: Bundle = {
@@ -111,11 +113,7 @@ async function main(): Promise<void> {
     ];
     console.log(summary.slice(2).join('\n'));
     record('bench/auth', summary);
-  } finally {
-    for (const server of servers) server.process.kill('SIGTERM');
-    await database.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }
 
 await main();

@@ -2,15 +2,10 @@
 // index, against the same counts as a MongoDB aggregation ($match then $group by practice) over the same
 // people on the embedded FerretDB, in one run; checks both give the same numbers.
 // Run: npm run bench:cohort   (BENCH_PEOPLE for the index, BENCH_BASELINE_PEOPLE for the aggregation)
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { syntheticGeography, syntheticPerson } from '../fixtures/population.js';
 import { CohortIndex, type CohortCriteria } from '../src/cohort/index.js';
-import { PROJECT_ROOT } from '../src/server.js';
-import { startFerretdb } from '../src/store/ferretdb.js';
-import { progress, record } from './support.js';
+import { progress, record, withDatabase } from './support.js';
 
 const people = Number(process.env.BENCH_PEOPLE ?? 1_000_000);
 const baselinePeople = Number(process.env.BENCH_BASELINE_PEOPLE ?? 50_000);
@@ -80,10 +75,9 @@ async function main(): Promise<void> {
   }
   const buildSeconds = (performance.now() - started) / 1000;
 
-  const dataDir = mkdtempSync(join(tmpdir(), 'nims-bench-cohort-'));
-  const database = await startFerretdb(PROJECT_ROOT, dataDir);
-  const mongo = new MongoClient(database.uri);
-  try {
+  await withDatabase('nims-bench-cohort-', async (database, atEnd) => {
+    const mongo = new MongoClient(database.uri);
+    atEnd(() => mongo.close());
     const flat = mongo.db('bench_cohort').collection<{ _id: string } & Record<string, unknown>>('people');
     for (let start = 0; start < baselinePeople; start += 5000) {
       const docs = Array.from({ length: Math.min(5000, baselinePeople - start) }, (_, k) => {
@@ -131,11 +125,7 @@ async function main(): Promise<void> {
     ];
     console.log(summary.join('\n'));
     record('bench/cohort', summary);
-  } finally {
-    await mongo.close();
-    await database.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }
 
 await main();

@@ -1,16 +1,20 @@
 // bench/crud: the server's create, read and search-by-NHS-number against the embedded FerretDB, beside the
 // raw mongodb driver doing the same inserts and finds against the same FerretDB in the same run.
 // Run: npm run bench:crud   (BENCH_SECONDS, BENCH_PATIENTS, BENCH_CONNECTIONS to change the load)
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Bundle, Patient } from 'fhir/r4';
 import { MongoClient } from 'mongodb';
 import { patient } from '../fixtures/records.js';
-import { PROJECT_ROOT } from '../src/server.js';
 import { NHS_NUMBER_SYSTEM } from '../src/shared/nhs-number.js';
-import { startFerretdb } from '../src/store/ferretdb.js';
-import { cannon, closedLoop, progress, record, startServerProcess, table, type Figures } from './support.js';
+import {
+  cannon,
+  closedLoop,
+  progress,
+  record,
+  startServerProcess,
+  table,
+  type Figures,
+  withDatabase,
+} from './support.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const preload = Number(process.env.BENCH_PATIENTS ?? 20_000);
@@ -19,12 +23,12 @@ const load = { connections, seconds };
 const BATCH = 500;
 
 async function main(): Promise<void> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'nims-bench-'));
-  const database = await startFerretdb(PROJECT_ROOT, dataDir);
-  const server = await startServerProcess(database.uri);
-  const mongo = new MongoClient(database.uri, { maxPoolSize: connections });
-  const raw = mongo.db('bench_raw').collection<Patient & { _id: string }>('Patient');
-  try {
+  await withDatabase('nims-bench-', async (database, atEnd) => {
+    const server = await startServerProcess(database.uri);
+    const mongo = new MongoClient(database.uri, { maxPoolSize: connections });
+    const raw = mongo.db('bench_raw').collection<Patient & { _id: string }>('Patient');
+    atEnd(() => server.process.kill('SIGTERM'));
+    atEnd(() => mongo.close());
     // the same population for both: through the server as transactions, and raw as insertMany keyed by NHS number
     const ids: string[] = [];
     const numbers: string[] = [];
@@ -111,12 +115,7 @@ async function main(): Promise<void> {
     ];
     record('bench/crud', summary);
     console.log(summary.slice(-2).join('\n'));
-  } finally {
-    await mongo.close();
-    server.process.kill('SIGTERM');
-    await database.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }
 
 await main();

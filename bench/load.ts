@@ -2,14 +2,9 @@
 // into an empty store, the same file again (every person unchanged), and the raw mongodb driver's
 // insertMany of the same people into the same FerretDB as the baseline, in one run.
 // Run: npm run bench:load   (BENCH_PEOPLE to change the size)
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { patient } from '../fixtures/records.js';
-import { PROJECT_ROOT } from '../src/server.js';
-import { startFerretdb } from '../src/store/ferretdb.js';
-import { cpuSeconds, progress, record, startServerProcess } from './support.js';
+import { cpuSeconds, progress, record, startServerProcess, withDatabase } from './support.js';
 
 const people = Number(process.env.BENCH_PEOPLE ?? 100_000);
 const PER_REQUEST = 20_000;
@@ -40,15 +35,15 @@ async function timed(label: string, run: () => Promise<void>): Promise<Timing> {
 }
 
 async function main(): Promise<void> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'nims-bench-load-'));
-  const database = await startFerretdb(PROJECT_ROOT, dataDir);
-  const server = await startServerProcess(database.uri);
-  const mongo = new MongoClient(database.uri);
-  pids = {
-    ...(server.process.pid ? { server: server.process.pid } : {}),
-    ...(database.pid ? { database: database.pid } : {}),
-  };
-  try {
+  await withDatabase('nims-bench-load-', async (database, atEnd) => {
+    const server = await startServerProcess(database.uri);
+    const mongo = new MongoClient(database.uri);
+    pids = {
+      ...(server.process.pid ? { server: server.process.pid } : {}),
+      ...(database.pid ? { database: database.pid } : {}),
+    };
+    atEnd(() => server.process.kill('SIGTERM'));
+    atEnd(() => mongo.close());
     const lines = Array.from({ length: people }, (_, i) => JSON.stringify(patient(i, 5)));
     const load = (label: string, expect: string) =>
       timed(label, async () => {
@@ -93,12 +88,7 @@ async function main(): Promise<void> {
     ];
     console.log(summary.slice(2).join('\n'));
     record('bench/load', summary);
-  } finally {
-    await mongo.close();
-    server.process.kill('SIGTERM');
-    await database.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }
 
 await main();

@@ -3,19 +3,14 @@
 // million) have been added beside them, in the same run. Filler is written in bulk straight into the
 // collections, shaped by the repository's own versionDocuments and postingKeysOf.
 // Run: npm run bench:scale
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Patient } from 'fhir/r4';
 import { MongoClient } from 'mongodb';
 import { patient } from '../fixtures/records.js';
-import { PROJECT_ROOT } from '../src/server.js';
 import { NHS_NUMBER_SYSTEM } from '../src/shared/nhs-number.js';
-import { startFerretdb } from '../src/store/ferretdb.js';
 import { versionDocuments } from '../src/store/mongo-repository.js';
 import { postingKeysOf } from '../src/store/postings.js';
-import { progress, record, startServerProcess } from './support.js';
+import { progress, record, startServerProcess, withDatabase } from './support.js';
 
 const fill = Number(process.env.BENCH_FILL ?? 1_000_000);
 const LOOKUPS = 1000;
@@ -43,12 +38,12 @@ async function sequential(name: string, urls: string[]): Promise<Latency> {
 }
 
 async function main(): Promise<void> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'nims-scale-'));
-  const database = await startFerretdb(PROJECT_ROOT, dataDir);
-  let server = await startServerProcess(database.uri);
-  const mongo = new MongoClient(database.uri);
-  const db = mongo.db('nims');
-  try {
+  await withDatabase('nims-scale-', async (database, atEnd) => {
+    let server = await startServerProcess(database.uri);
+    const mongo = new MongoClient(database.uri);
+    const db = mongo.db('nims');
+    atEnd(() => server.process.kill('SIGTERM'));
+    atEnd(() => mongo.close());
     const known: Patient[] = [];
     for (let i = 0; i < 200; i++) {
       const response = await fetch(`${server.url}/Patient`, {
@@ -115,12 +110,7 @@ async function main(): Promise<void> {
     ];
     console.log(lines.join('\n'));
     record('bench/scale', lines);
-  } finally {
-    await mongo.close();
-    server.process.kill('SIGTERM');
-    await database.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }
 
 await main();

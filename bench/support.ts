@@ -1,9 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../src/store/ferretdb.js';
+import { freePort, startFerretdb, type EmbeddedDatabase } from '../src/store/ferretdb.js';
 import { PROJECT_ROOT } from '../src/server.js';
 export { progress } from '../src/shared/progress.js';
 
@@ -37,6 +38,26 @@ export async function closedLoop(
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
   return { name, requestsPerSecond: latencies.length / elapsed, p50: at(0.5), p99: at(0.99) };
+}
+
+/**
+ * Runs a benchmark on an embedded FerretDB in a temporary directory. Whatever happens, what `atEnd` was
+ * given is undone (newest first), then the database stops and its files go.
+ */
+export async function withDatabase(
+  prefix: string,
+  run: (database: EmbeddedDatabase, atEnd: (undo: () => unknown) => void) => Promise<void>,
+): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), prefix));
+  const database = await startFerretdb(PROJECT_ROOT, dataDir);
+  const undos: (() => unknown)[] = [];
+  try {
+    await run(database, (undo) => undos.push(undo));
+  } finally {
+    for (const undo of undos.reverse()) await undo();
+    await database.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
