@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import { isDuplicateKey } from './mongo-errors.js';
+import { insertAllNew, isDuplicateKey } from './mongo-errors.js';
 
 /** One stored version, in the order versions were stored: `_id` is a sequence number, as text. */
 export interface ChangeDocument {
@@ -95,13 +95,8 @@ export class ChangeLog {
     const first = await this.take();
     this.counter = first + entries.length;
     const docs = entries.map((entry, i) => ({ _id: String(first + i), seq: first + i, ...entry }));
-    try {
-      await this.changes.insertMany(docs, { ordered: false });
-    } catch (error) {
-      const taken = (error as { writeErrors?: { index: number; code?: number }[] }).writeErrors;
-      if (!taken || taken.some((e) => e.code !== 11000)) throw error;
-      for (const { index } of taken) await this.append(entries[index]!);
-    }
+    // numbers another process took meanwhile: those entries go after the end it has reached
+    for (const index of await insertAllNew(this.changes, docs)) await this.append(entries[index]!);
   }
 
   async remove(seq: number): Promise<void> {

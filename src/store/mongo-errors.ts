@@ -1,7 +1,33 @@
-import { MongoError, MongoNetworkError, MongoServerSelectionError } from 'mongodb';
+import {
+  MongoError,
+  MongoNetworkError,
+  MongoServerSelectionError,
+  type Collection,
+  type Document,
+  type OptionalUnlessRequiredId,
+} from 'mongodb';
 
 export function isDuplicateKey(error: unknown): boolean {
   return error instanceof MongoError && error.code === 11000;
+}
+
+/**
+ * Inserts `docs` unordered; returns the positions of those whose `_id` was taken already. Any other
+ * failure is thrown.
+ */
+export async function insertAllNew<T extends Document>(
+  collection: Collection<T>,
+  docs: OptionalUnlessRequiredId<T>[],
+): Promise<number[]> {
+  if (docs.length === 0) return [];
+  try {
+    await collection.insertMany(docs, { ordered: false });
+    return [];
+  } catch (error) {
+    const failures = (error as { writeErrors?: { index: number; code?: number }[] }).writeErrors;
+    if (!failures || failures.length === 0 || failures.some((e) => e.code !== 11000)) throw error;
+    return failures.map((e) => e.index);
+  }
 }
 
 /** The database could not be reached, or was too busy to answer (as opposed to refusing an operation). */

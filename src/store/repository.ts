@@ -117,7 +117,8 @@ export interface Repository {
   insertNew(type: string, resources: Resource[]): Promise<void>;
   /**
    * Creates new resources in bulk (version 1, fresh ids), with their postings and change log entries, as
-   * single creates would; one whose unique value is held answers with that error in its place.
+   * single creates would; one whose unique value is held answers with that error in its place. No two of
+   * the resources may share a unique value.
    */
   createMany(type: string, resources: Resource[]): Promise<(StoredVersion | FhirError)[]>;
   /** The live resource holding each value of a unique token parameter (`system|code`), found by postings. */

@@ -1,5 +1,5 @@
 import type { Collection } from 'mongodb';
-import { isDuplicateKey } from './mongo-errors.js';
+import { insertAllNew, isDuplicateKey } from './mongo-errors.js';
 
 /**
  * A list kept as numbered documents `{key}#0`, `{key}#1`, ... Appending is an insert of the next number
@@ -111,27 +111,21 @@ export class Slots {
       return { _id: `${key}#${n}`, id, at: new Date() };
     });
     for (const [key, end] of ends) this.remember(key, end);
-    try {
-      await this.collection.insertMany(docs, { ordered: false });
-    } catch (error) {
-      const taken = (error as { writeErrors?: { index: number; code?: number }[] }).writeErrors;
-      if (!taken || taken.some((e) => e.code !== 11000)) throw error;
-      const retry = new Map<string, string[]>();
-      for (const { index } of taken) {
-        const { key, id } = entries[index]!;
-        retry.set(key, [...(retry.get(key) ?? []), id]);
-      }
-      await Promise.all(
-        [...retry].map(async ([key, ids]) => {
-          this.hints.delete(key);
-          let from = await this.length(key);
-          for (const id of ids) {
-            const slot = await this.append(key, id, from);
-            from = Number(slot.slice(slot.lastIndexOf('#') + 1)) + 1;
-          }
-        }),
-      );
+    const retry = new Map<string, string[]>();
+    for (const index of await insertAllNew(this.collection, docs)) {
+      const { key, id } = entries[index]!;
+      retry.set(key, [...(retry.get(key) ?? []), id]);
     }
+    await Promise.all(
+      [...retry].map(async ([key, ids]) => {
+        this.hints.delete(key);
+        let from = await this.length(key);
+        for (const id of ids) {
+          const slot = await this.append(key, id, from);
+          from = Number(slot.slice(slot.lastIndexOf('#') + 1)) + 1;
+        }
+      }),
+    );
   }
 
   /**
@@ -143,13 +137,7 @@ export class Slots {
     const refused = new Set(entries.filter(({ key }) => (this.hints.get(key) ?? 0) > 0).map((e) => e.key));
     const fresh = entries.filter(({ key }) => !refused.has(key));
     const docs = fresh.map(({ key, id }) => ({ _id: `${key}#0`, id, at: new Date() }));
-    try {
-      if (docs.length > 0) await this.collection.insertMany(docs, { ordered: false });
-    } catch (error) {
-      const taken = (error as { writeErrors?: { index: number; code?: number }[] }).writeErrors;
-      if (!taken || taken.some((e) => e.code !== 11000)) throw error;
-      for (const { index } of taken) refused.add(fresh[index]!.key);
-    }
+    for (const index of await insertAllNew(this.collection, docs)) refused.add(fresh[index]!.key);
     for (const { key } of fresh) if (!refused.has(key)) this.remember(key, 1);
     return refused;
   }
