@@ -76,18 +76,15 @@ export class RegisterLoader {
     return { line: line.number, nhsNumber, resource };
   }
 
-  async load(lines: AsyncIterable<Line>, onProgress?: (linesRead: number) => void): Promise<LoadReport> {
+  async load(lines: AsyncIterable<Line>): Promise<LoadReport> {
     let batch = new Map<string, Candidate>();
-    let read = 0;
     for await (const line of lines) {
-      read++;
       const candidate = this.parse(line);
       if (!candidate) continue;
       // a person twice in a batch: the earlier lines are written first, so the later one wins
       if (batch.has(candidate.nhsNumber) || batch.size >= BATCH) {
         await this.write([...batch.values()]);
         batch = new Map();
-        onProgress?.(read);
       }
       batch.set(candidate.nhsNumber, candidate);
     }
