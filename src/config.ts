@@ -19,6 +19,8 @@ export interface Config {
   audit: boolean;
   tokenTtlSeconds: number;
   keyRotationHours: number;
+  /** Seals the token signing keys in the database; required in production. */
+  tokenKeySecret?: string;
   rateLimits: { perAddress: number; perClient: number };
   corsOrigins: string[];
   /** Serve HTTPS with this certificate and key (PEM files). */
@@ -67,6 +69,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, projectRoot: string): Config 
       .filter(Boolean),
     trustProxy: trustProxy(env.TRUST_PROXY),
     ...(env.TLS_CERT_FILE || env.TLS_KEY_FILE ? { tls: tlsFiles(env) } : {}),
+    ...(env.TOKEN_KEY_SECRET ? { tokenKeySecret: env.TOKEN_KEY_SECRET } : {}),
     ...(env.MONGODB_URI ? { mongodbUri: env.MONGODB_URI } : {}),
     ...(env.BASE_URL ? { baseUrl: env.BASE_URL.replace(/\/+$/, '') } : {}),
   };
@@ -75,6 +78,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, projectRoot: string): Config 
     if (value !== undefined && !['on', 'off'].includes(value)) throw new Error(`${name} must be on or off`);
     if (production && value === 'off') throw new Error(`${name}=off is refused when NODE_ENV=production`);
   }
+  if (config.tokenKeySecret !== undefined && config.tokenKeySecret.length < 32)
+    throw new Error('TOKEN_KEY_SECRET must be at least 32 characters');
+  if (production && config.auth && !config.tokenKeySecret)
+    throw new Error(
+      'NODE_ENV=production needs TOKEN_KEY_SECRET (it seals the token signing keys in the database)',
+    );
   if (config.tokenTtlSeconds < 1 || config.keyRotationHours < 1)
     throw new Error('TOKEN_TTL_SECONDS and KEY_ROTATION_HOURS must be at least 1');
   if (production && !config.mongodbUri)

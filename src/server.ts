@@ -52,6 +52,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     ? new TokenService(database.db, {
         tokenTtlSeconds: config.tokenTtlSeconds,
         keyRotationMs: config.keyRotationHours * 3_600_000,
+        ...(config.tokenKeySecret ? { keySecret: config.tokenKeySecret } : {}),
       })
     : undefined;
   if (tokens) await tokens.keys.current();

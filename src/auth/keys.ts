@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes, randomUUID, scryptSync } from 'node:crypto';
 import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import type { Collection, Db } from 'mongodb';
 import { logger } from '../shared/logger.js';
@@ -10,8 +10,37 @@ interface KeyDocument {
   /** The key id (`kid`). */
   _id: string;
   created: string;
-  privateJwk: JWK;
+  /** The private key: sealed with TOKEN_KEY_SECRET (AES-256-GCM), or plain where no secret is set. */
+  privateJwk: JWK | { sealed: string };
   publicJwk: JWK;
+}
+
+/**
+ * Seals and opens private keys with a key derived from a secret, so a copy of the database alone cannot
+ * sign tokens. Sealed: base64 of IV (12 bytes), GCM tag (16 bytes), ciphertext.
+ */
+class Sealer {
+  private readonly key: Buffer;
+
+  constructor(secret: string) {
+    this.key = scryptSync(secret, 'nims token signing keys', 32);
+  }
+
+  seal(jwk: JWK): { sealed: string } {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    const data = Buffer.concat([cipher.update(JSON.stringify(jwk), 'utf8'), cipher.final()]);
+    return { sealed: Buffer.concat([iv, cipher.getAuthTag(), data]).toString('base64') };
+  }
+
+  open(sealed: string): JWK {
+    const raw = Buffer.from(sealed, 'base64');
+    const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, 12));
+    decipher.setAuthTag(raw.subarray(12, 28));
+    return JSON.parse(
+      Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8'),
+    ) as JWK;
+  }
 }
 
 interface LoadedKey {
@@ -31,12 +60,26 @@ export class SigningKeys {
   private readonly keys: Collection<KeyDocument>;
   private loaded: LoadedKey[] = [];
   private lastLoad = 0;
+  private readonly sealer: Sealer | undefined;
 
   constructor(
     db: Db,
     private readonly rotationMs: number,
+    /** TOKEN_KEY_SECRET: private keys are sealed with it in the database. */
+    secret?: string,
   ) {
     this.keys = db.collection<KeyDocument>('auth_keys');
+    this.sealer = secret ? new Sealer(secret) : undefined;
+  }
+
+  private privateJwkOf(doc: KeyDocument): JWK {
+    if (!('sealed' in doc.privateJwk)) return doc.privateJwk;
+    if (!this.sealer) throw new Error('the token signing keys are sealed: set TOKEN_KEY_SECRET');
+    try {
+      return this.sealer.open(doc.privateJwk.sealed);
+    } catch {
+      throw new Error('the token signing keys cannot be opened with this TOKEN_KEY_SECRET');
+    }
   }
 
   private async load(): Promise<void> {
@@ -47,7 +90,7 @@ export class SigningKeys {
       live.map(async (d) => ({
         kid: d._id,
         created: Date.parse(d.created),
-        privateKey: (await importJWK(d.privateJwk, TOKEN_ALG)) as CryptoKey,
+        privateKey: (await importJWK(this.privateJwkOf(d), TOKEN_ALG)) as CryptoKey,
         publicKey: (await importJWK(d.publicJwk, TOKEN_ALG)) as CryptoKey,
         publicJwk: d.publicJwk,
       })),
@@ -66,7 +109,7 @@ export class SigningKeys {
     await this.keys.insertOne({
       _id: kid,
       created: new Date().toISOString(),
-      privateJwk: await exportJWK(privateKey),
+      privateJwk: this.sealer ? this.sealer.seal(await exportJWK(privateKey)) : await exportJWK(privateKey),
       publicJwk,
     });
     logger.info('token signing key added', { kid });

@@ -63,6 +63,8 @@ interface ReplayDocument {
 export interface TokenOptions {
   tokenTtlSeconds: number;
   keyRotationMs: number;
+  /** Seals the signing keys in the database (TOKEN_KEY_SECRET). */
+  keySecret?: string;
 }
 
 /**
@@ -83,7 +85,7 @@ export class TokenService {
     private readonly options: TokenOptions,
   ) {
     this.clients = new ClientStore(db);
-    this.keys = new SigningKeys(db, options.keyRotationMs);
+    this.keys = new SigningKeys(db, options.keyRotationMs, options.keySecret);
     this.replays = db.collection<ReplayDocument>('auth_jti');
   }
 

@@ -6,6 +6,8 @@ import type { Bundle, CapabilityStatement, Communication, OperationOutcome, Pati
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { immunization, patient } from '../../fixtures/records.js';
 import { TokenService } from '../../src/auth/tokens.js';
+import { loadConfig } from '../../src/config.js';
+import { PROJECT_ROOT } from '../../src/server.js';
 import { ODS_CODE_SYSTEM } from '../../src/shared/ods.js';
 import {
   baseUrl,
@@ -418,5 +420,52 @@ describe('token signing keys', () => {
     expect((await tokens.verify(after.token)).clientId).to.equal(record._id);
     expect((await tokens.keys.jwks()).keys.map((k) => k.kid)).to.include.members([before.kid, after.kid]);
     await db.dropDatabase();
+  });
+});
+
+describe('token signing keys at rest', () => {
+  it('when TOKEN_KEY_SECRET is set, then private keys are sealed in the database and only that secret opens them', async () => {
+    const server = await testServer();
+    const db = server.database.client.db('nims_sealed_keys_test');
+    const secret = 'a-long-enough-secret-for-sealing-keys';
+    try {
+      const first = new TokenService(db, {
+        tokenTtlSeconds: 60,
+        keyRotationMs: 3_600_000,
+        keySecret: secret,
+      });
+      const key = await first.keys.current();
+      const stored = await db.collection('auth_keys').findOne({ _id: key.kid as never });
+      expect(JSON.stringify(stored!.privateJwk)).to.not.match(/"d":/);
+      expect(stored!.privateJwk).to.have.property('sealed');
+
+      const again = new TokenService(db, {
+        tokenTtlSeconds: 60,
+        keyRotationMs: 3_600_000,
+        keySecret: secret,
+      });
+      expect((await again.keys.current()).kid).to.equal(key.kid);
+      for (const wrong of [{ keySecret: 'another-secret-that-is-long-enough!!' }, {}]) {
+        const other = new TokenService(db, { tokenTtlSeconds: 60, keyRotationMs: 3_600_000, ...wrong });
+        const error = await other.keys.current().then(
+          () => undefined,
+          (e: Error) => e,
+        );
+        expect(error?.message).to.match(/TOKEN_KEY_SECRET/);
+      }
+    } finally {
+      await db.dropDatabase();
+    }
+  });
+
+  it('when production starts without TOKEN_KEY_SECRET, or with a short one, then it refuses', () => {
+    const production = { NODE_ENV: 'production', MONGODB_URI: 'mongodb://db/' };
+    expect(() => loadConfig(production, PROJECT_ROOT)).to.throw(/TOKEN_KEY_SECRET/);
+    expect(() => loadConfig({ ...production, TOKEN_KEY_SECRET: 'short' }, PROJECT_ROOT)).to.throw(
+      /32 characters/,
+    );
+    expect(
+      loadConfig({ ...production, TOKEN_KEY_SECRET: 'x'.repeat(32) }, PROJECT_ROOT).tokenKeySecret,
+    ).to.have.length(32);
   });
 });
