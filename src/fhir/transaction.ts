@@ -229,9 +229,17 @@ export class BundleProcessor {
       for (const entry of ordered) {
         const request = toRequest(entry, context);
         const preset = entry.method === 'POST' ? presetIds.get(entry.index) : undefined;
-        const result = preset?.exists
-          ? { status: 200, stored: await this.service.read(entry.path, preset.id) }
-          : await this.run(preset ? { ...request, assignedId: preset.id } : request);
+        // a conditional create that matched runs as itself (checked and audited), and must match the same
+        // resource as when the transaction's references were resolved
+        const result = await this.run(
+          preset && !preset.exists ? { ...request, assignedId: preset.id } : request,
+        );
+        if (preset?.exists && result.stored?.id !== preset.id) {
+          fail(
+            'version-conflict',
+            `Entry ${entry.index}: what ifNoneExist matches changed during the transaction`,
+          );
+        }
         if (result.receipt) receipts.push(result.receipt);
         responses.set(entry.index, responseOf(result, context.baseUrl));
       }
