@@ -21,8 +21,8 @@ export const UNRESTRICTED: Access = {
   grants: [{ type: '*', permissions: ['c', 'r', 'u', 'd', 's'] }],
 };
 
-/** For work the server does on its own behalf (scheduled jobs), never for a request. */
-export const SYSTEM: Access = { ...UNRESTRICTED, clientId: 'nims', clientName: 'nims' };
+/** Who asks for a public path (metadata): nobody known, with no permissions at all. */
+export const ANONYMOUS: Access = { clientId: 'anonymous', clientName: 'anonymous', grants: [] };
 
 const NAMES: Record<Permission, string> = { c: 'create', r: 'read', u: 'update', d: 'delete', s: 'search' };
 

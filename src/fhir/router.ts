@@ -46,12 +46,12 @@ function notModified(request: FhirRequest, version: number, lastUpdated: string)
   return false;
 }
 
-/** Resources an answer carries: the stored one, or a search or history bundle's entries. */
+/** Resources an answer carries: a search's sources, the stored one, or a history bundle's entries. */
 function resourcesOf(result: InteractionResult): Resource[] {
   if (result.sources) return result.sources;
   if (result.stored?.resource) return [result.stored.resource];
   const bundle = result.body as Bundle | undefined;
-  if (bundle?.resourceType !== 'Bundle' || !['searchset', 'history'].includes(bundle.type)) return [];
+  if (bundle?.resourceType !== 'Bundle' || bundle.type !== 'history') return [];
   return (bundle.entry ?? []).flatMap((e) =>
     e.resource && e.resource.resourceType !== 'OperationOutcome' ? [e.resource] : [],
   );
@@ -103,16 +103,17 @@ async function audit(
     !segments[1].startsWith('$');
   const references =
     what.references.length === 0 && named ? [`${segments[0]}/${segments[1]}`] : what.references;
-  const query = new URLSearchParams(request.params).toString();
   const { address } = request.context;
+  const recordsQuery = ['search-type', 'history-type', 'history-system', 'operation'].includes(
+    interaction.code,
+  );
+  const query = recordsQuery ? new URLSearchParams(request.params).toString() : '';
   await handlers.audit.record({
     access: request.context.access,
     ...(address ? { address } : {}),
     interaction: interaction.code,
     action: interaction.action,
-    ...(['search-type', 'history-type', 'history-system', 'operation'].includes(interaction.code)
-      ? { query: `${request.path}${query ? `?${query}` : ''}` }
-      : {}),
+    ...(recordsQuery ? { query: `${request.path}${query ? `?${query}` : ''}` } : {}),
     references,
     patients: what.patients,
     status,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import cors from 'cors';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
-import type { Access } from '../auth/access.js';
+import { ANONYMOUS, type Access } from '../auth/access.js';
 import type { AuditLog } from '../auth/audit.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { BundleProcessor } from '../fhir/transaction.js';
@@ -114,11 +114,7 @@ export function createApp(options: AppOptions): express.Express {
       baseUrl,
       strict: preferences(request).strict,
       // metadata needs no token: it runs with no permissions at all
-      access: (response.locals.access as Access | undefined) ?? {
-        clientId: 'anonymous',
-        clientName: 'anonymous',
-        grants: [],
-      },
+      access: (response.locals.access as Access | undefined) ?? ANONYMOUS,
       ...(request.ip ? { address: request.ip } : {}),
     };
     Promise.resolve()
