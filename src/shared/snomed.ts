@@ -1,6 +1,7 @@
 export const SNOMED_SYSTEM = 'http://snomed.info/sct';
 
-// Verhoeff tables, as used for the check digit of every SNOMED CT identifier.
+// Verhoeff tables, as used for the check digit of every SNOMED CT identifier. Each permutation row is the
+// one before it permuted by the second row (a widely copied table misprints the fifth).
 const MULTIPLY = [
   [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
   [1, 2, 3, 4, 0, 6, 7, 8, 9, 5],
@@ -18,7 +19,7 @@ const PERMUTE = [
   [1, 5, 7, 6, 2, 8, 3, 0, 9, 4],
   [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],
   [8, 9, 1, 6, 0, 4, 3, 5, 2, 7],
-  [9, 4, 5, 3, 1, 2, 8, 7, 6, 0],
+  [9, 4, 5, 3, 1, 2, 6, 8, 7, 0],
   [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
   [2, 7, 9, 3, 8, 0, 6, 4, 1, 5],
   [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],

@@ -30,6 +30,12 @@ describe('SNOMED CT concept id', () => {
       '368208006',
       '78421000',
       '1324681000000101',
+      // these need the fifth row of the permutation table right (a common misprint gets them wrong)
+      '138875005',
+      '404684003',
+      '14189004',
+      '36989005',
+      '195967001',
     ]) {
       expect(isSnomedConceptId(code), code).to.equal(true);
     }
