@@ -1,9 +1,17 @@
-// bench/cohort: counts with a full breakdown (region, care board, GP practice) from the in-memory cohort
-// index, against the same counts as a MongoDB aggregation ($match then $group by practice) over the same
-// people on the embedded FerretDB, in one run; checks both give the same numbers.
+// bench/cohort: counts with the full breakdown (region, care board, local authority, GP practice) from
+// the in-memory cohort index, against the same counts as a MongoDB aggregation ($match then $group by
+// practice) over the same people on the embedded FerretDB, in one run; checks both give the same numbers.
+// Also: index build time, bytes a person, and the cost of keeping it current (updates a second).
 // Run: npm run bench:cohort   (BENCH_PEOPLE for the index, BENCH_BASELINE_PEOPLE for the aggregation)
+import type { Patient } from 'fhir/r4';
 import { MongoClient } from 'mongodb';
-import { syntheticGeography, syntheticPerson } from '../fixtures/population.js';
+import {
+  areaOrganizations,
+  syntheticGeography,
+  syntheticImmunizations,
+  syntheticPerson,
+} from '../fixtures/population.js';
+import { AreaTree } from '../src/cohort/areas.js';
 import { CohortIndex, type CohortCriteria } from '../src/cohort/index.js';
 import { progress, record, withDatabase } from './support.js';
 
@@ -11,7 +19,12 @@ const people = Number(process.env.BENCH_PEOPLE ?? 1_000_000);
 const baselinePeople = Number(process.env.BENCH_BASELINE_PEOPLE ?? 50_000);
 const today = new Date('2026-11-25T00:00:00Z');
 
-const CRITERIA: [string, Omit<CohortCriteria, 'ageOn'>][] = [
+type BenchCriteria = Omit<CohortCriteria, 'ageOn' | 'ageFromMonths' | 'ageToMonths'> & {
+  ageFrom?: number;
+  ageTo?: number;
+};
+
+const CRITERIA: [string, BenchCriteria][] = [
   ['everyone', {}],
   ['65 and over', { ageFrom: 65 }],
   [
@@ -24,6 +37,17 @@ const CRITERIA: [string, Omit<CohortCriteria, 'ageOn'>][] = [
   ],
 ];
 
+/** Index criteria of the bench's year-based ones. */
+function indexCriteria(c: BenchCriteria): CohortCriteria {
+  const { ageFrom, ageTo, ...rest } = c;
+  return {
+    ...rest,
+    ageOn: today,
+    ...(ageFrom !== undefined ? { ageFromMonths: ageFrom * 12 } : {}),
+    ...(ageTo !== undefined ? { ageToMonths: ageTo * 12 + 11 } : {}),
+  };
+}
+
 function dateYearsBefore(years: number): string {
   const d = new Date(today);
   d.setUTCFullYear(d.getUTCFullYear() - years);
@@ -31,7 +55,7 @@ function dateYearsBefore(years: number): string {
 }
 
 /** The same criteria as an aggregation over flat documents, grouped by practice. */
-function pipeline(c: Omit<CohortCriteria, 'ageOn'>): object[] {
+function pipeline(c: BenchCriteria): object[] {
   const match: Record<string, unknown> = {};
   const born: Record<string, string> = {};
   if (c.ageFrom !== undefined) born.$lte = dateYearsBefore(c.ageFrom);
@@ -53,27 +77,36 @@ async function time<T>(run: () => Promise<T> | T, repeat: number): Promise<{ res
 
 async function main(): Promise<void> {
   const geography = syntheticGeography();
-  const icbOf = new Map(geography.practices.map((p) => [p.code, p.icb]));
-  const regionOf = new Map(geography.practices.map((p) => [p.code, p.region]));
-  const rollUp = (byPractice: Map<string, number>) => {
-    const icbs = new Map<string, number>();
-    const regions = new Map<string, number>();
-    for (const [practice, n] of byPractice) {
-      icbs.set(icbOf.get(practice)!, (icbs.get(icbOf.get(practice)!) ?? 0) + n);
-      regions.set(regionOf.get(practice)!, (regions.get(regionOf.get(practice)!) ?? 0) + n);
-    }
-    return { icbs, regions };
-  };
+  const areas = new AreaTree();
+  areaOrganizations(geography).forEach((o, i) => areas.upsert(`org-${i}`, o));
   const index = new CohortIndex();
   const small = new CohortIndex();
-  const started = performance.now();
+  const generated: Patient[] = [];
+  let vaccinations = 0;
+  let generating = 0;
+  let building = 0;
   for (let i = 0; i < people; i++) {
+    let started = performance.now();
     const person = syntheticPerson(i, { seed: 42, today, geography });
-    index.upsert(person);
-    if (i < baselinePeople) small.upsert(person);
+    const immunizations = syntheticImmunizations(person, i, { seed: 42, today, geography });
+    generating += performance.now() - started;
+    started = performance.now();
+    const id = `person-${i}`;
+    index.upsertPatient(id, person);
+    for (const immunization of immunizations) index.addVaccinationOf(id, immunization);
+    vaccinations += immunizations.length;
+    if (i < baselinePeople) small.upsertPatient(id, person);
+    building += performance.now() - started;
+    if (i < 100_000) generated.push(person);
     if ((i + 1) % 100_000 === 0 || i + 1 === people) progress('building the index', i + 1, people);
   }
-  const buildSeconds = (performance.now() - started) / 1000;
+  // keeping current: the same people written again, as a register delta or a write load would
+  let started = performance.now();
+  generated.forEach((person, i) => index.upsertPatient(`person-${i}`, { ...person, active: i % 2 === 0 }));
+  const updatesPerSecond = generated.length / ((performance.now() - started) / 1000);
+  started = performance.now();
+  generated.forEach((person, i) => index.upsertPatient(`person-${i}`, person));
+  const updateMicros = ((performance.now() - started) * 1000) / generated.length;
 
   await withDatabase('nims-bench-cohort-', async (database, atEnd) => {
     const mongo = new MongoClient(database.uri);
@@ -98,10 +131,10 @@ async function main(): Promise<void> {
     const rows: string[] = [];
     for (const [name, criteria] of CRITERIA) {
       const full = await time(() => {
-        const counted = index.count({ ...criteria, ageOn: today });
-        return { ...counted, ...rollUp(counted.byPractice) };
+        const counted = index.count(indexCriteria(criteria));
+        return { ...counted, areas: areas.breakdown(counted.byPractice, 'gp-practice') };
       }, 20);
-      const indexSmall = await time(() => small.count({ ...criteria, ageOn: today }), 20);
+      const indexSmall = await time(() => small.count(indexCriteria(criteria)), 20);
       const aggregation = await time(
         () => flat.aggregate<{ _id: string; n: number }>(pipeline(criteria)).toArray(),
         1,
@@ -117,9 +150,9 @@ async function main(): Promise<void> {
       );
     }
     const summary = [
-      `Index over ${people} generated people (built in ${buildSeconds.toFixed(1)} s including generating them; ${(index.bytes / people).toFixed(1)} bytes a person in its arrays); baseline: the same counts as an aggregation over ${baselinePeople} of them on the embedded FerretDB 1.24.2, checked equal to the index's counts over those people.`,
+      `Index over ${people} generated people and their ${vaccinations} vaccinations: built in ${(building / 1000).toFixed(1)} s (generating them took ${(generating / 1000).toFixed(1)} s more), ${(index.bytes / people).toFixed(1)} bytes a person; kept current at ${Math.round(updatesPerSecond).toLocaleString('en-GB')} person updates a second (${updateMicros.toFixed(2)} µs each). Baseline: the same counts as an aggregation over ${baselinePeople} of them on the embedded FerretDB 1.24.2, checked equal to the index's counts over those people.`,
       '',
-      `| criteria | people counted (of ${people}) | index ms, ${people} people, breakdown by region, ICB, practice | index ms, ${baselinePeople} people | aggregation ms, ${baselinePeople} people | index vs aggregation |`,
+      `| criteria | people counted (of ${people}) | index ms, ${people} people, breakdown by region, ICB, local authority, practice | index ms, ${baselinePeople} people | aggregation ms, ${baselinePeople} people | index vs aggregation |`,
       '|---|---:|---:|---:|---:|---:|',
       ...rows,
     ];

@@ -4,7 +4,9 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { UNRESTRICTED } from './auth/access.js';
 import { AuditLog } from './auth/audit.js';
+import { CohortKeeper } from './cohort/keeper.js';
 import { TokenService } from './auth/tokens.js';
 import type { Config } from './config.js';
 import { BundleProcessor } from './fhir/transaction.js';
@@ -13,6 +15,7 @@ import { Validator } from './fhir/validation.js';
 import { createApp } from './http/app.js';
 import './operations/index.js';
 import { RESOURCE_TYPES } from './resources/registry.js';
+import { MAX_COUNT } from './search/controls.js';
 import { logger } from './shared/logger.js';
 import { connect, ensureIndexes, type Database } from './store/database.js';
 import { startFerretdb, type EmbeddedDatabase } from './store/ferretdb.js';
@@ -47,7 +50,19 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const service = new FhirService(repository, new Validator());
   const audit = config.audit ? new AuditLog(repository) : undefined;
   if (!audit) logger.warn('AUDIT=off: no AuditEvent is written for any request');
-  const bundles = new BundleProcessor(service, repository, audit);
+  const cohorts = new CohortKeeper(database.db, repository, async (type, patientId) => {
+    const { sources } = await service.search(
+      type,
+      [
+        ['patient', `Patient/${patientId}`],
+        ['_count', String(MAX_COUNT)],
+      ],
+      { baseUrl: '', strict: true, access: UNRESTRICTED },
+    );
+    return sources;
+  });
+  cohorts.start();
+  const bundles = new BundleProcessor(service, repository, audit, cohorts);
   const tokens = config.auth
     ? new TokenService(database.db, {
         tokenTtlSeconds: config.tokenTtlSeconds,
@@ -60,6 +75,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const app = createApp({
     service,
     bundles,
+    cohorts,
     ...(audit ? { audit } : {}),
     ...(tokens ? { tokens } : {}),
     maxBodyBytes: config.maxBodyBytes,
@@ -86,6 +102,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     ...(tokens ? { tokens } : {}),
     ...(embedded ? { embedded } : {}),
     stop: async ({ auditDeadlineMs }: { auditDeadlineMs?: number } = {}) => {
+      cohorts.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -21,7 +21,7 @@ export const ROLES = {
   'programme-staff': {
     description: 'Programme teams: cohorts, invitations, reminders and statistics',
     scopes:
-      'system/Patient.rs system/Immunization.rs system/Communication.cruds system/Task.cruds system/Consent.rs system/Organization.rs system/Location.rs',
+      'system/Patient.rs system/Immunization.rs system/Communication.cruds system/Task.cruds system/Consent.rs system/Organization.rs system/Location.rs system/Group.cruds',
   },
   'data-quality': {
     description: 'Data-resolution team: Task workflows that add, fix and check records',

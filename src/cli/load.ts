@@ -1,9 +1,11 @@
-// `npm run load -- <file.ndjson | DIR | -> [--server URL] [--token TOKEN] [--lines N]`: loads people into a
-// running server through Patient/$load, in requests of N lines (so no request runs for long), with a
-// progress bar, and sums the server's answers. The token comes from --token or NIMS_TOKEN (none is
-// needed against AUTH=off).
-import { createReadStream, statSync } from 'node:fs';
-import { join } from 'node:path';
+// `npm run load -- <file.ndjson | DIR | -> [--type TYPE] [--server URL] [--token TOKEN] [--lines N]`: loads
+// NDJSON into a running server through {type}/$load, in requests of N lines (so no request runs for long),
+// with a progress bar, and sums the server's answers. A directory made by `npm run generate` is loaded
+// file by file in the order references need: Organization, Patient, Immunization. A file's type is
+// --type, else its name (Patient.ndjson), else Patient. The token comes from --token or NIMS_TOKEN (none
+// is needed against AUTH=off).
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import type { OperationOutcome, Parameters } from 'fhir/r4';
@@ -16,6 +18,9 @@ interface Totals {
   rejected: number;
 }
 
+/** Types a directory may hold, in load order (vaccinations name people, people name practices). */
+const DIRECTORY_TYPES = ['Organization', 'Patient', 'Immunization'];
+
 async function send(
   url: string,
   token: string | undefined,
@@ -24,7 +29,7 @@ async function send(
   totals: Totals,
   problems: string[],
 ): Promise<void> {
-  const response = await fetch(`${url}/Patient/$load`, {
+  const response = await fetch(url, {
     method: 'POST',
     headers: {
       'content-type': 'application/fhir+ndjson',
@@ -50,52 +55,38 @@ async function send(
   }
 }
 
-async function main(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      server: { type: 'string', default: 'http://localhost:8080/fhir' },
-      token: { type: 'string' },
-      lines: { type: 'string', default: '20000' },
-    },
-  });
-  const source = positionals[0];
-  const perRequest = Number(values.lines);
-  if (!source || !Number.isInteger(perRequest) || perRequest < 1) {
-    console.error(
-      'usage: npm run load -- <file.ndjson | DIR | -> [--server URL] [--token TOKEN] [--lines N]',
-    );
-    return 2;
-  }
-  const url = values.server.replace(/\/+$/, '');
-  const token = values.token ?? process.env.NIMS_TOKEN;
-  // a directory made by `npm run generate` holds its people in Patient.ndjson
-  const path = source !== '-' && statSync(source).isDirectory() ? join(source, 'Patient.ndjson') : source;
+/** Loads one NDJSON file (or stdin) into `{type}/$load`; answers the number of rejected lines. */
+async function loadFile(
+  path: string,
+  loadUrl: string,
+  token: string | undefined,
+  perRequest: number,
+): Promise<number> {
   const size = path === '-' ? 0 : statSync(path).size;
   const input = path === '-' ? process.stdin : createReadStream(path);
   const totals: Totals = { created: 0, updated: 0, unchanged: 0, rejected: 0 };
   const problems: string[] = [];
+  const label = `loading ${basename(path) === '-' ? 'stdin' : basename(path)}`;
   let bytes = 0;
   let lineNumber = 0;
   let batch: string[] = [];
   let batchStart = 1;
   const report = () =>
     size > 0
-      ? progress('loading', Math.min(bytes, size), size, 'bytes')
-      : process.stdout.write(`\rloading: ${lineNumber} lines`);
+      ? progress(label, Math.min(bytes, size), size, 'bytes')
+      : process.stdout.write(`\r${label}: ${lineNumber} lines`);
   for await (const line of createInterface({ input, crlfDelay: Infinity })) {
     lineNumber++;
     bytes += Buffer.byteLength(line) + 1;
     batch.push(line);
     if (batch.length >= perRequest) {
-      await send(url, token, batch, batchStart, totals, problems);
+      await send(loadUrl, token, batch, batchStart, totals, problems);
       batch = [];
       batchStart = lineNumber + 1;
       report();
     }
   }
-  if (batch.length > 0) await send(url, token, batch, batchStart, totals, problems);
+  if (batch.length > 0) await send(loadUrl, token, batch, batchStart, totals, problems);
   bytes = size;
   report();
   if (size === 0) process.stdout.write('\n');
@@ -104,6 +95,46 @@ async function main(argv: string[]): Promise<number> {
   console.log(
     `created ${totals.created}, updated ${totals.updated}, unchanged ${totals.unchanged}, rejected ${totals.rejected}`,
   );
+  return totals.rejected;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      server: { type: 'string', default: 'http://localhost:8080/fhir' },
+      token: { type: 'string' },
+      lines: { type: 'string', default: '20000' },
+      type: { type: 'string' },
+    },
+  });
+  const source = positionals[0];
+  const perRequest = Number(values.lines);
+  if (!source || !Number.isInteger(perRequest) || perRequest < 1) {
+    console.error(
+      'usage: npm run load -- <file.ndjson | DIR | -> [--type TYPE] [--server URL] [--token TOKEN] [--lines N]',
+    );
+    return 2;
+  }
+  const url = values.server.replace(/\/+$/, '');
+  const token = values.token ?? process.env.NIMS_TOKEN;
+  const files =
+    source !== '-' && statSync(source).isDirectory()
+      ? DIRECTORY_TYPES.map((type) => ({ type, path: join(source, `${type}.ndjson`) })).filter((f) =>
+          existsSync(f.path),
+        )
+      : [
+          {
+            type: values.type ?? DIRECTORY_TYPES.find((t) => basename(source) === `${t}.ndjson`) ?? 'Patient',
+            path: source,
+          },
+        ];
+  if (files.length === 0) {
+    console.error(`${source} holds none of ${DIRECTORY_TYPES.map((t) => `${t}.ndjson`).join(', ')}`);
+    return 2;
+  }
+  for (const { type, path } of files) await loadFile(path, `${url}/${type}/$load`, token, perRequest);
   return 0;
 }
 

@@ -1,29 +1,43 @@
-import type { Patient } from 'fhir/r4';
+import type { Immunization, Patient } from 'fhir/r4';
 import { EXTENSIONS } from '../resources/extensions.js';
-import { NHS_NUMBER_SYSTEM } from '../shared/nhs-number.js';
 import { ODS_CODE_SYSTEM } from '../shared/ods.js';
+import {
+  dayNumber,
+  PROGRAMMES,
+  programmesOf,
+  seasonStartDay,
+  type Programme,
+  type ProgrammeCode,
+} from './programmes.js';
 
 /** Ethnic category codes (NHS Data Dictionary), each stored as its position here; 0 is none recorded. */
 export const ETHNIC_CODES = ['', ...'ABCDEFGHJKLMNPRSZ', '99'];
 const SEXES = ['unknown', 'male', 'female', 'other'] as const;
 export type Sex = (typeof SEXES)[number];
 
-const DECEASED = 1;
-const LEFT = 2;
-const PRESENT = 4;
-const DAY_MS = 86_400_000;
+const PRESENT = 1;
+const DECEASED = 2;
+const LEFT = 4;
+/** Said no to central COVID-19 invitations. */
+const OPTED_OUT = 8;
 /** Rows are added in steps of this many. */
 const GROWTH = 1 << 16;
+const NO_BIRTH_DATE = 0x7fffffff;
 
 export interface CohortCriteria {
-  /** Whole years, inclusive, as of `ageOn`. */
-  ageFrom?: number;
-  ageTo?: number;
+  /** Seasonal programmes leave out people vaccinated this season, MMR those with every dose. */
+  programme?: ProgrammeCode;
+  /** Ages as of `ageOn`, inclusive, in whole months (years are 12 months). */
+  ageFromMonths?: number;
+  ageToMonths?: number;
   ageOn: Date;
   sex?: Sex[];
   ethnicCategory?: string[];
-  /** GP practice ODS codes; absent means everywhere. */
-  practices?: string[];
+  /** Who lives or is registered in these areas: GP practice ODS codes or postcode districts. */
+  area?: { practices: string[]; districts: string[] };
+  includeVaccinated?: boolean;
+  /** People who said no to central COVID-19 invitations; counted anyway for other programmes. */
+  includeOptedOut?: boolean;
   includeDeceased?: boolean;
   includeLeft?: boolean;
 }
@@ -34,69 +48,122 @@ export interface CohortCount {
   byPractice: Map<string, number>;
 }
 
-/** The day number (days since 1970-01-01) of a FHIR date; undefined when it has no day. */
-function dayOf(date: string | undefined): number | undefined {
-  if (!date || !/^\d{4}-\d{2}-\d{2}/.test(date)) return undefined;
-  return Math.floor(Date.parse(date.slice(0, 10)) / DAY_MS);
+/** The postcode district (outward code) of a UK postcode, upper case; '' when there is none. */
+export function postcodeDistrict(postalCode: string | undefined): string {
+  const compact = (postalCode ?? '').toUpperCase().replace(/\s+/g, '');
+  return /^[A-Z]{1,2}\d[A-Z\d]?\d[A-Z]{2}$/.test(compact) ? compact.slice(0, -3) : '';
 }
 
-/** The date `years` before `date`, on the same day of the month (29 February falls to the 28th). */
-function yearsBefore(date: Date, years: number): number {
-  const y = date.getUTCFullYear() - years;
-  const m = date.getUTCMonth();
+/** The day number `months` before `date`, on the same day of the month (or that month's last day). */
+function monthsBefore(date: Date, months: number): number {
+  const total = date.getUTCFullYear() * 12 + date.getUTCMonth() - months;
+  const y = Math.floor(total / 12);
+  const m = total - y * 12;
   const d = Math.min(date.getUTCDate(), new Date(Date.UTC(y, m + 1, 0)).getUTCDate());
-  return Math.floor(Date.UTC(y, m, d) / DAY_MS);
+  return Math.floor(Date.UTC(y, m, d) / 86_400_000);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A numbering of strings (practice codes, postcode districts) for a narrow column; 0 is ''. */
+class Codes {
+  readonly list: string[] = [''];
+  private readonly numbers = new Map<string, number>([['', 0]]);
+
+  constructor(private readonly max: number) {}
+
+  number(code: string): number {
+    let n = this.numbers.get(code);
+    if (n === undefined) {
+      n = this.list.length;
+      if (n > this.max) throw new Error(`more than ${this.max} codes in a cohort index column`);
+      this.list.push(code);
+      this.numbers.set(code, n);
+    }
+    return n;
+  }
+
+  has(code: string): boolean {
+    return this.numbers.has(code);
+  }
+
+  /** A 0/1 table over the numbers: 1 for the codes given, or for all when none are. */
+  mask(codes: string[] | undefined): Uint8Array {
+    const mask = new Uint8Array(this.list.length).fill(codes ? 0 : 1);
+    for (const code of codes ?? []) {
+      const n = this.numbers.get(code);
+      if (n !== undefined) mask[n] = 1;
+    }
+    return mask;
+  }
 }
 
 /**
- * Open addressing from NHS number to row: the numbers as float64 keys (ten digits are exact), rows as
- * int32, so a person costs bytes, not a JavaScript object.
+ * Patient ids of the rows: server-made UUIDs packed in 16 bytes each, any other id kept as text, and an
+ * open-addressing table from id to row (hashes only; the row's id confirms a match).
  */
-class NhsNumberTable {
-  private keys = new Float64Array(1 << 16);
-  private rows = new Int32Array(1 << 16);
+class RowIds {
+  private packed = new Uint8Array(GROWTH * 16);
+  private readonly others = new Map<number, string>();
+  private slots = new Int32Array(1 << 17);
   private used = 0;
 
-  private slot(key: number): number {
-    const mask = this.keys.length - 1;
-    // multiplicative hash of the low and high halves
-    let i = (Math.imul(key >>> 0, 0x9e3779b1) ^ Math.imul(Math.floor(key / 4294967296), 0x85ebca6b)) & mask;
-    while (this.keys[i] !== 0 && this.keys[i] !== key) i = (i + 1) & mask;
-    return i;
+  private static hash(id: string): number {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+    return h >>> 0;
   }
 
-  get(key: number): number | undefined {
-    const i = this.slot(key);
-    return this.keys[i] === key ? this.rows[i] : undefined;
+  idOf(row: number): string {
+    const other = this.others.get(row);
+    if (other !== undefined) return other;
+    const hex = Buffer.from(this.packed.buffer, row * 16, 16).toString('hex');
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
   }
 
-  set(key: number, row: number): void {
-    if ((this.used + 1) * 2 > this.keys.length) this.grow();
-    const i = this.slot(key);
-    if (this.keys[i] === 0) this.used++;
-    this.keys[i] = key;
-    this.rows[i] = row;
+  private slotOf(id: string): number {
+    const mask = this.slots.length - 1;
+    let i = RowIds.hash(id) & mask;
+    for (;;) {
+      const entry = this.slots[i]!;
+      if (entry === 0 || this.idOf(entry - 1) === id) return i;
+      i = (i + 1) & mask;
+    }
   }
 
-  private grow(): void {
-    const { keys, rows } = this;
-    this.keys = new Float64Array(keys.length * 2);
-    this.rows = new Int32Array(keys.length * 2);
-    this.used = 0;
-    keys.forEach((key, i) => {
-      if (key !== 0) this.set(key, rows[i]!);
-    });
+  get(id: string): number | undefined {
+    const entry = this.slots[this.slotOf(id)]!;
+    return entry === 0 ? undefined : entry - 1;
+  }
+
+  add(id: string, row: number, capacity: number): void {
+    if (this.packed.length < capacity * 16) {
+      const wider = new Uint8Array(capacity * 16);
+      wider.set(this.packed);
+      this.packed = wider;
+    }
+    if (UUID.test(id)) this.packed.set(Buffer.from(id.replaceAll('-', ''), 'hex'), row * 16);
+    else this.others.set(row, id);
+    if ((this.used + 1) * 2 > this.slots.length) this.rehash();
+    this.slots[this.slotOf(id)] = row + 1;
+    this.used++;
+  }
+
+  private rehash(): void {
+    const old = this.slots;
+    this.slots = new Int32Array(old.length * 2);
+    for (const entry of old) if (entry !== 0) this.slots[this.slotOf(this.idOf(entry - 1))] = entry;
   }
 
   get bytes(): number {
-    return this.keys.byteLength + this.rows.byteLength;
+    return this.packed.byteLength + this.slots.byteLength;
   }
 }
 
 /**
- * The population as columns in typed arrays, one row a person (keyed by NHS number), so a count over
- * tens of millions of people is one pass over a few bytes each. Rows are never reused: a person removed
- * from the register keeps a row without the PRESENT flag.
+ * The population as columns in typed arrays, one row per Patient resource, so a count over tens of
+ * millions of people is one pass over a few bytes each. Rows are never reused: a deleted Patient keeps a
+ * row without the PRESENT flag.
  */
 export class CohortIndex {
   private size = 0;
@@ -104,65 +171,54 @@ export class CohortIndex {
   private sex = new Uint8Array(GROWTH);
   private ethnic = new Uint8Array(GROWTH);
   private practice = new Uint16Array(GROWTH);
+  private district = new Uint16Array(GROWTH);
   private status = new Uint8Array(GROWTH);
-  private readonly rows = new NhsNumberTable();
-  /** Practice ODS codes by their number in the `practice` column; 0 is no practice. */
-  private readonly practiceCodes: string[] = [''];
-  private readonly practiceNumbers = new Map<string, number>([['', 0]]);
+  /** Per programme: seasonal, the day of the latest vaccination; lifelong, the doses given. */
+  private vaccinations = PROGRAMMES.map(() => new Uint16Array(GROWTH));
+  private readonly ids = new RowIds();
+  readonly practices = new Codes(0xffff);
+  readonly districts = new Codes(0xffff);
 
   get people(): number {
     return this.size;
   }
 
-  /** Bytes held by the columns and the NHS number table. */
+  /** Bytes held by the columns and the id table. */
   get bytes(): number {
-    return (
-      this.birthDay.byteLength +
-      this.sex.byteLength +
-      this.ethnic.byteLength +
-      this.practice.byteLength +
-      this.status.byteLength +
-      this.rows.bytes
-    );
+    const columns = [this.birthDay, this.sex, this.ethnic, this.practice, this.district, this.status];
+    return [...columns, ...this.vaccinations].reduce((sum, c) => sum + c.byteLength, 0) + this.ids.bytes;
   }
 
   private grow(): void {
     const capacity = this.birthDay.length + GROWTH;
-    const widen = <T extends Int32Array | Uint8Array | Uint16Array>(old: T, make: (n: number) => T): T => {
-      const next = make(capacity);
+    const widen = <T extends Int32Array | Uint8Array | Uint16Array>(old: T): T => {
+      const next = new (old.constructor as new (n: number) => T)(capacity);
       next.set(old);
       return next;
     };
-    this.birthDay = widen(this.birthDay, (n) => new Int32Array(n));
-    this.sex = widen(this.sex, (n) => new Uint8Array(n));
-    this.ethnic = widen(this.ethnic, (n) => new Uint8Array(n));
-    this.practice = widen(this.practice, (n) => new Uint16Array(n));
-    this.status = widen(this.status, (n) => new Uint8Array(n));
+    this.birthDay = widen(this.birthDay);
+    this.sex = widen(this.sex);
+    this.ethnic = widen(this.ethnic);
+    this.practice = widen(this.practice);
+    this.district = widen(this.district);
+    this.status = widen(this.status);
+    this.vaccinations = this.vaccinations.map(widen);
   }
 
-  private practiceNumber(code: string): number {
-    let n = this.practiceNumbers.get(code);
-    if (n === undefined) {
-      n = this.practiceCodes.length;
-      if (n > 0xffff) throw new Error('more GP practices than the cohort index can number');
-      this.practiceCodes.push(code);
-      this.practiceNumbers.set(code, n);
-    }
-    return n;
-  }
-
-  /** Adds or replaces a person's row from their current Patient resource (no NHS number: not indexed). */
-  upsert(patient: Patient): void {
-    const nhsNumber = patient.identifier?.find((i) => i.system === NHS_NUMBER_SYSTEM)?.value;
-    if (!nhsNumber || !/^\d{10}$/.test(nhsNumber)) return;
-    const key = Number(nhsNumber) + 1; // 0 marks an empty slot
-    let row = this.rows.get(key);
-    if (row === undefined) {
+  private rowOf(id: string, create: boolean): number | undefined {
+    let row = this.ids.get(id);
+    if (row === undefined && create) {
       if (this.size === this.birthDay.length) this.grow();
       row = this.size++;
-      this.rows.set(key, row);
+      this.ids.add(id, row, this.birthDay.length);
     }
-    this.birthDay[row] = dayOf(patient.birthDate) ?? 0x7fffffff;
+    return row;
+  }
+
+  /** Adds or replaces a person's row from their current Patient resource. */
+  upsertPatient(id: string, patient: Patient): void {
+    const row = this.rowOf(id, true)!;
+    this.birthDay[row] = dayNumber(patient.birthDate) ?? NO_BIRTH_DATE;
     this.sex[row] = Math.max(0, SEXES.indexOf(patient.gender ?? 'unknown'));
     const ethnicCode = patient.extension?.find((e) => e.url === EXTENSIONS.ethnicCategory)
       ?.valueCodeableConcept?.coding?.[0]?.code;
@@ -170,57 +226,128 @@ export class CohortIndex {
     const practiceCode =
       patient.generalPractitioner?.find((g) => g.identifier?.system === ODS_CODE_SYSTEM)?.identifier?.value ??
       '';
-    this.practice[row] = this.practiceNumber(practiceCode);
+    this.practice[row] = this.practices.number(practiceCode);
+    const home = patient.address?.find((a) => a.use === 'home') ?? patient.address?.[0];
+    this.district[row] = this.districts.number(postcodeDistrict(home?.postalCode));
     const deceased = patient.deceasedBoolean === true || patient.deceasedDateTime !== undefined;
-    this.status[row] = PRESENT | (deceased ? DECEASED : 0) | (patient.active === false ? LEFT : 0);
+    this.status[row] =
+      PRESENT |
+      (deceased ? DECEASED : 0) |
+      (patient.active === false ? LEFT : 0) |
+      (this.status[row]! & OPTED_OUT);
   }
 
-  /** Takes a person out of every count (their resource was deleted). */
-  remove(nhsNumber: string): void {
-    const row = this.rows.get(Number(nhsNumber) + 1);
-    if (row !== undefined) this.status[row] = 0;
+  /** Takes a person out of every count (their Patient was deleted). */
+  removePatient(id: string): void {
+    const row = this.rowOf(id, false);
+    if (row !== undefined) this.status[row]! &= ~PRESENT;
   }
 
-  count(criteria: CohortCriteria): CohortCount {
-    // born on or before `latest` and after `earliest` (day numbers), so whole-year ages fall in range;
-    // without an age bound people with no birth date count too
-    const byAge = criteria.ageFrom !== undefined || criteria.ageTo !== undefined;
+  /** Replaces what the index knows of a person's vaccinations by these (all of theirs). */
+  setVaccinations(patientId: string, immunizations: Immunization[]): void {
+    const row = this.rowOf(patientId, false);
+    if (row === undefined) return;
+    for (const column of this.vaccinations) column[row] = 0;
+    for (const immunization of immunizations) this.addVaccination(row, immunization);
+  }
+
+  /** Counts one more vaccination of a person (while the index is built). */
+  addVaccinationOf(patientId: string, immunization: Immunization): void {
+    const row = this.rowOf(patientId, false);
+    if (row !== undefined) this.addVaccination(row, immunization);
+  }
+
+  private addVaccination(row: number, immunization: Immunization): void {
+    const day = dayNumber(immunization.occurrenceDateTime);
+    for (const p of programmesOf(immunization)) {
+      const column = this.vaccinations[PROGRAMMES.indexOf(p)]!;
+      if (p.doses !== undefined) column[row] = Math.min(0xffff, column[row]! + 1);
+      else if (day !== undefined && day > column[row]!) column[row] = day;
+    }
+  }
+
+  setOptedOut(patientId: string, optedOut: boolean): void {
+    const row = this.rowOf(patientId, false);
+    if (row !== undefined) this.status[row] = (this.status[row]! & ~OPTED_OUT) | (optedOut ? OPTED_OUT : 0);
+  }
+
+  /** Calls `each` with the row of every person who meets the criteria. */
+  private scan(criteria: CohortCriteria, each: (row: number) => void): void {
+    // born on or before `latest` and after `earliest` (day numbers); without an age bound, people with
+    // no birth date count too
+    const byAge = criteria.ageFromMonths !== undefined || criteria.ageToMonths !== undefined;
     const latest =
-      criteria.ageFrom !== undefined ? yearsBefore(criteria.ageOn, criteria.ageFrom) : 0x7ffffffe;
+      criteria.ageFromMonths !== undefined
+        ? monthsBefore(criteria.ageOn, criteria.ageFromMonths)
+        : 0x7ffffffe;
     const earliest =
-      criteria.ageTo !== undefined ? yearsBefore(criteria.ageOn, criteria.ageTo + 1) : -0x80000000;
+      criteria.ageToMonths !== undefined
+        ? monthsBefore(criteria.ageOn, criteria.ageToMonths + 1)
+        : -0x80000000;
     const sexes = new Uint8Array(SEXES.length).fill(criteria.sex ? 0 : 1);
     for (const s of criteria.sex ?? []) sexes[SEXES.indexOf(s)] = 1;
     const ethnicities = new Uint8Array(ETHNIC_CODES.length).fill(criteria.ethnicCategory ? 0 : 1);
     for (const code of criteria.ethnicCategory ?? []) {
       const n = ETHNIC_CODES.indexOf(code);
-      if (n > 0) ethnicities[n] = 1;
+      if (n >= 0) ethnicities[n] = 1;
     }
-    const practices = new Uint8Array(this.practiceCodes.length).fill(criteria.practices ? 0 : 1);
-    for (const code of criteria.practices ?? []) {
-      const n = this.practiceNumbers.get(code);
-      if (n !== undefined) practices[n] = 1;
-    }
-    // a person must be present; deceased and left people only when asked for
-    const excluded = (criteria.includeDeceased ? 0 : DECEASED) | (criteria.includeLeft ? 0 : LEFT);
-    const perPractice = new Int32Array(this.practiceCodes.length);
-    const { birthDay, sex, ethnic, practice, status } = this;
-    let total = 0;
+    const practices = this.practices.mask(criteria.area?.practices);
+    // without areas every practice passes, so the district mask is never consulted
+    const districts = this.districts.mask(criteria.area?.districts ?? []);
+    const programme = PROGRAMMES.find((p) => p.code === criteria.programme);
+    const done = this.vaccinatedTest(programme, criteria);
+    const excluded =
+      (criteria.includeDeceased ? 0 : DECEASED) |
+      (criteria.includeLeft ? 0 : LEFT) |
+      (programme?.code === 'covid-19' && !criteria.includeOptedOut ? OPTED_OUT : 0);
+    const { birthDay, sex, ethnic, practice, district, status } = this;
     for (let i = 0; i < this.size; i++) {
       const flags = status[i]!;
       if ((flags & PRESENT) === 0 || (flags & excluded) !== 0) continue;
       const born = birthDay[i]!;
       if (byAge && (born > latest || born <= earliest)) continue;
       if (sexes[sex[i]!] === 0 || ethnicities[ethnic[i]!] === 0) continue;
-      const p = practice[i]!;
-      if (practices[p] === 0) continue;
-      perPractice[p]!++;
-      total++;
+      // with areas, a person counts when their practice or their postcode district is one of them
+      if (practices[practice[i]!] === 0 && districts[district[i]!] === 0) continue;
+      if (done && done(i)) continue;
+      each(i);
     }
+  }
+
+  /** Whether row `i` is already vaccinated in the programme; undefined when that does not exclude anyone. */
+  private vaccinatedTest(
+    programme: Programme | undefined,
+    criteria: CohortCriteria,
+  ): ((i: number) => boolean) | undefined {
+    if (!programme || criteria.includeVaccinated) return undefined;
+    const column = this.vaccinations[PROGRAMMES.indexOf(programme)]!;
+    if (programme.doses !== undefined) {
+      const doses = programme.doses;
+      return (i) => column[i]! >= doses;
+    }
+    const from = seasonStartDay(programme, criteria.ageOn);
+    return (i) => column[i]! >= from;
+  }
+
+  count(criteria: CohortCriteria): CohortCount {
+    const perPractice = new Int32Array(this.practices.list.length);
+    const { practice } = this;
+    let total = 0;
+    this.scan(criteria, (i) => {
+      perPractice[practice[i]!]!++;
+      total++;
+    });
     const byPractice = new Map<string, number>();
     perPractice.forEach((n, p) => {
-      if (n > 0) byPractice.set(this.practiceCodes[p]!, n);
+      if (n > 0) byPractice.set(this.practices.list[p]!, n);
     });
     return { total, byPractice };
+  }
+
+  /** The Patient ids of everyone who meets the criteria. */
+  select(criteria: CohortCriteria): string[] {
+    const ids: string[] = [];
+    this.scan(criteria, (i) => ids.push(this.ids.idOf(i)));
+    return ids;
   }
 }

@@ -40,6 +40,7 @@ export const ERRORS = {
   'transaction-failed': { status: 422, type: 'processing' },
   'too-many-results': { status: 422, type: 'too-costly' },
   'database-unavailable': { status: 503, type: 'transient' },
+  'not-ready': { status: 503, type: 'transient' },
   'internal-error': { status: 500, type: 'exception' },
 } as const satisfies Record<string, { status: number; type: IssueType }>;
 

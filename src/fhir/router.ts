@@ -9,6 +9,7 @@ import type { FhirRequest } from './request.js';
 import type { FhirService, InteractionResult, RequestContext } from './service.js';
 import { etag } from './bundles.js';
 import { capabilityStatement } from './capability.js';
+import type { CohortKeeper } from '../cohort/keeper.js';
 
 export type BundleHandler = (bundle: unknown, context: RequestContext) => Promise<Bundle<Resource>>;
 
@@ -17,6 +18,8 @@ export interface Handlers {
   processBundle: BundleHandler;
   /** Where each interaction is recorded; absent only where nothing is audited (unit use). */
   audit?: { record(entry: AuditEntry): Promise<void> };
+  /** The population index behind $cohort; absent where nothing selects cohorts (unit use). */
+  cohorts?: CohortKeeper;
 }
 
 /** What a request is, before it runs: its interaction, what the client needs, and how to run it. */
@@ -65,7 +68,7 @@ export async function route(request: FhirRequest, handlers: Handlers): Promise<I
   const { access } = request.context;
   let interaction: Interaction | undefined;
   try {
-    interaction = plan(request, handlers.service, handlers.processBundle);
+    interaction = plan(request, handlers);
     for (const [type, permission] of interaction.needs) authorize(access, type, permission);
     const result = await interaction.run();
     await audit(handlers, request, interaction, result.status, touched(resourcesOf(result)));
@@ -81,7 +84,7 @@ export async function route(request: FhirRequest, handlers: Handlers): Promise<I
 
 /** Refuses (403) a request the client may not make, without running it: a transaction checks all first. */
 export function authorizeRequest(request: FhirRequest, handlers: Handlers): void {
-  const interaction = plan(request, handlers.service, handlers.processBundle);
+  const interaction = plan(request, handlers);
   for (const [type, permission] of interaction.needs) authorize(request.context.access, type, permission);
 }
 
@@ -142,7 +145,8 @@ function writable(type: string): void {
 }
 
 /** Maps a request to its interaction. The single place that knows FHIR's URL grammar. */
-function plan(request: FhirRequest, service: FhirService, processBundle: BundleHandler): Interaction {
+function plan(request: FhirRequest, handlers: Handlers): Interaction {
+  const { service, processBundle } = handlers;
   const { method, params, context } = request;
   const { access } = context;
   const segments = request.path.split('/').filter((s) => s !== '');
@@ -181,7 +185,7 @@ function plan(request: FhirRequest, service: FhirService, processBundle: BundleH
       run: async () => ({ status: 200, body: await service.history(params, context) }),
     };
   }
-  if (first.startsWith('$')) return operation(request, service, first.slice(1), 'system');
+  if (first.startsWith('$')) return operation(request, handlers, first.slice(1), 'system');
   if (!TYPE.test(first)) fail('unknown-route', `/${request.path} is not a FHIR URL`);
   const type = first;
 
@@ -272,7 +276,7 @@ function plan(request: FhirRequest, service: FhirService, processBundle: BundleH
   }
   if (second.startsWith('$')) {
     if (third !== undefined) fail('unknown-route', `/${request.path} is not a FHIR URL`);
-    return operation(request, service, second.slice(1), 'type', type);
+    return operation(request, handlers, second.slice(1), 'type', type);
   }
   const id = second;
   // a practice-bound client may touch a resource only if it may see what is stored now
@@ -359,13 +363,13 @@ function plan(request: FhirRequest, service: FhirService, processBundle: BundleH
     };
   }
   if (third.startsWith('$') && fourth === undefined)
-    return operation(request, service, third.slice(1), 'instance', type, id);
+    return operation(request, handlers, third.slice(1), 'instance', type, id);
   fail('unknown-route', `/${request.path} is not a FHIR URL`);
 }
 
 function operation(
   request: FhirRequest,
-  service: FhirService,
+  handlers: Handlers,
   code: string,
   level: 'system' | 'type' | 'instance',
   type?: string,
@@ -387,10 +391,10 @@ function operation(
     needs: op.needs(target),
     run: async () => {
       if (id !== undefined && type !== undefined) {
-        const stored = await service.read(type, id);
+        const stored = await handlers.service.read(type, id);
         requireVisible(request.context.access, stored.resource);
       }
-      return op.handle(target, service);
+      return op.handle(target, handlers);
     },
   };
 }

@@ -6,6 +6,7 @@ import { ANONYMOUS, type Access } from '../auth/access.js';
 import type { AuditLog } from '../auth/audit.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { BundleProcessor } from '../fhir/transaction.js';
+import type { CohortKeeper } from '../cohort/keeper.js';
 import { route } from '../fhir/router.js';
 import type { FhirService, RequestContext } from '../fhir/service.js';
 import { logger } from '../shared/logger.js';
@@ -17,6 +18,8 @@ import { sendError, sendResult } from './response.js';
 export interface AppOptions {
   service: FhirService;
   bundles: BundleProcessor;
+  /** The population index behind $cohort. */
+  cohorts?: CohortKeeper;
   /** Absent only when authentication is switched off (AUTH=off). */
   tokens?: TokenService;
   /** Absent only when the audit trail is switched off (AUDIT=off). */
@@ -124,6 +127,7 @@ export function createApp(options: AppOptions): express.Express {
           service: options.service,
           processBundle: (bundle, ctx) => options.bundles.process(bundle, ctx),
           ...(options.audit ? { audit: options.audit } : {}),
+          ...(options.cohorts ? { cohorts: options.cohorts } : {}),
         });
         sendResult(request, response, result, baseUrl);
       })

@@ -1,3 +1,4 @@
 // Every operation module registers itself on import; this list is where they are switched on.
+import './cohort.js';
 import './load.js';
 import './validate.js';

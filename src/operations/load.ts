@@ -1,7 +1,7 @@
 import type { Parameters } from 'fhir/r4';
 import { fail, operationOutcome } from '../fhir/errors.js';
 import { ndjsonLines } from '../register/ndjson.js';
-import { RegisterLoader, type LoadReport } from '../register/load.js';
+import { LOAD_KEYS, ResourceLoader, type LoadReport } from '../register/load.js';
 import { NIMS_BASE } from '../resources/extensions.js';
 import { registerOperation } from './registry.js';
 
@@ -43,13 +43,13 @@ registerOperation({
     status: 'active',
     kind: 'operation',
     code: 'load',
-    resource: ['Patient'],
+    resource: Object.keys(LOAD_KEYS) as never[],
     system: false,
     type: true,
     instance: false,
     affectsState: true,
     description:
-      'Loads the register from NDJSON (application/fhir+ndjson, one Patient a line), streamed: upsert by NHS number (created, updated with a new version, or left unchanged); bad lines are rejected with their line numbers and the rest still load.',
+      'Loads NDJSON (application/fhir+ndjson, one resource a line), streamed, upserting by identifier: Patient by NHS number, Organization by ODS or GSS code, Immunization by its identifier (its patient may be given by NHS number alone). Each line is created, updated with a new version, or left unchanged; bad lines are rejected with their line numbers and the rest still load.',
     parameter: [
       { name: 'created', use: 'out', min: 1, max: '1', type: 'integer' },
       { name: 'updated', use: 'out', min: 1, max: '1', type: 'integer' },
@@ -65,13 +65,15 @@ registerOperation({
       },
     ],
   },
-  needs: () => [
-    ['Patient', 'c'],
-    ['Patient', 'u'],
+  needs: (request) => [
+    [request.type!, 'c'],
+    [request.type!, 'u'],
+    // vaccinations find their patients by NHS number
+    ...(request.type === 'Immunization' ? [['Patient', 's'] as [string, 's']] : []),
   ],
-  handle: async (request, service) => {
-    if (!request.stream) fail('unsupported-media-type', 'Send the people as application/fhir+ndjson');
-    const loader = new RegisterLoader(service.repository, service.validator);
+  handle: async (request, { service }) => {
+    if (!request.stream) fail('unsupported-media-type', 'Send the resources as application/fhir+ndjson');
+    const loader = new ResourceLoader(service.repository, service.validator, request.type!);
     const report = await loader.load(ndjsonLines(request.stream, MAX_LINE_BYTES));
     return { status: 200, body: answer(report) };
   },

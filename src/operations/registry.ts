@@ -1,7 +1,8 @@
 import type { OperationDefinition } from 'fhir/r4';
 import type { Permission } from '../auth/scopes.js';
 import type { FhirRequest } from '../fhir/request.js';
-import type { FhirService, InteractionResult } from '../fhir/service.js';
+import type { Handlers } from '../fhir/router.js';
+import type { InteractionResult } from '../fhir/service.js';
 
 type OperationRequest = FhirRequest & { type?: string; id?: string };
 
@@ -10,7 +11,7 @@ export interface Operation {
   definition: OperationDefinition & { code: string };
   /** The (type, permission) pairs a client needs to call it. */
   needs(request: OperationRequest): [string, Permission][];
-  handle(request: OperationRequest, service: FhirService): Promise<InteractionResult>;
+  handle(request: OperationRequest, handlers: Handlers): Promise<InteractionResult>;
 }
 
 const operations: Operation[] = [];

@@ -31,6 +31,6 @@ registerOperation({
   // validating is the first step of a create (type level) or an update (instance level)
   needs: (request) => [[request.type!, request.id === undefined ? 'c' : 'u']],
   // the specification answers 200 whether or not the resource is valid; the issues say which
-  handle: (request, service) =>
+  handle: (request, { service }) =>
     Promise.resolve({ status: 200, body: service.validate(request.type!, request.body) }),
 });

@@ -1,9 +1,11 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { Patient, Resource } from 'fhir/r4';
+import type { Immunization, Resource } from 'fhir/r4';
 import { FhirError } from '../fhir/errors.js';
 import { jsonShapeProblem } from '../fhir/json-shape.js';
 import type { Validator } from '../fhir/validation.js';
+import { IDENTIFIER_SYSTEMS } from '../resources/extensions.js';
 import { NHS_NUMBER_SYSTEM } from '../shared/nhs-number.js';
+import { ODS_CODE_SYSTEM } from '../shared/ods.js';
 import type { Repository, StoredVersion } from '../store/repository.js';
 import type { Line } from './ndjson.js';
 
@@ -23,10 +25,22 @@ export interface LoadReport {
   problems: { line: number; reason: string }[];
 }
 
+/**
+ * The types `$load` takes, each with the identifier systems that say which stored resource a line is
+ * (any system when empty): people by NHS number, areas by ODS or GSS code, vaccinations by their own
+ * identifier.
+ */
+export const LOAD_KEYS: Record<string, string[]> = {
+  Patient: [NHS_NUMBER_SYSTEM],
+  Organization: [ODS_CODE_SYSTEM, IDENTIFIER_SYSTEMS.gssCode],
+  Immunization: [],
+};
+
 interface Candidate {
   line: number;
-  nhsNumber: string;
-  resource: Patient;
+  /** `system|value` of the identifier that says who or what the line is. */
+  key: string;
+  resource: Resource;
 }
 
 /** A resource's content for comparison: without id and meta, which the server sets. */
@@ -36,17 +50,19 @@ function content(resource: Resource): Omit<Resource, 'id' | 'meta'> {
 }
 
 /**
- * Upserts people by NHS number from NDJSON lines: new NHS numbers are created, changed people get a new
- * version, unchanged ones are left alone, so loading the same file twice changes nothing. Bad lines are
- * rejected with their number and the reason; the rest still load. A line's `id` and `meta` are ignored:
- * the NHS number decides who it is.
+ * Upserts resources of one type from NDJSON lines by their key identifier (LOAD_KEYS): new ones are
+ * created, changed ones get a new version, unchanged ones are left alone, so loading the same file twice
+ * changes nothing. Bad lines are rejected with their number and the reason; the rest still load. A
+ * line's `id` and `meta` are ignored: the identifier decides which resource it is. A vaccination may name
+ * its patient by NHS number alone; the reference to the Patient is filled in.
  */
-export class RegisterLoader {
+export class ResourceLoader {
   private readonly report: LoadReport = { created: 0, updated: 0, unchanged: 0, rejected: 0, problems: [] };
 
   constructor(
     private readonly repository: Repository,
     private readonly validator: Validator,
+    private readonly type: string,
   ) {}
 
   private reject(line: number, reason: string): void {
@@ -65,15 +81,22 @@ export class RegisterLoader {
     } catch {
       return void this.reject(line.number, 'the line is not JSON');
     }
-    if (typeof parsed !== 'object' || parsed === null || (parsed as Resource).resourceType !== 'Patient')
-      return void this.reject(line.number, 'the line is not a Patient');
-    const resource = content(parsed as Patient) as Patient;
+    if (typeof parsed !== 'object' || parsed === null || (parsed as Resource).resourceType !== this.type)
+      return void this.reject(line.number, `the line is not a ${this.type}`);
+    const resource = content(parsed as Resource) as Resource;
     const problems = this.validator.problems(resource).filter((p) => (p.severity ?? 'error') === 'error');
     if (problems.length > 0)
       return void this.reject(line.number, problems.map((p) => p.diagnostics).join('; '));
-    const nhsNumber = resource.identifier?.find((i) => i.system === NHS_NUMBER_SYSTEM)?.value;
-    if (!nhsNumber) return void this.reject(line.number, 'the Patient has no NHS number');
-    return { line: line.number, nhsNumber, resource };
+    const systems = LOAD_KEYS[this.type] ?? [];
+    const identifier = (
+      (resource as { identifier?: { system?: string; value?: string }[] }).identifier ?? []
+    ).find((i) => i.system && i.value && (systems.length === 0 || systems.includes(i.system)));
+    if (!identifier)
+      return void this.reject(
+        line.number,
+        `the ${this.type} has no identifier${systems.length > 0 ? ` of ${systems.join(' or ')}` : ''}`,
+      );
+    return { line: line.number, key: `${identifier.system}|${identifier.value}`, resource };
   }
 
   async load(lines: AsyncIterable<Line>): Promise<LoadReport> {
@@ -81,34 +104,67 @@ export class RegisterLoader {
     for await (const line of lines) {
       const candidate = this.parse(line);
       if (!candidate) continue;
-      // a person twice in a batch: the earlier lines are written first, so the later one wins
-      if (batch.has(candidate.nhsNumber) || batch.size >= BATCH) {
+      // the same key twice in a batch: the earlier lines are written first, so the later one wins
+      if (batch.has(candidate.key) || batch.size >= BATCH) {
         await this.write([...batch.values()]);
         batch = new Map();
       }
-      batch.set(candidate.nhsNumber, candidate);
+      batch.set(candidate.key, candidate);
     }
     await this.write([...batch.values()]);
     return this.report;
   }
 
-  private async write(batch: Candidate[]): Promise<void> {
+  /** Fills in the Patient reference of vaccinations that name their patient by NHS number only. */
+  private async resolvePatients(batch: Candidate[]): Promise<Candidate[]> {
+    const byNumber = (c: Candidate) => {
+      const { reference, identifier } = (c.resource as Immunization).patient;
+      return !reference && identifier?.system && identifier.value
+        ? `${identifier.system}|${identifier.value}`
+        : undefined;
+    };
+    const wanted = [...new Set(batch.flatMap((c) => byNumber(c) ?? []))];
+    if (wanted.length === 0) return batch;
+    const patients = await this.repository.holders('Patient', 'identifier', wanted);
+    return batch.flatMap((candidate) => {
+      const key = byNumber(candidate);
+      if (!key) return [candidate];
+      const patient = patients.get(key);
+      if (!patient) {
+        this.reject(candidate.line, `no Patient has the identifier ${key}`);
+        return [];
+      }
+      const immunization = candidate.resource as Immunization;
+      return [
+        {
+          ...candidate,
+          resource: {
+            ...immunization,
+            patient: { ...immunization.patient, reference: `Patient/${patient.id}` },
+          },
+        },
+      ];
+    });
+  }
+
+  private async write(candidates: Candidate[]): Promise<void> {
+    const batch = this.type === 'Immunization' ? await this.resolvePatients(candidates) : candidates;
     if (batch.length === 0) return;
     const holders = await this.repository.holders(
-      'Patient',
+      this.type,
       'identifier',
-      batch.map((c) => `${NHS_NUMBER_SYSTEM}|${c.nhsNumber}`),
+      batch.map((c) => c.key),
     );
     const creates: Candidate[] = [];
     const updates: [Candidate, StoredVersion][] = [];
     for (const candidate of batch) {
-      const existing = holders.get(`${NHS_NUMBER_SYSTEM}|${candidate.nhsNumber}`);
+      const existing = holders.get(candidate.key);
       if (!existing) creates.push(candidate);
       else if (isDeepStrictEqual(content(existing.resource!), candidate.resource)) this.report.unchanged++;
       else updates.push([candidate, existing]);
     }
     const created = await this.repository.createMany(
-      'Patient',
+      this.type,
       creates.map((c) => c.resource),
     );
     created.forEach((result, i) => {
@@ -120,7 +176,7 @@ export class RegisterLoader {
         updates.slice(start, start + PARALLEL_UPDATES).map(async ([candidate, existing]) => {
           try {
             await this.repository.write({
-              type: 'Patient',
+              type: this.type,
               id: existing.id,
               resource: candidate.resource,
               method: 'PUT',
@@ -129,10 +185,7 @@ export class RegisterLoader {
             this.report.updated++;
           } catch (error) {
             if (!(error instanceof FhirError)) throw error;
-            this.reject(
-              candidate.line,
-              `${error.message} (the person changed during the load; load the line again)`,
-            );
+            this.reject(candidate.line, `${error.message} (it changed during the load; load the line again)`);
           }
         }),
       );

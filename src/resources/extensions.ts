@@ -15,7 +15,17 @@ export const EXTENSIONS = {
 export const CODE_SYSTEMS = {
   ethnicCategory: 'https://fhir.hl7.org.uk/CodeSystem/UKCore-EthnicCategoryEngland',
   recipientGroup: `${NIMS_BASE}/CodeSystem/recipient-group`,
+  /** nims; the level of an Organization in the reporting geography (region, icb, local-authority, gp-practice). */
+  areaLevel: `${NIMS_BASE}/CodeSystem/area-level`,
 } as const;
+
+export const IDENTIFIER_SYSTEMS = {
+  /** ONS Government Statistical Service codes, as for local authorities (E06000001). */
+  gssCode: `${NIMS_BASE}/Id/gss-code`,
+} as const;
+
+/** The policy of a Consent that records a person's choice about central COVID-19 invitations. */
+export const COVID_INVITATION_POLICY = `${NIMS_BASE}/Policy/central-covid-19-invitations`;
 
 /** UK Core ethnic category codes for England: A to Z (no I, O, Q, U, V, X, Y) and 99 (not known). */
 export const ETHNIC_CATEGORY_CODES = new Set([...'ABCDEFGHJKLMNPRSZ'.split(''), '99']);

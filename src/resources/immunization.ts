@@ -30,6 +30,15 @@ export const immunizationProfile: Profile<Immunization> = {
   url: `${NIMS_BASE}/StructureDefinition/nims-immunization`,
   rules: [
     {
+      key: 'imm-status',
+      description:
+        'The status (completed, entered-in-error or not-done) is given: it decides whether the dose counts',
+      check: (imm) =>
+        imm.status === undefined
+          ? [{ diagnostics: 'Immunization.status is required', expression: ['Immunization.status'] }]
+          : [],
+    },
+    {
       key: 'imm-vaccine-code-snomed',
       description: 'The vaccine product is coded with SNOMED CT',
       check: (imm) => requireSnomed(imm.vaccineCode, 'Immunization.vaccineCode', 'The vaccine product'),

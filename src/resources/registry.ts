@@ -23,6 +23,7 @@ const definitions: ResourceDefinition[] = [
   { type: 'Location' },
   { type: 'Practitioner' },
   { type: 'Observation' },
+  { type: 'Group' },
   { type: 'AuditEvent', readOnly: true },
 ];
 

@@ -1,5 +1,5 @@
 import { NHS_NUMBER_SYSTEM } from '../shared/nhs-number.js';
-import { EXTENSIONS } from '../resources/extensions.js';
+import { EXTENSIONS, IDENTIFIER_SYSTEMS } from '../resources/extensions.js';
 import { ODS_CODE_SYSTEM } from '../shared/ods.js';
 
 export type SearchParamType = 'token' | 'string' | 'date' | 'reference';
@@ -35,6 +35,7 @@ const ANY_RESOURCE = [
   'Location',
   'Practitioner',
   'Observation',
+  'Group',
 ];
 const identifier = (type: string, unique?: SearchParamDef['unique']): SearchParamDef => ({
   name: 'identifier',
@@ -287,7 +288,7 @@ export const SEARCH_PARAMETERS: Record<string, SearchParamDef[]> = {
     },
   ],
   Organization: [
-    identifier('Organization', [ODS_CODE_SYSTEM]),
+    identifier('Organization', [ODS_CODE_SYSTEM, IDENTIFIER_SYSTEMS.gssCode]),
     {
       name: 'name',
       type: 'string',
@@ -332,6 +333,11 @@ export const SEARCH_PARAMETERS: Record<string, SearchParamDef[]> = {
     { name: 'name', type: 'string', expression: 'Practitioner.name', description: 'Any part of any name' },
     { name: 'family', type: 'string', expression: 'Practitioner.name.family', description: 'Family name' },
     { name: 'given', type: 'string', expression: 'Practitioner.name.given', description: 'Given name' },
+  ],
+  Group: [
+    identifier('Group'),
+    { name: 'name', type: 'string', expression: 'Group.name', description: 'The name of the cohort' },
+    { name: 'type', type: 'token', expression: 'Group.type', description: 'The kind of members' },
   ],
   Observation: [
     identifier('Observation'),

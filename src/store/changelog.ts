@@ -89,14 +89,47 @@ export class ChangeLog {
     }
   }
 
-  /** Appends many entries in one insert; numbers another process took meanwhile are retried one by one. */
-  async appendMany(entries: Omit<ChangeDocument, '_id' | 'seq'>[]): Promise<void> {
-    if (entries.length === 0) return;
+  /**
+   * Appends many entries in one insert; numbers another process took meanwhile are retried one by one.
+   * Answers each entry's number.
+   */
+  async appendMany(entries: Omit<ChangeDocument, '_id' | 'seq'>[]): Promise<number[]> {
+    if (entries.length === 0) return [];
     const first = await this.take();
     this.counter = first + entries.length;
     const docs = entries.map((entry, i) => ({ _id: String(first + i), seq: first + i, ...entry }));
+    const numbers = docs.map((d) => d.seq);
     // numbers another process took meanwhile: those entries go after the end it has reached
-    for (const index of await insertAllNew(this.changes, docs)) await this.append(entries[index]!);
+    for (const index of await insertAllNew(this.changes, docs))
+      numbers[index] = await this.append(entries[index]!);
+    return numbers;
+  }
+
+  /**
+   * The entries after `after`, read forward by `_id` in widening batches until a batch finds none, and
+   * the numbers below the last entry found that were missing (not yet written, or lost to a crash).
+   */
+  async forward(after: number): Promise<{ entries: ChangeDocument[]; missing: number[]; last: number }> {
+    const entries: ChangeDocument[] = [];
+    const missing: number[] = [];
+    let last = after;
+    for (let width = END_MISSES; ; width = Math.min(width * 2, 512)) {
+      const seqs = Array.from({ length: width }, (_, i) => last + 1 + i);
+      const docs = await this.read(seqs);
+      let furthest = docs.length - 1;
+      while (furthest >= 0 && docs[furthest] === null) furthest--;
+      if (furthest < 0) return { entries, missing, last };
+      docs.slice(0, furthest + 1).forEach((doc, i) => {
+        if (doc) entries.push(doc);
+        else missing.push(seqs[i]!);
+      });
+      last = seqs[furthest]!;
+    }
+  }
+
+  /** The entries with these numbers, null where there is none. */
+  read(seqs: number[]): Promise<(ChangeDocument | null)[]> {
+    return Promise.all(seqs.map((seq) => this.changes.findOne({ _id: String(seq) })));
   }
 
   async remove(seq: number): Promise<void> {
@@ -109,8 +142,7 @@ export class ChangeLog {
     const bottom = Math.max(1, floor);
     for (let top = before - 1; top >= bottom; top -= batch) {
       const seqs = Array.from({ length: Math.min(batch, top - bottom + 1) }, (_, i) => top - i);
-      const docs = await Promise.all(seqs.map((seq) => this.changes.findOne({ _id: String(seq) })));
-      for (const doc of docs) if (doc) yield doc;
+      for (const doc of await this.read(seqs)) if (doc) yield doc;
     }
   }
 }

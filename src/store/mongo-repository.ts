@@ -7,9 +7,11 @@ import { postingKey } from '../search/criteria.js';
 import { cursorFilter, type SortKey } from '../search/controls.js';
 import { indexValues } from '../search/index-values.js';
 import { ChangeLog } from './changelog.js';
+import { logger } from '../shared/logger.js';
 import { isDuplicateKey } from './mongo-errors.js';
 import { postingKeysOf, Postings, type Holding } from './postings.js';
 import type {
+  ChangeEvent,
   CurrentDocument,
   HistoryDocument,
   HistoryPage,
@@ -111,6 +113,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export class MongoRepository implements Repository {
   private readonly postings: Postings;
   private readonly changes: ChangeLog;
+  private readonly listeners: ((event: ChangeEvent) => void)[] = [];
 
   constructor(
     private readonly db: Db,
@@ -120,6 +123,21 @@ export class MongoRepository implements Repository {
       this.holds(key, holder),
     );
     this.changes = new ChangeLog(db);
+  }
+
+  onChange(listener: (event: ChangeEvent) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private tell(event: ChangeEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        // a listener's defect must not fail a write that is already stored
+        logger.error('change listener failed', { error: String(error), type: event.type });
+      }
+    }
   }
 
   private current(type: string): Collection<CurrentDocument> {
@@ -184,13 +202,16 @@ export class MongoRepository implements Repository {
         fresh.map((d) => d.history),
         { ordered: false },
       );
-      await Promise.all([
+      const [, sequences] = await Promise.all([
         this.current(type).insertMany(
           fresh.map((d) => d.current),
           { ordered: false },
         ),
         this.changes.appendMany(fresh.map(({ current: c }) => ({ type, id: c.id, v: 1, ts }))),
       ]);
+      fresh.forEach(({ current: c }, i) =>
+        this.tell({ type, id: c.id, sequence: sequences[i]!, ...(c.res ? { resource: c.res } : {}) }),
+      );
     }
     return Promise.all(
       docs.map(async ({ current }, i) => {
@@ -313,6 +334,13 @@ export class MongoRepository implements Repository {
       sequence,
       ...(current ? { previous: current } : {}),
     };
+    this.tell({
+      type,
+      id,
+      sequence,
+      ...(document.res ? { resource: document.res } : {}),
+      ...(live?.res ? { previous: live.res } : {}),
+    });
     return { stored: toStored(type, document, id), created: !live && !document.del, receipt };
   }
 
@@ -349,6 +377,7 @@ export class MongoRepository implements Repository {
     const { type, id, version, previous } = receipt;
     const written = await this.current(type).findOne({ _id: id }, { projection: { v: 1 } });
     if (written && written.v !== version) return; // someone wrote after us; their version stands
+    const undone = await this.versions(type).findOne({ _id: versionKey(id, version) });
     if (previous) await this.current(type).replaceOne({ _id: id }, previous, { upsert: true });
     else await this.current(type).deleteOne({ _id: id });
     await Promise.all([
@@ -356,6 +385,12 @@ export class MongoRepository implements Repository {
       this.postings.remove(receipt.postings),
       this.changes.remove(receipt.sequence),
     ]);
+    this.tell({
+      type,
+      id,
+      ...(previous && !previous.del && previous.res ? { resource: previous.res } : {}),
+      ...(undone?.res ? { previous: undone.res } : {}),
+    });
   }
 
   /** Whether `holder` (of the posting's type) currently carries the value of `key`. */

@@ -106,7 +106,21 @@ export interface CurrentDocument extends Omit<HistoryDocument, '_id'> {
   srt: Record<string, string>;
 }
 
+/** A change this process made to the data, told to listeners after it is stored. */
+export interface ChangeEvent {
+  type: string;
+  id: string;
+  /** The change log number; absent when a write was taken back (the resource is as it was before). */
+  sequence?: number;
+  /** The content now; absent when the resource is deleted or no longer exists. */
+  resource?: Resource;
+  /** The content before; absent when it did not exist or was deleted. */
+  previous?: Resource;
+}
+
 export interface Repository {
+  /** Calls `listener` after each change this repository stores (not the audit trail's inserts). */
+  onChange(listener: (event: ChangeEvent) => void): void;
   read(type: string, id: string): Promise<StoredVersion | undefined>;
   vread(type: string, id: string, version: number): Promise<StoredVersion | undefined>;
   write(request: WriteRequest): Promise<WriteResult>;

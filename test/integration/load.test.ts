@@ -168,4 +168,44 @@ describe('register load: Patient/$load', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('when npm run generate writes a population, then npm run load loads its areas, people and vaccinations in order', async function () {
+    this.timeout(180_000);
+    const dir = mkdtempSync(join(tmpdir(), 'nims-generate-'));
+    const run = (script: string, args: string[]) =>
+      promisify(execFile)(process.execPath, [join(PROJECT_ROOT, 'dist', script), ...args]);
+    try {
+      const generated = await run('fixtures/generate.js', [
+        '--people',
+        '400',
+        '--seed',
+        '3',
+        '--out',
+        dir,
+        '--date',
+        '2026-11-25',
+      ]);
+      const [, people, vaccinations, practices] = /(\d+) people, (\d+) vaccinations, (\d+) practices/.exec(
+        generated.stdout,
+      )!;
+      expect(Number(people)).to.equal(400);
+      const { stdout } = await run('src/cli/load.js', [dir, '--server', (await loadServer()).url]);
+      const totals = stdout.split('\n').filter((line) => line.startsWith('created'));
+      expect(totals).to.have.length(3);
+      // regions and care boards are few; every practice and local authority is an Organization too
+      expect(Number(/created (\d+)/.exec(totals[0]!)![1])).to.be.above(Number(practices));
+      expect(totals[1]).to.equal('created 400, updated 0, unchanged 0, rejected 0');
+      expect(totals[2]).to.equal(`created ${vaccinations}, updated 0, unchanged 0, rejected 0`);
+      const again = await run('src/cli/load.js', [
+        join(dir, 'Immunization.ndjson'),
+        '--server',
+        (await loadServer()).url,
+      ]);
+      expect(again.stdout.trim().split('\n').pop()).to.equal(
+        `created 0, updated 0, unchanged ${vaccinations}, rejected 0`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

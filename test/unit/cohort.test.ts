@@ -1,64 +1,70 @@
 import { expect } from 'chai';
-import type { Patient } from 'fhir/r4';
-import { seeded, syntheticGeography, syntheticPerson } from '../../fixtures/population.js';
-import { CohortIndex, ETHNIC_CODES, type CohortCriteria, type Sex } from '../../src/cohort/index.js';
+import type { Immunization, Patient } from 'fhir/r4';
+import {
+  areaOrganizations,
+  seeded,
+  syntheticGeography,
+  syntheticImmunizations,
+  syntheticPerson,
+} from '../../fixtures/population.js';
+import { AreaTree } from '../../src/cohort/areas.js';
+import { CohortIndex, ETHNIC_CODES, type CohortCriteria } from '../../src/cohort/index.js';
+import { bruteForce as bruteForceOver } from '../cohort-brute-force.js';
 
 const geography = syntheticGeography();
 const today = new Date('2026-11-25T00:00:00Z');
-const people: Patient[] = Array.from({ length: 20_000 }, (_, i) =>
-  syntheticPerson(i, { seed: 7, today, geography }),
+const options = { seed: 7, today, geography };
+const people: Patient[] = Array.from({ length: 20_000 }, (_, i) => syntheticPerson(i, options));
+const vaccinations: Immunization[][] = people.map((p, i) => syntheticImmunizations(p, i, options));
+/** Half the ids are server-made UUIDs, half client-chosen text: both ways of keeping ids are used. */
+const ids = people.map((_, i) =>
+  i % 2 === 0 ? `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` : `person-${i}`,
 );
-
-/** Whole years between a birth date and a day, by the calendar: the brute force the index must agree with. */
-function age(birthDate: string, on: Date): number {
-  const [y, m, d] = birthDate.split('-').map(Number) as [number, number, number];
-  const years = on.getUTCFullYear() - y;
-  const hadBirthday = on.getUTCMonth() + 1 > m || (on.getUTCMonth() + 1 === m && on.getUTCDate() >= d);
-  return hadBirthday ? years : years - 1;
-}
-
-function bruteForce(criteria: CohortCriteria): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const p of people) {
-    if (p.deceasedDateTime && !criteria.includeDeceased) continue;
-    if (p.active === false && !criteria.includeLeft) continue;
-    const a = age(p.birthDate!, criteria.ageOn);
-    if (criteria.ageFrom !== undefined && a < criteria.ageFrom) continue;
-    if (criteria.ageTo !== undefined && a > criteria.ageTo) continue;
-    if (criteria.sex && !criteria.sex.includes(p.gender as Sex)) continue;
-    const ethnic = p.extension![0]!.valueCodeableConcept!.coding![0]!.code!;
-    if (criteria.ethnicCategory && !criteria.ethnicCategory.includes(ethnic)) continue;
-    const practice = p.generalPractitioner![0]!.identifier!.value!;
-    if (criteria.practices && !criteria.practices.includes(practice)) continue;
-    counts.set(practice, (counts.get(practice) ?? 0) + 1);
-  }
-  return counts;
-}
+const optedOut = new Set(people.map((_, i) => i).filter((i) => i % 13 === 0));
+const bruteForce = (criteria: CohortCriteria) => bruteForceOver({ people, vaccinations, optedOut }, criteria);
 
 describe('cohort index', () => {
   const index = new CohortIndex();
-  before(() => people.forEach((p) => index.upsert(p)));
+  before(() => {
+    people.forEach((p, i) => index.upsertPatient(ids[i]!, p));
+    vaccinations.forEach((list, i) => list.forEach((v) => index.addVaccinationOf(ids[i]!, v)));
+    optedOut.forEach((i) => index.setOptedOut(ids[i]!, true));
+  });
 
-  it('when 200 random criteria are counted, then every total and every practice count equals a brute-force count', () => {
+  it('when 300 random criteria are counted, then every total and every practice count equals a brute-force count', () => {
     const rnd = seeded(99);
     const pickSome = <T>(items: readonly T[], most: number): T[] =>
       items.filter(() => rnd() < most / items.length).slice(0, most);
-    for (let run = 0; run < 200; run++) {
-      const from = rnd() < 0.7 ? Math.floor(rnd() * 90) : undefined;
+    const programmes = ['covid-19', 'flu', 'mmr'] as const;
+    for (let run = 0; run < 300; run++) {
+      const inMonths = rnd() < 0.2;
+      const unit = inMonths ? 1 : 12;
+      const from = rnd() < 0.7 ? Math.floor(rnd() * (inMonths ? 60 : 90)) * unit : undefined;
       const criteria: CohortCriteria = {
-        ageOn: new Date(Date.UTC(2026, Math.floor(rnd() * 12), 1 + Math.floor(rnd() * 28))),
-        ...(from !== undefined ? { ageFrom: from } : {}),
-        ...(rnd() < 0.6 ? { ageTo: (from ?? 0) + Math.floor(rnd() * 40) } : {}),
+        ageOn: new Date(
+          Date.UTC(2025 + Math.floor(rnd() * 2), Math.floor(rnd() * 12), 1 + Math.floor(rnd() * 31)),
+        ),
+        ...(from !== undefined ? { ageFromMonths: from } : {}),
+        ...(rnd() < 0.6 ? { ageToMonths: (from ?? 0) + Math.floor(rnd() * 40) * unit } : {}),
         ...(rnd() < 0.4 ? { sex: pickSome(['male', 'female'] as const, 1) } : {}),
         ...(rnd() < 0.3 ? { ethnicCategory: pickSome(ETHNIC_CODES.slice(1), 4) } : {}),
         ...(rnd() < 0.3
           ? {
-              practices: pickSome(
-                geography.practices.map((p) => p.code),
-                300,
-              ),
+              area: {
+                practices: pickSome(
+                  geography.practices.map((p) => p.code),
+                  300,
+                ),
+                districts: pickSome(
+                  geography.localAuthorities.flatMap((la) => la.postcodeDistricts),
+                  rnd() < 0.5 ? 0 : 100,
+                ),
+              },
             }
           : {}),
+        ...(rnd() < 0.7 ? { programme: programmes[Math.floor(rnd() * 3)]! } : {}),
+        includeVaccinated: rnd() < 0.3,
+        includeOptedOut: rnd() < 0.3,
         includeDeceased: rnd() < 0.3,
         includeLeft: rnd() < 0.3,
       };
@@ -66,29 +72,85 @@ describe('cohort index', () => {
       const { total, byPractice } = index.count(criteria);
       expect(byPractice, JSON.stringify(criteria)).to.deep.equal(expected);
       expect(total).to.equal([...expected.values()].reduce((a, b) => a + b, 0));
+      if (run % 30 === 0) expect(index.select(criteria)).to.have.length(total);
     }
   });
 
-  it('when a person changes, dies or is removed, then counts follow', () => {
-    const everyone = (extra: Partial<CohortCriteria> = {}) => index.count({ ageOn: today, ...extra }).total;
-    const person = people.find((p) => !p.deceasedDateTime && p.active !== false)!;
-    const before = everyone();
-    index.upsert({ ...person, deceasedDateTime: '2026-11-20' });
-    expect(everyone()).to.equal(before - 1);
-    expect(everyone({ includeDeceased: true })).to.equal(before - 1 + bruteForceDeceased() + 1);
-    index.upsert(person);
-    expect(everyone()).to.equal(before);
-    index.remove(person.identifier![0]!.value!);
-    expect(everyone()).to.equal(before - 1);
-    index.upsert(person);
+  it('when a person changes, dies, is vaccinated or is removed, then counts follow', () => {
+    const count = (extra: Partial<CohortCriteria> = {}) => index.count({ ageOn: today, ...extra }).total;
+    const i = people.findIndex(
+      (p, k) => !p.deceasedDateTime && p.active !== false && vaccinations[k]!.length === 0,
+    );
+    const person = people[i]!;
+    const before = count();
+    const unvaccinated = count({ programme: 'flu' });
+    index.upsertPatient(ids[i]!, { ...person, deceasedDateTime: '2026-11-20' });
+    expect(count()).to.equal(before - 1);
+    index.upsertPatient(ids[i]!, person);
+    expect(count()).to.equal(before);
+    const flu: Immunization = {
+      resourceType: 'Immunization',
+      status: 'completed',
+      vaccineCode: { coding: [{ system: 'http://snomed.info/sct', code: '46233009' }] },
+      patient: { reference: `Patient/${ids[i]}` },
+      occurrenceDateTime: '2026-10-01',
+    };
+    index.setVaccinations(ids[i]!, [flu]);
+    expect(count({ programme: 'flu' })).to.equal(unvaccinated - 1);
+    index.setVaccinations(ids[i]!, [{ ...flu, status: 'entered-in-error' }]);
+    expect(count({ programme: 'flu' })).to.equal(unvaccinated);
+    index.removePatient(ids[i]!);
+    expect(count()).to.equal(before - 1);
+    index.upsertPatient(ids[i]!, person);
     expect(index.people).to.equal(people.length);
+    expect(index.select({ ageOn: today })).to.include(ids[i]);
   });
 
-  it('when the index holds people, then it costs well under 100 bytes each', () => {
-    expect(index.bytes / index.people).to.be.below(100);
+  it('when the index holds 300,000 people, then it costs well under 100 bytes each', () => {
+    const large = new CohortIndex();
+    for (let i = 0; i < 300_000; i++)
+      large.upsertPatient(
+        `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+        people[i % people.length]!,
+      );
+    expect(large.people).to.equal(300_000);
+    expect(large.bytes / large.people).to.be.below(60);
   });
 });
 
-function bruteForceDeceased(): number {
-  return people.filter((p) => p.deceasedDateTime && p.active !== false).length;
-}
+describe('area tree', () => {
+  const tree = new AreaTree();
+  areaOrganizations(geography).forEach((organization, i) => tree.upsert(`org-${i}`, organization));
+
+  it('when counts per practice are broken down, then every level sums to the total', () => {
+    const byPractice = new Map(geography.practices.map((p, i) => [p.code, (i % 7) + 1]));
+    byPractice.set('', 5);
+    const total = [...byPractice.values()].reduce((a, b) => a + b, 0);
+    const regions = tree.breakdown(byPractice, 'gp-practice');
+    expect(regions.map((r) => r.code)).to.deep.equal(['Y56', 'Y58', 'Y59', 'Y60', 'Y61', 'Y62', 'Y63', '']);
+    expect(regions.reduce((sum, r) => sum + r.count, 0)).to.equal(total);
+    for (const region of regions.filter((r) => r.level === 'region')) {
+      expect(region.areas!.reduce((sum, icb) => sum + icb.count, 0)).to.equal(region.count);
+      for (const icb of region.areas!) {
+        expect(icb.level).to.equal('icb');
+        expect(icb.areas!.reduce((sum, la) => sum + la.count, 0)).to.equal(icb.count);
+        for (const la of icb.areas!)
+          expect(la.areas!.reduce((sum, p) => sum + p.count, 0)).to.equal(la.count);
+      }
+    }
+    expect(tree.breakdown(byPractice, 'region')[0]!.areas).to.equal(undefined);
+  });
+
+  it('when area codes are resolved, then regions, boards and local authorities stand for their practices', () => {
+    const la = geography.localAuthorities[3]!;
+    const practicesOfLa = geography.practices.filter((p) => p.localAuthority === la.code).map((p) => p.code);
+    expect(tree.resolve([la.code], () => false).practices).to.have.members(practicesOfLa);
+    const inIcb = geography.practices.filter((p) => p.icb === 'QWO').map((p) => p.code);
+    expect(tree.resolve(['qwo'], () => false).practices).to.have.members(inIcb);
+    expect(tree.resolve(['LS12', 'NOPE!', 'Z99999'], (c) => c === 'Z99999')).to.deep.equal({
+      practices: ['Z99999'],
+      districts: ['LS12'],
+      unknown: ['NOPE!'],
+    });
+  });
+});

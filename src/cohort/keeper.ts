@@ -1,0 +1,229 @@
+import type { Consent, Immunization, Organization, Patient, Resource } from 'fhir/r4';
+import type { Db } from 'mongodb';
+import { fail, FhirError } from '../fhir/errors.js';
+import { COVID_INVITATION_POLICY } from '../resources/extensions.js';
+import { logger } from '../shared/logger.js';
+import { ChangeLog } from '../store/changelog.js';
+import type { ChangeEvent, CurrentDocument, Repository } from '../store/repository.js';
+import { AreaTree } from './areas.js';
+import { CohortIndex } from './index.js';
+import { CohortMembers } from './members.js';
+import { programmesOf } from './programmes.js';
+
+/** The resource types the index is made of, in the order they are first read. */
+const INDEXED_TYPES = ['Organization', 'Patient', 'Immunization', 'Consent'] as const;
+/** How often other processes' changes are looked for when nobody asks. */
+const POLL_MS = 1000;
+/** How long a missing change log number is looked for again (a write still under way takes this long). */
+const HOLE_PATIENCE_MS = 30_000;
+
+/** All of a person's resources of one type (their Immunizations, their Consents). */
+export type ResourcesOfPatient = (type: 'Immunization' | 'Consent', patientId: string) => Promise<Resource[]>;
+
+/** The Patient id a reference points to (relative or absolute), if it points to a Patient. */
+export function patientIdOf(reference: string | undefined): string | undefined {
+  return /(?:^|\/)Patient\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]*)?$/.exec(reference ?? '')?.[1];
+}
+
+/**
+ * Whether a person's Consents say no to central COVID-19 invitations: the newest active one under the
+ * COVID-19 invitation policy decides.
+ */
+export function optedOutOfCovidInvitations(consents: Consent[]): boolean {
+  const choices = consents
+    .filter((c) => c.status === 'active' && (c.policy ?? []).some((p) => p.uri === COVID_INVITATION_POLICY))
+    .sort((a, b) => (b.dateTime ?? '').localeCompare(a.dateTime ?? ''));
+  return choices[0]?.provision?.type === 'deny';
+}
+
+function patientsOf(resource: Resource | undefined): string[] {
+  const reference =
+    resource?.resourceType === 'Immunization'
+      ? (resource as Immunization).patient.reference
+      : resource?.resourceType === 'Consent'
+        ? (resource as Consent).patient?.reference
+        : undefined;
+  const id = patientIdOf(reference);
+  return id ? [id] : [];
+}
+
+/**
+ * Builds the cohort index and the area tree from the database at start (in the background), then keeps
+ * them current: this process's own changes as they are stored, other processes' by reading the change
+ * log forward by `_id` from the last number seen.
+ */
+export class CohortKeeper {
+  readonly index = new CohortIndex();
+  readonly areas = new AreaTree();
+  readonly members: CohortMembers;
+  private readonly log: ChangeLog;
+  private building: Promise<void> | undefined;
+  private ready = false;
+  private progress = { type: '', read: 0 };
+  /** The change log number read up to, and numbers below it not found yet (with when first missed). */
+  private seen = 0;
+  private holes = new Map<number, number>();
+  /** Numbers of changes this process applied as they happened, skipped when the log brings them. */
+  private appliedHere = new Set<number>();
+  private catchingUp: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly db: Db,
+    repository: Repository,
+    private readonly resourcesOf: ResourcesOfPatient,
+  ) {
+    this.log = new ChangeLog(db);
+    this.members = new CohortMembers(db);
+    repository.onChange((event) => {
+      // before the index is built, the change log brings these changes after the build
+      if (!this.ready) return;
+      if (event.sequence !== undefined) this.appliedHere.add(event.sequence);
+      this.apply(event).catch((error: unknown) =>
+        logger.error('cohort index update failed', { error: String(error), type: event.type }),
+      );
+    });
+  }
+
+  /** Starts building in the background; `current()` waits for it. */
+  start(): void {
+    this.building ??= this.build().then(
+      () => {
+        this.timer = setInterval(() => void this.current().catch(() => undefined), POLL_MS);
+        this.timer.unref();
+      },
+      (error: unknown) => {
+        logger.error('cohort index build failed', { error: String(error) });
+        this.building = undefined;
+      },
+    );
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private async build(): Promise<void> {
+    const started = Date.now();
+    // changes from here on are read from the log afterwards: one read twice is applied twice, harmlessly
+    this.seen = await this.log.last();
+    for (const type of INDEXED_TYPES) {
+      this.progress = { type, read: 0 };
+      const cursor = this.db
+        .collection<CurrentDocument>(type)
+        .find({}, { projection: { res: 1, del: 1 }, batchSize: 5000 });
+      for await (const doc of cursor) {
+        this.progress.read++;
+        if (doc.del || !doc.res) continue;
+        const resource = doc.res;
+        if (type === 'Organization') this.areas.upsert(doc._id, resource as Organization);
+        else if (type === 'Patient') this.index.upsertPatient(doc._id, resource as Patient);
+        else if (type === 'Immunization') {
+          const patient = patientIdOf((resource as Immunization).patient.reference);
+          if (patient) this.index.addVaccinationOf(patient, resource as Immunization);
+        } else {
+          for (const patient of patientsOf(resource)) await this.refresh('Consent', patient);
+        }
+      }
+    }
+    this.ready = true;
+    await this.current();
+    logger.info('cohort index built', {
+      people: this.index.people,
+      areas: this.areas.size,
+      megabytes: Math.round(this.index.bytes / 1e5) / 10,
+      seconds: (Date.now() - started) / 1000,
+    });
+  }
+
+  /** Waits until the index is built and has every change stored before this call. */
+  async current(): Promise<void> {
+    if (!this.ready) {
+      if (!this.building) fail('not-ready', 'The cohort index could not be built; see the server log');
+      throw new FhirError(
+        [
+          {
+            code: 'not-ready',
+            diagnostics: `The cohort index is being built (${this.progress.type}: ${this.progress.read} read); try again shortly`,
+          },
+        ],
+        { 'Retry-After': '10' },
+      );
+    }
+    // one catch-up at a time; a caller arriving during one waits for the next, which sees its writes
+    const previous = this.catchingUp ?? Promise.resolve();
+    const next = previous.then(() => this.catchUp());
+    this.catchingUp = next.finally(() => {
+      if (this.catchingUp === next) this.catchingUp = undefined;
+    });
+    await next;
+  }
+
+  private async catchUp(): Promise<void> {
+    const now = Date.now();
+    const retried = [...this.holes.keys()];
+    const [{ entries, missing, last }, found] = await Promise.all([
+      this.log.forward(this.seen),
+      retried.length > 0 ? this.log.read(retried) : Promise.resolve([]),
+    ]);
+    for (const doc of found) if (doc) this.holes.delete(doc.seq);
+    for (const [seq, since] of this.holes) if (now - since > HOLE_PATIENCE_MS) this.holes.delete(seq);
+    for (const seq of missing) this.holes.set(seq, now);
+    this.seen = last;
+    for (const entry of [...found.flatMap((d) => (d ? [d] : [])), ...entries]) {
+      if (this.appliedHere.delete(entry.seq)) continue;
+      if (!(INDEXED_TYPES as readonly string[]).includes(entry.type)) continue;
+      // the resource as it is now, and as it was before this change (to know whose it was)
+      const [now, before] = await Promise.all([
+        this.db
+          .collection<CurrentDocument>(entry.type)
+          .findOne({ _id: entry.id }, { projection: { res: 1, del: 1 } }),
+        entry.v > 1
+          ? this.db
+              .collection<CurrentDocument>(`${entry.type}_history`)
+              .findOne({ _id: `${entry.id}/_history/${entry.v - 1}` })
+          : null,
+      ]);
+      await this.apply({
+        type: entry.type,
+        id: entry.id,
+        ...(now && !now.del && now.res ? { resource: now.res } : {}),
+        ...(before?.res ? { previous: before.res } : {}),
+      });
+    }
+    // numbers applied here that the log has passed will not come again
+    for (const seq of this.appliedHere)
+      if (seq <= this.seen && !this.holes.has(seq)) this.appliedHere.delete(seq);
+  }
+
+  private async apply(event: ChangeEvent): Promise<void> {
+    const { type, id, resource, previous } = event;
+    if (type === 'Organization') {
+      if (resource) this.areas.upsert(id, resource as Organization);
+      else this.areas.remove(id);
+    } else if (type === 'Patient') {
+      if (resource) this.index.upsertPatient(id, resource as Patient);
+      else this.index.removePatient(id);
+    } else if (type === 'Immunization') {
+      const immunization = resource as Immunization | undefined;
+      // a new seasonal vaccination only raises a latest date; anything else is recounted from the person's
+      // records, so a change seen twice is never counted twice
+      const simple =
+        immunization && !previous && programmesOf(immunization).every((p) => p.doses === undefined);
+      const patient = patientIdOf(immunization?.patient.reference);
+      if (simple && patient) this.index.addVaccinationOf(patient, immunization);
+      else
+        for (const p of new Set([...patientsOf(resource), ...patientsOf(previous)]))
+          await this.refresh('Immunization', p);
+    } else if (type === 'Consent') {
+      for (const p of new Set([...patientsOf(resource), ...patientsOf(previous)]))
+        await this.refresh('Consent', p);
+    }
+  }
+
+  private async refresh(type: 'Immunization' | 'Consent', patientId: string): Promise<void> {
+    const resources = await this.resourcesOf(type, patientId);
+    if (type === 'Immunization') this.index.setVaccinations(patientId, resources as Immunization[]);
+    else this.index.setOptedOut(patientId, optedOutOfCovidInvitations(resources as Consent[]));
+  }
+}

@@ -1,0 +1,85 @@
+import type { Immunization } from 'fhir/r4';
+import { SNOMED_SYSTEM } from '../shared/snomed.js';
+
+/**
+ * The vaccination programmes nims selects for, as data: which vaccinations count for each, and what
+ * "already vaccinated" means. Seasonal programmes count a completed vaccination in the current season;
+ * MMR counts doses for life.
+ */
+export interface Programme {
+  code: ProgrammeCode;
+  display: string;
+  /** SNOMED CT target diseases (Immunization.protocolApplied.targetDisease) that make a vaccination count. */
+  targetDiseases: string[];
+  /** SNOMED CT vaccine products or substances (Immunization.vaccineCode) that count when no target is given. */
+  vaccines: string[];
+  /** Seasonal: the season runs from this month and day (UTC) for a year. */
+  seasonStart?: { month: number; day: number };
+  /** Lifelong: vaccinated once this many doses were given. */
+  doses?: number;
+}
+
+export type ProgrammeCode = 'covid-19' | 'flu' | 'mmr';
+
+export const PROGRAMMES: Programme[] = [
+  {
+    code: 'covid-19',
+    display: 'COVID-19',
+    targetDiseases: ['840539006'],
+    vaccines: ['39115611000001103', '39114911000001105'],
+    seasonStart: { month: 9, day: 1 },
+  },
+  {
+    code: 'flu',
+    display: 'Seasonal influenza',
+    targetDiseases: ['6142004'],
+    vaccines: ['46233009'],
+    seasonStart: { month: 9, day: 1 },
+  },
+  {
+    code: 'mmr',
+    display: 'Measles, mumps and rubella',
+    // measles, mumps, rubella
+    targetDiseases: ['14189004', '36989005', '36653000'],
+    vaccines: ['61153008'],
+    doses: 2,
+  },
+];
+
+export const PROGRAMME_CODES = PROGRAMMES.map((p) => p.code);
+
+export function programme(code: ProgrammeCode): Programme {
+  return PROGRAMMES.find((p) => p.code === code)!;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Days since 1970-01-01 of a FHIR date or dateTime (its calendar date); undefined without a day. */
+export function dayNumber(date: string | undefined): number | undefined {
+  if (!date || !/^\d{4}-\d{2}-\d{2}/.test(date)) return undefined;
+  return Math.floor(Date.parse(date.slice(0, 10)) / DAY_MS);
+}
+
+/** The first day (day number) of the season of `programme` that contains `on`. */
+export function seasonStartDay(programme: Programme, on: Date): number {
+  const { month, day } = programme.seasonStart ?? { month: 1, day: 1 };
+  let year = on.getUTCFullYear();
+  if (Date.UTC(year, month - 1, day) > on.getTime()) year--;
+  return Math.floor(Date.UTC(year, month - 1, day) / DAY_MS);
+}
+
+/** The programmes a vaccination counts for: by target disease, else by vaccine. Not given: none. */
+export function programmesOf(immunization: Immunization): Programme[] {
+  if (immunization.status !== 'completed') return [];
+  const snomed = (codings: { system?: string; code?: string }[] | undefined) =>
+    (codings ?? []).filter((c) => c.system === SNOMED_SYSTEM).map((c) => c.code ?? '');
+  const targets = (immunization.protocolApplied ?? []).flatMap((p) =>
+    (p.targetDisease ?? []).flatMap((d) => snomed(d.coding)),
+  );
+  const vaccines = snomed(immunization.vaccineCode?.coding);
+  return PROGRAMMES.filter((p) =>
+    targets.length > 0
+      ? targets.some((t) => p.targetDiseases.includes(t))
+      : vaccines.some((v) => p.vaccines.includes(v)),
+  );
+}

@@ -1,0 +1,278 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  Group,
+  GroupCharacteristic,
+  OperationDefinitionParameter,
+  Parameters,
+  ParametersParameter,
+} from 'fhir/r4';
+import { AREA_LEVELS, type AreaCount } from '../cohort/areas.js';
+import { ETHNIC_CODES, type CohortCriteria, type Sex } from '../cohort/index.js';
+import type { CohortKeeper } from '../cohort/keeper.js';
+import { PROGRAMME_CODES } from '../cohort/programmes.js';
+import { fail } from '../fhir/errors.js';
+import { NIMS_BASE } from '../resources/extensions.js';
+import { readParameters } from './parameters.js';
+import { registerOperation } from './registry.js';
+
+/** The code system of Group.characteristic codes: the $cohort parameter names. */
+export const COHORT_CRITERION_SYSTEM = `${NIMS_BASE}/CodeSystem/cohort-criterion`;
+const SEXES: Sex[] = ['male', 'female', 'other', 'unknown'];
+const BREAKDOWNS = ['none', ...AREA_LEVELS] as const;
+
+const parameter = (
+  name: string,
+  type: string,
+  max: string,
+  documentation: string,
+): OperationDefinitionParameter => ({ name, use: 'in', min: 0, max, type: type as never, documentation });
+
+const INPUTS: OperationDefinitionParameter[] = [
+  parameter(
+    'programme',
+    'code',
+    '1',
+    `${PROGRAMME_CODES.join(' | ')}: leaves out people already vaccinated in it`,
+  ),
+  parameter('age-from', 'integer', '1', 'Youngest age in whole years, inclusive'),
+  parameter('age-to', 'integer', '1', 'Oldest age in whole years, inclusive'),
+  parameter('age-from-months', 'integer', '1', 'Youngest age in whole months, inclusive (children)'),
+  parameter('age-to-months', 'integer', '1', 'Oldest age in whole months, inclusive (children)'),
+  parameter('age-on', 'date', '1', 'The date ages and seasons are taken on; default today'),
+  parameter('sex', 'code', '*', `${SEXES.join(' | ')} (administrative gender)`),
+  parameter('ethnic-category', 'code', '*', 'UK Core ethnic category for England: A to Z, 99'),
+  parameter(
+    'area',
+    'string',
+    '*',
+    'NHS region, integrated care board or GP practice ODS code, local authority GSS code, or postcode district',
+  ),
+  parameter(
+    'include-vaccinated',
+    'boolean',
+    '1',
+    'Count people already vaccinated in the programme (default false)',
+  ),
+  parameter(
+    'include-opted-out',
+    'boolean',
+    '1',
+    'COVID-19: count people who opted out of central invitations',
+  ),
+  parameter('include-deceased', 'boolean', '1', 'Count people who died (default false)'),
+  parameter('include-left', 'boolean', '1', 'Count people who left the register (default false)'),
+  parameter(
+    'mode',
+    'code',
+    '1',
+    'count (default): the total and breakdown; select: also store the cohort as a Group',
+  ),
+  parameter(
+    'breakdown',
+    'code',
+    '1',
+    `Depth of the area breakdown: ${BREAKDOWNS.join(' | ')} (default gp-practice)`,
+  ),
+  parameter('name', 'string', '1', 'select: the name of the cohort'),
+];
+
+function one<T>(values: Map<string, unknown[]>, name: string): T | undefined {
+  return values.get(name)?.[0] as T | undefined;
+}
+
+function oneOf<T extends string>(value: string, allowed: readonly T[], name: string): T {
+  if (!allowed.includes(value as T))
+    fail('invalid-request', `${name} must be one of ${allowed.join(', ')}`, [name]);
+  return value as T;
+}
+
+/** Whole years or whole months of an age bound, as months; both for one bound is an error. */
+function months(values: Map<string, unknown[]>, bound: 'from' | 'to'): number | undefined {
+  const years = one<number>(values, `age-${bound}`);
+  const inMonths = one<number>(values, `age-${bound}-months`);
+  if (years !== undefined && inMonths !== undefined)
+    fail('invalid-request', `Give age-${bound} or age-${bound}-months, not both`, [`age-${bound}`]);
+  const value = years !== undefined ? years * 12 : inMonths;
+  if (value !== undefined && (value < 0 || value > 150 * 12))
+    fail('invalid-request', `age-${bound} must be between 0 and 150 years`, [`age-${bound}`]);
+  return value;
+}
+
+function criteriaOf(values: Map<string, unknown[]>, keeper: CohortKeeper): CohortCriteria {
+  const ageOnText = one<string>(values, 'age-on');
+  const ageOn = ageOnText === undefined ? new Date() : new Date(`${ageOnText}T00:00:00Z`);
+  if (ageOnText !== undefined && (!/^\d{4}-\d{2}-\d{2}$/.test(ageOnText) || Number.isNaN(ageOn.getTime())))
+    fail('invalid-request', 'age-on must be a full date (YYYY-MM-DD)', ['age-on']);
+  const from = months(values, 'from');
+  const to = months(values, 'to');
+  if (from !== undefined && to !== undefined && from > to)
+    fail('invalid-request', 'The youngest age is above the oldest', ['age-from']);
+  const programme = one<string>(values, 'programme');
+  const sex = values.get('sex') as string[] | undefined;
+  const ethnic = values.get('ethnic-category') as string[] | undefined;
+  const areaCodes = values.get('area') as string[] | undefined;
+  let area: CohortCriteria['area'];
+  if (areaCodes) {
+    const { practices, districts, unknown } = keeper.areas.resolve(areaCodes, (code) =>
+      keeper.index.practices.has(code),
+    );
+    if (unknown.length > 0) fail('invalid-request', `Unknown area code(s): ${unknown.join(', ')}`, ['area']);
+    area = { practices, districts };
+  }
+  const flag = (name: string) => one<boolean>(values, name) === true;
+  return {
+    ageOn,
+    ...(programme !== undefined ? { programme: oneOf(programme, PROGRAMME_CODES, 'programme') } : {}),
+    ...(from !== undefined ? { ageFromMonths: from } : {}),
+    ...(to !== undefined ? { ageToMonths: to } : {}),
+    ...(sex ? { sex: sex.map((s) => oneOf(s, SEXES, 'sex')) } : {}),
+    ...(ethnic
+      ? { ethnicCategory: ethnic.map((e) => oneOf(e, ETHNIC_CODES.slice(1), 'ethnic-category')) }
+      : {}),
+    ...(area ? { area } : {}),
+    includeVaccinated: flag('include-vaccinated'),
+    includeOptedOut: flag('include-opted-out'),
+    includeDeceased: flag('include-deceased'),
+    includeLeft: flag('include-left'),
+  };
+}
+
+function areaParameter(area: AreaCount): ParametersParameter {
+  return {
+    name: 'area',
+    part: [
+      { name: 'code', valueString: area.code },
+      { name: 'name', valueString: area.name },
+      { name: 'level', valueCode: area.level },
+      { name: 'count', valueInteger: area.count },
+      ...(area.areas ?? []).map(areaParameter),
+    ],
+  };
+}
+
+/** The criteria as Group characteristics: each a $cohort parameter name with its value. */
+function characteristics(values: Map<string, unknown[]>, ageOn: string): GroupCharacteristic[] {
+  const skip = new Set(['mode', 'breakdown', 'name']);
+  const found: GroupCharacteristic[] = [];
+  for (const [name, list] of values) {
+    if (skip.has(name)) continue;
+    for (const value of list) {
+      const code = { coding: [{ system: COHORT_CRITERION_SYSTEM, code: name }] };
+      found.push({
+        code,
+        exclude: false,
+        ...(typeof value === 'boolean'
+          ? { valueBoolean: value }
+          : typeof value === 'number'
+            ? {
+                valueQuantity: {
+                  value,
+                  unit: name.endsWith('months') ? 'mo' : 'a',
+                  system: 'http://unitsofmeasure.org',
+                  code: name.endsWith('months') ? 'mo' : 'a',
+                },
+              }
+            : { valueCodeableConcept: { text: String(value) } }),
+      });
+    }
+  }
+  if (!values.has('age-on'))
+    found.push({
+      code: { coding: [{ system: COHORT_CRITERION_SYSTEM, code: 'age-on' }] },
+      exclude: false,
+      valueCodeableConcept: { text: ageOn },
+    });
+  return found;
+}
+
+registerOperation({
+  definition: {
+    resourceType: 'OperationDefinition',
+    url: `${NIMS_BASE}/OperationDefinition/cohort`,
+    name: 'Cohort',
+    status: 'active',
+    kind: 'operation',
+    code: 'cohort',
+    resource: ['Patient'],
+    system: false,
+    type: true,
+    instance: false,
+    affectsState: true,
+    description:
+      'Counts the people who meet the criteria, with the breakdown by area (region, integrated care board, local authority, GP practice), from the in-memory cohort index; mode=select also stores them as a Group whose members are kept in their own collection.',
+    parameter: [
+      ...INPUTS,
+      {
+        name: 'total',
+        use: 'out',
+        min: 1,
+        max: '1',
+        type: 'integer',
+        documentation: 'People who meet the criteria',
+      },
+      {
+        name: 'age-on',
+        use: 'out',
+        min: 1,
+        max: '1',
+        type: 'date',
+        documentation: 'The date ages were taken on',
+      },
+      {
+        name: 'area',
+        use: 'out',
+        min: 0,
+        max: '*',
+        documentation: 'Breakdown: code, name, level, count, and the areas below as nested area parts',
+      },
+      {
+        name: 'group',
+        use: 'out',
+        min: 0,
+        max: '1',
+        type: 'Reference',
+        documentation: 'select: the stored cohort',
+      },
+    ],
+  },
+  needs: (request) => {
+    const mode = (request.body as Parameters | undefined)?.parameter?.find((p) => p.name === 'mode');
+    return mode?.valueCode === 'select' || mode?.valueString === 'select'
+      ? [
+          ['Patient', 's'],
+          ['Group', 'c'],
+        ]
+      : [['Patient', 's']];
+  },
+  handle: async (request, { service, cohorts }) => {
+    if (!cohorts) fail('not-ready', 'Cohort selection is not available in this server');
+    const values = readParameters(request.body, INPUTS);
+    const mode = oneOf(one<string>(values, 'mode') ?? 'count', ['count', 'select'], 'mode');
+    const breakdown = oneOf(one<string>(values, 'breakdown') ?? 'gp-practice', BREAKDOWNS, 'breakdown');
+    await cohorts.current();
+    const criteria = criteriaOf(values, cohorts);
+    const ageOn = criteria.ageOn.toISOString().slice(0, 10);
+    const { total, byPractice } = cohorts.index.count(criteria);
+    const output: ParametersParameter[] = [
+      { name: 'total', valueInteger: total },
+      { name: 'age-on', valueDate: ageOn },
+      ...(breakdown === 'none' ? [] : cohorts.areas.breakdown(byPractice, breakdown).map(areaParameter)),
+    ];
+    if (mode === 'select') {
+      const members = cohorts.index.select(criteria);
+      const id = randomUUID();
+      await cohorts.members.save(id, members);
+      const group: Group = {
+        resourceType: 'Group',
+        type: 'person',
+        actual: true,
+        name: one<string>(values, 'name') ?? `Cohort of ${ageOn}`,
+        quantity: members.length,
+        characteristic: characteristics(values, ageOn),
+      };
+      await service.createWithId('Group', group, id);
+      output.push({ name: 'group', valueReference: { reference: `Group/${id}` } });
+    }
+    return { status: 200, body: { resourceType: 'Parameters', parameter: output } };
+  },
+});

@@ -1,0 +1,47 @@
+import type { OperationDefinitionParameter, Parameters } from 'fhir/r4';
+import { fail } from '../fhir/errors.js';
+
+type Value = string | number | boolean;
+
+/** The value[x] element each parameter type is read from; codes and strings are read from either. */
+const ELEMENTS: Record<string, string[]> = {
+  code: ['valueCode', 'valueString'],
+  string: ['valueString', 'valueCode'],
+  integer: ['valueInteger'],
+  boolean: ['valueBoolean'],
+  date: ['valueDate'],
+};
+
+/**
+ * The `in` parameters of an operation's Parameters body, checked against its definition: unknown names,
+ * wrong value types and too many repeats are 400s naming the parameter. Answers the values by name.
+ */
+export function readParameters(
+  body: unknown,
+  definition: OperationDefinitionParameter[],
+): Map<string, Value[]> {
+  const parameters = (body ?? { resourceType: 'Parameters' }) as Parameters;
+  if (typeof parameters !== 'object' || parameters === null || parameters.resourceType !== 'Parameters')
+    fail('invalid-request', 'The body must be a Parameters resource');
+  const values = new Map<string, Value[]>();
+  (parameters.parameter ?? []).forEach((parameter, i) => {
+    const where = `Parameters.parameter[${i}]`;
+    const defined = definition.find((d) => d.use === 'in' && d.name === parameter.name);
+    if (!defined) fail('invalid-request', `Unknown parameter '${String(parameter.name)}'`, [where]);
+    const fields = parameter as unknown as Record<string, unknown>;
+    const element = ELEMENTS[defined.type ?? '']?.find((e) => fields[e] !== undefined);
+    const value = element ? fields[element] : undefined;
+    const expected =
+      defined.type === 'integer' ? 'number' : defined.type === 'boolean' ? 'boolean' : 'string';
+    if (typeof value !== expected || (typeof value === 'number' && !Number.isInteger(value)))
+      fail('invalid-request', `Parameter '${defined.name}' needs a ${defined.type} value`, [where]);
+    const list = values.get(defined.name) ?? [];
+    if (defined.max !== '*' && list.length >= Number(defined.max))
+      fail('invalid-request', `Parameter '${defined.name}' may be given at most ${defined.max} time(s)`, [
+        where,
+      ]);
+    list.push(value as Value);
+    values.set(defined.name, list);
+  });
+  return values;
+}

@@ -1,0 +1,61 @@
+// The brute force that cohort counts are checked against, in unit and integration tests: a plain pass
+// over generated people and their vaccinations, written without the index's tricks.
+import type { Immunization, Patient } from 'fhir/r4';
+import { postcodeDistrict, type CohortCriteria, type Sex } from '../src/cohort/index.js';
+import { programme, programmesOf, seasonStartDay, type ProgrammeCode } from '../src/cohort/programmes.js';
+
+export interface Population {
+  people: Patient[];
+  /** Each person's vaccinations, by the person's position in `people`. */
+  vaccinations: Immunization[][];
+  /** Positions of people who said no to central COVID-19 invitations. */
+  optedOut: Set<number>;
+}
+
+/** Whole months between a birth date and a day, by the calendar. */
+function ageInMonths(birthDate: string, on: Date): number {
+  const [y, m, d] = birthDate.split('-').map(Number) as [number, number, number];
+  const months = (on.getUTCFullYear() - y) * 12 + on.getUTCMonth() + 1 - m;
+  return on.getUTCDate() >= d ? months : months - 1;
+}
+
+function vaccinated(given: Immunization[], code: ProgrammeCode, on: Date): boolean {
+  const p = programme(code);
+  const mine = given.filter((v) => programmesOf(v).includes(p));
+  if (p.doses !== undefined) return mine.length >= p.doses;
+  const from = seasonStartDay(p, on) * 86_400_000;
+  return mine.some((v) => Date.parse(v.occurrenceDateTime!.slice(0, 10)) >= from);
+}
+
+/** People who meet the criteria, counted per GP practice. */
+export function bruteForce(population: Population, criteria: CohortCriteria): Map<string, number> {
+  const counts = new Map<string, number>();
+  population.people.forEach((p, i) => {
+    if (p.deceasedDateTime && !criteria.includeDeceased) return;
+    if (p.active === false && !criteria.includeLeft) return;
+    const a = ageInMonths(p.birthDate!, criteria.ageOn);
+    if (criteria.ageFromMonths !== undefined && a < criteria.ageFromMonths) return;
+    if (criteria.ageToMonths !== undefined && a > criteria.ageToMonths) return;
+    if (criteria.sex && !criteria.sex.includes(p.gender as Sex)) return;
+    const ethnic = p.extension![0]!.valueCodeableConcept!.coding![0]!.code!;
+    if (criteria.ethnicCategory && !criteria.ethnicCategory.includes(ethnic)) return;
+    const practice = p.generalPractitioner![0]!.identifier!.value!;
+    const district = postcodeDistrict(p.address![0]!.postalCode);
+    if (
+      criteria.area &&
+      !criteria.area.practices.includes(practice) &&
+      !criteria.area.districts.includes(district)
+    )
+      return;
+    if (criteria.programme === 'covid-19' && population.optedOut.has(i) && !criteria.includeOptedOut) return;
+    const given = population.vaccinations[i]!;
+    if (
+      criteria.programme &&
+      !criteria.includeVaccinated &&
+      vaccinated(given, criteria.programme, criteria.ageOn)
+    )
+      return;
+    counts.set(practice, (counts.get(practice) ?? 0) + 1);
+  });
+  return counts;
+}
