@@ -20,6 +20,7 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist/src ./dist/src
 COPY capability-statement ./capability-statement
 COPY profiles ./profiles
+COPY web ./web
 USER node
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/fhir/metadata').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"

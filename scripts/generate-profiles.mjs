@@ -18,3 +18,48 @@ for (const type of RESOURCE_TYPES) {
     `${JSON.stringify(document, null, 2)}\n`,
   );
 }
+
+// the code systems whose codes live in the source as lists: published from the same lists
+const { CODE_SYSTEMS } = await import(join(root, 'dist', 'src', 'resources', 'extensions.js'));
+const { PRIORITY_GROUPS, PRIORITY_GROUP_NAMES, CLINICAL_RISK_GROUPS } = await import(
+  join(root, 'dist', 'src', 'register', 'attributes.js')
+);
+const { AREA_LEVELS } = await import(join(root, 'dist', 'src', 'cohort', 'areas.js'));
+const codeSystems = [
+  [
+    CODE_SYSTEMS.priorityGroup,
+    'Priority group',
+    'Priority groups and attribute lists a person may be on, each loaded from its own source.',
+    PRIORITY_GROUPS,
+  ],
+  [
+    CODE_SYSTEMS.clinicalRiskGroup,
+    'Clinical risk group',
+    'Clinical risk groups of the flu programme (the Green Book, chapter 19), the detail of a clinical-risk priority group.',
+    CLINICAL_RISK_GROUPS,
+  ],
+  [
+    CODE_SYSTEMS.areaLevel,
+    'Area level',
+    'The level of an Organization in the reporting geography: NHS England region, integrated care board, local authority, GP practice.',
+    AREA_LEVELS,
+  ],
+];
+for (const [url, title, description, codes] of codeSystems) {
+  const id = url.split('/').pop();
+  const display = (code) =>
+    (url === CODE_SYSTEMS.priorityGroup ? PRIORITY_GROUP_NAMES[code] : undefined) ??
+    code.charAt(0).toUpperCase() + code.slice(1).replaceAll('-', ' ');
+  const document = {
+    resourceType: 'CodeSystem',
+    id,
+    url,
+    name: title.replace(/ (\w)/g, (_, c) => c.toUpperCase()).replace(/^\w/, (c) => c.toUpperCase()),
+    title,
+    status: 'active',
+    content: 'complete',
+    description,
+    concept: codes.map((code) => ({ code, display: display(code) })),
+  };
+  writeFileSync(join(root, 'profiles', `CodeSystem-${id}.json`), `${JSON.stringify(document, null, 2)}\n`);
+}

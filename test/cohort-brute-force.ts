@@ -3,6 +3,7 @@
 import type { Immunization, Patient } from 'fhir/r4';
 import { postcodeDistrict, type CohortCriteria, type Sex } from '../src/cohort/index.js';
 import { programme, programmesOf, seasonStartDay, type ProgrammeCode } from '../src/cohort/programmes.js';
+import { attributesOf } from '../src/register/attributes.js';
 
 export interface Population {
   people: Patient[];
@@ -45,6 +46,14 @@ export function bruteForce(population: Population, criteria: CohortCriteria): Ma
       criteria.area &&
       !criteria.area.practices.includes(practice) &&
       !criteria.area.districts.includes(district)
+    )
+      return;
+    const day = criteria.ageOn.toISOString().slice(0, 10);
+    const held = attributesOf(p).filter((a) => (a.start ?? day) <= day && day <= (a.end ?? day));
+    if (criteria.priorityGroups && !held.some((a) => criteria.priorityGroups!.includes(a.group))) return;
+    if (
+      criteria.clinicalRiskGroups &&
+      !held.some((a) => a.detail && criteria.clinicalRiskGroups!.includes(a.detail))
     )
       return;
     if (criteria.programme === 'covid-19' && population.optedOut.has(i) && !criteria.includeOptedOut) return;

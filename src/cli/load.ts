@@ -1,12 +1,15 @@
 // `npm run load -- <file.ndjson | DIR | -> [--type TYPE] [--server URL] [--token TOKEN] [--lines N]`: loads
 // NDJSON into a running server through {type}/$load, in requests of N lines (so no request runs for long),
-// with a progress bar, and sums the server's answers. A directory made by `npm run generate` is loaded
-// file by file in the order references need: Organization, Patient, Immunization. A file's type is
-// --type, else its name (Patient.ndjson), else Patient. The token comes from --token or NIMS_TOKEN (none
-// is needed against AUTH=off).
-import { createReadStream, existsSync, statSync } from 'node:fs';
+// with a progress bar, and sums the server's answers. A file's type is --type, else its name
+// (Patient.ndjson), else Patient. `npm run load -- list.csv --source NAME` loads a priority-group list
+// through Patient/$load-attributes, whole in one streamed request (it replaces what that source gave
+// before). A directory made by `npm run generate` is loaded file by file in the order references need:
+// Organization, Patient, Immunization, then each attributes-{source}.csv. The token comes from --token or
+// NIMS_TOKEN (none is needed against AUTH=off).
+import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import type { OperationOutcome, Parameters } from 'fhir/r4';
 import { progress } from '../shared/progress.js';
@@ -98,6 +101,37 @@ async function loadFile(
   return totals.rejected;
 }
 
+/** Streams a whole attribute list to Patient/$load-attributes, with progress by bytes sent. */
+async function loadList(path: string, url: string, source: string, token: string | undefined): Promise<void> {
+  const size = statSync(path).size;
+  const label = `loading ${basename(path)}`;
+  let sent = 0;
+  const file = createReadStream(path).on('data', (chunk) => {
+    sent += chunk.length;
+    progress(label, sent, size, 'bytes');
+  });
+  const response = await fetch(`${url}/Patient/$load-attributes?source=${encodeURIComponent(source)}`, {
+    method: 'POST',
+    headers: {
+      'content-type': path.endsWith('.csv') ? 'text/csv' : 'application/x-ndjson',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: Readable.toWeb(file) as ReadableStream,
+    duplex: 'half',
+  } as RequestInit);
+  const answer = (await response.json()) as Parameters | OperationOutcome;
+  if (!response.ok || answer.resourceType !== 'Parameters') {
+    const issue = (answer as OperationOutcome).issue?.[0]?.diagnostics ?? response.statusText;
+    throw new Error(`the server answered ${response.status}: ${issue}`);
+  }
+  const counts = (answer.parameter ?? []).filter((p) => p.valueInteger !== undefined);
+  const outcome = answer.parameter?.find((p) => p.name === 'outcome')?.resource as
+    | OperationOutcome
+    | undefined;
+  for (const issue of outcome?.issue.slice(0, 20) ?? []) console.log(`  rejected ${issue.diagnostics}`);
+  console.log(counts.map((p) => `${p.name} ${p.valueInteger}`).join(', '));
+}
+
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
@@ -107,34 +141,46 @@ async function main(argv: string[]): Promise<number> {
       token: { type: 'string' },
       lines: { type: 'string', default: '20000' },
       type: { type: 'string' },
+      source: { type: 'string' },
     },
   });
   const source = positionals[0];
   const perRequest = Number(values.lines);
   if (!source || !Number.isInteger(perRequest) || perRequest < 1) {
     console.error(
-      'usage: npm run load -- <file.ndjson | DIR | -> [--type TYPE] [--server URL] [--token TOKEN] [--lines N]',
+      'usage: npm run load -- <file.ndjson | list.csv --source NAME | DIR | -> [--type TYPE] [--server URL] [--token TOKEN] [--lines N]',
     );
     return 2;
   }
   const url = values.server.replace(/\/+$/, '');
   const token = values.token ?? process.env.NIMS_TOKEN;
-  const files =
-    source !== '-' && statSync(source).isDirectory()
-      ? DIRECTORY_TYPES.map((type) => ({ type, path: join(source, `${type}.ndjson`) })).filter((f) =>
-          existsSync(f.path),
-        )
-      : [
-          {
-            type: values.type ?? DIRECTORY_TYPES.find((t) => basename(source) === `${t}.ndjson`) ?? 'Patient',
-            path: source,
-          },
-        ];
-  if (files.length === 0) {
+  if (values.source !== undefined) {
+    await loadList(source, url, values.source, token);
+    return 0;
+  }
+  const directory = source !== '-' && statSync(source).isDirectory();
+  const files = directory
+    ? DIRECTORY_TYPES.map((type) => ({ type, path: join(source, `${type}.ndjson`) })).filter((f) =>
+        existsSync(f.path),
+      )
+    : [
+        {
+          type: values.type ?? DIRECTORY_TYPES.find((t) => basename(source) === `${t}.ndjson`) ?? 'Patient',
+          path: source,
+        },
+      ];
+  const lists = directory
+    ? readdirSync(source)
+        .filter((name) => /^attributes-[A-Za-z0-9._-]+\.csv$/.test(name))
+        .sort()
+    : [];
+  if (files.length === 0 && lists.length === 0) {
     console.error(`${source} holds none of ${DIRECTORY_TYPES.map((t) => `${t}.ndjson`).join(', ')}`);
     return 2;
   }
   for (const { type, path } of files) await loadFile(path, `${url}/${type}/$load`, token, perRequest);
+  for (const name of lists)
+    await loadList(join(source, name), url, name.replace(/^attributes-/, '').replace(/\.csv$/, ''), token);
   return 0;
 }
 

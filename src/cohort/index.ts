@@ -1,5 +1,12 @@
 import type { Immunization, Patient } from 'fhir/r4';
 import { EXTENSIONS } from '../resources/extensions.js';
+import {
+  attributesOf,
+  CLINICAL_RISK_GROUPS,
+  PRIORITY_GROUPS,
+  type ClinicalRiskGroup,
+  type PriorityGroup,
+} from '../register/attributes.js';
 import { ODS_CODE_SYSTEM } from '../shared/ods.js';
 import {
   dayNumber,
@@ -33,6 +40,10 @@ export interface CohortCriteria {
   ageOn: Date;
   sex?: Sex[];
   ethnicCategory?: string[];
+  /** People in any of these priority groups (on the count's date). */
+  priorityGroups?: PriorityGroup[];
+  /** People in any of these clinical risk groups (on the count's date). */
+  clinicalRiskGroups?: ClinicalRiskGroup[];
   /** Who lives or is registered in these areas: GP practice ODS codes or postcode districts. */
   area?: { practices: string[]; districts: string[] };
   includeVaccinated?: boolean;
@@ -62,6 +73,17 @@ function monthsBefore(date: Date, months: number): number {
   const d = Math.min(date.getUTCDate(), new Date(Date.UTC(y, m + 1, 0)).getUTCDate());
   return Math.floor(Date.UTC(y, m, d) / 86_400_000);
 }
+
+/** A dated attribute, kept apart from the bit columns: its group's bit, its risk group's bit, its days. */
+interface DatedAttribute {
+  group: number;
+  risk: number;
+  from: number;
+  until: number;
+}
+
+const bitsOf = <T extends string>(all: readonly T[], chosen: T[] | undefined): number =>
+  (chosen ?? []).reduce((bits, code) => bits | (1 << all.indexOf(code)), 0);
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -173,6 +195,11 @@ export class CohortIndex {
   private practice = new Uint16Array(GROWTH);
   private district = new Uint16Array(GROWTH);
   private status = new Uint8Array(GROWTH);
+  /** Priority groups and clinical risk groups held without an end (bits by position in their lists). */
+  private priority = new Uint16Array(GROWTH);
+  private risk = new Uint16Array(GROWTH);
+  /** Attributes with a period (pregnancies, mostly): fewer people have them, so they are not columns. */
+  private readonly dated = new Map<number, DatedAttribute[]>();
   /** Per programme: seasonal, the day of the latest vaccination; lifelong, the doses given. */
   private vaccinations = PROGRAMMES.map(() => new Uint16Array(GROWTH));
   private readonly ids = new RowIds();
@@ -185,8 +212,20 @@ export class CohortIndex {
 
   /** Bytes held by the columns and the id table. */
   get bytes(): number {
-    const columns = [this.birthDay, this.sex, this.ethnic, this.practice, this.district, this.status];
-    return [...columns, ...this.vaccinations].reduce((sum, c) => sum + c.byteLength, 0) + this.ids.bytes;
+    const columns = [
+      this.birthDay,
+      this.sex,
+      this.ethnic,
+      this.practice,
+      this.district,
+      this.status,
+      this.priority,
+      this.risk,
+    ];
+    // a dated attribute is a small object in a map entry: about 100 bytes, as V8 lays them out
+    const dated = [...this.dated.values()].reduce((sum, list) => sum + 60 + 40 * list.length, 0);
+    const arrays = [...columns, ...this.vaccinations].reduce((sum, c) => sum + c.byteLength, 0);
+    return arrays + this.ids.bytes + dated;
   }
 
   private grow(): void {
@@ -202,6 +241,8 @@ export class CohortIndex {
     this.practice = widen(this.practice);
     this.district = widen(this.district);
     this.status = widen(this.status);
+    this.priority = widen(this.priority);
+    this.risk = widen(this.risk);
     this.vaccinations = this.vaccinations.map(widen);
   }
 
@@ -229,12 +270,44 @@ export class CohortIndex {
     this.practice[row] = this.practices.number(practiceCode);
     const home = patient.address?.find((a) => a.use === 'home') ?? patient.address?.[0];
     this.district[row] = this.districts.number(postcodeDistrict(home?.postalCode));
+    this.setAttributes(row, patient);
     const deceased = patient.deceasedBoolean === true || patient.deceasedDateTime !== undefined;
     this.status[row] =
       PRESENT |
       (deceased ? DECEASED : 0) |
       (patient.active === false ? LEFT : 0) |
       (this.status[row]! & OPTED_OUT);
+  }
+
+  private setAttributes(row: number, patient: Patient): void {
+    let priority = 0;
+    let risk = 0;
+    const dated: DatedAttribute[] = [];
+    for (const a of attributesOf(patient)) {
+      const group = 1 << PRIORITY_GROUPS.indexOf(a.group);
+      const riskBit = a.detail ? 1 << CLINICAL_RISK_GROUPS.indexOf(a.detail) : 0;
+      if (a.start === undefined && a.end === undefined) {
+        priority |= group;
+        risk |= riskBit;
+      } else
+        dated.push({
+          group,
+          risk: riskBit,
+          from: dayNumber(a.start) ?? -0x80000000,
+          until: dayNumber(a.end) ?? 0x7fffffff,
+        });
+    }
+    this.priority[row] = priority;
+    this.risk[row] = risk;
+    if (dated.length > 0) this.dated.set(row, dated);
+    else this.dated.delete(row);
+  }
+
+  /** Whether a person's dated attributes include one of these groups (or risk groups) on `day`. */
+  private datedHolds(row: number, groups: number, risks: number, day: number): boolean {
+    return (this.dated.get(row) ?? []).some(
+      (a) => ((a.group & groups) !== 0 || (a.risk & risks) !== 0) && a.from <= day && day <= a.until,
+    );
   }
 
   /** Takes a person out of every count (their Patient was deleted). */
@@ -300,7 +373,12 @@ export class CohortIndex {
       (criteria.includeDeceased ? 0 : DECEASED) |
       (criteria.includeLeft ? 0 : LEFT) |
       (programme?.code === 'covid-19' && !criteria.includeOptedOut ? OPTED_OUT : 0);
-    const { birthDay, sex, ethnic, practice, district, status } = this;
+    const groups = bitsOf(PRIORITY_GROUPS, criteria.priorityGroups);
+    const risks = bitsOf(CLINICAL_RISK_GROUPS, criteria.clinicalRiskGroups);
+    const byGroup = criteria.priorityGroups !== undefined;
+    const byRisk = criteria.clinicalRiskGroups !== undefined;
+    const day = Math.floor(criteria.ageOn.getTime() / 86_400_000);
+    const { birthDay, sex, ethnic, practice, district, status, priority, risk } = this;
     for (let i = 0; i < this.size; i++) {
       const flags = status[i]!;
       if ((flags & PRESENT) === 0 || (flags & excluded) !== 0) continue;
@@ -309,6 +387,8 @@ export class CohortIndex {
       if (sexes[sex[i]!] === 0 || ethnicities[ethnic[i]!] === 0) continue;
       // with areas, a person counts when their practice or their postcode district is one of them
       if (practices[practice[i]!] === 0 && districts[district[i]!] === 0) continue;
+      if (byGroup && (priority[i]! & groups) === 0 && !this.datedHolds(i, groups, 0, day)) continue;
+      if (byRisk && (risk[i]! & risks) === 0 && !this.datedHolds(i, 0, risks, day)) continue;
       if (done && done(i)) continue;
       each(i);
     }

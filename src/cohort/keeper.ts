@@ -67,14 +67,16 @@ export class CohortKeeper {
   private appliedHere = new Set<number>();
   private catchingUp: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
 
   constructor(
-    private readonly db: Db,
+    /** The database it reads; also where population-wide lists (cohort members, attribute lists) live. */
+    readonly database: Db,
     repository: Repository,
     private readonly resourcesOf: ResourcesOfPatient,
   ) {
-    this.log = new ChangeLog(db);
-    this.members = new CohortMembers(db);
+    this.log = new ChangeLog(database);
+    this.members = new CohortMembers(database);
     repository.onChange((event) => {
       // before the index is built, the change log brings these changes after the build
       if (!this.ready) return;
@@ -89,17 +91,20 @@ export class CohortKeeper {
   start(): void {
     this.building ??= this.build().then(
       () => {
+        if (this.stopped) return;
         this.timer = setInterval(() => void this.current().catch(() => undefined), POLL_MS);
         this.timer.unref();
       },
       (error: unknown) => {
-        logger.error('cohort index build failed', { error: String(error) });
+        if (!this.stopped) logger.error('cohort index build failed', { error: String(error) });
         this.building = undefined;
       },
     );
   }
 
+  /** Stops polling, and a build under way at its next document (the database is about to close). */
   stop(): void {
+    this.stopped = true;
     clearInterval(this.timer);
   }
 
@@ -109,10 +114,11 @@ export class CohortKeeper {
     this.seen = await this.log.last();
     for (const type of INDEXED_TYPES) {
       this.progress = { type, read: 0 };
-      const cursor = this.db
+      const cursor = this.database
         .collection<CurrentDocument>(type)
         .find({}, { projection: { res: 1, del: 1 }, batchSize: 5000 });
       for await (const doc of cursor) {
+        if (this.stopped) return;
         this.progress.read++;
         if (doc.del || !doc.res) continue;
         const resource = doc.res;
@@ -175,11 +181,11 @@ export class CohortKeeper {
       if (!(INDEXED_TYPES as readonly string[]).includes(entry.type)) continue;
       // the resource as it is now, and as it was before this change (to know whose it was)
       const [now, before] = await Promise.all([
-        this.db
+        this.database
           .collection<CurrentDocument>(entry.type)
           .findOne({ _id: entry.id }, { projection: { res: 1, del: 1 } }),
         entry.v > 1
-          ? this.db
+          ? this.database
               .collection<CurrentDocument>(`${entry.type}_history`)
               .findOne({ _id: `${entry.id}/_history/${entry.v - 1}` })
           : null,

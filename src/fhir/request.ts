@@ -14,7 +14,7 @@ export interface FhirRequest {
   assignedId?: string;
   ifNoneMatch?: string;
   ifModifiedSince?: string;
-  /** An NDJSON body, unread: operations that load data stream it line by line. */
-  stream?: Readable;
+  /** An NDJSON or CSV body, unread: operations that load data stream it line by line. */
+  stream?: { body: Readable; format: 'ndjson' | 'csv' };
   context: RequestContext;
 }

@@ -10,9 +10,10 @@ import type { CohortKeeper } from '../cohort/keeper.js';
 import { route } from '../fhir/router.js';
 import type { FhirService, RequestContext } from '../fhir/service.js';
 import { logger } from '../shared/logger.js';
+import { pageRoutes } from '../web/pages.js';
 import { authenticate, authRoutes, fhirBaseOf, smartConfiguration } from './auth.js';
 import { limitPerAddress, limitPerClient } from './limits.js';
-import { isNdjson, preferences, toFhirRequest } from './request.js';
+import { streamFormat, preferences, toFhirRequest } from './request.js';
 import { sendError, sendResult } from './response.js';
 
 export interface AppOptions {
@@ -101,6 +102,7 @@ export function createApp(options: AppOptions): express.Express {
     );
   }
   app.use(limitPerAddress(options.rateLimits.perAddress));
+  app.use(pageRoutes());
   if (options.tokens) app.use(authRoutes(options.tokens, options.baseUrl));
   app.get('/fhir/.well-known/smart-configuration', (request, response) => {
     response.json(smartConfiguration(fhirBaseOf(request, options.baseUrl)));
@@ -109,7 +111,10 @@ export function createApp(options: AppOptions): express.Express {
   app.use('/fhir', authenticate(options.tokens), limitPerClient(options.rateLimits.perClient));
   app.use(
     '/fhir',
-    express.raw({ type: (request) => !isNdjson(request as Request), limit: options.maxBodyBytes }),
+    express.raw({
+      type: (request) => streamFormat(request as Request) === undefined,
+      limit: options.maxBodyBytes,
+    }),
   );
   app.use('/fhir', (request: Request, response: Response, next: NextFunction) => {
     const baseUrl = fhirBaseOf(request, options.baseUrl);

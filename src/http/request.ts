@@ -13,10 +13,14 @@ function mediaType(request: Request): string | undefined {
 
 const NDJSON_TYPES = ['application/fhir+ndjson', 'application/ndjson', 'application/x-ndjson'];
 
-/** An NDJSON body is left unread, for the operation that streams it (`$load`); it has no size limit. */
-export function isNdjson(request: Request): boolean {
+/**
+ * The format of a body that is left unread, for the operations that stream it (`$load`,
+ * `$load-attributes`); such a body has no size limit.
+ */
+export function streamFormat(request: Request): 'ndjson' | 'csv' | undefined {
   const type = mediaType(request);
-  return type !== undefined && NDJSON_TYPES.includes(type);
+  if (type === 'text/csv') return 'csv';
+  return type !== undefined && NDJSON_TYPES.includes(type) ? 'ndjson' : undefined;
 }
 
 /** Query parameters in order, repeats kept (AND semantics need them). */
@@ -112,7 +116,7 @@ export function toFhirRequest(request: Request, context: RequestContext): FhirRe
     ...(header('if-none-exist') ? { ifNoneExist: header('if-none-exist') } : {}),
     ...(header('if-none-match') ? { ifNoneMatch: header('if-none-match') } : {}),
     ...(header('if-modified-since') ? { ifModifiedSince: header('if-modified-since') } : {}),
-    ...(isNdjson(request) ? { stream: request } : {}),
+    ...(streamFormat(request) ? { stream: { body: request, format: streamFormat(request)! } } : {}),
     context,
   };
 }

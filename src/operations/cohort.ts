@@ -6,11 +6,12 @@ import type {
   Parameters,
   ParametersParameter,
 } from 'fhir/r4';
-import { AREA_LEVELS, type AreaCount } from '../cohort/areas.js';
-import { ETHNIC_CODES, type CohortCriteria, type Sex } from '../cohort/index.js';
+import { AREA_LEVELS, type AreaCount, type AreaTree } from '../cohort/areas.js';
+import { ETHNIC_CODES, type CohortCriteria, type CohortIndex, type Sex } from '../cohort/index.js';
 import type { CohortKeeper } from '../cohort/keeper.js';
 import { PROGRAMME_CODES } from '../cohort/programmes.js';
 import { fail } from '../fhir/errors.js';
+import { CLINICAL_RISK_GROUPS, PRIORITY_GROUPS } from '../register/attributes.js';
 import { NIMS_BASE } from '../resources/extensions.js';
 import { readParameters } from './parameters.js';
 import { registerOperation } from './registry.js';
@@ -41,6 +42,8 @@ const INPUTS: OperationDefinitionParameter[] = [
   parameter('age-on', 'date', '1', 'The date ages and seasons are taken on; default today'),
   parameter('sex', 'code', '*', `${SEXES.join(' | ')} (administrative gender)`),
   parameter('ethnic-category', 'code', '*', 'UK Core ethnic category for England: A to Z, 99'),
+  parameter('priority-group', 'code', '*', `People in any of: ${PRIORITY_GROUPS.join(', ')}`),
+  parameter('clinical-risk-group', 'code', '*', `People in any of: ${CLINICAL_RISK_GROUPS.join(', ')}`),
   parameter(
     'area',
     'string',
@@ -110,6 +113,8 @@ function criteriaOf(values: Map<string, unknown[]>, keeper: CohortKeeper): Cohor
   const programme = one<string>(values, 'programme');
   const sex = values.get('sex') as string[] | undefined;
   const ethnic = values.get('ethnic-category') as string[] | undefined;
+  const groups = values.get('priority-group') as string[] | undefined;
+  const risks = values.get('clinical-risk-group') as string[] | undefined;
   const areaCodes = values.get('area') as string[] | undefined;
   let area: CohortCriteria['area'];
   if (areaCodes) {
@@ -128,6 +133,10 @@ function criteriaOf(values: Map<string, unknown[]>, keeper: CohortKeeper): Cohor
     ...(sex ? { sex: sex.map((s) => oneOf(s, SEXES, 'sex')) } : {}),
     ...(ethnic
       ? { ethnicCategory: ethnic.map((e) => oneOf(e, ETHNIC_CODES.slice(1), 'ethnic-category')) }
+      : {}),
+    ...(groups ? { priorityGroups: groups.map((g) => oneOf(g, PRIORITY_GROUPS, 'priority-group')) } : {}),
+    ...(risks
+      ? { clinicalRiskGroups: risks.map((r) => oneOf(r, CLINICAL_RISK_GROUPS, 'clinical-risk-group')) }
       : {}),
     ...(area ? { area } : {}),
     includeVaccinated: flag('include-vaccinated'),
@@ -148,6 +157,21 @@ function areaParameter(area: AreaCount): ParametersParameter {
       ...(area.areas ?? []).map(areaParameter),
     ],
   };
+}
+
+/** A count's answer: the total, the date ages were taken on, and the breakdown to `depth`. */
+export function countParameters(
+  index: CohortIndex,
+  areas: AreaTree,
+  criteria: CohortCriteria,
+  depth: (typeof BREAKDOWNS)[number],
+): ParametersParameter[] {
+  const { total, byPractice } = index.count(criteria);
+  return [
+    { name: 'total', valueInteger: total },
+    { name: 'age-on', valueDate: criteria.ageOn.toISOString().slice(0, 10) },
+    ...(depth === 'none' ? [] : areas.breakdown(byPractice, depth).map(areaParameter)),
+  ];
 }
 
 /** The criteria as Group characteristics: each a $cohort parameter name with its value. */
@@ -252,12 +276,7 @@ registerOperation({
     await cohorts.current();
     const criteria = criteriaOf(values, cohorts);
     const ageOn = criteria.ageOn.toISOString().slice(0, 10);
-    const { total, byPractice } = cohorts.index.count(criteria);
-    const output: ParametersParameter[] = [
-      { name: 'total', valueInteger: total },
-      { name: 'age-on', valueDate: ageOn },
-      ...(breakdown === 'none' ? [] : cohorts.areas.breakdown(byPractice, breakdown).map(areaParameter)),
-    ];
+    const output = countParameters(cohorts.index, cohorts.areas, criteria, breakdown);
     if (mode === 'select') {
       const members = cohorts.index.select(criteria);
       const id = randomUUID();

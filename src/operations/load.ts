@@ -1,5 +1,6 @@
 import type { Parameters } from 'fhir/r4';
 import { fail, operationOutcome } from '../fhir/errors.js';
+import { AttributeLoader, csvRecords, ndjsonRecords } from '../register/attribute-load.js';
 import { ndjsonLines } from '../register/ndjson.js';
 import { LOAD_KEYS, ResourceLoader, type LoadReport } from '../register/load.js';
 import { NIMS_BASE } from '../resources/extensions.js';
@@ -8,20 +9,18 @@ import { registerOperation } from './registry.js';
 /** Longest line accepted: far more than any one person's record. */
 const MAX_LINE_BYTES = 1024 * 1024;
 
-function answer(report: LoadReport): Parameters {
+/** A load's answer: its counts, then the rejected lines as an OperationOutcome. */
+function answer(counts: Record<string, number>, problems: LoadReport['problems']): Parameters {
   return {
     resourceType: 'Parameters',
     parameter: [
-      { name: 'created', valueInteger: report.created },
-      { name: 'updated', valueInteger: report.updated },
-      { name: 'unchanged', valueInteger: report.unchanged },
-      { name: 'rejected', valueInteger: report.rejected },
-      ...(report.problems.length > 0
+      ...Object.entries(counts).map(([name, value]) => ({ name, valueInteger: value })),
+      ...(problems.length > 0
         ? [
             {
               name: 'outcome',
               resource: operationOutcome(
-                report.problems.map((p) => ({
+                problems.map((p) => ({
                   code: 'invalid-request' as const,
                   severity: 'error' as const,
                   diagnostics: `Line ${p.line}: ${p.reason}`,
@@ -34,6 +33,23 @@ function answer(report: LoadReport): Parameters {
     ],
   };
 }
+
+const count = (name: string, documentation: string) => ({
+  name,
+  use: 'out' as const,
+  min: 1,
+  max: '1',
+  type: 'integer' as const,
+  documentation,
+});
+const outcome = {
+  name: 'outcome',
+  use: 'out' as const,
+  min: 0,
+  max: '1',
+  type: 'OperationOutcome' as const,
+  documentation: 'The rejected lines (the first 1000) and why',
+};
 
 registerOperation({
   definition: {
@@ -51,18 +67,11 @@ registerOperation({
     description:
       'Loads NDJSON (application/fhir+ndjson, one resource a line), streamed, upserting by identifier: Patient by NHS number, Organization by ODS or GSS code, Immunization by its identifier (its patient may be given by NHS number alone). Each line is created, updated with a new version, or left unchanged; bad lines are rejected with their line numbers and the rest still load.',
     parameter: [
-      { name: 'created', use: 'out', min: 1, max: '1', type: 'integer' },
-      { name: 'updated', use: 'out', min: 1, max: '1', type: 'integer' },
-      { name: 'unchanged', use: 'out', min: 1, max: '1', type: 'integer' },
-      { name: 'rejected', use: 'out', min: 1, max: '1', type: 'integer' },
-      {
-        name: 'outcome',
-        use: 'out',
-        min: 0,
-        max: '1',
-        type: 'OperationOutcome',
-        documentation: 'The rejected lines (the first 1000) and why',
-      },
+      count('created', 'Lines that made a new resource'),
+      count('updated', 'Lines that made a new version'),
+      count('unchanged', 'Lines equal to what was stored'),
+      count('rejected', 'Lines not loaded'),
+      outcome,
     ],
   },
   needs: (request) => [
@@ -72,9 +81,62 @@ registerOperation({
     ...(request.type === 'Immunization' ? [['Patient', 's'] as [string, 's']] : []),
   ],
   handle: async (request, { service }) => {
-    if (!request.stream) fail('unsupported-media-type', 'Send the resources as application/fhir+ndjson');
+    if (request.stream?.format !== 'ndjson')
+      fail('unsupported-media-type', 'Send the resources as application/fhir+ndjson');
     const loader = new ResourceLoader(service.repository, service.validator, request.type!);
-    const report = await loader.load(ndjsonLines(request.stream, MAX_LINE_BYTES));
-    return { status: 200, body: answer(report) };
+    const { problems, ...counts } = await loader.load(ndjsonLines(request.stream.body, MAX_LINE_BYTES));
+    return { status: 200, body: answer(counts, problems) };
+  },
+});
+
+registerOperation({
+  definition: {
+    resourceType: 'OperationDefinition',
+    url: `${NIMS_BASE}/OperationDefinition/load-attributes`,
+    name: 'LoadAttributes',
+    status: 'active',
+    kind: 'operation',
+    code: 'load-attributes',
+    resource: ['Patient'],
+    system: false,
+    type: true,
+    instance: false,
+    affectsState: true,
+    description:
+      "Loads one source's priority-group list (text/csv with a header, or NDJSON objects; columns nhs_number, attribute, detail, start, end, organisation, source) and makes it the whole of that source: the people listed get exactly these attributes from it, people it listed before and not now lose them, other sources' attributes stay. Streamed; bad lines are rejected with their line numbers.",
+    parameter: [
+      {
+        name: 'source',
+        use: 'in',
+        min: 1,
+        max: '1',
+        type: 'string',
+        documentation: 'The list being replaced (in the query: ?source=...)',
+      },
+      count('people', 'People the source names after the load'),
+      count('changed', 'Lines that changed a person'),
+      count('unchanged', 'Lines already so'),
+      count('removed', 'People no longer named, who lost the attributes'),
+      count('rejected', 'Lines not loaded'),
+      outcome,
+    ],
+  },
+  needs: () => [
+    ['Patient', 's'],
+    ['Patient', 'u'],
+  ],
+  handle: async (request, { service, cohorts }) => {
+    const sources = request.params.filter(([name]) => name === 'source').map(([, value]) => value.trim());
+    if (sources.length !== 1 || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(sources[0]!))
+      fail('invalid-request', 'Give one source in the query (?source=..., letters, digits, . _ -)', [
+        'source',
+      ]);
+    if (!request.stream) fail('unsupported-media-type', 'Send the list as text/csv or application/x-ndjson');
+    if (!cohorts) fail('not-ready', 'Attribute lists are not available in this server');
+    const loader = new AttributeLoader(cohorts.database, service.repository, sources[0]!);
+    const records =
+      request.stream.format === 'csv' ? csvRecords(request.stream.body) : ndjsonRecords(request.stream.body);
+    const { problems, ...counts } = await loader.load(records);
+    return { status: 200, body: answer(counts, problems) };
   },
 });

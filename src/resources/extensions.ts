@@ -10,6 +10,8 @@ export const EXTENSIONS = {
   recipientGroup: `${NIMS_BASE}/StructureDefinition/recipient-group`,
   /** nims; the care home (Location) of a resident or worker, on Immunization. */
   careHome: `${NIMS_BASE}/StructureDefinition/care-home`,
+  /** nims; a priority group or attribute list the person is on, with its source (0..*), on Patient. */
+  priorityGroup: `${NIMS_BASE}/StructureDefinition/priority-group`,
 } as const;
 
 export const CODE_SYSTEMS = {
@@ -17,6 +19,8 @@ export const CODE_SYSTEMS = {
   recipientGroup: `${NIMS_BASE}/CodeSystem/recipient-group`,
   /** nims; the level of an Organization in the reporting geography (region, icb, local-authority, gp-practice). */
   areaLevel: `${NIMS_BASE}/CodeSystem/area-level`,
+  priorityGroup: `${NIMS_BASE}/CodeSystem/priority-group`,
+  clinicalRiskGroup: `${NIMS_BASE}/CodeSystem/clinical-risk-group`,
 } as const;
 
 export const IDENTIFIER_SYSTEMS = {
@@ -27,8 +31,30 @@ export const IDENTIFIER_SYSTEMS = {
 /** The policy of a Consent that records a person's choice about central COVID-19 invitations. */
 export const COVID_INVITATION_POLICY = `${NIMS_BASE}/Policy/central-covid-19-invitations`;
 
-/** UK Core ethnic category codes for England: A to Z (no I, O, Q, U, V, X, Y) and 99 (not known). */
-export const ETHNIC_CATEGORY_CODES = new Set([...'ABCDEFGHJKLMNPRSZ'.split(''), '99']);
+/** UK Core ethnic category codes for England (NHS Data Dictionary, 2001 census categories) and their names. */
+export const ETHNIC_CATEGORY_NAMES: Record<string, string> = {
+  A: 'White: British',
+  B: 'White: Irish',
+  C: 'White: any other White background',
+  D: 'Mixed: White and Black Caribbean',
+  E: 'Mixed: White and Black African',
+  F: 'Mixed: White and Asian',
+  G: 'Mixed: any other mixed background',
+  H: 'Asian or Asian British: Indian',
+  J: 'Asian or Asian British: Pakistani',
+  K: 'Asian or Asian British: Bangladeshi',
+  L: 'Asian or Asian British: any other Asian background',
+  M: 'Black or Black British: Caribbean',
+  N: 'Black or Black British: African',
+  P: 'Black or Black British: any other Black background',
+  R: 'Other ethnic groups: Chinese',
+  S: 'Other ethnic groups: any other ethnic group',
+  Z: 'Not stated',
+  '99': 'Not known',
+};
+
+/** The codes alone: A to Z (no I, O, Q, U, V, X, Y) and 99 (not known). */
+export const ETHNIC_CATEGORY_CODES = new Set(Object.keys(ETHNIC_CATEGORY_NAMES));
 
 export const RECIPIENT_GROUPS = new Set([
   'unpaid-carer',

@@ -1,12 +1,26 @@
 import type { Patient } from 'fhir/r4';
 import { NHS_NUMBER_SYSTEM, isValidNhsNumber } from '../shared/nhs-number.js';
 import { notInFuture, type Profile } from '../profiles/rules.js';
+import { attributeProblem, readAttribute } from '../register/attributes.js';
 import { CODE_SYSTEMS, ETHNIC_CATEGORY_CODES, EXTENSIONS, NIMS_BASE } from './extensions.js';
 
 export const patientProfile: Profile<Patient> = {
   type: 'Patient',
   url: `${NIMS_BASE}/StructureDefinition/nims-patient`,
   rules: [
+    {
+      key: 'patient-priority-group',
+      description:
+        'A priority group names a known group, a risk group for clinical-risk only, a period that ends after it starts, its source, and an employer (ODS code) for staff only',
+      check: (patient) =>
+        (patient.extension ?? []).flatMap((e, i) => {
+          if (e.url !== EXTENSIONS.priorityGroup) return [];
+          const problem = attributeProblem(readAttribute(e));
+          return problem
+            ? [{ diagnostics: `Priority group: ${problem}`, expression: [`Patient.extension[${i}]`] }]
+            : [];
+        }),
+    },
     {
       key: 'patient-nhs-number-check-digit',
       description: 'An NHS number is 10 digits whose last is its Modulus 11 check digit',

@@ -12,9 +12,14 @@ import {
   areaOrganizations,
   seeded,
   syntheticGeography,
+  ATTRIBUTE_SOURCES,
+  attributeCsvLine,
+  syntheticAttributes,
   syntheticImmunizations,
   syntheticPerson,
 } from '../../fixtures/population.js';
+import { ATTRIBUTE_COLUMNS } from '../../src/register/attribute-load.js';
+import { attributeExtension, CLINICAL_RISK_GROUPS, PRIORITY_GROUPS } from '../../src/register/attributes.js';
 import { ETHNIC_CODES, type CohortCriteria } from '../../src/cohort/index.js';
 import { COVID_INVITATION_POLICY } from '../../src/resources/extensions.js';
 import type { RunningServer } from '../../src/server.js';
@@ -26,8 +31,13 @@ const today = new Date('2026-11-25T00:00:00Z');
 const options = { seed: 11, today, geography };
 const PEOPLE = 1500;
 const people = Array.from({ length: PEOPLE }, (_, i) => syntheticPerson(i, options));
+const attributes = people.map((p, i) => syntheticAttributes(p, i, options));
 const population: Population = {
-  people,
+  // as the attribute lists leave them
+  people: people.map((p, i) => ({
+    ...p,
+    extension: [...p.extension!, ...attributes[i]!.map(attributeExtension)],
+  })),
   vaccinations: people.map((p, i) => syntheticImmunizations(p, i, options)),
   optedOut: new Set(),
 };
@@ -82,6 +92,9 @@ function parametersOf(criteria: CohortCriteria, areaCodes: string[] = []): Param
     parameter.push({ name: 'age-to-months', valueInteger: criteria.ageToMonths });
   for (const s of criteria.sex ?? []) parameter.push({ name: 'sex', valueCode: s });
   for (const e of criteria.ethnicCategory ?? []) parameter.push({ name: 'ethnic-category', valueCode: e });
+  for (const g of criteria.priorityGroups ?? []) parameter.push({ name: 'priority-group', valueCode: g });
+  for (const r of criteria.clinicalRiskGroups ?? [])
+    parameter.push({ name: 'clinical-risk-group', valueCode: r });
   for (const a of areaCodes) parameter.push({ name: 'area', valueString: a });
   for (const [name, value] of [
     ['include-vaccinated', criteria.includeVaccinated],
@@ -122,6 +135,24 @@ describe('cohort selection: Patient/$cohort', function () {
     await load('Organization', areaOrganizations(geography));
     await load('Patient', people);
     await load('Immunization', population.vaccinations.flat());
+    for (const source of ATTRIBUTE_SOURCES) {
+      const lines = attributes.flatMap((list, i) =>
+        list
+          .filter((a) => a.source === source)
+          .map((a) => attributeCsvLine(people[i]!.identifier![0]!.value!, a)),
+      );
+      const answer = await call(
+        server,
+        'POST',
+        `/Patient/$load-attributes?source=${source}`,
+        [ATTRIBUTE_COLUMNS.join(','), ...lines].join('\n') + '\n',
+        'text/csv',
+      );
+      expect(answer.status, JSON.stringify(answer.body)).to.equal(200);
+      expect(
+        (answer.body as Parameters).parameter!.find((p) => p.name === 'rejected')!.valueInteger,
+      ).to.equal(0);
+    }
   });
   after(async () => {
     await second?.stop();
@@ -130,6 +161,11 @@ describe('cohort selection: Patient/$cohort', function () {
 
   it('when random criteria are counted, then totals and every practice count equal a brute-force count over the loaded data', async () => {
     const rnd = seeded(5);
+    // a third of a list, and never none (an empty list cannot be sent as parameters)
+    const someOf = <T>(items: readonly T[]): T[] => {
+      const chosen = items.filter(() => rnd() < 0.3);
+      return chosen.length > 0 ? chosen : [items[0]!];
+    };
     const practices = geography.practices.filter((p) =>
       people.some((q) => q.generalPractitioner![0]!.identifier!.value === p.code),
     );
@@ -156,7 +192,7 @@ describe('cohort selection: Patient/$cohort', function () {
         ...(from !== undefined ? { ageFromMonths: from } : {}),
         ...(rnd() < 0.5 ? { ageToMonths: (from ?? 0) + Math.floor(rnd() * 30) * 12 + 11 } : {}),
         ...(rnd() < 0.3 ? { sex: [rnd() < 0.5 ? 'male' : 'female'] as const } : {}),
-        ...(rnd() < 0.2 ? { ethnicCategory: ETHNIC_CODES.slice(1).filter(() => rnd() < 0.3) } : {}),
+        ...(rnd() < 0.2 ? { ethnicCategory: someOf(ETHNIC_CODES.slice(1)) } : {}),
         ...(areaCodes.length > 0
           ? {
               area: {
@@ -166,6 +202,8 @@ describe('cohort selection: Patient/$cohort', function () {
             }
           : {}),
         ...(rnd() < 0.7 ? { programme: (['covid-19', 'flu', 'mmr'] as const)[Math.floor(rnd() * 3)]! } : {}),
+        ...(rnd() < 0.3 ? { priorityGroups: someOf(PRIORITY_GROUPS) } : {}),
+        ...(rnd() < 0.15 ? { clinicalRiskGroups: someOf(CLINICAL_RISK_GROUPS) } : {}),
         includeVaccinated: rnd() < 0.3,
         includeDeceased: rnd() < 0.3,
         includeLeft: rnd() < 0.3,

@@ -75,13 +75,17 @@ export interface TestClient {
   tokenUrl: string;
 }
 
-/** Registers a client with a fresh key pair (its public half inline, as `npm run client -- add` does). */
+/**
+ * Registers a client with a fresh key pair (its public half inline, as `npm run client -- add` does), on
+ * the main test server unless another is given.
+ */
 export async function registerClient(
   options: { scopes: string; practice?: string; alg?: 'ES384' | 'RS384'; name?: string } = {
     scopes: 'system/*.cruds',
   },
+  on?: RunningServer,
 ): Promise<TestClient> {
-  const server = await testServer();
+  const server = on ?? (await testServer());
   const alg = options.alg ?? 'ES384';
   const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
   const kid = randomUUID();
@@ -133,9 +137,9 @@ export async function requestToken(
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
-/** An access token for a new client registered with these scopes (and practice). */
-export async function tokenFor(scopes: string, practice?: string): Promise<string> {
-  const registered = await registerClient({ scopes, ...(practice ? { practice } : {}) });
+/** An access token for a new client registered with these scopes (and practice), from `on` or the main server. */
+export async function tokenFor(scopes: string, practice?: string, on?: RunningServer): Promise<string> {
+  const registered = await registerClient({ scopes, ...(practice ? { practice } : {}) }, on);
   const { status, body } = await requestToken(registered, scopes);
   if (status !== 200) throw new Error(`token refused: ${JSON.stringify(body)}`);
   return body.access_token as string;

@@ -196,6 +196,11 @@ describe('register load: Patient/$load', () => {
       expect(Number(/created (\d+)/.exec(totals[0]!)![1])).to.be.above(Number(practices));
       expect(totals[1]).to.equal('created 400, updated 0, unchanged 0, rejected 0');
       expect(totals[2]).to.equal(`created ${vaccinations}, updated 0, unchanged 0, rejected 0`);
+      // then each priority-group list, as its own source
+      const lists = stdout.split('\n').filter((line) => line.startsWith('people'));
+      expect(lists).to.have.length(7);
+      for (const line of lists)
+        expect(line).to.match(/^people \d+, changed \d+, unchanged 0, removed 0, rejected 0$/);
       const again = await run('src/cli/load.js', [
         join(dir, 'Immunization.ndjson'),
         '--server',

@@ -4,9 +4,11 @@ import {
   areaOrganizations,
   seeded,
   syntheticGeography,
+  syntheticAttributes,
   syntheticImmunizations,
   syntheticPerson,
 } from '../../fixtures/population.js';
+import { attributeExtension, CLINICAL_RISK_GROUPS, PRIORITY_GROUPS } from '../../src/register/attributes.js';
 import { AreaTree } from '../../src/cohort/areas.js';
 import { CohortIndex, ETHNIC_CODES, type CohortCriteria } from '../../src/cohort/index.js';
 import { bruteForce as bruteForceOver } from '../cohort-brute-force.js';
@@ -14,7 +16,14 @@ import { bruteForce as bruteForceOver } from '../cohort-brute-force.js';
 const geography = syntheticGeography();
 const today = new Date('2026-11-25T00:00:00Z');
 const options = { seed: 7, today, geography };
-const people: Patient[] = Array.from({ length: 20_000 }, (_, i) => syntheticPerson(i, options));
+/** People with their priority-group attributes on them, as attribute lists leave them. */
+const people: Patient[] = Array.from({ length: 20_000 }, (_, i) => {
+  const person = syntheticPerson(i, options);
+  const attributes = syntheticAttributes(person, i, options);
+  return attributes.length > 0
+    ? { ...person, extension: [...person.extension!, ...attributes.map(attributeExtension)] }
+    : person;
+});
 const vaccinations: Immunization[][] = people.map((p, i) => syntheticImmunizations(p, i, options));
 /** Half the ids are server-made UUIDs, half client-chosen text: both ways of keeping ids are used. */
 const ids = people.map((_, i) =>
@@ -63,6 +72,8 @@ describe('cohort index', () => {
             }
           : {}),
         ...(rnd() < 0.7 ? { programme: programmes[Math.floor(rnd() * 3)]! } : {}),
+        ...(rnd() < 0.25 ? { priorityGroups: pickSome(PRIORITY_GROUPS, 2) } : {}),
+        ...(rnd() < 0.15 ? { clinicalRiskGroups: pickSome(CLINICAL_RISK_GROUPS, 3) } : {}),
         includeVaccinated: rnd() < 0.3,
         includeOptedOut: rnd() < 0.3,
         includeDeceased: rnd() < 0.3,

@@ -1,0 +1,285 @@
+import type { Readable } from 'node:stream';
+import { isDeepStrictEqual } from 'node:util';
+import { parse } from 'csv-parse';
+import type { Patient } from 'fhir/r4';
+import type { Db } from 'mongodb';
+import { FhirError } from '../fhir/errors.js';
+import { isValidNhsNumber, NHS_NUMBER_SYSTEM } from '../shared/nhs-number.js';
+import type { Repository, StoredVersion } from '../store/repository.js';
+import { attributeProblem, attributesOf, withSourceAttributes, type Attribute } from './attributes.js';
+import { ndjsonLines } from './ndjson.js';
+
+/** Lines read, checked and written together. */
+const BATCH = 1000;
+const PARALLEL_UPDATES = 16;
+const MAX_LISTED = 1000;
+/** NHS numbers a membership document holds. */
+const CHUNK = 20_000;
+const MAX_LINE_BYTES = 64 * 1024;
+
+/** The columns of an attribute list, in CSV (with this header) and as the keys of NDJSON objects. */
+export const ATTRIBUTE_COLUMNS = [
+  'nhs_number',
+  'attribute',
+  'detail',
+  'start',
+  'end',
+  'organisation',
+  'source',
+];
+
+export interface AttributeRecord {
+  line: number;
+  /** Absent when the line could not be read at all (the reason is given instead). */
+  fields?: Record<string, unknown>;
+  unreadable?: string;
+}
+
+/** The records of a CSV body (a header row naming the columns), streamed. */
+export async function* csvRecords(stream: Readable): AsyncGenerator<AttributeRecord> {
+  const parser = stream.pipe(
+    parse({ columns: true, info: true, skip_empty_lines: true, trim: true, max_record_size: MAX_LINE_BYTES }),
+  );
+  for await (const { record, info } of parser as AsyncIterable<{
+    record: Record<string, string>;
+    info: { lines: number };
+  }>)
+    yield { line: info.lines, fields: record };
+}
+
+/** The records of an NDJSON body (one JSON object a line), streamed. */
+export async function* ndjsonRecords(stream: Readable): AsyncGenerator<AttributeRecord> {
+  for await (const line of ndjsonLines(stream, MAX_LINE_BYTES)) {
+    if (line.text === undefined) {
+      yield { line: line.number, unreadable: 'the line is too long' };
+      continue;
+    }
+    try {
+      const parsed: unknown = JSON.parse(line.text);
+      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
+        yield { line: line.number, fields: parsed as Record<string, unknown> };
+      else yield { line: line.number, unreadable: 'the line is not a JSON object' };
+    } catch {
+      yield { line: line.number, unreadable: 'the line is not JSON' };
+    }
+  }
+}
+
+interface Entry {
+  line: number;
+  nhsNumber: string;
+  attribute: Attribute;
+}
+
+interface ListHead {
+  _id: string;
+  generation: number;
+  chunks: number;
+}
+
+interface ListChunk {
+  _id: string;
+  nhsNumbers: string[];
+}
+
+export interface AttributeReport {
+  /** People the list names after this load. */
+  people: number;
+  /** Lines that changed a person's attributes, and lines that were already so. */
+  changed: number;
+  unchanged: number;
+  /** People the source no longer names, who lost its attributes. */
+  removed: number;
+  rejected: number;
+  /** The first MAX_LISTED rejected lines and why (line 0: a person the load could not update). */
+  problems: { line: number; reason: string }[];
+}
+
+/**
+ * Loads one source's attribute list (CSV or NDJSON of NHS number, attribute, period, detail, employer)
+ * and makes it the whole of that source: each person named gets exactly the listed attributes from it,
+ * and people the source named last time but not now lose theirs. Other sources' attributes are never
+ * touched. A person whose line is refused keeps what the source gave before, and a list whose every
+ * line is refused takes nothing from anyone. Who a source named is kept in `attribute_lists`, chunk by
+ * chunk, addressed by `_id`.
+ */
+export class AttributeLoader {
+  private readonly report: AttributeReport = {
+    people: 0,
+    changed: 0,
+    unchanged: 0,
+    removed: 0,
+    rejected: 0,
+    problems: [],
+  };
+  /** People named by this load: their attributes from this source are the ones this load wrote. */
+  private readonly named = new Set<string>();
+  /** People whose lines were refused: they keep what the source gave them before. */
+  private readonly kept = new Set<string>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly repository: Repository,
+    private readonly source: string,
+  ) {}
+
+  private reject(line: number, reason: string): void {
+    this.report.rejected++;
+    if (this.report.problems.length < MAX_LISTED) this.report.problems.push({ line, reason });
+  }
+
+  private entryOf(record: AttributeRecord): Entry | undefined {
+    if (!record.fields) return void this.reject(record.line, record.unreadable ?? 'the line cannot be read');
+    const text = (name: string): string | undefined => {
+      const value = record.fields![name];
+      return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+    };
+    const unknown = Object.keys(record.fields).filter((k) => !ATTRIBUTE_COLUMNS.includes(k));
+    if (unknown.length > 0) return void this.reject(record.line, `unknown column(s): ${unknown.join(', ')}`);
+    const wrongType = Object.entries(record.fields).find(([, v]) => v !== null && typeof v !== 'string');
+    if (wrongType) return void this.reject(record.line, `${wrongType[0]} must be text`);
+    const nhsNumber = text('nhs_number')?.replace(/\s/g, '');
+    if (!nhsNumber || !isValidNhsNumber(nhsNumber))
+      return void this.reject(record.line, 'nhs_number is not a valid NHS number');
+    const refuse = (reason: string) => {
+      this.kept.add(nhsNumber);
+      this.reject(record.line, reason);
+    };
+    const source = text('source') ?? this.source;
+    if (source !== this.source)
+      return void refuse(`the line is from source '${source}', not '${this.source}'`);
+    const raw = {
+      group: text('attribute'),
+      source,
+      ...(text('detail') ? { detail: text('detail') } : {}),
+      ...(text('start') ? { start: text('start') } : {}),
+      ...(text('end') ? { end: text('end') } : {}),
+      ...(text('organisation') ? { organisation: text('organisation')!.toUpperCase() } : {}),
+    };
+    const problem = attributeProblem(raw);
+    if (problem) return void refuse(problem);
+    return { line: record.line, nhsNumber, attribute: raw as Attribute };
+  }
+
+  async load(records: AsyncIterable<AttributeRecord>): Promise<AttributeReport> {
+    let batch: Entry[] = [];
+    for await (const record of records) {
+      const entry = this.entryOf(record);
+      if (!entry) continue;
+      batch.push(entry);
+      if (batch.length >= BATCH) {
+        await this.write(batch);
+        batch = [];
+      }
+    }
+    await this.write(batch);
+    // a list that is all errors is no list: nobody loses anything by it
+    if (this.named.size > 0 || this.report.rejected === 0) await this.removeUnnamed();
+    this.report.people = this.named.size;
+    this.report.problems.sort((a, b) => a.line - b.line);
+    return this.report;
+  }
+
+  private async holders(nhsNumbers: string[]): Promise<Map<string, StoredVersion>> {
+    const found = await this.repository.holders(
+      'Patient',
+      'identifier',
+      nhsNumbers.map((n) => `${NHS_NUMBER_SYSTEM}|${n}`),
+    );
+    return new Map([...found].map(([key, stored]) => [key.slice(NHS_NUMBER_SYSTEM.length + 1), stored]));
+  }
+
+  private async write(batch: Entry[]): Promise<void> {
+    const byPerson = new Map<string, Entry[]>();
+    for (const entry of batch)
+      byPerson.set(entry.nhsNumber, [...(byPerson.get(entry.nhsNumber) ?? []), entry]);
+    const people = await this.holders([...byPerson.keys()]);
+    const changes: [StoredVersion, Patient, Entry[]][] = [];
+    for (const [nhsNumber, entries] of byPerson) {
+      const stored = people.get(nhsNumber);
+      if (!stored) {
+        for (const e of entries) this.reject(e.line, `no Patient has the NHS number ${nhsNumber}`);
+        continue;
+      }
+      const patient = stored.resource as Patient;
+      // named earlier in this load: what this load already gave them from the source stays
+      const earlier = this.named.has(nhsNumber)
+        ? attributesOf(patient).filter((a) => a.source === this.source)
+        : [];
+      const attributes = [...earlier, ...entries.map((e) => e.attribute)].filter(
+        (a, i, all) => all.findIndex((b) => isDeepStrictEqual(a, b)) === i,
+      );
+      this.named.add(nhsNumber);
+      const updated = withSourceAttributes(patient, this.source, attributes);
+      if (isDeepStrictEqual(updated, patient)) this.report.unchanged += entries.length;
+      else changes.push([stored, updated, entries]);
+    }
+    await this.apply(changes, (entries) => {
+      this.report.changed += entries.length;
+    });
+  }
+
+  /** Writes new versions, a few at a time; a person changed meanwhile has their lines rejected. */
+  private async apply(
+    changes: [StoredVersion, Patient, Entry[]][],
+    done: (entries: Entry[]) => void,
+  ): Promise<void> {
+    for (let start = 0; start < changes.length; start += PARALLEL_UPDATES) {
+      await Promise.all(
+        changes.slice(start, start + PARALLEL_UPDATES).map(async ([stored, resource, entries]) => {
+          try {
+            await this.repository.write({
+              type: 'Patient',
+              id: stored.id,
+              resource,
+              method: 'PUT',
+              expectedVersion: stored.versionId,
+            });
+            done(entries);
+          } catch (error) {
+            if (!(error instanceof FhirError)) throw error;
+            const reason = `${error.message} (the person changed during the load; load the list again)`;
+            if (entries.length === 0) this.reject(0, reason);
+            for (const e of entries) this.reject(e.line, reason);
+          }
+        }),
+      );
+    }
+  }
+
+  /** Takes this source's attributes from the people it named last time and not now; records who it names. */
+  private async removeUnnamed(): Promise<void> {
+    const lists = this.db.collection<ListHead | ListChunk>('attribute_lists');
+    const head = (await lists.findOne({ _id: this.source })) as ListHead | null;
+    const generation = (head?.generation ?? 0) + 1;
+    const named = [...new Set([...this.named, ...this.kept])].sort();
+    const chunks = Math.ceil(named.length / CHUNK);
+    for (let k = 0; k < chunks; k++)
+      await lists.replaceOne(
+        { _id: `${this.source}/${generation}/${k}` },
+        { nhsNumbers: named.slice(k * CHUNK, (k + 1) * CHUNK) },
+        { upsert: true },
+      );
+    for (let k = 0; k < (head?.chunks ?? 0); k++) {
+      const chunk = (await lists.findOne({
+        _id: `${this.source}/${head!.generation}/${k}`,
+      })) as ListChunk | null;
+      const gone = (chunk?.nhsNumbers ?? []).filter((n) => !this.named.has(n) && !this.kept.has(n));
+      for (let start = 0; start < gone.length; start += BATCH) {
+        const people = await this.holders(gone.slice(start, start + BATCH));
+        const changes: [StoredVersion, Patient, Entry[]][] = [];
+        for (const stored of people.values()) {
+          const patient = stored.resource as Patient;
+          const updated = withSourceAttributes(patient, this.source, []);
+          if (!isDeepStrictEqual(updated, patient)) changes.push([stored, updated, []]);
+        }
+        await this.apply(changes, () => {
+          this.report.removed++;
+        });
+      }
+    }
+    await lists.replaceOne({ _id: this.source }, { generation, chunks }, { upsert: true });
+    for (let k = 0; k < (head?.chunks ?? 0); k++)
+      await lists.deleteOne({ _id: `${this.source}/${head!.generation}/${k}` });
+  }
+}

@@ -1,0 +1,241 @@
+// The cohort dashboard's script, run in the browser: the form's fields are $cohort parameters (by
+// name), every change asks for the count again (once the typing settles), and the answer's breakdown
+// fills a chart by region and care board and a sortable table.
+import type { Parameters, ParametersParameter } from 'fhir/r4';
+
+interface Named {
+  code: string;
+  name: string;
+}
+
+/** The choices the server offers, with their names (GET /dashboard/options.json). */
+interface Options {
+  priorityGroups: Named[];
+  clinicalRiskGroups: Named[];
+  ethnicCategories: Named[];
+}
+
+interface Row {
+  code: string;
+  name: string;
+  level: string;
+  parent: string;
+  count: number;
+  areas: Row[];
+}
+
+const FHIR = '/fhir';
+const TOKEN_KEY = 'nims-token';
+const SETTLE_MS = 250;
+const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const form = byId<HTMLFormElement>('criteria');
+const tokenInput = byId<HTMLInputElement>('token');
+const levelSelect = byId<HTMLSelectElement>('level');
+let regions: Row[] = [];
+type SortKey = 'name' | 'code' | 'parent' | 'count';
+let sortKey: SortKey = 'count';
+let sortDescending = true;
+let asked = 0;
+
+const label = (code: string) => code.charAt(0).toUpperCase() + code.slice(1).replaceAll('-', ' ');
+
+/** The form as $cohort parameters: one per chosen value, typed as the parameter is. */
+function parameters(): ParametersParameter[] {
+  const found: ParametersParameter[] = [];
+  for (const element of Array.from(form.elements)) {
+    const input = element as HTMLInputElement | HTMLSelectElement;
+    if (!input.name) continue;
+    if (input instanceof HTMLSelectElement) {
+      for (const option of Array.from(input.selectedOptions))
+        if (option.value) found.push({ name: input.name, valueCode: option.value });
+    } else if (input.type === 'checkbox') {
+      if (!input.checked) continue;
+      found.push(
+        input.value === 'on'
+          ? { name: input.name, valueBoolean: true }
+          : { name: input.name, valueCode: input.value },
+      );
+    } else if (input.type === 'number') {
+      if (input.value !== '') found.push({ name: input.name, valueInteger: Number(input.value) });
+    } else if (input.type === 'date') {
+      if (input.value) found.push({ name: input.name, valueDate: input.value });
+    } else {
+      for (const code of input.value.split(/[\s,]+/).filter(Boolean))
+        found.push({ name: input.name, valueString: code });
+    }
+  }
+  return found;
+}
+
+async function cohort(extra: ParametersParameter[]): Promise<Parameters> {
+  const token = tokenInput.value.trim();
+  const response = await fetch(`${FHIR}/Patient/$cohort`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/fhir+json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: JSON.stringify({ resourceType: 'Parameters', parameter: [...parameters(), ...extra] }),
+  });
+  const body = (await response.json()) as Parameters & { issue?: { diagnostics?: string }[] };
+  if (response.status === 401) {
+    byId<HTMLDetailsElement>('sign-in').open = true;
+    throw new Error('Sign in: paste an access token above.');
+  }
+  if (!response.ok) throw new Error(body.issue?.[0]?.diagnostics ?? `The server answered ${response.status}`);
+  return body;
+}
+
+function rowsOf(parts: ParametersParameter[], parent: string): Row {
+  const value = (name: string) => parts.find((p) => p.name === name);
+  const row: Row = {
+    code: value('code')?.valueString ?? '',
+    name: value('name')?.valueString ?? '',
+    level: value('level')?.valueCode ?? '',
+    parent,
+    count: value('count')?.valueInteger ?? 0,
+    areas: [],
+  };
+  row.areas = parts.filter((p) => p.name === 'area').map((p) => rowsOf(p.part ?? [], row.name));
+  return row;
+}
+
+function rowsAt(level: string, rows: Row[]): Row[] {
+  return rows.flatMap((row) =>
+    row.level === level || row.level === 'unassigned' ? [row] : rowsAt(level, row.areas),
+  );
+}
+
+function drawChart(): void {
+  const chart = byId('chart');
+  const largest = Math.max(1, ...regions.flatMap((r) => [r.count]));
+  const bar = (row: Row, kind: string) => {
+    const item = document.createElement('li');
+    item.className = `bar ${kind}`;
+    const name = document.createElement('span');
+    name.textContent = row.name;
+    const fill = document.createElement('span');
+    fill.className = 'fill';
+    fill.style.width = `${(100 * row.count) / largest}%`;
+    const count = document.createElement('span');
+    count.textContent = row.count.toLocaleString('en-GB');
+    item.append(name, fill, count);
+    return item;
+  };
+  const list = document.createElement('ul');
+  list.className = 'bars';
+  for (const region of regions) {
+    list.append(bar(region, 'region'));
+    for (const icb of [...region.areas].sort((a, b) => b.count - a.count)) list.append(bar(icb, 'icb'));
+  }
+  chart.replaceChildren(list);
+}
+
+function drawTable(): void {
+  const rows = rowsAt(levelSelect.value, regions).sort((a, b) => {
+    const x = a[sortKey];
+    const y = b[sortKey];
+    const order = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
+    return sortDescending ? -order : order;
+  });
+  const body = document.querySelector('#breakdown tbody')!;
+  body.replaceChildren(
+    ...rows.map((row) => {
+      const tr = document.createElement('tr');
+      for (const text of [row.name, row.code, row.parent, row.count.toLocaleString('en-GB')]) {
+        const td = document.createElement('td');
+        td.textContent = text;
+        tr.append(td);
+      }
+      return tr;
+    }),
+  );
+  for (const th of Array.from(document.querySelectorAll<HTMLTableCellElement>('#breakdown th'))) {
+    const key = th.querySelector('button')!.dataset.key;
+    th.setAttribute('aria-sort', key === sortKey ? (sortDescending ? 'descending' : 'ascending') : 'none');
+  }
+}
+
+async function count(): Promise<void> {
+  const mine = ++asked;
+  const status = byId('status');
+  status.textContent = 'Counting…';
+  status.classList.remove('error');
+  try {
+    const answer = await cohort([]);
+    if (mine !== asked) return; // a newer question is on its way
+    const total = answer.parameter?.find((p) => p.name === 'total')?.valueInteger ?? 0;
+    byId('total').textContent = total.toLocaleString('en-GB');
+    regions = (answer.parameter ?? []).filter((p) => p.name === 'area').map((p) => rowsOf(p.part ?? [], ''));
+    status.textContent = `Ages on ${answer.parameter?.find((p) => p.name === 'age-on')?.valueDate ?? ''}`;
+    drawChart();
+    drawTable();
+  } catch (error) {
+    if (mine !== asked) return;
+    status.textContent = error instanceof Error ? error.message : String(error);
+    status.classList.add('error');
+  }
+}
+
+let settling: number | undefined;
+function countSoon(): void {
+  window.clearTimeout(settling);
+  settling = window.setTimeout(() => void count(), SETTLE_MS);
+}
+
+async function start(): Promise<void> {
+  const options = (await (await fetch('/dashboard/options.json')).json()) as Options;
+  const groups = byId('priority-groups');
+  for (const { code, name } of options.priorityGroups) {
+    const item = document.createElement('label');
+    item.className = 'check';
+    const box = document.createElement('input');
+    box.type = 'checkbox';
+    box.name = 'priority-group';
+    box.value = code;
+    item.append(box, ` ${name}`);
+    groups.append(item);
+  }
+  const ethnic = byId<HTMLSelectElement>('ethnic-category');
+  for (const { code, name } of options.ethnicCategories) ethnic.append(new Option(`${code}: ${name}`, code));
+  const risks = byId<HTMLSelectElement>('clinical-risk-group');
+  for (const { code } of options.clinicalRiskGroups) risks.append(new Option(label(code), code));
+  tokenInput.value = sessionStorage.getItem(TOKEN_KEY) ?? '';
+  tokenInput.addEventListener('change', () => {
+    sessionStorage.setItem(TOKEN_KEY, tokenInput.value.trim());
+    countSoon();
+  });
+  form.addEventListener('input', countSoon);
+  form.addEventListener('change', countSoon);
+  form.addEventListener('submit', (event) => event.preventDefault());
+  levelSelect.addEventListener('change', drawTable);
+  for (const button of Array.from(document.querySelectorAll<HTMLButtonElement>('#breakdown th button')))
+    button.addEventListener('click', () => {
+      const key = button.dataset.key as SortKey;
+      sortDescending = key === sortKey ? !sortDescending : key === 'count';
+      sortKey = key;
+      drawTable();
+    });
+  byId<HTMLFormElement>('save').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const saved = byId('saved');
+    const name = byId<HTMLInputElement>('cohort-name').value.trim();
+    cohort([
+      { name: 'mode', valueCode: 'select' },
+      { name: 'name', valueString: name },
+      { name: 'breakdown', valueCode: 'none' },
+    ]).then(
+      (answer) => {
+        const group = answer.parameter?.find((p) => p.name === 'group')?.valueReference?.reference;
+        const total = answer.parameter?.find((p) => p.name === 'total')?.valueInteger ?? 0;
+        saved.textContent = `Saved “${name}” as ${group}: ${total.toLocaleString('en-GB')} people.`;
+      },
+      (error: unknown) => {
+        saved.textContent = error instanceof Error ? error.message : String(error);
+      },
+    );
+  });
+  await count();
+}
+
+void start();
