@@ -30,6 +30,8 @@ export interface RunningServer {
   audit?: AuditLog;
   /** Absent when authentication is off. */
   tokens?: TokenService;
+  /** The population index behind $cohort. */
+  cohorts: CohortKeeper;
   /** The embedded FerretDB, when no MONGODB_URI was given. */
   embedded?: EmbeddedDatabase;
   /** Stops serving, writes the queued audit trail (for at most `auditDeadlineMs`), closes the database. */
@@ -98,6 +100,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   return {
     url,
     database,
+    cohorts,
     ...(audit ? { audit } : {}),
     ...(tokens ? { tokens } : {}),
     ...(embedded ? { embedded } : {}),

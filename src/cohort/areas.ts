@@ -24,6 +24,11 @@ export interface AreaCount {
   areas?: AreaCount[];
 }
 
+export interface AreaSnapshot {
+  areas: Area[];
+  codes: [string, string][];
+}
+
 /** A postcode district (outward code): one or two letters, a digit, then a digit or letter at most. */
 const POSTCODE_DISTRICT = /^[A-Z]{1,2}\d[A-Z\d]?$/;
 
@@ -60,6 +65,18 @@ export class AreaTree {
 
   get size(): number {
     return this.areas.size;
+  }
+
+  /** The tree as plain data, for a snapshot: the areas and which Organization each came from. */
+  snapshot(): AreaSnapshot {
+    return { areas: [...this.areas.values()], codes: [...this.codes] };
+  }
+
+  static restore(snapshot: AreaSnapshot): AreaTree {
+    const tree = new AreaTree();
+    for (const area of snapshot.areas) tree.areas.set(area.code, area);
+    for (const [id, code] of snapshot.codes) tree.codes.set(id, code);
+    return tree;
   }
 
   upsert(id: string, organization: Organization): void {

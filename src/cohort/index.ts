@@ -27,6 +27,8 @@ const DECEASED = 2;
 const LEFT = 4;
 /** Said no to central COVID-19 invitations. */
 const OPTED_OUT = 8;
+/** Has attributes with a period, kept apart (so a count looks them up only for these people). */
+const DATED = 16;
 /** Rows are added in steps of this many. */
 const GROWTH = 1 << 16;
 const NO_BIRTH_DATE = 0x7fffffff;
@@ -84,6 +86,29 @@ interface DatedAttribute {
 
 const bitsOf = <T extends string>(all: readonly T[], chosen: T[] | undefined): number =>
   (chosen ?? []).reduce((bits, code) => bits | (1 << all.indexOf(code)), 0);
+
+type Column = Int32Array<ArrayBuffer> | Uint8Array<ArrayBuffer> | Uint16Array<ArrayBuffer>;
+
+/** A copy of a column with room for `capacity` rows. */
+function widened<T extends Column>(old: T, capacity: number): T {
+  const next = new (old.constructor as new (n: number) => T)(capacity);
+  next.set(old.subarray(0, Math.min(old.length, capacity)));
+  return next;
+}
+
+/** Changes whenever the columns or their meaning change: an older snapshot is then not used. */
+const SNAPSHOT_VERSION = 1;
+
+/** What a snapshot says besides its columns. */
+export interface IndexMeta {
+  version: number;
+  size: number;
+  practices: string[];
+  districts: string[];
+  /** Rows whose Patient id is not a UUID, with the id. */
+  others: [number, string][];
+  dated: [number, DatedAttribute[]][];
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -180,6 +205,26 @@ class RowIds {
   get bytes(): number {
     return this.packed.byteLength + this.slots.byteLength;
   }
+
+  nonUuid(): [number, string][] {
+    return [...this.others];
+  }
+
+  packedBytes(rows: number): Buffer {
+    return Buffer.from(this.packed.buffer, 0, rows * 16);
+  }
+
+  /** Takes the ids of a snapshot and hashes them again. */
+  restore(packed: Uint8Array, rows: number, capacity: number, others: [number, string][]): void {
+    this.packed = new Uint8Array(capacity * 16);
+    this.packed.set(packed.subarray(0, rows * 16));
+    for (const [row, id] of others) this.others.set(row, id);
+    let slots = 1 << 17;
+    while (slots < rows * 2) slots *= 2;
+    this.slots = new Int32Array(slots);
+    for (let row = 0; row < rows; row++) this.slots[this.slotOf(this.idOf(row))] = row + 1;
+    this.used = rows;
+  }
 }
 
 /**
@@ -210,9 +255,9 @@ export class CohortIndex {
     return this.size;
   }
 
-  /** Bytes held by the columns and the id table. */
-  get bytes(): number {
-    const columns = [
+  /** The columns, in the one order that growing, counting bytes and snapshots share. */
+  private get columns(): Column[] {
+    return [
       this.birthDay,
       this.sex,
       this.ethnic,
@@ -221,29 +266,71 @@ export class CohortIndex {
       this.status,
       this.priority,
       this.risk,
+      ...this.vaccinations,
     ];
+  }
+
+  private set columns(columns: Column[]) {
+    const [birthDay, sex, ethnic, practice, district, status, priority, risk, ...vaccinations] = columns;
+    this.birthDay = birthDay as Int32Array<ArrayBuffer>;
+    this.sex = sex as Uint8Array<ArrayBuffer>;
+    this.ethnic = ethnic as Uint8Array<ArrayBuffer>;
+    this.practice = practice as Uint16Array<ArrayBuffer>;
+    this.district = district as Uint16Array<ArrayBuffer>;
+    this.status = status as Uint8Array<ArrayBuffer>;
+    this.priority = priority as Uint16Array<ArrayBuffer>;
+    this.risk = risk as Uint16Array<ArrayBuffer>;
+    this.vaccinations = vaccinations as Uint16Array<ArrayBuffer>[];
+  }
+
+  /** Bytes held by the columns and the id table. */
+  get bytes(): number {
     // a dated attribute is a small object in a map entry: about 100 bytes, as V8 lays them out
     const dated = [...this.dated.values()].reduce((sum, list) => sum + 60 + 40 * list.length, 0);
-    const arrays = [...columns, ...this.vaccinations].reduce((sum, c) => sum + c.byteLength, 0);
-    return arrays + this.ids.bytes + dated;
+    return this.columns.reduce((sum, c) => sum + c.byteLength, 0) + this.ids.bytes + dated;
   }
 
   private grow(): void {
-    const capacity = this.birthDay.length + GROWTH;
-    const widen = <T extends Int32Array | Uint8Array | Uint16Array>(old: T): T => {
-      const next = new (old.constructor as new (n: number) => T)(capacity);
-      next.set(old);
-      return next;
+    this.columns = this.columns.map((old) => widened(old, old.length + GROWTH));
+  }
+
+  /**
+   * The whole index as bytes, so that a server can start from it instead of reading every person: a
+   * description (code lists, ids that are not UUIDs, dated attributes) and the columns' used parts.
+   */
+  snapshot(): { meta: IndexMeta; data: Buffer } {
+    const columns = this.columns.map((c) => Buffer.from(c.buffer, 0, this.size * c.BYTES_PER_ELEMENT));
+    const meta: IndexMeta = {
+      version: SNAPSHOT_VERSION,
+      size: this.size,
+      practices: this.practices.list,
+      districts: this.districts.list,
+      others: this.ids.nonUuid(),
+      dated: [...this.dated],
     };
-    this.birthDay = widen(this.birthDay);
-    this.sex = widen(this.sex);
-    this.ethnic = widen(this.ethnic);
-    this.practice = widen(this.practice);
-    this.district = widen(this.district);
-    this.status = widen(this.status);
-    this.priority = widen(this.priority);
-    this.risk = widen(this.risk);
-    this.vaccinations = this.vaccinations.map(widen);
+    return { meta, data: Buffer.concat([...columns, this.ids.packedBytes(this.size)]) };
+  }
+
+  /** An index from a snapshot; undefined when it was made by another version of this code. */
+  static restore(meta: IndexMeta, data: Buffer): CohortIndex | undefined {
+    const index = new CohortIndex();
+    if (meta.version !== SNAPSHOT_VERSION) return undefined;
+    const capacity = Math.ceil(Math.max(meta.size, 1) / GROWTH) * GROWTH;
+    let offset = 0;
+    index.columns = index.columns.map((empty) => {
+      const bytes = meta.size * empty.BYTES_PER_ELEMENT;
+      const column = widened(empty, capacity);
+      // copied out of the buffer, so each column starts aligned
+      new Uint8Array(column.buffer).set(data.subarray(offset, offset + bytes));
+      offset += bytes;
+      return column;
+    });
+    index.size = meta.size;
+    index.ids.restore(data.subarray(offset), meta.size, capacity, meta.others);
+    meta.practices.forEach((code) => index.practices.number(code));
+    meta.districts.forEach((code) => index.districts.number(code));
+    for (const [row, attributes] of meta.dated) index.dated.set(row, attributes);
+    return index;
   }
 
   private rowOf(id: string, create: boolean): number | undefined {
@@ -270,16 +357,18 @@ export class CohortIndex {
     this.practice[row] = this.practices.number(practiceCode);
     const home = patient.address?.find((a) => a.use === 'home') ?? patient.address?.[0];
     this.district[row] = this.districts.number(postcodeDistrict(home?.postalCode));
-    this.setAttributes(row, patient);
+    const dated = this.setAttributes(row, patient);
     const deceased = patient.deceasedBoolean === true || patient.deceasedDateTime !== undefined;
     this.status[row] =
       PRESENT |
       (deceased ? DECEASED : 0) |
       (patient.active === false ? LEFT : 0) |
+      (dated ? DATED : 0) |
       (this.status[row]! & OPTED_OUT);
   }
 
-  private setAttributes(row: number, patient: Patient): void {
+  /** Sets a person's priority and risk group bits and dated attributes; answers whether any are dated. */
+  private setAttributes(row: number, patient: Patient): boolean {
     let priority = 0;
     let risk = 0;
     const dated: DatedAttribute[] = [];
@@ -301,6 +390,7 @@ export class CohortIndex {
     this.risk[row] = risk;
     if (dated.length > 0) this.dated.set(row, dated);
     else this.dated.delete(row);
+    return dated.length > 0;
   }
 
   /** Whether a person's dated attributes include one of these groups (or risk groups) on `day`. */
@@ -387,8 +477,10 @@ export class CohortIndex {
       if (sexes[sex[i]!] === 0 || ethnicities[ethnic[i]!] === 0) continue;
       // with areas, a person counts when their practice or their postcode district is one of them
       if (practices[practice[i]!] === 0 && districts[district[i]!] === 0) continue;
-      if (byGroup && (priority[i]! & groups) === 0 && !this.datedHolds(i, groups, 0, day)) continue;
-      if (byRisk && (risk[i]! & risks) === 0 && !this.datedHolds(i, 0, risks, day)) continue;
+      const dated = (flags & DATED) !== 0;
+      if (byGroup && (priority[i]! & groups) === 0 && !(dated && this.datedHolds(i, groups, 0, day)))
+        continue;
+      if (byRisk && (risk[i]! & risks) === 0 && !(dated && this.datedHolds(i, 0, risks, day))) continue;
       if (done && done(i)) continue;
       each(i);
     }
@@ -424,10 +516,24 @@ export class CohortIndex {
     return { total, byPractice };
   }
 
-  /** The Patient ids of everyone who meets the criteria. */
-  select(criteria: CohortCriteria): string[] {
-    const ids: string[] = [];
-    this.scan(criteria, (i) => ids.push(this.ids.idOf(i)));
-    return ids;
+  /**
+   * Everyone who meets the criteria, as a list of rows (four bytes each, so a national cohort fits) and
+   * a way to turn a slice of it into Patient ids.
+   */
+  select(criteria: CohortCriteria): { size: number; ids(from: number, to: number): string[] } {
+    let rows = new Int32Array(GROWTH);
+    let size = 0;
+    this.scan(criteria, (i) => {
+      if (size === rows.length) {
+        const wider = new Int32Array(rows.length * 2);
+        wider.set(rows);
+        rows = wider;
+      }
+      rows[size++] = i;
+    });
+    return {
+      size,
+      ids: (from, to) => Array.from(rows.subarray(from, Math.min(to, size)), (i) => this.ids.idOf(i)),
+    };
   }
 }

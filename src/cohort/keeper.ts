@@ -1,6 +1,6 @@
 import type { Consent, Immunization, Organization, Patient, Resource } from 'fhir/r4';
 import type { Db } from 'mongodb';
-import { fail, FhirError } from '../fhir/errors.js';
+import { FhirError } from '../fhir/errors.js';
 import { COVID_INVITATION_POLICY } from '../resources/extensions.js';
 import { logger } from '../shared/logger.js';
 import { ChangeLog } from '../store/changelog.js';
@@ -8,12 +8,21 @@ import type { ChangeEvent, CurrentDocument, Repository } from '../store/reposito
 import { AreaTree } from './areas.js';
 import { CohortIndex } from './index.js';
 import { CohortMembers } from './members.js';
+import { CohortSnapshots } from './snapshots.js';
 import { programmesOf } from './programmes.js';
 
 /** The resource types the index is made of, in the order they are first read. */
 const INDEXED_TYPES = ['Organization', 'Patient', 'Immunization', 'Consent'] as const;
 /** How often other processes' changes are looked for when nobody asks. */
 const POLL_MS = 1000;
+/** Changed resources read at once while catching up. */
+const PARALLEL_READS = 32;
+/** A snapshot this many changes old (or as many as it holds people) is caught up rather than rebuilt. */
+const CATCH_UP_AT_LEAST = 10_000;
+/** How often a snapshot is saved while changes come in. */
+const SNAPSHOT_EVERY_MS = 10 * 60_000;
+/** How long after a failed build another is tried. */
+const BUILD_RETRY_MS = 5000;
 /** How long a missing change log number is looked for again (a write still under way takes this long). */
 const HOLE_PATIENCE_MS = 30_000;
 
@@ -53,8 +62,9 @@ function patientsOf(resource: Resource | undefined): string[] {
  * log forward by `_id` from the last number seen.
  */
 export class CohortKeeper {
-  readonly index = new CohortIndex();
-  readonly areas = new AreaTree();
+  /** Made anew by each build (a failed build may have counted some vaccinations already). */
+  index = new CohortIndex();
+  areas = new AreaTree();
   readonly members: CohortMembers;
   private readonly log: ChangeLog;
   private building: Promise<void> | undefined;
@@ -68,6 +78,12 @@ export class CohortKeeper {
   private catchingUp: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** Where the index came from at start: a snapshot and the change log after it, or every document. */
+  builtFrom: 'snapshot' | 'database' | undefined;
+  private readonly snapshots: CohortSnapshots;
+  private saving: Promise<void> | undefined;
+  private snapshotAt = 0;
+  private changesSinceSnapshot = 0;
 
   constructor(
     /** The database it reads; also where population-wide lists (cohort members, attribute lists) live. */
@@ -77,6 +93,7 @@ export class CohortKeeper {
   ) {
     this.log = new ChangeLog(database);
     this.members = new CohortMembers(database);
+    this.snapshots = new CohortSnapshots(database);
     repository.onChange((event) => {
       // before the index is built, the change log brings these changes after the build
       if (!this.ready) return;
@@ -92,12 +109,19 @@ export class CohortKeeper {
     this.building ??= this.build().then(
       () => {
         if (this.stopped) return;
-        this.timer = setInterval(() => void this.current().catch(() => undefined), POLL_MS);
+        this.timer = setInterval(() => {
+          void this.current().catch(() => undefined);
+          if (this.changesSinceSnapshot > 0 && Date.now() - this.snapshotAt > SNAPSHOT_EVERY_MS)
+            void this.saveSnapshot();
+        }, POLL_MS);
         this.timer.unref();
       },
       (error: unknown) => {
-        if (!this.stopped) logger.error('cohort index build failed', { error: String(error) });
         this.building = undefined;
+        if (this.stopped) return;
+        // the database may be back in a moment: build again rather than serve no cohorts until restart
+        logger.error('cohort index build failed; trying again', { error: String(error) });
+        setTimeout(() => this.start(), BUILD_RETRY_MS).unref();
       },
     );
   }
@@ -110,8 +134,32 @@ export class CohortKeeper {
 
   private async build(): Promise<void> {
     const started = Date.now();
+    const last = await this.log.last();
+    const snapshot = await this.snapshots.load().catch((error: unknown) => {
+      logger.warn('cohort snapshot unreadable; building from the database', { error: String(error) });
+      return undefined;
+    });
+    // catching up costs a read or two a change, building a read a document: the cheaper way is taken
+    if (snapshot && last - snapshot.seen <= Math.max(CATCH_UP_AT_LEAST, snapshot.index.people)) {
+      this.index = snapshot.index;
+      this.areas = snapshot.areas;
+      this.seen = snapshot.seen;
+      this.holes = new Map(snapshot.holes.map((seq) => [seq, Date.now()]));
+      this.ready = true;
+      this.builtFrom = 'snapshot';
+      await this.current();
+      logger.info('cohort index restored', {
+        people: this.index.people,
+        snapshotOf: snapshot.savedAt,
+        changesSince: last - snapshot.seen,
+        seconds: (Date.now() - started) / 1000,
+      });
+      return;
+    }
+    this.index = new CohortIndex();
+    this.areas = new AreaTree();
     // changes from here on are read from the log afterwards: one read twice is applied twice, harmlessly
-    this.seen = await this.log.last();
+    this.seen = last;
     for (const type of INDEXED_TYPES) {
       this.progress = { type, read: 0 };
       const cursor = this.database
@@ -133,6 +181,7 @@ export class CohortKeeper {
       }
     }
     this.ready = true;
+    this.builtFrom = 'database';
     await this.current();
     logger.info('cohort index built', {
       people: this.index.people,
@@ -140,19 +189,39 @@ export class CohortKeeper {
       megabytes: Math.round(this.index.bytes / 1e5) / 10,
       seconds: (Date.now() - started) / 1000,
     });
+    await this.saveSnapshot();
+  }
+
+  /** Stores the index as it is now, for the next start; one save at a time. */
+  async saveSnapshot(): Promise<void> {
+    this.saving ??= (async () => {
+      const state = {
+        index: this.index,
+        areas: this.areas,
+        seen: this.seen,
+        holes: [...this.holes.keys()],
+      };
+      this.changesSinceSnapshot = 0;
+      this.snapshotAt = Date.now();
+      await this.snapshots.save(state);
+    })()
+      .catch((error: unknown) => {
+        logger.warn('cohort snapshot not saved', { error: String(error) });
+      })
+      .finally(() => {
+        this.saving = undefined;
+      });
+    await this.saving;
   }
 
   /** Waits until the index is built and has every change stored before this call. */
   async current(): Promise<void> {
     if (!this.ready) {
-      if (!this.building) fail('not-ready', 'The cohort index could not be built; see the server log');
+      const state = this.building
+        ? `is being built (${this.progress.type}: ${this.progress.read} read)`
+        : 'could not be built yet (the server log says why) and is tried again';
       throw new FhirError(
-        [
-          {
-            code: 'not-ready',
-            diagnostics: `The cohort index is being built (${this.progress.type}: ${this.progress.read} read); try again shortly`,
-          },
-        ],
+        [{ code: 'not-ready', diagnostics: `The cohort index ${state}; try again shortly` }],
         { 'Retry-After': '10' },
       );
     }
@@ -176,33 +245,48 @@ export class CohortKeeper {
     for (const [seq, since] of this.holes) if (now - since > HOLE_PATIENCE_MS) this.holes.delete(seq);
     for (const seq of missing) this.holes.set(seq, now);
     this.seen = last;
+    // what counts is each resource as it is now, and whose it was before the first of these changes
+    const changed = new Map<string, { type: string; id: string; firstVersion: number }>();
     for (const entry of [...found.flatMap((d) => (d ? [d] : [])), ...entries]) {
       if (this.appliedHere.delete(entry.seq)) continue;
       if (!(INDEXED_TYPES as readonly string[]).includes(entry.type)) continue;
-      // the resource as it is now, and as it was before this change (to know whose it was)
-      const [now, before] = await Promise.all([
-        this.database
-          .collection<CurrentDocument>(entry.type)
-          .findOne({ _id: entry.id }, { projection: { res: 1, del: 1 } }),
-        entry.v > 1
-          ? this.database
-              .collection<CurrentDocument>(`${entry.type}_history`)
-              .findOne({ _id: `${entry.id}/_history/${entry.v - 1}` })
-          : null,
-      ]);
-      await this.apply({
-        type: entry.type,
-        id: entry.id,
-        ...(now && !now.del && now.res ? { resource: now.res } : {}),
-        ...(before?.res ? { previous: before.res } : {}),
-      });
+      const key = `${entry.type}/${entry.id}`;
+      const known = changed.get(key);
+      if (known) known.firstVersion = Math.min(known.firstVersion, entry.v);
+      else changed.set(key, { type: entry.type, id: entry.id, firstVersion: entry.v });
     }
+    const all = [...changed.values()];
+    for (let start = 0; start < all.length; start += PARALLEL_READS)
+      await Promise.all(all.slice(start, start + PARALLEL_READS).map((change) => this.reread(change)));
     // numbers applied here that the log has passed will not come again
     for (const seq of this.appliedHere)
       if (seq <= this.seen && !this.holes.has(seq)) this.appliedHere.delete(seq);
   }
 
+  /** Applies a resource another process changed, read as it is now (and as it was, for vaccinations and consents). */
+  private async reread(change: { type: string; id: string; firstVersion: number }): Promise<void> {
+    const { type, id, firstVersion } = change;
+    const whose = type === 'Immunization' || type === 'Consent';
+    const [now, before] = await Promise.all([
+      this.database
+        .collection<CurrentDocument>(type)
+        .findOne({ _id: id }, { projection: { res: 1, del: 1 } }),
+      whose && firstVersion > 1
+        ? this.database
+            .collection<CurrentDocument>(`${type}_history`)
+            .findOne({ _id: `${id}/_history/${firstVersion - 1}` })
+        : null,
+    ]);
+    await this.apply({
+      type,
+      id,
+      ...(now && !now.del && now.res ? { resource: now.res } : {}),
+      ...(before?.res ? { previous: before.res } : {}),
+    });
+  }
+
   private async apply(event: ChangeEvent): Promise<void> {
+    this.changesSinceSnapshot++;
     const { type, id, resource, previous } = event;
     if (type === 'Organization') {
       if (resource) this.areas.upsert(id, resource as Organization);

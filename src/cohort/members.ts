@@ -19,19 +19,27 @@ export class CohortMembers {
     this.collection = db.collection<MembersDocument>('cohort_members');
   }
 
-  /** Stores a cohort's members; answers how many chunks they took. */
-  async save(groupId: string, patientIds: string[]): Promise<number> {
-    const docs: MembersDocument[] = [];
-    for (let start = 0; start < patientIds.length; start += CHUNK)
-      docs.push({
-        _id: `${groupId}/${docs.length}`,
-        group: groupId,
-        chunk: docs.length,
-        patients: patientIds.slice(start, start + CHUNK),
-      });
-    for (let start = 0; start < docs.length; start += 20)
-      await this.collection.insertMany(docs.slice(start, start + 20), { ordered: false });
-    return docs.length;
+  /** Stores a cohort's members, given as a count and slices of Patient ids, a few chunks at a time. */
+  async save(
+    groupId: string,
+    members: { size: number; ids(from: number, to: number): string[] },
+  ): Promise<void> {
+    const PER_INSERT = 20;
+    for (let start = 0, chunk = 0; start < members.size; start += CHUNK * PER_INSERT) {
+      const docs: MembersDocument[] = [];
+      for (
+        let from = start;
+        from < Math.min(members.size, start + CHUNK * PER_INSERT);
+        from += CHUNK, chunk++
+      )
+        docs.push({
+          _id: `${groupId}/${chunk}`,
+          group: groupId,
+          chunk,
+          patients: members.ids(from, from + CHUNK),
+        });
+      await this.collection.insertMany(docs, { ordered: false });
+    }
   }
 
   /** A cohort's members in the order they were stored. */

@@ -14,7 +14,7 @@ import { fail } from '../fhir/errors.js';
 import { CLINICAL_RISK_GROUPS, PRIORITY_GROUPS } from '../register/attributes.js';
 import { NIMS_BASE } from '../resources/extensions.js';
 import { readParameters } from './parameters.js';
-import { registerOperation } from './registry.js';
+import { registerOperation, typeOperation } from './registry.js';
 
 /** The code system of Group.characteristic codes: the $cohort parameter names. */
 export const COHORT_CRITERION_SYSTEM = `${NIMS_BASE}/CodeSystem/cohort-criterion`;
@@ -174,57 +174,36 @@ export function countParameters(
   ];
 }
 
-/** The criteria as Group characteristics: each a $cohort parameter name with its value. */
+/**
+ * The criteria as Group characteristics: each a $cohort parameter name (code) with its value, the date
+ * ages were taken on always among them.
+ */
 function characteristics(values: Map<string, unknown[]>, ageOn: string): GroupCharacteristic[] {
-  const skip = new Set(['mode', 'breakdown', 'name']);
-  const found: GroupCharacteristic[] = [];
-  for (const [name, list] of values) {
-    if (skip.has(name)) continue;
-    for (const value of list) {
-      const code = { coding: [{ system: COHORT_CRITERION_SYSTEM, code: name }] };
-      found.push({
-        code,
+  const criteria = new Map([...values, ['age-on', [ageOn]]]);
+  for (const notCriteria of ['mode', 'breakdown', 'name']) criteria.delete(notCriteria);
+  return [...criteria].flatMap(([name, list]) =>
+    list.map((value): GroupCharacteristic => {
+      const unit = name.endsWith('months') ? 'mo' : 'a';
+      return {
+        code: { coding: [{ system: COHORT_CRITERION_SYSTEM, code: name }] },
         exclude: false,
         ...(typeof value === 'boolean'
           ? { valueBoolean: value }
           : typeof value === 'number'
-            ? {
-                valueQuantity: {
-                  value,
-                  unit: name.endsWith('months') ? 'mo' : 'a',
-                  system: 'http://unitsofmeasure.org',
-                  code: name.endsWith('months') ? 'mo' : 'a',
-                },
-              }
+            ? { valueQuantity: { value, unit, system: 'http://unitsofmeasure.org', code: unit } }
             : { valueCodeableConcept: { text: String(value) } }),
-      });
-    }
-  }
-  if (!values.has('age-on'))
-    found.push({
-      code: { coding: [{ system: COHORT_CRITERION_SYSTEM, code: 'age-on' }] },
-      exclude: false,
-      valueCodeableConcept: { text: ageOn },
-    });
-  return found;
+      };
+    }),
+  );
 }
 
 registerOperation({
-  definition: {
-    resourceType: 'OperationDefinition',
-    url: `${NIMS_BASE}/OperationDefinition/cohort`,
-    name: 'Cohort',
-    status: 'active',
-    kind: 'operation',
-    code: 'cohort',
-    resource: ['Patient'],
-    system: false,
-    type: true,
-    instance: false,
-    affectsState: true,
-    description:
-      'Counts the people who meet the criteria, with the breakdown by area (region, integrated care board, local authority, GP practice), from the in-memory cohort index; mode=select also stores them as a Group whose members are kept in their own collection.',
-    parameter: [
+  definition: typeOperation(
+    'cohort',
+    'Cohort',
+    ['Patient'],
+    'Counts the people who meet the criteria, with the breakdown by area (region, integrated care board, local authority, GP practice), from the in-memory cohort index; mode=select also stores them as a Group whose members are kept in their own collection.',
+    [
       ...INPUTS,
       {
         name: 'total',
@@ -258,7 +237,7 @@ registerOperation({
         documentation: 'select: the stored cohort',
       },
     ],
-  },
+  ),
   needs: (request) => {
     const mode = (request.body as Parameters | undefined)?.parameter?.find((p) => p.name === 'mode');
     return mode?.valueCode === 'select' || mode?.valueString === 'select'
@@ -286,7 +265,7 @@ registerOperation({
         type: 'person',
         actual: true,
         name: one<string>(values, 'name') ?? `Cohort of ${ageOn}`,
-        quantity: members.length,
+        quantity: members.size,
         characteristic: characteristics(values, ageOn),
       };
       await service.createWithId('Group', group, id);

@@ -3,8 +3,7 @@ import { fail, operationOutcome } from '../fhir/errors.js';
 import { AttributeLoader, csvRecords, ndjsonRecords } from '../register/attribute-load.js';
 import { ndjsonLines } from '../register/ndjson.js';
 import { LOAD_KEYS, ResourceLoader, type LoadReport } from '../register/load.js';
-import { NIMS_BASE } from '../resources/extensions.js';
-import { registerOperation } from './registry.js';
+import { registerOperation, typeOperation } from './registry.js';
 
 /** Longest line accepted: far more than any one person's record. */
 const MAX_LINE_BYTES = 1024 * 1024;
@@ -52,28 +51,19 @@ const outcome = {
 };
 
 registerOperation({
-  definition: {
-    resourceType: 'OperationDefinition',
-    url: `${NIMS_BASE}/OperationDefinition/load`,
-    name: 'Load',
-    status: 'active',
-    kind: 'operation',
-    code: 'load',
-    resource: Object.keys(LOAD_KEYS) as never[],
-    system: false,
-    type: true,
-    instance: false,
-    affectsState: true,
-    description:
-      'Loads NDJSON (application/fhir+ndjson, one resource a line), streamed, upserting by identifier: Patient by NHS number, Organization by ODS or GSS code, Immunization by its identifier (its patient may be given by NHS number alone). Each line is created, updated with a new version, or left unchanged; bad lines are rejected with their line numbers and the rest still load.',
-    parameter: [
+  definition: typeOperation(
+    'load',
+    'Load',
+    Object.keys(LOAD_KEYS),
+    'Loads NDJSON (application/fhir+ndjson, one resource a line), streamed, upserting by identifier: Patient by NHS number, Organization by ODS or GSS code, Immunization by its identifier (its patient may be given by NHS number alone). Each line is created, updated with a new version, or left unchanged; bad lines are rejected with their line numbers and the rest still load.',
+    [
       count('created', 'Lines that made a new resource'),
       count('updated', 'Lines that made a new version'),
       count('unchanged', 'Lines equal to what was stored'),
       count('rejected', 'Lines not loaded'),
       outcome,
     ],
-  },
+  ),
   needs: (request) => [
     [request.type!, 'c'],
     [request.type!, 'u'],
@@ -90,21 +80,12 @@ registerOperation({
 });
 
 registerOperation({
-  definition: {
-    resourceType: 'OperationDefinition',
-    url: `${NIMS_BASE}/OperationDefinition/load-attributes`,
-    name: 'LoadAttributes',
-    status: 'active',
-    kind: 'operation',
-    code: 'load-attributes',
-    resource: ['Patient'],
-    system: false,
-    type: true,
-    instance: false,
-    affectsState: true,
-    description:
-      "Loads one source's priority-group list (text/csv with a header, or NDJSON objects; columns nhs_number, attribute, detail, start, end, organisation, source) and makes it the whole of that source: the people listed get exactly these attributes from it, people it listed before and not now lose them, other sources' attributes stay. Streamed; bad lines are rejected with their line numbers.",
-    parameter: [
+  definition: typeOperation(
+    'load-attributes',
+    'LoadAttributes',
+    ['Patient'],
+    "Loads one source's priority-group list (text/csv with a header, or NDJSON objects; columns nhs_number, attribute, detail, start, end, organisation, source) and makes it the whole of that source: the people listed get exactly these attributes from it, people it listed before and not now lose them, other sources' attributes stay. Streamed; bad lines are rejected with their line numbers.",
+    [
       {
         name: 'source',
         use: 'in',
@@ -120,7 +101,7 @@ registerOperation({
       count('rejected', 'Lines not loaded'),
       outcome,
     ],
-  },
+  ),
   needs: () => [
     ['Patient', 's'],
     ['Patient', 'u'],

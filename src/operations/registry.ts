@@ -1,4 +1,5 @@
-import type { OperationDefinition } from 'fhir/r4';
+import type { OperationDefinition, OperationDefinitionParameter } from 'fhir/r4';
+import { NIMS_BASE } from '../resources/extensions.js';
 import type { Permission } from '../auth/scopes.js';
 import type { FhirRequest } from '../fhir/request.js';
 import type { Handlers } from '../fhir/router.js';
@@ -35,4 +36,29 @@ export function findOperation(
 
 export function allOperations(): Operation[] {
   return [...operations];
+}
+
+/** The definition of an operation on resource types (`{type}/$code`), in nims's canonical space. */
+export function typeOperation(
+  code: string,
+  name: string,
+  resource: string[],
+  description: string,
+  parameter: OperationDefinitionParameter[],
+): Operation['definition'] {
+  return {
+    resourceType: 'OperationDefinition',
+    url: `${NIMS_BASE}/OperationDefinition/${code}`,
+    name,
+    status: 'active',
+    kind: 'operation',
+    code,
+    resource: resource as never[],
+    system: false,
+    type: true,
+    instance: false,
+    affectsState: true,
+    description,
+    parameter,
+  };
 }
