@@ -2,24 +2,20 @@ import type { Bundle, Resource } from 'fhir/r4';
 import { authorize, isPartial, requireVisible } from '../auth/access.js';
 import { touched, type AuditEntry } from '../auth/audit.js';
 import type { Permission } from '../auth/scopes.js';
-import { findOperation } from '../operations/registry.js';
+import { findOperation, type OperationServices } from '../operations/registry.js';
 import { RESOURCE_TYPES, resourceDefinition } from '../resources/registry.js';
 import { fail, FhirError } from './errors.js';
 import type { FhirRequest } from './request.js';
-import type { FhirService, InteractionResult, RequestContext } from './service.js';
+import type { InteractionResult, RequestContext } from './service.js';
 import { etag } from './bundles.js';
 import { capabilityStatement } from './capability.js';
-import type { CohortKeeper } from '../cohort/keeper.js';
 
 export type BundleHandler = (bundle: unknown, context: RequestContext) => Promise<Bundle<Resource>>;
 
-export interface Handlers {
-  service: FhirService;
+export interface Handlers extends OperationServices {
   processBundle: BundleHandler;
   /** Where each interaction is recorded; absent only where nothing is audited (unit use). */
   audit?: { record(entry: AuditEntry): Promise<void> };
-  /** The population index behind $cohort; absent where nothing selects cohorts (unit use). */
-  cohorts?: CohortKeeper;
 }
 
 /** What a request is, before it runs: its interaction, what the client needs, and how to run it. */

@@ -2,17 +2,24 @@ import type { OperationDefinition, OperationDefinitionParameter } from 'fhir/r4'
 import { NIMS_BASE } from '../resources/extensions.js';
 import type { Permission } from '../auth/scopes.js';
 import type { FhirRequest } from '../fhir/request.js';
-import type { Handlers } from '../fhir/router.js';
-import type { InteractionResult } from '../fhir/service.js';
+import type { CohortKeeper } from '../cohort/keeper.js';
+import type { FhirService, InteractionResult } from '../fhir/service.js';
 
 type OperationRequest = FhirRequest & { type?: string; id?: string };
+
+/** What operations work with: the FHIR interactions, and the population index behind cohorts. */
+export interface OperationServices {
+  service: FhirService;
+  /** Absent where nothing selects cohorts (unit use). */
+  cohorts?: CohortKeeper;
+}
 
 /** A custom operation: its definition (served in the CapabilityStatement), the scopes it needs, its handler. */
 export interface Operation {
   definition: OperationDefinition & { code: string };
   /** The (type, permission) pairs a client needs to call it. */
   needs(request: OperationRequest): [string, Permission][];
-  handle(request: OperationRequest, handlers: Handlers): Promise<InteractionResult>;
+  handle(request: OperationRequest, services: OperationServices): Promise<InteractionResult>;
 }
 
 const operations: Operation[] = [];
