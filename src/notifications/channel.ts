@@ -1,0 +1,60 @@
+/** The ways nims reaches people, in the order it prefers them. */
+export const CHANNELS = ['nhs-app', 'sms', 'email', 'letter'] as const;
+export type ChannelName = (typeof CHANNELS)[number];
+
+/** Who a message goes to, as much as the register knows. */
+export interface Recipient {
+  nhsNumber: string;
+  name: string;
+  mobile?: string;
+  email?: string;
+  /** Postal address lines, the postcode last. */
+  address?: string[];
+  /** Registered with the NHS App and opted into its notifications. */
+  nhsApp?: boolean;
+}
+
+export interface Message {
+  /** Unique per person and attempt: the provider's idempotency reference, and how callbacks find it. */
+  reference: string;
+  /** The provider's template id. */
+  template: string;
+  recipient: Recipient;
+  personalisation: Record<string, string>;
+}
+
+/** The delivery states providers report (GOV.UK Notify's vocabulary, which the others are mapped to). */
+export type DeliveryStatus =
+  | 'sending'
+  | 'delivered'
+  | 'permanent-failure'
+  | 'temporary-failure'
+  | 'technical-failure';
+
+/** A message the provider accepted: its id there, and whether delivery is already known. */
+export interface Accepted {
+  providerId: string;
+  /** Set when the channel knows at once (a letter handed to the mailing house counts as delivered). */
+  status?: DeliveryStatus;
+}
+
+/** The provider refused for good (a number that is not a mobile, an address that does not exist). */
+export class PermanentFailure extends Error {}
+/** The provider could not take it now (down, slow, rate limited): the same message may be tried later. */
+export class TemporaryFailure extends Error {}
+
+export interface Channel {
+  readonly name: ChannelName;
+  /** Whether this recipient can be reached this way at all. */
+  reaches(recipient: Recipient): boolean;
+  /** Hands the message over; throws PermanentFailure or TemporaryFailure. */
+  send(message: Message): Promise<Accepted>;
+  /** Asks the provider how a message it accepted is doing (when it does not call back). */
+  status(providerId: string): Promise<DeliveryStatus>;
+}
+
+/** Whether a status is final, and if so whether the message arrived. */
+export function settled(status: DeliveryStatus): 'delivered' | 'failed' | undefined {
+  if (status === 'delivered') return 'delivered';
+  return status === 'sending' ? undefined : 'failed';
+}

@@ -1,0 +1,76 @@
+import { NotifyClient } from 'notifications-node-client';
+import {
+  PermanentFailure,
+  TemporaryFailure,
+  type Accepted,
+  type Channel,
+  type DeliveryStatus,
+  type Message,
+  type Recipient,
+} from './channel.js';
+
+const STATUSES: Record<string, DeliveryStatus> = {
+  created: 'sending',
+  sending: 'sending',
+  pending: 'sending',
+  sent: 'sending',
+  delivered: 'delivered',
+  'permanent-failure': 'permanent-failure',
+  'temporary-failure': 'temporary-failure',
+  'technical-failure': 'technical-failure',
+};
+
+/** The HTTP status of a failed call through the Notify client (an axios error), if it got an answer. */
+function httpStatus(error: unknown): number | undefined {
+  return (error as { response?: { status?: number } }).response?.status;
+}
+
+/**
+ * Text messages and emails through GOV.UK Notify (or anything that speaks its API: `POST
+ * /v2/notifications/sms|email`, a JWT signed with the API key's secret), with the official client.
+ * 400 and 403 (a bad number or address, a key that may not send) are permanent; 429, 5xx and no answer
+ * are temporary.
+ */
+export class NotifyChannel implements Channel {
+  private readonly client: NotifyClient;
+
+  constructor(
+    readonly name: 'sms' | 'email',
+    baseUrl: string,
+    apiKey: string,
+  ) {
+    this.client = new NotifyClient(baseUrl.replace(/\/+$/, ''), apiKey);
+  }
+
+  reaches(recipient: Recipient): boolean {
+    return Boolean(this.name === 'sms' ? recipient.mobile : recipient.email);
+  }
+
+  async send(message: Message): Promise<Accepted> {
+    const options = { personalisation: message.personalisation, reference: message.reference };
+    try {
+      const response =
+        this.name === 'sms'
+          ? await this.client.sendSms(message.template, message.recipient.mobile!, options)
+          : await this.client.sendEmail(message.template, message.recipient.email!, options);
+      return { providerId: response.data.id };
+    } catch (error) {
+      throw this.failure(error);
+    }
+  }
+
+  async status(providerId: string): Promise<DeliveryStatus> {
+    try {
+      const response = await this.client.getNotificationById(providerId);
+      return STATUSES[response.data.status] ?? 'sending';
+    } catch (error) {
+      throw this.failure(error);
+    }
+  }
+
+  private failure(error: unknown): Error {
+    const status = httpStatus(error);
+    const text = `GOV.UK Notify (${this.name}) answered ${status ?? 'nothing'}`;
+    return status === 400 || status === 403 ? new PermanentFailure(text) : new TemporaryFailure(text);
+  }
+}
