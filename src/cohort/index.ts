@@ -55,6 +55,8 @@ export interface CohortCriteria {
   includeLeft?: boolean;
 }
 
+export type SkipReason = 'not-registered' | 'deceased' | 'left' | 'vaccinated' | 'opted-out';
+
 export interface CohortCount {
   total: number;
   /** Count per GP practice ODS code ('' for people with none), only practices with someone counted. */
@@ -499,6 +501,25 @@ export class CohortIndex {
     }
     const from = seasonStartDay(programme, criteria.ageOn);
     return (i) => column[i]! >= from;
+  }
+
+  /**
+   * Why a person should not be invited for a programme now, by the same rules as counts: no longer on
+   * the register (or never), died, left, already vaccinated, or (COVID-19) opted out.
+   */
+  reasonToSkip(patientId: string, programme: ProgrammeCode, on: Date): SkipReason | undefined {
+    const row = this.rowOf(patientId, false);
+    const flags = row === undefined ? 0 : this.status[row]!;
+    if ((flags & PRESENT) === 0) return 'not-registered';
+    if (flags & DECEASED) return 'deceased';
+    if (flags & LEFT) return 'left';
+    const vaccinated = this.vaccinatedTest(
+      PROGRAMMES.find((p) => p.code === programme),
+      { ageOn: on },
+    );
+    if (vaccinated?.(row!)) return 'vaccinated';
+    if (programme === 'covid-19' && flags & OPTED_OUT) return 'opted-out';
+    return undefined;
   }
 
   count(criteria: CohortCriteria): CohortCount {

@@ -10,6 +10,8 @@ export const EXTENSIONS = {
   recipientGroup: `${NIMS_BASE}/StructureDefinition/recipient-group`,
   /** nims; the care home (Location) of a resident or worker, on Immunization. */
   careHome: `${NIMS_BASE}/StructureDefinition/care-home`,
+  /** nims; on Patient: registered with the NHS App and opted into its notifications (valueBoolean). */
+  nhsAppNotifications: `${NIMS_BASE}/StructureDefinition/nhs-app-notifications`,
   /** nims; a priority group or attribute list the person is on, with its source (0..*), on Patient. */
   priorityGroup: `${NIMS_BASE}/StructureDefinition/priority-group`,
 } as const;

@@ -118,6 +118,19 @@ describe('cohort index', () => {
     expect(everyone.ids(0, everyone.size)).to.include(ids[i]);
   });
 
+  it('when a person is checked before an invitation, then the reasons to skip agree with who a cohort counts', () => {
+    const on = new Date('2026-11-25T00:00:00Z');
+    for (const programme of ['covid-19', 'flu', 'mmr'] as const) {
+      const counted = index.select({ ageOn: on, programme });
+      const invitable = new Set(counted.ids(0, counted.size));
+      for (const id of ids)
+        expect(index.reasonToSkip(id, programme, on) === undefined, id).to.equal(invitable.has(id));
+    }
+    expect(index.reasonToSkip('nobody', 'flu', on)).to.equal('not-registered');
+    const dead = people.findIndex((p) => p.deceasedDateTime && p.active !== false);
+    expect(index.reasonToSkip(ids[dead]!, 'flu', on)).to.equal('deceased');
+  });
+
   it('when the index is saved as a snapshot and restored, then it counts and finds people as before', () => {
     const { meta, data } = index.snapshot();
     const restored = CohortIndex.restore(JSON.parse(JSON.stringify(meta)) as typeof meta, Buffer.from(data))!;

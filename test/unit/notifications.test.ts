@@ -1,0 +1,85 @@
+import { expect } from 'chai';
+import type { Patient } from 'fhir/r4';
+import type {
+  Accepted,
+  Channel,
+  ChannelName,
+  DeliveryStatus,
+  Recipient,
+} from '../../src/notifications/channel.js';
+import { chainFor, recipientOf } from '../../src/notifications/recipient.js';
+import { EXTENSIONS } from '../../src/resources/extensions.js';
+
+const person: Patient = {
+  resourceType: 'Patient',
+  identifier: [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9434765919' }],
+  name: [
+    { use: 'maiden', family: 'Byron' },
+    { use: 'official', given: ['Ada', 'Augusta'], family: 'King' },
+  ],
+  telecom: [
+    { system: 'phone', use: 'home', value: '0113 496 0000' },
+    { system: 'phone', use: 'mobile', value: '07700 900001', period: { end: '2020-01-01' } },
+    { system: 'phone', value: '+44 7700 900123' },
+    { system: 'email', value: 'ada@example.org' },
+  ],
+  address: [
+    { use: 'old', line: ['1 Old Road'], postalCode: 'LS1 1AA' },
+    { use: 'home', line: ['12 Analytical Row', 'Marylebone'], city: 'London', postalCode: 'NW1 5LS' },
+  ],
+  extension: [{ url: EXTENSIONS.nhsAppNotifications, valueBoolean: true }],
+};
+
+/** A channel that reaches whoever has what it needs, and sends nothing. */
+function channel(name: ChannelName, reaches: (r: Recipient) => boolean): Channel {
+  return {
+    name,
+    reaches,
+    send: (): Promise<Accepted> => Promise.resolve({ providerId: name }),
+    status: (): Promise<DeliveryStatus> => Promise.resolve('delivered'),
+  };
+}
+const all = new Map<ChannelName, Channel>([
+  ['nhs-app', channel('nhs-app', (r) => r.nhsApp === true)],
+  ['sms', channel('sms', (r) => Boolean(r.mobile))],
+  ['email', channel('email', (r) => Boolean(r.email))],
+  ['letter', channel('letter', (r) => Boolean(r.address))],
+]);
+const names = (chain: Channel[]) => chain.map((c) => c.name);
+
+describe('who to send to and how', () => {
+  it('when a register record is read, then its current official name, mobile, email, home address and NHS App flag are used', () => {
+    expect(recipientOf(person)).to.deep.equal({
+      nhsNumber: '9434765919',
+      name: 'Ada Augusta King',
+      mobile: '+44 7700 900123',
+      email: 'ada@example.org',
+      address: ['12 Analytical Row', 'Marylebone', 'London', 'NW1 5LS'],
+      nhsApp: true,
+    });
+    expect(recipientOf({ resourceType: 'Patient' })).to.deep.equal({ nhsNumber: '', name: '' });
+  });
+
+  it('when channels are chosen, then the app comes first, then a text (or an email without a mobile), then a letter', () => {
+    const ada = recipientOf(person);
+    expect(names(chainFor(ada, ['nhs-app', 'sms', 'email', 'letter'], all))).to.deep.equal([
+      'nhs-app',
+      'sms',
+      'letter',
+    ]);
+    const { mobile: _m, nhsApp: _a, ...noMobile } = ada;
+    expect(names(chainFor(noMobile, ['nhs-app', 'sms', 'email', 'letter'], all))).to.deep.equal([
+      'email',
+      'letter',
+    ]);
+    // the run's own order and choice of channels rule
+    expect(names(chainFor(ada, ['letter', 'email'], all))).to.deep.equal(['letter', 'email']);
+    // a channel not configured is never in the chain
+    expect(names(chainFor(ada, ['nhs-app', 'sms'], new Map([['sms', all.get('sms')!]])))).to.deep.equal([
+      'sms',
+    ]);
+    expect(
+      names(chainFor({ nhsNumber: '1', name: 'x' }, ['nhs-app', 'sms', 'email', 'letter'], all)),
+    ).to.deep.equal([]);
+  });
+});
