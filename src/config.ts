@@ -26,6 +26,12 @@ export interface Config {
   /** Serve HTTPS with this certificate and key (PEM files). */
   tls?: { certFile: string; keyFile: string };
   trustProxy: string | boolean;
+  /** Where invitations go; a channel without its setting only records what it would send. */
+  channels: {
+    notify?: { url: string; apiKey: string };
+    nhsApp?: { url: string; apiKey?: string };
+    mailingDir?: string;
+  };
 }
 
 function integer(name: string, value: string | undefined, fallback: number): number {
@@ -72,7 +78,18 @@ export function loadConfig(env: NodeJS.ProcessEnv, projectRoot: string): Config 
     ...(env.TOKEN_KEY_SECRET ? { tokenKeySecret: env.TOKEN_KEY_SECRET } : {}),
     ...(env.MONGODB_URI ? { mongodbUri: env.MONGODB_URI } : {}),
     ...(env.BASE_URL ? { baseUrl: env.BASE_URL.replace(/\/+$/, '') } : {}),
+    channels: {
+      ...(env.NOTIFY_URL && env.NOTIFY_API_KEY
+        ? { notify: { url: env.NOTIFY_URL, apiKey: env.NOTIFY_API_KEY } }
+        : {}),
+      ...(env.NHSAPP_URL
+        ? { nhsApp: { url: env.NHSAPP_URL, ...(env.NHSAPP_API_KEY ? { apiKey: env.NHSAPP_API_KEY } : {}) } }
+        : {}),
+      ...(env.MAILING_DIR ? { mailingDir: env.MAILING_DIR } : {}),
+    },
   };
+  if (Boolean(env.NOTIFY_URL) !== Boolean(env.NOTIFY_API_KEY))
+    throw new Error('NOTIFY_URL and NOTIFY_API_KEY go together');
   for (const name of ['AUTH', 'AUDIT']) {
     const value = env[name];
     if (value !== undefined && !['on', 'off'].includes(value)) throw new Error(`${name} must be on or off`);

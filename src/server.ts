@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { UNRESTRICTED } from './auth/access.js';
 import { AuditLog } from './auth/audit.js';
 import { CohortKeeper } from './cohort/keeper.js';
+import { channelsFrom } from './notifications/channels.js';
+import { InvitationWorker } from './notifications/worker.js';
 import { TokenService } from './auth/tokens.js';
 import type { Config } from './config.js';
 import { BundleProcessor } from './fhir/transaction.js';
@@ -32,6 +34,8 @@ export interface RunningServer {
   tokens?: TokenService;
   /** The population index behind $cohort. */
   cohorts: CohortKeeper;
+  /** Sends invitation runs. */
+  invitations: InvitationWorker;
   /** The embedded FerretDB, when no MONGODB_URI was given. */
   embedded?: EmbeddedDatabase;
   /** Stops serving, writes the queued audit trail (for at most `auditDeadlineMs`), closes the database. */
@@ -64,7 +68,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
     return sources;
   });
   cohorts.start();
-  const bundles = new BundleProcessor(service, repository, audit, cohorts);
+  const invitations = new InvitationWorker(database.db, service, cohorts, channelsFrom(config.channels));
+  await invitations.start();
+  const bundles = new BundleProcessor(service, repository, audit, { cohorts, invitations });
   const tokens = config.auth
     ? new TokenService(database.db, {
         tokenTtlSeconds: config.tokenTtlSeconds,
@@ -78,6 +84,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     service,
     bundles,
     cohorts,
+    invitations,
     ...(audit ? { audit } : {}),
     ...(tokens ? { tokens } : {}),
     maxBodyBytes: config.maxBodyBytes,
@@ -101,11 +108,13 @@ export async function startServer(config: Config): Promise<RunningServer> {
     url,
     database,
     cohorts,
+    invitations,
     ...(audit ? { audit } : {}),
     ...(tokens ? { tokens } : {}),
     ...(embedded ? { embedded } : {}),
     stop: async ({ auditDeadlineMs }: { auditDeadlineMs?: number } = {}) => {
       cohorts.stop();
+      invitations.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

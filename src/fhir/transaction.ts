@@ -136,13 +136,13 @@ export class BundleProcessor {
     private readonly service: FhirService,
     private readonly repo: Repository,
     audit?: Handlers['audit'],
-    cohorts?: Handlers['cohorts'],
+    services: Pick<Handlers, 'cohorts' | 'invitations'> = {},
   ) {
     this.handlers = {
       service,
       processBundle: (bundle, context) => this.process(bundle, context),
       ...(audit ? { audit } : {}),
-      ...(cohorts ? { cohorts } : {}),
+      ...services,
     };
   }
 

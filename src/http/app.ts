@@ -7,6 +7,7 @@ import type { AuditLog } from '../auth/audit.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { BundleProcessor } from '../fhir/transaction.js';
 import type { CohortKeeper } from '../cohort/keeper.js';
+import type { InvitationWorker } from '../notifications/worker.js';
 import { route } from '../fhir/router.js';
 import type { FhirService, RequestContext } from '../fhir/service.js';
 import { logger } from '../shared/logger.js';
@@ -21,6 +22,8 @@ export interface AppOptions {
   bundles: BundleProcessor;
   /** The population index behind $cohort. */
   cohorts?: CohortKeeper;
+  /** Sends invitation runs. */
+  invitations?: InvitationWorker;
   /** Absent only when authentication is switched off (AUTH=off). */
   tokens?: TokenService;
   /** Absent only when the audit trail is switched off (AUDIT=off). */
@@ -133,6 +136,7 @@ export function createApp(options: AppOptions): express.Express {
           processBundle: (bundle, ctx) => options.bundles.process(bundle, ctx),
           ...(options.audit ? { audit: options.audit } : {}),
           ...(options.cohorts ? { cohorts: options.cohorts } : {}),
+          ...(options.invitations ? { invitations: options.invitations } : {}),
         });
         sendResult(request, response, result, baseUrl);
       })

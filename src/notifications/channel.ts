@@ -43,10 +43,16 @@ export class PermanentFailure extends Error {}
 /** The provider could not take it now (down, slow, rate limited): the same message may be tried later. */
 export class TemporaryFailure extends Error {}
 
+/** Whether a recipient can be reached a way at all: what each channel needs from the register. */
+export function reaches(channel: ChannelName, recipient: Recipient): boolean {
+  if (channel === 'nhs-app') return recipient.nhsApp === true;
+  if (channel === 'sms') return Boolean(recipient.mobile);
+  if (channel === 'email') return Boolean(recipient.email);
+  return (recipient.address?.length ?? 0) > 0;
+}
+
 export interface Channel {
   readonly name: ChannelName;
-  /** Whether this recipient can be reached this way at all. */
-  reaches(recipient: Recipient): boolean;
   /** Hands the message over; throws PermanentFailure or TemporaryFailure. */
   send(message: Message): Promise<Accepted>;
   /** Asks the provider how a message it accepted is doing (when it does not call back). */

@@ -5,7 +5,6 @@ import {
   type Channel,
   type DeliveryStatus,
   type Message,
-  type Recipient,
 } from './channel.js';
 
 const STATUSES: Record<string, DeliveryStatus> = {
@@ -29,10 +28,6 @@ export class NhsAppChannel implements Channel {
     private readonly url: string,
     private readonly apiKey?: string,
   ) {}
-
-  reaches(recipient: Recipient): boolean {
-    return recipient.nhsApp === true;
-  }
 
   private async call(path: string, body?: unknown): Promise<Record<string, unknown>> {
     let response: Response;

@@ -6,7 +6,6 @@ import {
   type Channel,
   type DeliveryStatus,
   type Message,
-  type Recipient,
 } from './channel.js';
 
 const STATUSES: Record<string, DeliveryStatus> = {
@@ -40,10 +39,6 @@ export class NotifyChannel implements Channel {
     apiKey: string,
   ) {
     this.client = new NotifyClient(baseUrl.replace(/\/+$/, ''), apiKey);
-  }
-
-  reaches(recipient: Recipient): boolean {
-    return Boolean(this.name === 'sms' ? recipient.mobile : recipient.email);
   }
 
   async send(message: Message): Promise<Accepted> {

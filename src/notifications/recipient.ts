@@ -1,7 +1,7 @@
 import type { Patient } from 'fhir/r4';
 import { EXTENSIONS } from '../resources/extensions.js';
 import { NHS_NUMBER_SYSTEM } from '../shared/nhs-number.js';
-import type { Channel, ChannelName, Recipient } from './channel.js';
+import { reaches, type Channel, type ChannelName, type Recipient } from './channel.js';
 
 /** A UK mobile number, as the register may hold it (07..., +447..., with spaces). */
 const UK_MOBILE = /^(?:\+44\s?7|07)[\d\s]{9,12}$/;
@@ -42,7 +42,7 @@ export function chainFor(
 ): Channel[] {
   const reachable = allowed.flatMap((name) => {
     const channel = channels.get(name);
-    return channel && channel.reaches(recipient) ? [channel] : [];
+    return channel && reaches(name, recipient) ? [channel] : [];
   });
   const firstMessage = reachable.find((c) => c.name === 'sms' || c.name === 'email');
   return reachable.filter((c) => (c.name !== 'sms' && c.name !== 'email') || c === firstMessage);

@@ -1,4 +1,5 @@
 // Every operation module registers itself on import; this list is where they are switched on.
 import './cohort.js';
+import './invite.js';
 import './load.js';
 import './validate.js';

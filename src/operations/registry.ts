@@ -3,6 +3,7 @@ import { NIMS_BASE } from '../resources/extensions.js';
 import type { Permission } from '../auth/scopes.js';
 import type { FhirRequest } from '../fhir/request.js';
 import type { CohortKeeper } from '../cohort/keeper.js';
+import type { InvitationWorker } from '../notifications/worker.js';
 import type { FhirService, InteractionResult } from '../fhir/service.js';
 
 type OperationRequest = FhirRequest & { type?: string; id?: string };
@@ -12,6 +13,8 @@ export interface OperationServices {
   service: FhirService;
   /** Absent where nothing selects cohorts (unit use). */
   cohorts?: CohortKeeper;
+  /** Sends invitation runs; absent where nothing invites. */
+  invitations?: InvitationWorker;
 }
 
 /** A custom operation: its definition (served in the CapabilityStatement), the scopes it needs, its handler. */

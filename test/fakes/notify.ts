@@ -24,6 +24,8 @@ export interface FakeNotify {
   rules: Map<string, { sendStatus?: number; deliveryStatus?: string }>;
   /** Answer every request with this status while set (the gateway is down). */
   down?: number;
+  /** Take this long over each message (a slow gateway). */
+  delayMs?: number;
   close(): Promise<void>;
 }
 
@@ -63,6 +65,7 @@ export async function startFakeNotify(): Promise<FakeNotify> {
       const send = /^\/v2\/notifications\/(sms|email)$/.exec(request.url ?? '');
       if (request.method === 'POST' && send) {
         const type = send[1] as 'sms' | 'email';
+        if (fake.delayMs) await new Promise((resolve) => setTimeout(resolve, fake.delayMs));
         const payload = await body(request);
         const to = String(type === 'sms' ? payload.phone_number : payload.email_address);
         const rule = fake.rules.get(to);

@@ -1,0 +1,556 @@
+import type { Communication, Patient, Task } from 'fhir/r4';
+import type { Collection, Db } from 'mongodb';
+import { UNRESTRICTED } from '../auth/access.js';
+import type { CohortKeeper } from '../cohort/keeper.js';
+import { programme as programmeOf } from '../cohort/programmes.js';
+import { FhirError } from '../fhir/errors.js';
+import type { FhirService } from '../fhir/service.js';
+import { logger } from '../shared/logger.js';
+import { isDuplicateKey } from '../store/mongo-errors.js';
+import {
+  PermanentFailure,
+  settled,
+  TemporaryFailure,
+  type Channel,
+  type ChannelName,
+  type DeliveryStatus,
+} from './channel.js';
+import { MailingHouse } from './letters.js';
+import { chainFor, recipientOf } from './recipient.js';
+import {
+  CHANNEL_SYSTEM,
+  emptyCounts,
+  MESSAGE_REFERENCE_SYSTEM,
+  outputOf,
+  settingsOf,
+  withinWindow,
+  type RunCounts,
+  type RunSettings,
+} from './runs.js';
+
+/**
+ * Where a person is in a run. `sending` is written before a provider is called, so a crash there is
+ * never sent again (the message becomes `unknown`); `waiting` has a provider's id to ask about.
+ */
+type SendState = 'new' | 'sending' | 'waiting' | 'retry' | 'delivered' | 'failed' | 'skipped' | 'unknown';
+
+interface SendDocument {
+  /** `{run}/{patient}`: inserting it is what claims the person for the run, once. */
+  _id: string;
+  run: string;
+  patient: string;
+  state: SendState;
+  /** Position in the person's channel chain. */
+  step: number;
+  chain: ChannelName[];
+  communication?: string;
+  providerId?: string;
+  attempts: number;
+  /** Messages a provider accepted for this person. */
+  accepted?: number;
+  /** When the person was claimed (epoch ms). */
+  claimedAt?: number;
+  reason?: string;
+}
+
+interface ProgressDocument {
+  /** The run's Task id. */
+  _id: string;
+  group: string;
+  /** The next member to reach: chunk of the members collection and position in it. */
+  chunk: number;
+  offset: number;
+  counts: RunCounts;
+  done: boolean;
+}
+
+/** Answers a provider may give before it knows; then ask again after this long, growing. */
+const CHECK_AFTER_MS = 2000;
+/** A temporary failure is tried again this many times before the next channel is tried. */
+const MAX_TRIES = 5;
+/** People handled at once within a batch. */
+const PARALLEL_PEOPLE = 16;
+const IDLE_MS = 1000;
+/** A claim with nothing done for this long was left by a process that stopped (a live one takes ms). */
+const CLAIM_PATIENCE_MS = 15_000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Sends a run's invitations: member by member, each person claimed once (by inserting their send
+ * document), checked at send time (died, left, vaccinated, opted out), sent down their channel chain
+ * with one Communication per attempt, falling back when a channel fails for good and retrying when it
+ * fails for now. Progress and counts are saved after every batch, and the run's Task says whether to go
+ * on (in-progress), wait (on-hold) or stop (cancelled).
+ */
+export class InvitationWorker {
+  private readonly sends: Collection<SendDocument>;
+  private readonly progress: Collection<ProgressDocument>;
+  /** Messages to ask about or try again, by when. */
+  private readonly due: { at: number; id: string }[] = [];
+  private readonly running = new Map<string, Promise<void>>();
+  /** Each running run's counts so far. */
+  private readonly counts = new Map<string, RunCounts>();
+  private stopped = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    db: Db,
+    private readonly service: FhirService,
+    private readonly cohorts: CohortKeeper,
+    private readonly channels: Map<ChannelName, Channel>,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.sends = db.collection<SendDocument>('invitation_sends');
+    this.progress = db.collection<ProgressDocument>('invitation_progress');
+  }
+
+  /** Picks up the runs and messages a previous process left (one scan of each at start). */
+  async start(): Promise<void> {
+    for await (const send of this.sends.find({ state: { $in: ['sending', 'waiting', 'retry', 'new'] } })) {
+      if (send.state === 'waiting' || send.state === 'retry') this.schedule(send._id, 0);
+      else if (send.state === 'sending') await this.unknown(send);
+      // claimed and nothing done yet: free again, unless so recent that another process may be on it
+      else if (Date.now() - (send.claimedAt ?? 0) > CLAIM_PATIENCE_MS)
+        await this.sends.deleteOne({ _id: send._id });
+    }
+    for await (const run of this.progress.find({ done: false })) this.run(run._id);
+    this.timer = setInterval(() => void this.checkDue(), 250);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearInterval(this.timer);
+  }
+
+  /** Starts (or resumes) sending a run whose Task exists, for the cohort `groupId`. */
+  async begin(runId: string, groupId: string): Promise<void> {
+    try {
+      await this.progress.insertOne({
+        _id: runId,
+        group: groupId,
+        chunk: 0,
+        offset: 0,
+        counts: emptyCounts(),
+        done: false,
+      });
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+    }
+    this.run(runId);
+  }
+
+  /** Resolves when the run's loop in this process ends (the run is done or stopped). */
+  settled(runId: string): Promise<void> {
+    return this.running.get(runId) ?? Promise.resolve();
+  }
+
+  private run(runId: string): void {
+    if (this.running.has(runId)) return;
+    const loop = (async () => {
+      for (let failures = 0; !this.stopped; failures++) {
+        try {
+          return await this.loop(runId);
+        } catch (error) {
+          // the database or a defect: the run goes on from its saved progress after a pause
+          logger.error('invitation run interrupted; resuming', { run: runId, error: String(error) });
+          await sleep(Math.min(60_000, IDLE_MS * 2 ** failures));
+        }
+      }
+    })().finally(() => this.running.delete(runId));
+    this.running.set(runId, loop);
+  }
+
+  private async task(runId: string): Promise<Task> {
+    return (await this.service.read('Task', runId)).resource as Task;
+  }
+
+  private async loop(runId: string): Promise<void> {
+    if (!this.counts.has(runId))
+      this.counts.set(runId, (await this.progress.findOne({ _id: runId }))?.counts ?? emptyCounts());
+    while (!this.stopped) {
+      const task = await this.task(runId);
+      const progress = (await this.progress.findOne({ _id: runId }))!;
+      if (task.status === 'cancelled' || task.status === 'completed' || progress.done) {
+        await this.progress.updateOne({ _id: runId }, { $set: { done: true } });
+        return;
+      }
+      const settings = settingsOf(task);
+      if (task.status !== 'in-progress' || !withinWindow(settings.window, this.now())) {
+        await sleep(IDLE_MS);
+        continue;
+      }
+      const batch = await this.nextMembers(progress, settings.batchSize);
+      if (batch.ids.length === 0) {
+        if (this.outstanding(runId)) {
+          // letters a fallback gathered since the last batch go out while the run waits
+          await this.flushLetters(runId);
+          await sleep(IDLE_MS);
+          continue;
+        }
+        await this.saveCounts(runId, true);
+        return;
+      }
+      for (let start = 0; start < batch.ids.length; start += PARALLEL_PEOPLE)
+        await Promise.all(
+          batch.ids.slice(start, start + PARALLEL_PEOPLE).map((p) => this.person(runId, settings, p)),
+        );
+      await this.flushLetters(runId);
+      await this.progress.updateOne({ _id: runId }, { $set: { chunk: batch.chunk, offset: batch.offset } });
+      await this.saveCounts(runId);
+    }
+  }
+
+  /** The next members of the run's cohort after its cursor, and the cursor after them. */
+  private async nextMembers(
+    progress: ProgressDocument,
+    size: number,
+  ): Promise<{ ids: string[]; chunk: number; offset: number }> {
+    const members = this.cohorts.database.collection<{ _id: string; patients: string[] }>('cohort_members');
+    const ids: string[] = [];
+    let { chunk, offset } = progress;
+    while (ids.length < size) {
+      const doc = await members.findOne({ _id: `${progress.group}/${chunk}` });
+      if (!doc) break;
+      const taken = doc.patients.slice(offset, offset + size - ids.length);
+      ids.push(...taken);
+      offset += taken.length;
+      if (offset >= doc.patients.length) {
+        chunk++;
+        offset = 0;
+      }
+    }
+    return { ids, chunk, offset };
+  }
+
+  /**
+   * Adds one to a run's running count, in memory: people are handled at once, and the embedded database
+   * does not make concurrent increments of one document safe. Saved after each batch; the final counts
+   * are counted again from the people's send documents.
+   */
+  private count(runId: string, field: keyof Omit<RunCounts, 'skipped'> | `skipped.${string}`): void {
+    const counts = this.counts.get(runId);
+    if (!counts) return;
+    if (field.startsWith('skipped.')) {
+      const reason = field.slice('skipped.'.length);
+      counts.skipped[reason] = (counts.skipped[reason] ?? 0) + 1;
+    } else counts[field as keyof Omit<RunCounts, 'skipped'>]++;
+  }
+
+  /** A run's counts from its people's send documents (one read of them): exact, after any crash. */
+  private async recount(runId: string): Promise<RunCounts> {
+    const counts = emptyCounts();
+    for await (const send of this.sends.find({ run: runId })) {
+      counts.considered++;
+      counts.sent += send.accepted ?? 0;
+      if (send.state === 'skipped') counts.skipped[send.reason!] = (counts.skipped[send.reason!] ?? 0) + 1;
+      else if (send.reason === 'unreachable') counts.unreachable++;
+      else {
+        counts.fellBack += send.step;
+        if (send.state === 'delivered') counts.delivered++;
+        if (send.state === 'failed') counts.failed++;
+      }
+    }
+    return counts;
+  }
+
+  /**
+   * Changes the run's Task on its current version: staff may pause or cancel it at the same moment, and
+   * their change must not be written over.
+   */
+  private async changeTask(runId: string, change: (task: Task) => Task): Promise<void> {
+    for (;;) {
+      const stored = await this.service.read('Task', runId);
+      const task = stored.resource as Task;
+      try {
+        await this.service.update('Task', runId, change(task), stored.versionId);
+        return;
+      } catch (error) {
+        if (!(error instanceof FhirError) || error.status !== 412) throw error;
+      }
+    }
+  }
+
+  private async saveCounts(runId: string, finished = false): Promise<void> {
+    const counts = finished ? await this.recount(runId) : this.counts.get(runId)!;
+    await this.progress.updateOne({ _id: runId }, { $set: { counts } });
+    await this.changeTask(runId, (task) => ({
+      ...task,
+      // a run paused or cancelled meanwhile keeps that status
+      ...(finished && task.status === 'in-progress' ? { status: 'completed' as const } : {}),
+      lastModified: this.now().toISOString(),
+      output: outputOf(counts),
+    }));
+    if (finished) {
+      await this.progress.updateOne({ _id: runId }, { $set: { done: true } });
+      this.counts.delete(runId);
+    }
+  }
+
+  /** Whether any of the run's messages are still waiting for an answer or a retry. */
+  private outstanding(runId: string): boolean {
+    return this.due.some((d) => d.id.startsWith(`${runId}/`)) || (this.following.get(runId) ?? 0) > 0;
+  }
+
+  private async person(runId: string, settings: RunSettings, patientId: string): Promise<void> {
+    const id = `${runId}/${patientId}`;
+    try {
+      await this.sends.insertOne({
+        claimedAt: Date.now(),
+        _id: id,
+        run: runId,
+        patient: patientId,
+        state: 'new',
+        step: 0,
+        chain: [],
+        attempts: 0,
+      });
+    } catch (error) {
+      if (isDuplicateKey(error)) return; // claimed before: by an earlier pass or another process
+      throw error;
+    }
+    this.count(runId, 'considered');
+    const reason = this.cohorts.index.reasonToSkip(patientId, settings.programme, this.now());
+    if (reason) {
+      await this.record(runId, patientId, undefined, 'not-done', `skipped: ${reason}`);
+      await this.sends.updateOne({ _id: id }, { $set: { state: 'skipped', reason } });
+      this.count(runId, `skipped.${reason}`);
+      return;
+    }
+    const patient = (await this.service.read('Patient', patientId)).resource as Patient;
+    const allowed = settings.channels.filter((c) => settings.templates[c]);
+    const chain = chainFor(recipientOf(patient), allowed, this.channels).map((c) => c.name);
+    if (chain.length === 0) {
+      await this.record(runId, patientId, undefined, 'not-done', 'no channel reaches this person');
+      await this.sends.updateOne({ _id: id }, { $set: { state: 'failed', reason: 'unreachable' } });
+      this.count(runId, 'unreachable');
+      return;
+    }
+    await this.sends.updateOne({ _id: id }, { $set: { chain } });
+    await this.attempt(
+      { _id: id, run: runId, patient: patientId, state: 'new', step: 0, chain, attempts: 0 },
+      settings,
+      patient,
+    );
+  }
+
+  /** Writes a Communication for an attempt (or a skip), or updates the attempt's one. */
+  private async record(
+    runId: string,
+    patientId: string,
+    attempt:
+      | { reference: string; channel: ChannelName; communication?: string; providerId?: string }
+      | undefined,
+    status: Communication['status'],
+    reason?: string,
+  ): Promise<string> {
+    const time = this.now().toISOString();
+    const communication: Communication = {
+      resourceType: 'Communication',
+      status,
+      basedOn: [{ reference: `Task/${runId}` }],
+      subject: { reference: `Patient/${patientId}` },
+      recipient: [{ reference: `Patient/${patientId}` }],
+      ...(attempt
+        ? {
+            identifier: [
+              { system: MESSAGE_REFERENCE_SYSTEM, value: attempt.reference },
+              ...(attempt.providerId
+                ? [{ system: `${CHANNEL_SYSTEM}/${attempt.channel}`, value: attempt.providerId }]
+                : []),
+            ],
+            medium: [{ coding: [{ system: CHANNEL_SYSTEM, code: attempt.channel }] }],
+          }
+        : {}),
+      ...(status === 'in-progress' || status === 'completed' ? { sent: time } : {}),
+      ...(status === 'completed' ? { received: time } : {}),
+      ...(reason ? { statusReason: { text: reason } } : {}),
+    };
+    if (attempt?.communication) {
+      const stored = (await this.service.read('Communication', attempt.communication))
+        .resource as Communication;
+      // the time it was first sent stays
+      await this.service.update('Communication', attempt.communication, {
+        ...communication,
+        id: attempt.communication,
+        ...(stored.sent ? { sent: stored.sent } : {}),
+      });
+      return attempt.communication;
+    }
+    const created = await this.service.create('Communication', communication, SERVER);
+    return created.stored!.id;
+  }
+
+  /** Sends a person's message on the channel at their step; falls back or retries as the answer says. */
+  private async attempt(send: SendDocument, settings: RunSettings, patient: Patient): Promise<void> {
+    const channel = send.chain[send.step]!;
+    const reference = `${send._id}/${send.step}`;
+    const communication =
+      send.communication ??
+      (await this.record(send.run, send.patient, { reference, channel }, 'preparation'));
+    const attempts = send.attempts + 1;
+    // written before the provider is called: a crash during the call leaves `sending`, never sent twice
+    await this.sends.updateOne(
+      { _id: send._id },
+      { $set: { state: 'sending', step: send.step, communication, attempts }, $unset: { providerId: '' } },
+    );
+    const current: SendDocument = { ...send, state: 'sending', communication, attempts };
+    try {
+      const accepted = await this.channels.get(channel)!.send({
+        reference,
+        template: settings.templates[channel]!,
+        recipient: recipientOf(patient),
+        personalisation: {
+          name: recipientOf(patient).name,
+          programme: programmeOf(settings.programme).display,
+        },
+      });
+      const attempt = { reference, channel, communication, providerId: accepted.providerId };
+      const acceptedSoFar = (send.accepted ?? 0) + 1;
+      await this.record(send.run, send.patient, attempt, 'in-progress');
+      await this.sends.updateOne(
+        { _id: send._id },
+        { $set: { state: 'waiting', providerId: accepted.providerId, accepted: acceptedSoFar } },
+      );
+      this.count(send.run, 'sent');
+      const waiting: SendDocument = {
+        ...current,
+        state: 'waiting',
+        providerId: accepted.providerId,
+        accepted: acceptedSoFar,
+      };
+      if (accepted.status) await this.settle(waiting, settings, accepted.status);
+      else this.schedule(send._id, CHECK_AFTER_MS);
+    } catch (error) {
+      if (!(error instanceof PermanentFailure || error instanceof TemporaryFailure)) throw error;
+      if (error instanceof TemporaryFailure && attempts < MAX_TRIES) {
+        await this.sends.updateOne({ _id: send._id }, { $set: { state: 'retry' } });
+        this.schedule(send._id, CHECK_AFTER_MS * 2 ** attempts);
+        return;
+      }
+      await this.record(
+        send.run,
+        send.patient,
+        { reference, channel, communication },
+        'not-done',
+        error.message,
+      );
+      await this.next(current, settings);
+    }
+  }
+
+  /** The person's next channel after a failure, or the end of their chain. */
+  private async next(send: SendDocument, settings: RunSettings): Promise<void> {
+    if (send.step + 1 >= send.chain.length) {
+      await this.sends.updateOne(
+        { _id: send._id },
+        { $set: { state: 'failed', reason: 'every channel failed' } },
+      );
+      this.count(send.run, 'failed');
+      return;
+    }
+    this.count(send.run, 'fellBack');
+    const patient = (await this.service.read('Patient', send.patient)).resource as Patient;
+    const { communication: _c, providerId: _p, ...rest } = send;
+    await this.attempt({ ...rest, state: 'new', step: send.step + 1, attempts: 0 }, settings, patient);
+  }
+
+  /** Records how a sent message ended: delivered, or failed and on to the next channel. */
+  private async settle(send: SendDocument, settings: RunSettings, status: DeliveryStatus): Promise<void> {
+    const outcome = settled(status);
+    if (!outcome) return this.schedule(send._id, CHECK_AFTER_MS * 2 ** Math.min(send.attempts + 1, 8));
+    const channel = send.chain[send.step]!;
+    const attempt = {
+      reference: `${send._id}/${send.step}`,
+      channel,
+      ...(send.communication ? { communication: send.communication } : {}),
+      ...(send.providerId ? { providerId: send.providerId } : {}),
+    };
+    if (outcome === 'delivered') {
+      await this.record(send.run, send.patient, attempt, 'completed');
+      await this.sends.updateOne({ _id: send._id }, { $set: { state: 'delivered' } });
+      this.count(send.run, 'delivered');
+      return;
+    }
+    await this.record(send.run, send.patient, attempt, 'not-done', `${channel}: ${status}`);
+    await this.next(send, settings);
+  }
+
+  private schedule(id: string, delayMs: number): void {
+    this.due.push({ at: Date.now() + delayMs, id });
+  }
+
+  /** How many of each run's messages are being followed up right now. */
+  private readonly following = new Map<string, number>();
+
+  /** Asks about the messages that are due, and tries again the ones that failed for now. */
+  private async checkDue(): Promise<void> {
+    const now = Date.now();
+    const ready = this.due.filter((d) => d.at <= now);
+    if (ready.length === 0) return;
+    for (const item of ready) this.due.splice(this.due.indexOf(item), 1);
+    await Promise.all(
+      ready.map(async ({ id }) => {
+        const run = id.split('/')[0]!;
+        this.following.set(run, (this.following.get(run) ?? 0) + 1);
+        try {
+          await this.follow(id);
+        } catch (error) {
+          logger.error('invitation follow-up failed', { run, error: String(error) });
+          this.schedule(id, CHECK_AFTER_MS * 4);
+        } finally {
+          this.following.set(run, this.following.get(run)! - 1);
+        }
+      }),
+    );
+  }
+
+  private async follow(id: string): Promise<void> {
+    const send = await this.sends.findOne({ _id: id });
+    if (!send || !['waiting', 'retry', 'new'].includes(send.state)) return;
+    const task = await this.task(send.run);
+    if (task.status === 'cancelled') return;
+    const settings = settingsOf(task);
+    if (send.state === 'new') {
+      const age = Date.now() - (send.claimedAt ?? 0);
+      if (age < CLAIM_PATIENCE_MS) return this.schedule(id, CLAIM_PATIENCE_MS - age);
+      await this.sends.deleteOne({ _id: id, state: 'new' });
+      return this.person(send.run, settings, send.patient);
+    }
+    if (send.state === 'retry') {
+      const patient = (await this.service.read('Patient', send.patient)).resource as Patient;
+      return this.attempt(send, settings, patient);
+    }
+    let status: DeliveryStatus;
+    try {
+      status = await this.channels.get(send.chain[send.step]!)!.status(send.providerId!);
+    } catch (error) {
+      if (error instanceof FhirError) throw error;
+      return this.schedule(id, CHECK_AFTER_MS * 4);
+    }
+    await this.settle(send, settings, status);
+  }
+
+  /** A message whose sending a crash interrupted: it may have gone, so it is never sent again. */
+  private async unknown(send: SendDocument): Promise<void> {
+    if (send.communication) {
+      const channel = send.chain[send.step]!;
+      const reference = `${send._id}/${send.step}`;
+      await this.record(
+        send.run,
+        send.patient,
+        { reference, channel, communication: send.communication },
+        'unknown',
+      );
+    }
+    await this.sends.updateOne({ _id: send._id }, { $set: { state: 'unknown' } });
+  }
+
+  private async flushLetters(runId: string): Promise<void> {
+    const letters = this.channels.get('letter');
+    if (letters instanceof MailingHouse) await letters.flush(runId.slice(0, 8));
+  }
+}
+
+/** The server acting for itself (not for a client): full access, no audit of its own bookkeeping. */
+const SERVER = { baseUrl: '', strict: true, access: UNRESTRICTED };

@@ -1,0 +1,111 @@
+import type { Group } from 'fhir/r4';
+import { PROGRAMME_CODES, type ProgrammeCode } from '../cohort/programmes.js';
+import { fail } from '../fhir/errors.js';
+import { CHANNELS, type ChannelName } from '../notifications/channel.js';
+import { runTask, type RunSettings } from '../notifications/runs.js';
+import { NIMS_BASE } from '../resources/extensions.js';
+import { readParameters } from './parameters.js';
+import { registerOperation } from './registry.js';
+
+const input = (name: string, type: string, max: string, documentation: string, min = 0) => ({
+  name,
+  use: 'in' as const,
+  min,
+  max,
+  type: type as never,
+  documentation,
+});
+
+const INPUTS = [
+  input('programme', 'code', '1', `${PROGRAMME_CODES.join(' | ')}`, 1),
+  input(
+    'channel',
+    'code',
+    '*',
+    `Channels allowed, in the order to try them (default ${CHANNELS.join(', ')})`,
+  ),
+  ...CHANNELS.map((c) => input(`template-${c}`, 'string', '1', `The provider's template for ${c} messages`)),
+  input('window-start', 'string', '1', 'Send from this time of day, UK time (HH:MM)'),
+  input('window-end', 'string', '1', 'Send until this time of day, UK time (HH:MM)'),
+  input('batch-size', 'integer', '1', 'People handled between progress saves (1 to 10,000; default 500)'),
+];
+
+const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+/** The run's settings from the parameters, every rule checked (400 naming the parameter otherwise). */
+function settingsFrom(body: unknown): RunSettings {
+  const values = readParameters(body, INPUTS);
+  const one = <T>(name: string) => values.get(name)?.[0] as T | undefined;
+  const programme = one<string>('programme')!;
+  if (!PROGRAMME_CODES.includes(programme as ProgrammeCode))
+    fail('invalid-request', `programme must be one of ${PROGRAMME_CODES.join(', ')}`, ['programme']);
+  const channels = (values.get('channel') as string[] | undefined) ?? [...CHANNELS];
+  for (const c of channels)
+    if (!CHANNELS.includes(c as ChannelName))
+      fail('invalid-request', `channel must be one of ${CHANNELS.join(', ')}`, ['channel']);
+  if (new Set(channels).size !== channels.length)
+    fail('invalid-request', 'A channel is given twice', ['channel']);
+  const templates: RunSettings['templates'] = {};
+  for (const c of CHANNELS) {
+    const template = one<string>(`template-${c}`);
+    if (template !== undefined) templates[c] = template;
+  }
+  if (!channels.some((c) => templates[c as ChannelName]))
+    fail('invalid-request', 'Give a template for at least one of the channels allowed', ['channel']);
+  const from = one<string>('window-start');
+  const to = one<string>('window-end');
+  if ((from === undefined) !== (to === undefined) || [from, to].some((t) => t !== undefined && !TIME.test(t)))
+    fail('invalid-request', 'Give window-start and window-end together, each as HH:MM', ['window-start']);
+  const batchSize = one<number>('batch-size') ?? 500;
+  if (batchSize < 1 || batchSize > 10_000)
+    fail('invalid-request', 'batch-size must be between 1 and 10,000', ['batch-size']);
+  return {
+    programme: programme as ProgrammeCode,
+    channels: channels as ChannelName[],
+    templates,
+    ...(from && to ? { window: { from, to } } : {}),
+    batchSize,
+  };
+}
+
+registerOperation({
+  definition: {
+    resourceType: 'OperationDefinition',
+    url: `${NIMS_BASE}/OperationDefinition/invite`,
+    name: 'Invite',
+    status: 'active',
+    kind: 'operation',
+    code: 'invite',
+    resource: ['Group'],
+    system: false,
+    type: false,
+    instance: true,
+    affectsState: true,
+    description:
+      "Invites a selected cohort (a Group from Patient/$cohort mode=select): creates the invitation run as a Task and answers 202 with it at once; the server then sends, person by person, down each person's channel chain (NHS App, text or email, letter), skipping people who died, left, were vaccinated or opted out meanwhile, with one Communication per attempt. Pause, resume or cancel the run by setting the Task's status (on-hold, in-progress, cancelled).",
+    parameter: [
+      ...INPUTS,
+      { name: 'return', use: 'out', min: 1, max: '1', type: 'Task', documentation: 'The run' },
+    ],
+  },
+  needs: () => [
+    ['Group', 'r'],
+    ['Task', 'c'],
+    ['Communication', 'c'],
+    ['Patient', 'r'],
+  ],
+  handle: async (request, { service, invitations }) => {
+    if (!invitations) fail('not-ready', 'Invitations are not available in this server');
+    const settings = settingsFrom(request.body);
+    const group = (await service.read('Group', request.id!)).resource as Group;
+    if (group.type !== 'person' || !group.actual)
+      fail('invalid-request', 'Only a selected cohort (a Group of actual people) can be invited');
+    const created = await service.create(
+      'Task',
+      runTask(request.id!, settings, request.context.access.clientId),
+      request.context,
+    );
+    await invitations.begin(created.stored!.id, request.id!);
+    return { status: 202, stored: created.stored! };
+  },
+});
