@@ -22,6 +22,8 @@ export interface RunSettings {
   window?: { from: string; to: string };
   /** People handled before progress is saved and the run looks again at its Task (paused, cancelled). */
   batchSize: number;
+  /** A reminder run: only people invited at least `afterDays` ago, and reminded fewer than `most` times this season. */
+  recall?: { afterDays: number; most: number };
 }
 
 /** What a run has done so far (the Task's output). */
@@ -66,12 +68,27 @@ export function runTask(groupId: string, settings: RunSettings, requester?: stri
         ]
       : []),
     { type: field('batch-size'), valuePositiveInt: settings.batchSize },
+    ...(settings.recall
+      ? [
+          { type: field('after-days'), valueUnsignedInt: settings.recall.afterDays },
+          { type: field('max-reminders'), valuePositiveInt: settings.recall.most },
+        ]
+      : []),
   ];
+  const kind = settings.recall ? 'reminder-run' : 'invitation-run';
   return {
     resourceType: 'Task',
     status: 'in-progress',
     intent: 'order',
-    code: { coding: [{ system: TASK_TYPE_SYSTEM, code: 'invitation-run', display: 'Invitation run' }] },
+    code: {
+      coding: [
+        {
+          system: TASK_TYPE_SYSTEM,
+          code: kind,
+          display: settings.recall ? 'Reminder run' : 'Invitation run',
+        },
+      ],
+    },
     focus: { reference: `Group/${groupId}` },
     authoredOn: new Date().toISOString(),
     ...(requester
@@ -92,6 +109,8 @@ export function settingsOf(task: Task): RunSettings {
     if (code?.startsWith('template-') && i.valueString)
       templates[code.slice(9) as ChannelName] = i.valueString;
   }
+  const afterDays = values('after-days')[0]?.valueUnsignedInt;
+  const most = values('max-reminders')[0]?.valuePositiveInt;
   const from = values('window-start')[0]?.valueTime?.slice(0, 5);
   const to = values('window-end')[0]?.valueTime?.slice(0, 5);
   return {
@@ -100,6 +119,7 @@ export function settingsOf(task: Task): RunSettings {
     templates,
     ...(from && to ? { window: { from, to } } : {}),
     batchSize: values('batch-size')[0]?.valuePositiveInt ?? 500,
+    ...(afterDays !== undefined && most !== undefined ? { recall: { afterDays, most } } : {}),
   };
 }
 

@@ -2,7 +2,7 @@ import type { Communication, Patient, Task } from 'fhir/r4';
 import type { Collection, Db } from 'mongodb';
 import { UNRESTRICTED } from '../auth/access.js';
 import type { CohortKeeper } from '../cohort/keeper.js';
-import { programme as programmeOf } from '../cohort/programmes.js';
+import { programme as programmeOf, seasonStartDay } from '../cohort/programmes.js';
 import { FhirError } from '../fhir/errors.js';
 import type { FhirService } from '../fhir/service.js';
 import { logger } from '../shared/logger.js';
@@ -57,6 +57,7 @@ interface ProgressDocument {
   /** The run's Task id. */
   _id: string;
   group: string;
+  kind: 'invitation' | 'reminder';
   /** The next member to reach: chunk of the members collection and position in it. */
   chunk: number;
   offset: number;
@@ -124,11 +125,12 @@ export class InvitationWorker {
   }
 
   /** Starts (or resumes) sending a run whose Task exists, for the cohort `groupId`. */
-  async begin(runId: string, groupId: string): Promise<void> {
+  async begin(runId: string, groupId: string, kind: ProgressDocument['kind'] = 'invitation'): Promise<void> {
     try {
       await this.progress.insertOne({
         _id: runId,
         group: groupId,
+        kind,
         chunk: 0,
         offset: 0,
         counts: emptyCounts(),
@@ -284,6 +286,7 @@ export class InvitationWorker {
     if (finished) {
       await this.progress.updateOne({ _id: runId }, { $set: { done: true } });
       this.counts.delete(runId);
+      this.earlier.delete(runId);
     }
   }
 
@@ -310,9 +313,13 @@ export class InvitationWorker {
       throw error;
     }
     this.count(runId, 'considered');
-    const reason = this.cohorts.index.reasonToSkip(patientId, settings.programme, this.now());
+    const reason =
+      this.cohorts.index.reasonToSkip(patientId, settings.programme, this.now()) ??
+      (settings.recall && !(await this.reminderDue(runId, settings, patientId)) ? 'not-due' : undefined);
     if (reason) {
-      await this.record(runId, patientId, undefined, 'not-done', `skipped: ${reason}`);
+      // people a reminder is not yet due for were never to be contacted: no Communication for them
+      if (reason !== 'not-due')
+        await this.record(runId, patientId, undefined, 'not-done', `skipped: ${reason}`);
       await this.sends.updateOne({ _id: id }, { $set: { state: 'skipped', reason } });
       this.count(runId, `skipped.${reason}`);
       return;
@@ -332,6 +339,59 @@ export class InvitationWorker {
       settings,
       patient,
     );
+  }
+
+  /** The other runs for a run's cohort (its invitations and earlier reminders), read once a run. */
+  private readonly earlier = new Map<string, Promise<ProgressDocument[]>>();
+
+  private async earlierRuns(runId: string): Promise<ProgressDocument[]> {
+    let runs = this.earlier.get(runId);
+    if (!runs) {
+      runs = (async () => {
+        const group = (await this.progress.findOne({ _id: runId }))?.group;
+        return group ? (await this.progress.find({ group }).toArray()).filter((r) => r._id !== runId) : [];
+      })();
+      this.earlier.set(runId, runs);
+    }
+    return runs;
+  }
+
+  /**
+   * Whether a reminder is due: an earlier run of the cohort invited the person (a provider accepted it)
+   * at least `afterDays` ago, and they have had fewer than `most` reminders this season.
+   */
+  async reminderDue(runId: string, settings: RunSettings, patientId: string): Promise<boolean> {
+    const { afterDays, most } = settings.recall!;
+    const earlier = await this.earlierRuns(runId);
+    const sends = await Promise.all(earlier.map((r) => this.sends.findOne({ _id: `${r._id}/${patientId}` })));
+    const now = this.now().getTime();
+    const programme = programmeOf(settings.programme);
+    const seasonStart = programme.seasonStart ? seasonStartDay(programme, this.now()) * 86_400_000 : 0;
+    const reached = (i: number) => (sends[i]?.accepted ?? 0) > 0;
+    const claimed = (i: number) => sends[i]?.claimedAt ?? 0;
+    const invited = earlier.some(
+      (r, i) => r.kind === 'invitation' && reached(i) && claimed(i) <= now - afterDays * 86_400_000,
+    );
+    const reminders = earlier.filter(
+      (r, i) => r.kind === 'reminder' && reached(i) && claimed(i) >= seasonStart,
+    );
+    return invited && reminders.length < most;
+  }
+
+  /** How many members of a cohort a reminder run would reach now (none is contacted). */
+  async recallCount(groupId: string, settings: RunSettings): Promise<number> {
+    const probe = `count-${groupId}`;
+    this.earlier.set(probe, this.progress.find({ group: groupId }).toArray());
+    let due = 0;
+    try {
+      for await (const patientId of this.cohorts.members.read(groupId)) {
+        if (this.cohorts.index.reasonToSkip(patientId, settings.programme, this.now())) continue;
+        if (await this.reminderDue(probe, settings, patientId)) due++;
+      }
+    } finally {
+      this.earlier.delete(probe);
+    }
+    return due;
   }
 
   /** Writes a Communication for an attempt (or a skip), or updates the attempt's one. */

@@ -4,8 +4,10 @@ import { fail } from '../fhir/errors.js';
 import { CHANNELS, type ChannelName } from '../notifications/channel.js';
 import { runTask, type RunSettings } from '../notifications/runs.js';
 import { NIMS_BASE } from '../resources/extensions.js';
+import type { Permission } from '../auth/scopes.js';
+import type { InteractionResult } from '../fhir/service.js';
 import { readParameters } from './parameters.js';
-import { registerOperation } from './registry.js';
+import { registerOperation, type Operation, type OperationServices } from './registry.js';
 
 const input = (name: string, type: string, max: string, documentation: string, min = 0) => ({
   name,
@@ -32,9 +34,20 @@ const INPUTS = [
 
 const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
 
+const RECALL_INPUTS = [
+  ...INPUTS,
+  input('after-days', 'integer', '1', 'Remind people invited at least this many days ago (default 14)'),
+  input('max-reminders', 'integer', '1', 'At most this many reminders a person a season (default 2)'),
+  input(
+    'mode',
+    'code',
+    '1',
+    'send (default): start the reminder run; count: only say how many it would remind',
+  ),
+];
+
 /** The run's settings from the parameters, every rule checked (400 naming the parameter otherwise). */
-function settingsFrom(body: unknown): RunSettings {
-  const values = readParameters(body, INPUTS);
+function settingsFrom(values: Map<string, unknown[]>, recall: boolean): RunSettings {
   const one = <T>(name: string) => values.get(name)?.[0] as T | undefined;
   const programme = one<string>('programme')!;
   if (!PROGRAMME_CODES.includes(programme as ProgrammeCode))
@@ -59,13 +72,48 @@ function settingsFrom(body: unknown): RunSettings {
   const batchSize = one<number>('batch-size') ?? 500;
   if (batchSize < 1 || batchSize > 10_000)
     fail('invalid-request', 'batch-size must be between 1 and 10,000', ['batch-size']);
+  const afterDays = one<number>('after-days') ?? 14;
+  const most = one<number>('max-reminders') ?? 2;
+  if (afterDays < 0 || afterDays > 365)
+    fail('invalid-request', 'after-days must be 0 to 365', ['after-days']);
+  if (most < 1 || most > 20) fail('invalid-request', 'max-reminders must be 1 to 20', ['max-reminders']);
   return {
     programme: programme as ProgrammeCode,
     channels: channels as ChannelName[],
     templates,
     ...(from && to ? { window: { from, to } } : {}),
     batchSize,
+    ...(recall ? { recall: { afterDays, most } } : {}),
   };
+}
+
+/** The cohort an operation is called on, which must be a selection of actual people. */
+async function cohortOf(service: OperationServices['service'], id: string): Promise<void> {
+  const group = (await service.read('Group', id)).resource as Group;
+  if (group.type !== 'person' || !group.actual)
+    fail('invalid-request', 'Only a selected cohort (a Group of actual people) can be invited or reminded');
+}
+
+const NEEDS: [string, Permission][] = [
+  ['Group', 'r'],
+  ['Task', 'c'],
+  ['Communication', 'c'],
+  ['Patient', 'r'],
+];
+
+/** Creates the run's Task and starts sending it; 202 with the Task. */
+async function startRun(
+  request: Parameters<Operation['handle']>[0],
+  { service, invitations }: OperationServices,
+  settings: RunSettings,
+): Promise<InteractionResult> {
+  const created = await service.create(
+    'Task',
+    runTask(request.id!, settings, request.context.access.clientId),
+    request.context,
+  );
+  await invitations!.begin(created.stored!.id, request.id!, settings.recall ? 'reminder' : 'invitation');
+  return { status: 202, stored: created.stored! };
 }
 
 registerOperation({
@@ -88,24 +136,56 @@ registerOperation({
       { name: 'return', use: 'out', min: 1, max: '1', type: 'Task', documentation: 'The run' },
     ],
   },
-  needs: () => [
-    ['Group', 'r'],
-    ['Task', 'c'],
-    ['Communication', 'c'],
-    ['Patient', 'r'],
-  ],
-  handle: async (request, { service, invitations }) => {
-    if (!invitations) fail('not-ready', 'Invitations are not available in this server');
-    const settings = settingsFrom(request.body);
-    const group = (await service.read('Group', request.id!)).resource as Group;
-    if (group.type !== 'person' || !group.actual)
-      fail('invalid-request', 'Only a selected cohort (a Group of actual people) can be invited');
-    const created = await service.create(
-      'Task',
-      runTask(request.id!, settings, request.context.access.clientId),
-      request.context,
-    );
-    await invitations.begin(created.stored!.id, request.id!);
-    return { status: 202, stored: created.stored! };
+  needs: () => NEEDS,
+  handle: async (request, services) => {
+    if (!services.invitations) fail('not-ready', 'Invitations are not available in this server');
+    const settings = settingsFrom(readParameters(request.body, INPUTS), false);
+    await cohortOf(services.service, request.id!);
+    return startRun(request, services, settings);
+  },
+});
+
+registerOperation({
+  definition: {
+    resourceType: 'OperationDefinition',
+    url: `${NIMS_BASE}/OperationDefinition/recall`,
+    name: 'Recall',
+    status: 'active',
+    kind: 'operation',
+    code: 'recall',
+    resource: ['Group'],
+    system: false,
+    type: false,
+    instance: true,
+    affectsState: true,
+    description:
+      "Reminds the people of an invited cohort who were invited at least after-days ago and are still not vaccinated, at most max-reminders times a season and never those who opted out, died or left: a reminder run like $invite's (202 with its Task). mode=count only answers how many would be reminded now.",
+    parameter: [
+      ...RECALL_INPUTS,
+      {
+        name: 'return',
+        use: 'out',
+        min: 0,
+        max: '1',
+        type: 'Task',
+        documentation: 'The reminder run (send)',
+      },
+      { name: 'total', use: 'out', min: 0, max: '1', type: 'integer', documentation: 'People due (count)' },
+    ],
+  },
+  needs: () => NEEDS,
+  handle: async (request, services) => {
+    if (!services.invitations) fail('not-ready', 'Invitations are not available in this server');
+    const values = readParameters(request.body, RECALL_INPUTS);
+    const settings = settingsFrom(values, true);
+    const mode = (values.get('mode')?.[0] as string | undefined) ?? 'send';
+    if (mode !== 'send' && mode !== 'count') fail('invalid-request', 'mode must be send or count', ['mode']);
+    await cohortOf(services.service, request.id!);
+    if (mode === 'send') return startRun(request, services, settings);
+    const total = await services.invitations.recallCount(request.id!, settings);
+    return {
+      status: 200,
+      body: { resourceType: 'Parameters', parameter: [{ name: 'total', valueInteger: total }] },
+    };
   },
 });

@@ -66,6 +66,8 @@ const PEOPLE = {
 describe('invitation runs: Group/$invite', function () {
   this.timeout(60_000);
   const ids = new Map<keyof typeof PEOPLE, string>();
+  /** The cohort the first test invites, which the reminder test reminds. */
+  let invitedGroup = '';
 
   before(async () => {
     [notify, app] = await Promise.all([startFakeNotify(), startFakeNhsApp()]);
@@ -104,6 +106,7 @@ describe('invitation runs: Group/$invite', function () {
     });
     const group = (selected.body as Parameters).parameter!.find((p) => p.name === 'group')!.valueReference!
       .reference!;
+    invitedGroup = group;
     expect((selected.body as Parameters).parameter!.find((p) => p.name === 'total')!.valueInteger).to.equal(
       9,
     );
@@ -213,6 +216,48 @@ describe('invitation runs: Group/$invite', function () {
     await server!.invitations.begin(runId, group.split('/')[1]!);
     await server!.invitations.settled(runId);
     expect(notify.sent.length + app.messages.length).to.equal(before);
+  });
+
+  it('when invited people are reminded, then only those invited long enough ago, unvaccinated and under the limit are', async () => {
+    const recall = (mode: string, afterDays: number, most = 1) =>
+      call('POST', `/${invitedGroup}/$recall`, {
+        resourceType: 'Parameters',
+        parameter: [
+          { name: 'programme', valueCode: 'flu' },
+          { name: 'template-nhs-app', valueString: 'app-flu-reminder' },
+          { name: 'template-sms', valueString: 'f33517ff-2a88-4f6e-b855-c550268ce08a' },
+          { name: 'template-email', valueString: 'a1b2c3d4-e5f6-4a5b-8c9d-0e1f2a3b4c5d' },
+          { name: 'template-letter', valueString: 'letter-flu-reminder' },
+          { name: 'after-days', valueInteger: afterDays },
+          { name: 'max-reminders', valueInteger: most },
+          { name: 'mode', valueCode: mode },
+        ],
+      });
+    const total = (answer: { body: unknown }) => (answer.body as Parameters).parameter![0]!.valueInteger;
+    // invited today: none is due after a week; six were reached (the unreachable one never was)
+    expect(total(await recall('count', 7))).to.equal(0);
+    expect(total(await recall('count', 0))).to.equal(6);
+    const before = notify.sent.length + app.messages.length;
+    const started = await recall('send', 0);
+    expect(started.status).to.equal(202);
+    const run = started.body as Task;
+    expect(run.code!.coding![0]!.code).to.equal('reminder-run');
+    await eventually(async () => {
+      expect(((await call('GET', `/Task/${run.id}`)).body as Task).status).to.equal('completed');
+    }, 40_000);
+    // the app, two texts and an email again (letters went to the mailing house)
+    expect(notify.sent.length + app.messages.length - before).to.equal(4);
+    const output = ((await call('GET', `/Task/${run.id}`)).body as Task).output!;
+    const count = (code: string) => output.find((o) => o.type.coding![0]!.code === code)?.valueInteger;
+    expect([
+      count('considered'),
+      count('skipped-not-due'),
+      count('skipped-vaccinated'),
+      count('delivered'),
+    ]).to.deep.equal([9, 1, 1, 6]);
+    // one reminder a season was asked for, and each has had it
+    expect(total(await recall('count', 0))).to.equal(0);
+    expect(total(await recall('count', 0, 2))).to.equal(6);
   });
 
   it('when the parameters are wrong, then the run is refused with a 400 naming them', async () => {
