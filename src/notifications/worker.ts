@@ -50,6 +50,8 @@ interface SendDocument {
   accepted?: number;
   /** When the person was claimed (epoch ms). */
   claimedAt?: number;
+  /** When the provider accepted the current message: the Communication's `sent`. */
+  sentAt?: string;
   reason?: string;
 }
 
@@ -163,9 +165,16 @@ export class InvitationWorker {
     this.running.set(runId, loop);
   }
 
-  private async task(runId: string): Promise<Task> {
-    return (await this.service.read('Task', runId)).resource as Task;
+  /** The run's Task; follow-ups may take one read in the last few seconds (the loop reads it each batch). */
+  private async task(runId: string, recentMs = 0): Promise<Task> {
+    const known = this.tasks.get(runId);
+    if (known && Date.now() - known.at <= recentMs) return known.task;
+    const task = (await this.service.read('Task', runId)).resource as Task;
+    this.tasks.set(runId, { task, at: Date.now() });
+    return task;
   }
+
+  private readonly tasks = new Map<string, { task: Task; at: number }>();
 
   private async loop(runId: string): Promise<void> {
     if (!this.counts.has(runId))
@@ -287,6 +296,7 @@ export class InvitationWorker {
       await this.progress.updateOne({ _id: runId }, { $set: { done: true } });
       this.counts.delete(runId);
       this.earlier.delete(runId);
+      this.tasks.delete(runId);
     }
   }
 
@@ -333,7 +343,6 @@ export class InvitationWorker {
       this.count(runId, 'unreachable');
       return;
     }
-    await this.sends.updateOne({ _id: id }, { $set: { chain } });
     await this.attempt(
       { _id: id, run: runId, patient: patientId, state: 'new', step: 0, chain, attempts: 0 },
       settings,
@@ -399,7 +408,13 @@ export class InvitationWorker {
     runId: string,
     patientId: string,
     attempt:
-      | { reference: string; channel: ChannelName; communication?: string; providerId?: string }
+      | {
+          reference: string;
+          channel: ChannelName;
+          communication?: string;
+          providerId?: string;
+          sent?: string;
+        }
       | undefined,
     status: Communication['status'],
     reason?: string,
@@ -422,18 +437,14 @@ export class InvitationWorker {
             medium: [{ coding: [{ system: CHANNEL_SYSTEM, code: attempt.channel }] }],
           }
         : {}),
-      ...(status === 'in-progress' || status === 'completed' ? { sent: time } : {}),
+      ...(status === 'in-progress' || status === 'completed' ? { sent: attempt?.sent ?? time } : {}),
       ...(status === 'completed' ? { received: time } : {}),
       ...(reason ? { statusReason: { text: reason } } : {}),
     };
     if (attempt?.communication) {
-      const stored = (await this.service.read('Communication', attempt.communication))
-        .resource as Communication;
-      // the time it was first sent stays
       await this.service.update('Communication', attempt.communication, {
         ...communication,
         id: attempt.communication,
-        ...(stored.sent ? { sent: stored.sent } : {}),
       });
       return attempt.communication;
     }
@@ -452,7 +463,10 @@ export class InvitationWorker {
     // written before the provider is called: a crash during the call leaves `sending`, never sent twice
     await this.sends.updateOne(
       { _id: send._id },
-      { $set: { state: 'sending', step: send.step, communication, attempts }, $unset: { providerId: '' } },
+      {
+        $set: { state: 'sending', step: send.step, chain: send.chain, communication, attempts },
+        $unset: { providerId: '' },
+      },
     );
     const current: SendDocument = { ...send, state: 'sending', communication, attempts };
     try {
@@ -465,12 +479,15 @@ export class InvitationWorker {
           programme: programmeOf(settings.programme).display,
         },
       });
-      const attempt = { reference, channel, communication, providerId: accepted.providerId };
+      const sent = this.now().toISOString();
+      const attempt = { reference, channel, communication, providerId: accepted.providerId, sent };
       const acceptedSoFar = (send.accepted ?? 0) + 1;
       await this.record(send.run, send.patient, attempt, 'in-progress');
       await this.sends.updateOne(
         { _id: send._id },
-        { $set: { state: 'waiting', providerId: accepted.providerId, accepted: acceptedSoFar } },
+        {
+          $set: { state: 'waiting', providerId: accepted.providerId, accepted: acceptedSoFar, sentAt: sent },
+        },
       );
       this.count(send.run, 'sent');
       const waiting: SendDocument = {
@@ -478,6 +495,7 @@ export class InvitationWorker {
         state: 'waiting',
         providerId: accepted.providerId,
         accepted: acceptedSoFar,
+        sentAt: sent,
       };
       if (accepted.status) await this.settle(waiting, settings, accepted.status);
       else this.schedule(send._id, CHECK_AFTER_MS);
@@ -525,6 +543,7 @@ export class InvitationWorker {
       channel,
       ...(send.communication ? { communication: send.communication } : {}),
       ...(send.providerId ? { providerId: send.providerId } : {}),
+      ...(send.sentAt ? { sent: send.sentAt } : {}),
     };
     if (outcome === 'delivered') {
       await this.record(send.run, send.patient, attempt, 'completed');
@@ -568,7 +587,7 @@ export class InvitationWorker {
   private async follow(id: string): Promise<void> {
     const send = await this.sends.findOne({ _id: id });
     if (!send || !['waiting', 'retry', 'new'].includes(send.state)) return;
-    const task = await this.task(send.run);
+    const task = await this.task(send.run, 5000);
     if (task.status === 'cancelled') return;
     const settings = settingsOf(task);
     if (send.state === 'new') {
