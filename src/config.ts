@@ -28,8 +28,8 @@ export interface Config {
   trustProxy: string | boolean;
   /** Where invitations go; a channel without its setting only records what it would send. */
   channels: {
-    notify?: { url: string; apiKey: string };
-    nhsApp?: { url: string; apiKey?: string };
+    notify?: { url: string; apiKey: string; callbackToken?: string; perSecond: number };
+    nhsApp?: { url: string; apiKey?: string; perSecond: number };
     mailingDir?: string;
   };
 }
@@ -80,14 +80,29 @@ export function loadConfig(env: NodeJS.ProcessEnv, projectRoot: string): Config 
     ...(env.BASE_URL ? { baseUrl: env.BASE_URL.replace(/\/+$/, '') } : {}),
     channels: {
       ...(env.NOTIFY_URL && env.NOTIFY_API_KEY
-        ? { notify: { url: env.NOTIFY_URL, apiKey: env.NOTIFY_API_KEY } }
+        ? {
+            notify: {
+              url: env.NOTIFY_URL,
+              apiKey: env.NOTIFY_API_KEY,
+              perSecond: integer('NOTIFY_PER_SECOND', env.NOTIFY_PER_SECOND, 50),
+              ...(env.NOTIFY_CALLBACK_TOKEN ? { callbackToken: env.NOTIFY_CALLBACK_TOKEN } : {}),
+            },
+          }
         : {}),
       ...(env.NHSAPP_URL
-        ? { nhsApp: { url: env.NHSAPP_URL, ...(env.NHSAPP_API_KEY ? { apiKey: env.NHSAPP_API_KEY } : {}) } }
+        ? {
+            nhsApp: {
+              url: env.NHSAPP_URL,
+              perSecond: integer('NHSAPP_PER_SECOND', env.NHSAPP_PER_SECOND, 50),
+              ...(env.NHSAPP_API_KEY ? { apiKey: env.NHSAPP_API_KEY } : {}),
+            },
+          }
         : {}),
       ...(env.MAILING_DIR ? { mailingDir: env.MAILING_DIR } : {}),
     },
   };
+  if ([config.channels.notify?.perSecond, config.channels.nhsApp?.perSecond].includes(0))
+    throw new Error('NOTIFY_PER_SECOND and NHSAPP_PER_SECOND must be at least 1');
   if (Boolean(env.NOTIFY_URL) !== Boolean(env.NOTIFY_API_KEY))
     throw new Error('NOTIFY_URL and NOTIFY_API_KEY go together');
   for (const name of ['AUTH', 'AUDIT']) {

@@ -85,6 +85,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
     bundles,
     cohorts,
     invitations,
+    ...(config.channels.notify?.callbackToken
+      ? { notifyCallbackToken: config.channels.notify.callbackToken }
+      : {}),
     ...(audit ? { audit } : {}),
     ...(tokens ? { tokens } : {}),
     maxBodyBytes: config.maxBodyBytes,

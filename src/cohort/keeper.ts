@@ -228,8 +228,11 @@ export class CohortKeeper {
     // one catch-up at a time; a caller arriving during one waits for the next, which sees its writes
     const previous = this.catchingUp ?? Promise.resolve();
     const next = previous.then(() => this.catchUp());
-    this.catchingUp = next.finally(() => {
-      if (this.catchingUp === next) this.catchingUp = undefined;
+    // the chain goes on whether or not this catch-up failed; only its own caller hears of a failure
+    const settled = next.catch(() => undefined);
+    this.catchingUp = settled;
+    void settled.then(() => {
+      if (this.catchingUp === settled) this.catchingUp = undefined;
     });
     await next;
   }

@@ -13,6 +13,7 @@ import type { FhirService, RequestContext } from '../fhir/service.js';
 import { logger } from '../shared/logger.js';
 import { pageRoutes } from '../web/pages.js';
 import { authenticate, authRoutes, fhirBaseOf, smartConfiguration } from './auth.js';
+import { callbackRoutes } from './callbacks.js';
 import { limitPerAddress, limitPerClient } from './limits.js';
 import { streamFormat, preferences, toFhirRequest } from './request.js';
 import { sendError, sendResult } from './response.js';
@@ -24,6 +25,8 @@ export interface AppOptions {
   cohorts?: CohortKeeper;
   /** Sends invitation runs. */
   invitations?: InvitationWorker;
+  /** The bearer token GOV.UK Notify sends with delivery receipts; absent: no receipts are taken. */
+  notifyCallbackToken?: string;
   /** Absent only when authentication is switched off (AUTH=off). */
   tokens?: TokenService;
   /** Absent only when the audit trail is switched off (AUDIT=off). */
@@ -106,6 +109,8 @@ export function createApp(options: AppOptions): express.Express {
   }
   app.use(limitPerAddress(options.rateLimits.perAddress));
   app.use(pageRoutes());
+  if (options.notifyCallbackToken && options.invitations)
+    app.use(callbackRoutes(options.notifyCallbackToken, options.invitations));
   if (options.tokens) app.use(authRoutes(options.tokens, options.baseUrl));
   app.get('/fhir/.well-known/smart-configuration', (request, response) => {
     response.json(smartConfiguration(fhirBaseOf(request, options.baseUrl)));

@@ -4,16 +4,32 @@ import { CHANNELS, type Channel, type ChannelName } from './channel.js';
 import { MailingHouse } from './letters.js';
 import { NhsAppChannel } from './nhs-app.js';
 import { NotifyChannel } from './notify.js';
+import { Limiter, RateLimited } from './rate.js';
 import { RecordingChannel } from './recording.js';
 
 /** The channels the configuration names; each one it does not only records what it would send. */
 export function channelsFrom(settings: Config['channels']): Map<ChannelName, Channel> {
+  // texts and emails go through one Notify key, and share its limit
+  const notifyLimit = settings.notify ? new Limiter(settings.notify.perSecond) : undefined;
   const configured: Partial<Record<ChannelName, Channel>> = {
-    ...(settings.nhsApp ? { 'nhs-app': new NhsAppChannel(settings.nhsApp.url, settings.nhsApp.apiKey) } : {}),
+    ...(settings.nhsApp
+      ? {
+          'nhs-app': new RateLimited(
+            new NhsAppChannel(settings.nhsApp.url, settings.nhsApp.apiKey),
+            new Limiter(settings.nhsApp.perSecond),
+          ),
+        }
+      : {}),
     ...(settings.notify
       ? {
-          sms: new NotifyChannel('sms', settings.notify.url, settings.notify.apiKey),
-          email: new NotifyChannel('email', settings.notify.url, settings.notify.apiKey),
+          sms: new RateLimited(
+            new NotifyChannel('sms', settings.notify.url, settings.notify.apiKey),
+            notifyLimit!,
+          ),
+          email: new RateLimited(
+            new NotifyChannel('email', settings.notify.url, settings.notify.apiKey),
+            notifyLimit!,
+          ),
         }
       : {}),
     ...(settings.mailingDir ? { letter: new MailingHouse(settings.mailingDir) } : {}),

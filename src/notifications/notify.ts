@@ -8,7 +8,7 @@ import {
   type Message,
 } from './channel.js';
 
-const STATUSES: Record<string, DeliveryStatus> = {
+const NOTIFY_STATUSES: Record<string, DeliveryStatus> = {
   created: 'sending',
   sending: 'sending',
   pending: 'sending',
@@ -18,6 +18,11 @@ const STATUSES: Record<string, DeliveryStatus> = {
   'temporary-failure': 'temporary-failure',
   'technical-failure': 'technical-failure',
 };
+
+/** A Notify status (from a status call or a callback) in the channels' vocabulary. */
+export function notifyStatus(status: unknown): DeliveryStatus {
+  return NOTIFY_STATUSES[String(status)] ?? 'sending';
+}
 
 /** The HTTP status of a failed call through the Notify client (an axios error), if it got an answer. */
 function httpStatus(error: unknown): number | undefined {
@@ -57,7 +62,7 @@ export class NotifyChannel implements Channel {
   async status(providerId: string): Promise<DeliveryStatus> {
     try {
       const response = await this.client.getNotificationById(providerId);
-      return STATUSES[response.data.status] ?? 'sending';
+      return notifyStatus(response.data.status);
     } catch (error) {
       throw this.failure(error);
     }

@@ -74,7 +74,10 @@ const MAX_TRIES = 5;
 /** People handled at once within a batch. */
 const PARALLEL_PEOPLE = 16;
 const IDLE_MS = 1000;
-/** A claim with nothing done for this long was left by a process that stopped (a live one takes ms). */
+/**
+ * A claim or a send mark this old at start was left by a process that stopped (a live one moves on in
+ * milliseconds); also longer than the store takes to repair a write a stopped process left half done.
+ */
 const CLAIM_PATIENCE_MS = 15_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -111,10 +114,9 @@ export class InvitationWorker {
   async start(): Promise<void> {
     for await (const send of this.sends.find({ state: { $in: ['sending', 'waiting', 'retry', 'new'] } })) {
       if (send.state === 'waiting' || send.state === 'retry') this.schedule(send._id, 0);
-      else if (send.state === 'sending') await this.unknown(send);
-      // claimed and nothing done yet: free again, unless so recent that another process may be on it
-      else if (Date.now() - (send.claimedAt ?? 0) > CLAIM_PATIENCE_MS)
-        await this.sends.deleteOne({ _id: send._id });
+      // claimed, or cut off while a provider was called: looked at again once no other process can
+      // still be on it (a write the stopped process left half done is repaired by then too)
+      else this.schedule(send._id, CLAIM_PATIENCE_MS);
     }
     for await (const run of this.progress.find({ done: false })) this.run(run._id);
     this.timer = setInterval(() => void this.checkDue(), 250);
@@ -348,6 +350,21 @@ export class InvitationWorker {
       settings,
       patient,
     );
+  }
+
+  /**
+   * A provider's word on a message (a delivery callback): settles it if it is the message the person is
+   * waiting on. Answers whether it was.
+   */
+  async reported(reference: string, providerId: string, status: DeliveryStatus): Promise<boolean> {
+    const id = reference.split('/').slice(0, 2).join('/');
+    const send = await this.sends.findOne({ _id: id });
+    if (!send || send.state !== 'waiting' || send.providerId !== providerId) return false;
+    if (`${send._id}/${send.step}` !== reference) return false;
+    // the poll that was due for it is not needed any more
+    for (let i = this.due.length - 1; i >= 0; i--) if (this.due[i]!.id === id) this.due.splice(i, 1);
+    await this.settle(send, settingsOf(await this.task(send.run, 5000)), status);
+    return true;
   }
 
   /** The other runs for a run's cohort (its invitations and earlier reminders), read once a run. */
@@ -586,13 +603,13 @@ export class InvitationWorker {
 
   private async follow(id: string): Promise<void> {
     const send = await this.sends.findOne({ _id: id });
-    if (!send || !['waiting', 'retry', 'new'].includes(send.state)) return;
+    if (!send || !['waiting', 'retry', 'new', 'sending'].includes(send.state)) return;
+    // scheduled at start: a message a stopped process was sending may have gone, so it is never resent
+    if (send.state === 'sending') return this.unknown(send);
     const task = await this.task(send.run, 5000);
     if (task.status === 'cancelled') return;
     const settings = settingsOf(task);
     if (send.state === 'new') {
-      const age = Date.now() - (send.claimedAt ?? 0);
-      if (age < CLAIM_PATIENCE_MS) return this.schedule(id, CLAIM_PATIENCE_MS - age);
       await this.sends.deleteOne({ _id: id, state: 'new' });
       return this.person(send.run, settings, send.patient);
     }

@@ -411,3 +411,68 @@ describe('invitation runs: pausing, cancelling, and a crash in the middle', func
     expect(byPerson.size).to.be.at.least(people.length - 16);
   });
 });
+
+describe('invitation runs: delivery receipts from Notify', function () {
+  this.timeout(60_000);
+  const TOKEN = 'notify-callback-secret-0123456789';
+
+  before(async () => {
+    [notify, app] = await Promise.all([startFakeNotify(), startFakeNhsApp()]);
+    server = await extraServer({
+      AUTH: 'off',
+      MONGODB_DB: 'nims_invite_callback_test',
+      NOTIFY_URL: notify.url,
+      NOTIFY_API_KEY: notify.apiKey,
+      NOTIFY_CALLBACK_TOKEN: TOKEN,
+    });
+    expect((await call('POST', '/Patient', person(300, mobile('07700900300')))).status).to.equal(201);
+    // the gateway's own status never moves on: only a receipt can settle the message
+    notify.rules.set('07700900300', { deliveryStatus: 'sending' });
+  });
+  after(async () => {
+    await server?.stop();
+    await Promise.all([notify.close(), app.close()]);
+  });
+
+  it('when Notify calls back with a receipt, then the message is settled; a wrong token or body is refused', async () => {
+    const selected = await call('POST', '/Patient/$cohort', {
+      resourceType: 'Parameters',
+      parameter: [{ name: 'mode', valueCode: 'select' }],
+    });
+    const group = (selected.body as Parameters).parameter!.find((p) => p.name === 'group')!.valueReference!
+      .reference!;
+    const invited = await call('POST', `/${group}/$invite`, {
+      resourceType: 'Parameters',
+      parameter: [
+        { name: 'programme', valueCode: 'flu' },
+        { name: 'template-sms', valueString: 'f33517ff-2a88-4f6e-b855-c550268ce08a' },
+      ],
+    });
+    const runId = (invited.body as Task).id!;
+    const sms = await eventually(() =>
+      Promise.resolve(notify.sent.find((n) => n.to === '07700900300')!.reference!),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(((await call('GET', `/Task/${runId}`)).body as Task).status).to.equal('in-progress');
+    const receipt = (token: string, body: object) =>
+      fetch(`${server!.url.replace(/\/fhir$/, '')}/callbacks/notify`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify(body),
+      });
+    const id = notify.sent[0]!.id;
+    expect((await receipt('wrong', { id, reference: sms, status: 'delivered' })).status).to.equal(401);
+    expect((await receipt(TOKEN, { reference: sms, status: 'delivered' })).status).to.equal(400);
+    // a receipt for a message that is not the one waiting changes nothing
+    expect(
+      (await receipt(TOKEN, { id: 'someone-else', reference: sms, status: 'delivered' })).status,
+    ).to.equal(204);
+    expect((await receipt(TOKEN, { id, reference: sms, status: 'delivered' })).status).to.equal(204);
+    const task = await eventually(async () => {
+      const current = (await call('GET', `/Task/${runId}`)).body as Task;
+      expect(current.status).to.equal('completed');
+      return current;
+    }, 10_000);
+    expect(task.output!.find((o) => o.type.coding![0]!.code === 'delivered')!.valueInteger).to.equal(1);
+  });
+});

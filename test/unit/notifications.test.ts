@@ -7,6 +7,7 @@ import {
   type ChannelName,
   type DeliveryStatus,
 } from '../../src/notifications/channel.js';
+import { Limiter } from '../../src/notifications/rate.js';
 import { chainFor, recipientOf } from '../../src/notifications/recipient.js';
 import { EXTENSIONS } from '../../src/resources/extensions.js';
 
@@ -75,5 +76,26 @@ describe('who to send to and how', () => {
     expect(
       names(chainFor({ nhsNumber: '1', name: 'x' }, ['nhs-app', 'sms', 'email', 'letter'], all)),
     ).to.deep.equal([]);
+  });
+});
+
+describe('rate limits', () => {
+  it('when ten messages ask at once at five a second, then they go out 200 ms apart; an idle limiter waits for nobody', async () => {
+    let now = 1_000_000;
+    const waits: number[] = [];
+    const clock = {
+      now: () => now,
+      sleep: (ms: number) => {
+        waits.push(ms);
+        return Promise.resolve();
+      },
+    };
+    const limiter = new Limiter(5, clock);
+    await Promise.all(Array.from({ length: 10 }, () => limiter.take()));
+    expect(waits).to.deep.equal([200, 400, 600, 800, 1000, 1200, 1400, 1600, 1800]);
+    now += 60_000;
+    waits.length = 0;
+    await limiter.take();
+    expect(waits).to.deep.equal([]);
   });
 });
