@@ -148,6 +148,7 @@ export class CohortKeeper {
       this.ready = true;
       this.builtFrom = 'snapshot';
       await this.current();
+      this.markReady();
       logger.info('cohort index restored', {
         people: this.index.people,
         snapshotOf: snapshot.savedAt,
@@ -183,6 +184,7 @@ export class CohortKeeper {
     this.ready = true;
     this.builtFrom = 'database';
     await this.current();
+    this.markReady();
     logger.info('cohort index built', {
       people: this.index.people,
       areas: this.areas.size,
@@ -213,6 +215,14 @@ export class CohortKeeper {
       });
     await this.saving;
   }
+
+  /** Resolves once the index has been built (or restored) and has caught up with the change log. */
+  whenReady(): Promise<void> {
+    return this.readyAt;
+  }
+
+  private markReady!: () => void;
+  private readonly readyAt = new Promise<void>((resolve) => (this.markReady = resolve));
 
   /** Waits until the index is built and has every change stored before this call. */
   async current(): Promise<void> {

@@ -37,6 +37,8 @@ export interface RunCounts {
   unreachable: number;
   /** Failed messages that fell back to the next channel. */
   fellBack: number;
+  /** Messages a stopped process was handing over when it stopped: maybe sent, never sent again. */
+  unknown: number;
   /** People skipped at send time, by reason (deceased, left, vaccinated, opted-out, not-registered). */
   skipped: Record<string, number>;
 }
@@ -48,6 +50,7 @@ export const emptyCounts = (): RunCounts => ({
   failed: 0,
   unreachable: 0,
   fellBack: 0,
+  unknown: 0,
   skipped: {},
 });
 

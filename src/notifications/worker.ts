@@ -262,6 +262,7 @@ export class InvitationWorker {
         counts.fellBack += send.step;
         if (send.state === 'delivered') counts.delivered++;
         if (send.state === 'failed') counts.failed++;
+        if (send.state === 'unknown') counts.unknown++;
       }
     }
     return counts;
@@ -325,6 +326,8 @@ export class InvitationWorker {
       throw error;
     }
     this.count(runId, 'considered');
+    // who may be skipped is the index's to say: not before it knows everyone
+    await this.cohorts.whenReady();
     const reason =
       this.cohorts.index.reasonToSkip(patientId, settings.programme, this.now()) ??
       (settings.recall && !(await this.reminderDue(runId, settings, patientId)) ? 'not-due' : undefined);
@@ -640,6 +643,7 @@ export class InvitationWorker {
       );
     }
     await this.sends.updateOne({ _id: send._id }, { $set: { state: 'unknown' } });
+    this.count(send.run, 'unknown');
   }
 
   private async flushLetters(runId: string): Promise<void> {

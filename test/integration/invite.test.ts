@@ -155,6 +155,7 @@ describe('invitation runs: Group/$invite', function () {
       failed: 0,
       unreachable: 1,
       fellBack: 3,
+      unknown: 0,
       'skipped-deceased': 1,
       'skipped-vaccinated': 1,
     });
@@ -409,6 +410,18 @@ describe('invitation runs: pausing, cancelling, and a crash in the middle', func
     expect([...byPerson.values()].every((n) => n === 1)).to.equal(true);
     // at most the messages a provider was being called for at the stop are left unknown, never resent
     expect(byPerson.size).to.be.at.least(people.length - 16);
+    const output = ((await call('GET', `/Task/${runId}`)).body as Task).output!;
+    const count = (code: string) => output.find((o) => o.type.coding![0]!.code === code)!.valueInteger!;
+    expect(count('considered')).to.equal(people.length);
+    // every person ended: delivered, or (cut off mid-call) unknown, or failed; none left half way
+    const states = (
+      await server.database.db.collection('invitation_sends').find({ run: runId }).toArray()
+    ).map((d) => (d.reason ? `${String(d.state)}:${String(d.reason)}` : String(d.state)));
+    expect(
+      states.filter((state) => !['delivered', 'unknown'].includes(state) && !state.startsWith('failed')),
+      states.join(),
+    ).to.deep.equal([]);
+    expect(count('delivered') + count('unknown') + count('failed'), states.join()).to.equal(people.length);
   });
 });
 
