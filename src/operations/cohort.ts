@@ -13,70 +13,58 @@ import { PROGRAMME_CODES } from '../cohort/programmes.js';
 import { fail } from '../fhir/errors.js';
 import { CLINICAL_RISK_GROUPS, PRIORITY_GROUPS } from '../register/attributes.js';
 import { NIMS_BASE } from '../resources/extensions.js';
-import { readParameters } from './parameters.js';
-import { registerOperation, typeOperation } from './registry.js';
+import { input, readParameters } from './parameters.js';
+import { registerOperation, operationDefinition } from './registry.js';
 
 /** The code system of Group.characteristic codes: the $cohort parameter names. */
 export const COHORT_CRITERION_SYSTEM = `${NIMS_BASE}/CodeSystem/cohort-criterion`;
 const SEXES: Sex[] = ['male', 'female', 'other', 'unknown'];
 const BREAKDOWNS = ['none', ...AREA_LEVELS] as const;
 
-const parameter = (
-  name: string,
-  type: string,
-  max: string,
-  documentation: string,
-): OperationDefinitionParameter => ({ name, use: 'in', min: 0, max, type: type as never, documentation });
-
 const INPUTS: OperationDefinitionParameter[] = [
-  parameter(
+  input(
     'programme',
     'code',
     '1',
     `${PROGRAMME_CODES.join(' | ')}: leaves out people already vaccinated in it`,
   ),
-  parameter('age-from', 'integer', '1', 'Youngest age in whole years, inclusive'),
-  parameter('age-to', 'integer', '1', 'Oldest age in whole years, inclusive'),
-  parameter('age-from-months', 'integer', '1', 'Youngest age in whole months, inclusive (children)'),
-  parameter('age-to-months', 'integer', '1', 'Oldest age in whole months, inclusive (children)'),
-  parameter('age-on', 'date', '1', 'The date ages and seasons are taken on; default today'),
-  parameter('sex', 'code', '*', `${SEXES.join(' | ')} (administrative gender)`),
-  parameter('ethnic-category', 'code', '*', 'UK Core ethnic category for England: A to Z, 99'),
-  parameter('priority-group', 'code', '*', `People in any of: ${PRIORITY_GROUPS.join(', ')}`),
-  parameter('clinical-risk-group', 'code', '*', `People in any of: ${CLINICAL_RISK_GROUPS.join(', ')}`),
-  parameter(
+  input('age-from', 'integer', '1', 'Youngest age in whole years, inclusive'),
+  input('age-to', 'integer', '1', 'Oldest age in whole years, inclusive'),
+  input('age-from-months', 'integer', '1', 'Youngest age in whole months, inclusive (children)'),
+  input('age-to-months', 'integer', '1', 'Oldest age in whole months, inclusive (children)'),
+  input('age-on', 'date', '1', 'The date ages and seasons are taken on; default today'),
+  input('sex', 'code', '*', `${SEXES.join(' | ')} (administrative gender)`),
+  input('ethnic-category', 'code', '*', 'UK Core ethnic category for England: A to Z, 99'),
+  input('priority-group', 'code', '*', `People in any of: ${PRIORITY_GROUPS.join(', ')}`),
+  input('clinical-risk-group', 'code', '*', `People in any of: ${CLINICAL_RISK_GROUPS.join(', ')}`),
+  input(
     'area',
     'string',
     '*',
     'NHS region, integrated care board or GP practice ODS code, local authority GSS code, or postcode district',
   ),
-  parameter(
+  input(
     'include-vaccinated',
     'boolean',
     '1',
     'Count people already vaccinated in the programme (default false)',
   ),
-  parameter(
-    'include-opted-out',
-    'boolean',
-    '1',
-    'COVID-19: count people who opted out of central invitations',
-  ),
-  parameter('include-deceased', 'boolean', '1', 'Count people who died (default false)'),
-  parameter('include-left', 'boolean', '1', 'Count people who left the register (default false)'),
-  parameter(
+  input('include-opted-out', 'boolean', '1', 'COVID-19: count people who opted out of central invitations'),
+  input('include-deceased', 'boolean', '1', 'Count people who died (default false)'),
+  input('include-left', 'boolean', '1', 'Count people who left the register (default false)'),
+  input(
     'mode',
     'code',
     '1',
     'count (default): the total and breakdown; select: also store the cohort as a Group',
   ),
-  parameter(
+  input(
     'breakdown',
     'code',
     '1',
     `Depth of the area breakdown: ${BREAKDOWNS.join(' | ')} (default gp-practice)`,
   ),
-  parameter('name', 'string', '1', 'select: the name of the cohort'),
+  input('name', 'string', '1', 'select: the name of the cohort'),
 ];
 
 function one<T>(values: Map<string, unknown[]>, name: string): T | undefined {
@@ -198,7 +186,7 @@ function characteristics(values: Map<string, unknown[]>, ageOn: string): GroupCh
 }
 
 registerOperation({
-  definition: typeOperation(
+  definition: operationDefinition(
     'cohort',
     'Cohort',
     ['Patient'],

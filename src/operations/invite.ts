@@ -3,20 +3,15 @@ import { PROGRAMME_CODES, type ProgrammeCode } from '../cohort/programmes.js';
 import { fail } from '../fhir/errors.js';
 import { CHANNELS, type ChannelName } from '../notifications/channel.js';
 import { runTask, type RunSettings } from '../notifications/runs.js';
-import { NIMS_BASE } from '../resources/extensions.js';
 import type { Permission } from '../auth/scopes.js';
 import type { InteractionResult } from '../fhir/service.js';
-import { readParameters } from './parameters.js';
-import { registerOperation, type Operation, type OperationServices } from './registry.js';
-
-const input = (name: string, type: string, max: string, documentation: string, min = 0) => ({
-  name,
-  use: 'in' as const,
-  min,
-  max,
-  type: type as never,
-  documentation,
-});
+import { input, readParameters } from './parameters.js';
+import {
+  operationDefinition,
+  registerOperation,
+  type Operation,
+  type OperationServices,
+} from './registry.js';
 
 const INPUTS = [
   input('programme', 'code', '1', `${PROGRAMME_CODES.join(' | ')}`, 1),
@@ -117,25 +112,14 @@ async function startRun(
 }
 
 registerOperation({
-  definition: {
-    resourceType: 'OperationDefinition',
-    url: `${NIMS_BASE}/OperationDefinition/invite`,
-    name: 'Invite',
-    status: 'active',
-    kind: 'operation',
-    code: 'invite',
-    resource: ['Group'],
-    system: false,
-    type: false,
-    instance: true,
-    affectsState: true,
-    description:
-      "Invites a selected cohort (a Group from Patient/$cohort mode=select): creates the invitation run as a Task and answers 202 with it at once; the server then sends, person by person, down each person's channel chain (NHS App, text or email, letter), skipping people who died, left, were vaccinated or opted out meanwhile, with one Communication per attempt. Pause, resume or cancel the run by setting the Task's status (on-hold, in-progress, cancelled).",
-    parameter: [
-      ...INPUTS,
-      { name: 'return', use: 'out', min: 1, max: '1', type: 'Task', documentation: 'The run' },
-    ],
-  },
+  definition: operationDefinition(
+    'invite',
+    'Invite',
+    ['Group'],
+    "Invites a selected cohort (a Group from Patient/$cohort mode=select): creates the invitation run as a Task and answers 202 with it at once; the server then sends, person by person, down each person's channel chain (NHS App, text or email, letter), skipping people who died, left, were vaccinated or opted out meanwhile, with one Communication per attempt. Pause, resume or cancel the run by setting the Task's status (on-hold, in-progress, cancelled).",
+    [...INPUTS, { name: 'return', use: 'out', min: 1, max: '1', type: 'Task', documentation: 'The run' }],
+    'instance',
+  ),
   needs: () => NEEDS,
   handle: async (request, services) => {
     if (!services.invitations) fail('not-ready', 'Invitations are not available in this server');
@@ -146,21 +130,12 @@ registerOperation({
 });
 
 registerOperation({
-  definition: {
-    resourceType: 'OperationDefinition',
-    url: `${NIMS_BASE}/OperationDefinition/recall`,
-    name: 'Recall',
-    status: 'active',
-    kind: 'operation',
-    code: 'recall',
-    resource: ['Group'],
-    system: false,
-    type: false,
-    instance: true,
-    affectsState: true,
-    description:
-      "Reminds the people of an invited cohort who were invited at least after-days ago and are still not vaccinated, at most max-reminders times a season and never those who opted out, died or left: a reminder run like $invite's (202 with its Task). mode=count only answers how many would be reminded now.",
-    parameter: [
+  definition: operationDefinition(
+    'recall',
+    'Recall',
+    ['Group'],
+    "Reminds the people of an invited cohort who were invited at least after-days ago and are still not vaccinated, at most max-reminders times a season and never those who opted out, died or left: a reminder run like $invite's (202 with its Task). mode=count only answers how many would be reminded now.",
+    [
       ...RECALL_INPUTS,
       {
         name: 'return',
@@ -172,7 +147,8 @@ registerOperation({
       },
       { name: 'total', use: 'out', min: 0, max: '1', type: 'integer', documentation: 'People due (count)' },
     ],
-  },
+    'instance',
+  ),
   needs: () => NEEDS,
   handle: async (request, services) => {
     if (!services.invitations) fail('not-ready', 'Invitations are not available in this server');

@@ -3,7 +3,7 @@ import { fail, operationOutcome } from '../fhir/errors.js';
 import { AttributeLoader, csvRecords, ndjsonRecords } from '../register/attribute-load.js';
 import { ndjsonLines } from '../register/ndjson.js';
 import { LOAD_KEYS, ResourceLoader, type LoadReport } from '../register/load.js';
-import { registerOperation, typeOperation } from './registry.js';
+import { registerOperation, operationDefinition } from './registry.js';
 
 /** Longest line accepted: far more than any one person's record. */
 const MAX_LINE_BYTES = 1024 * 1024;
@@ -51,7 +51,7 @@ const outcome = {
 };
 
 registerOperation({
-  definition: typeOperation(
+  definition: operationDefinition(
     'load',
     'Load',
     Object.keys(LOAD_KEYS),
@@ -80,7 +80,7 @@ registerOperation({
 });
 
 registerOperation({
-  definition: typeOperation(
+  definition: operationDefinition(
     'load-attributes',
     'LoadAttributes',
     ['Patient'],

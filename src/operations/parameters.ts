@@ -3,6 +3,17 @@ import { fail } from '../fhir/errors.js';
 
 type Value = string | number | boolean;
 
+/** An `in` parameter of an OperationDefinition. */
+export function input(
+  name: string,
+  type: string,
+  max: string,
+  documentation: string,
+  min = 0,
+): OperationDefinitionParameter {
+  return { name, use: 'in', min, max, type: type as never, documentation };
+}
+
 /** The value[x] element each parameter type is read from; codes and strings are read from either. */
 const ELEMENTS: Record<string, string[]> = {
   code: ['valueCode', 'valueString'],

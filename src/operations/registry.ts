@@ -48,13 +48,17 @@ export function allOperations(): Operation[] {
   return [...operations];
 }
 
-/** The definition of an operation on resource types (`{type}/$code`), in nims's canonical space. */
-export function typeOperation(
+/**
+ * The definition of an operation on resource types (`{type}/$code`) or on one resource
+ * (`{type}/{id}/$code`), in nims's canonical space.
+ */
+export function operationDefinition(
   code: string,
   name: string,
   resource: string[],
   description: string,
   parameter: OperationDefinitionParameter[],
+  level: 'type' | 'instance' = 'type',
 ): Operation['definition'] {
   return {
     resourceType: 'OperationDefinition',
@@ -65,8 +69,8 @@ export function typeOperation(
     code,
     resource: resource as never[],
     system: false,
-    type: true,
-    instance: false,
+    type: level === 'type',
+    instance: level === 'instance',
     affectsState: true,
     description,
     parameter,
