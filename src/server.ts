@@ -4,7 +4,6 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UNRESTRICTED } from './auth/access.js';
 import { AuditLog } from './auth/audit.js';
 import { CohortKeeper } from './cohort/keeper.js';
 import { channelsFrom } from './notifications/channels.js';
@@ -12,7 +11,7 @@ import { InvitationWorker } from './notifications/worker.js';
 import { TokenService } from './auth/tokens.js';
 import type { Config } from './config.js';
 import { BundleProcessor } from './fhir/transaction.js';
-import { FhirService } from './fhir/service.js';
+import { FhirService, SERVER_CONTEXT } from './fhir/service.js';
 import { Validator } from './fhir/validation.js';
 import { createApp } from './http/app.js';
 import './operations/index.js';
@@ -63,7 +62,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         ['patient', `Patient/${patientId}`],
         ['_count', String(MAX_COUNT)],
       ],
-      { baseUrl: '', strict: true, access: UNRESTRICTED },
+      SERVER_CONTEXT,
     );
     return sources;
   });

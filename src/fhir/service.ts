@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Bundle, BundleEntry, BundleLink, OperationOutcome, Resource } from 'fhir/r4';
 import fastJsonPatch, { type Operation } from 'fast-json-patch';
-import { authorize, canSee, may, restrictionOf, type Access } from '../auth/access.js';
+import { authorize, canSee, may, restrictionOf, UNRESTRICTED, type Access } from '../auth/access.js';
 import { RESOURCE_TYPES } from '../resources/registry.js';
 import { encodeCursor, isResultParameter, parseControls, type SearchControls } from '../search/controls.js';
 import { compileCriteria, type CompiledCriteria } from '../search/criteria.js';
@@ -36,6 +36,9 @@ export interface InteractionResult {
 }
 
 export type SearchParams = [string, string][];
+
+/** The server acting for itself (its own bookkeeping, not a client's request): everything allowed. */
+export const SERVER_CONTEXT: RequestContext = { baseUrl: '', strict: true, access: UNRESTRICTED };
 
 export function requireType(type: string): void {
   if (!RESOURCE_TYPES.includes(type))

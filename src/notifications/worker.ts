@@ -1,10 +1,9 @@
 import type { Communication, Patient, Task } from 'fhir/r4';
 import type { Collection, Db } from 'mongodb';
-import { UNRESTRICTED } from '../auth/access.js';
 import type { CohortKeeper } from '../cohort/keeper.js';
 import { programme as programmeOf, seasonStartDay } from '../cohort/programmes.js';
 import { FhirError } from '../fhir/errors.js';
-import type { FhirService } from '../fhir/service.js';
+import { SERVER_CONTEXT, type FhirService } from '../fhir/service.js';
 import { logger } from '../shared/logger.js';
 import { isDuplicateKey } from '../store/mongo-errors.js';
 import {
@@ -468,7 +467,7 @@ export class InvitationWorker {
       });
       return attempt.communication;
     }
-    const created = await this.service.create('Communication', communication, SERVER);
+    const created = await this.service.create('Communication', communication, SERVER_CONTEXT);
     return created.stored!.id;
   }
 
@@ -651,6 +650,3 @@ export class InvitationWorker {
     if (letters instanceof MailingHouse) await letters.flush(runId.slice(0, 8));
   }
 }
-
-/** The server acting for itself (not for a client): full access, no audit of its own bookkeeping. */
-const SERVER = { baseUrl: '', strict: true, access: UNRESTRICTED };

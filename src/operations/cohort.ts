@@ -13,7 +13,7 @@ import { PROGRAMME_CODES } from '../cohort/programmes.js';
 import { fail } from '../fhir/errors.js';
 import { CLINICAL_RISK_GROUPS, PRIORITY_GROUPS } from '../register/attributes.js';
 import { NIMS_BASE } from '../resources/extensions.js';
-import { input, readParameters } from './parameters.js';
+import { input, oneOf, readParameters } from './parameters.js';
 import { registerOperation, operationDefinition } from './registry.js';
 
 /** The code system of Group.characteristic codes: the $cohort parameter names. */
@@ -69,12 +69,6 @@ const INPUTS: OperationDefinitionParameter[] = [
 
 function one<T>(values: Map<string, unknown[]>, name: string): T | undefined {
   return values.get(name)?.[0] as T | undefined;
-}
-
-function oneOf<T extends string>(value: string, allowed: readonly T[], name: string): T {
-  if (!allowed.includes(value as T))
-    fail('invalid-request', `${name} must be one of ${allowed.join(', ')}`, [name]);
-  return value as T;
 }
 
 /** Whole years or whole months of an age bound, as months; both for one bound is an error. */

@@ -1,11 +1,11 @@
 import type { Group } from 'fhir/r4';
-import { PROGRAMME_CODES, type ProgrammeCode } from '../cohort/programmes.js';
+import { PROGRAMME_CODES } from '../cohort/programmes.js';
 import { fail } from '../fhir/errors.js';
-import { CHANNELS, type ChannelName } from '../notifications/channel.js';
+import { CHANNELS } from '../notifications/channel.js';
 import { runTask, type RunSettings } from '../notifications/runs.js';
 import type { Permission } from '../auth/scopes.js';
 import type { InteractionResult } from '../fhir/service.js';
-import { input, readParameters } from './parameters.js';
+import { input, oneOf, readParameters } from './parameters.js';
 import {
   operationDefinition,
   registerOperation,
@@ -44,13 +44,10 @@ const RECALL_INPUTS = [
 /** The run's settings from the parameters, every rule checked (400 naming the parameter otherwise). */
 function settingsFrom(values: Map<string, unknown[]>, recall: boolean): RunSettings {
   const one = <T>(name: string) => values.get(name)?.[0] as T | undefined;
-  const programme = one<string>('programme')!;
-  if (!PROGRAMME_CODES.includes(programme as ProgrammeCode))
-    fail('invalid-request', `programme must be one of ${PROGRAMME_CODES.join(', ')}`, ['programme']);
-  const channels = (values.get('channel') as string[] | undefined) ?? [...CHANNELS];
-  for (const c of channels)
-    if (!CHANNELS.includes(c as ChannelName))
-      fail('invalid-request', `channel must be one of ${CHANNELS.join(', ')}`, ['channel']);
+  const programme = oneOf(one<string>('programme')!, PROGRAMME_CODES, 'programme');
+  const channels = ((values.get('channel') as string[] | undefined) ?? [...CHANNELS]).map((c) =>
+    oneOf(c, CHANNELS, 'channel'),
+  );
   if (new Set(channels).size !== channels.length)
     fail('invalid-request', 'A channel is given twice', ['channel']);
   const templates: RunSettings['templates'] = {};
@@ -58,7 +55,7 @@ function settingsFrom(values: Map<string, unknown[]>, recall: boolean): RunSetti
     const template = one<string>(`template-${c}`);
     if (template !== undefined) templates[c] = template;
   }
-  if (!channels.some((c) => templates[c as ChannelName]))
+  if (!channels.some((c) => templates[c]))
     fail('invalid-request', 'Give a template for at least one of the channels allowed', ['channel']);
   const from = one<string>('window-start');
   const to = one<string>('window-end');
@@ -73,8 +70,8 @@ function settingsFrom(values: Map<string, unknown[]>, recall: boolean): RunSetti
     fail('invalid-request', 'after-days must be 0 to 365', ['after-days']);
   if (most < 1 || most > 20) fail('invalid-request', 'max-reminders must be 1 to 20', ['max-reminders']);
   return {
-    programme: programme as ProgrammeCode,
-    channels: channels as ChannelName[],
+    programme,
+    channels,
     templates,
     ...(from && to ? { window: { from, to } } : {}),
     batchSize,
@@ -154,8 +151,7 @@ registerOperation({
     if (!services.invitations) fail('not-ready', 'Invitations are not available in this server');
     const values = readParameters(request.body, RECALL_INPUTS);
     const settings = settingsFrom(values, true);
-    const mode = (values.get('mode')?.[0] as string | undefined) ?? 'send';
-    if (mode !== 'send' && mode !== 'count') fail('invalid-request', 'mode must be send or count', ['mode']);
+    const mode = oneOf((values.get('mode')?.[0] as string | undefined) ?? 'send', ['send', 'count'], 'mode');
     await cohortOf(services.service, request.id!);
     if (mode === 'send') return startRun(request, services, settings);
     const total = await services.invitations.recallCount(request.id!, settings);

@@ -3,6 +3,13 @@ import { fail } from '../fhir/errors.js';
 
 type Value = string | number | boolean;
 
+/** A code parameter's value checked against the codes allowed (400 naming the parameter otherwise). */
+export function oneOf<T extends string>(value: string, allowed: readonly T[], name: string): T {
+  if (!allowed.includes(value as T))
+    fail('invalid-request', `${name} must be one of ${allowed.join(', ')}`, [name]);
+  return value as T;
+}
+
 /** An `in` parameter of an OperationDefinition. */
 export function input(
   name: string,
