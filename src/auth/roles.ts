@@ -21,7 +21,11 @@ export const ROLES = {
   'programme-staff': {
     description: 'Programme teams: cohorts, invitations, reminders and statistics',
     scopes:
-      'system/Patient.rs system/Immunization.rs system/Communication.cruds system/Task.cruds system/Consent.rs system/Organization.rs system/Location.rs system/Group.cruds',
+      'system/Patient.rs system/Immunization.rs system/Communication.cruds system/Task.cruds system/Consent.rs system/Organization.rs system/Location.rs system/Group.cruds system/Appointment.rs',
+  },
+  'booking-system': {
+    description: 'The national booking service: bookings and cancellations of vaccination appointments',
+    scopes: 'system/Patient.rs system/Appointment.cruds system/Location.rs',
   },
   'data-quality': {
     description: 'Data-resolution team: Task workflows that add, fix and check records',

@@ -1,5 +1,5 @@
-import type { Immunization, Patient } from 'fhir/r4';
-import { EXTENSIONS } from '../resources/extensions.js';
+import type { Appointment, Communication, Immunization, Patient } from 'fhir/r4';
+import { CODE_SYSTEMS, EXTENSIONS } from '../resources/extensions.js';
 import {
   attributesOf,
   CLINICAL_RISK_GROUPS,
@@ -10,8 +10,10 @@ import {
 import { ODS_CODE_SYSTEM } from '../shared/ods.js';
 import {
   dayNumber,
+  programme as programmeByCode,
   PROGRAMMES,
   programmesOf,
+  programmesRefusedBy,
   seasonStartDay,
   type Programme,
   type ProgrammeCode,
@@ -29,6 +31,9 @@ const LEFT = 4;
 const OPTED_OUT = 8;
 /** Has attributes with a period, kept apart (so a count looks them up only for these people). */
 const DATED = 16;
+/** Programmes with a dose schedule, and programmes people book: each has its own extra columns. */
+const SCHEDULED = PROGRAMMES.filter((p) => p.schedule);
+const BOOKABLE = PROGRAMMES.filter((p) => p.bookable);
 /** Rows are added in steps of this many. */
 const GROWTH = 1 << 16;
 const NO_BIRTH_DATE = 0x7fffffff;
@@ -53,9 +58,56 @@ export interface CohortCriteria {
   includeOptedOut?: boolean;
   includeDeceased?: boolean;
   includeLeft?: boolean;
+  /** Lifelong programmes: only people due a dose on `ageOn` by the schedule who have not refused it. */
+  dueOnly?: boolean;
+  /** Only people registered with a GP practice. */
+  registeredOnly?: boolean;
+  /** Leave out people the programme contacted (a message a provider accepted) on or after this day. */
+  contactedSince?: number;
 }
 
-export type SkipReason = 'not-registered' | 'deceased' | 'left' | 'vaccinated' | 'opted-out';
+export type SkipReason =
+  | 'not-registered'
+  | 'deceased'
+  | 'left'
+  | 'vaccinated'
+  | 'opted-out'
+  | 'booked'
+  | 'refused'
+  | 'not-due';
+
+/** Appointment statuses that hold a place (the others were never booked, or are no longer). */
+const BOOKED_STATUSES = new Set<Appointment['status']>([
+  'booked',
+  'pending',
+  'arrived',
+  'checked-in',
+  'fulfilled',
+]);
+
+/** Whose an Appointment is, and for which programme it holds a place on which day (undefined: none). */
+export function bookingOf(appointment: Appointment): { programme: ProgrammeCode; day: number } | undefined {
+  if (!BOOKED_STATUSES.has(appointment.status)) return undefined;
+  const code = (appointment.serviceType ?? [])
+    .flatMap((t) => t.coding ?? [])
+    .find((c) => c.system === CODE_SYSTEMS.programme)?.code;
+  const programme = PROGRAMMES.find((p) => p.code === code && p.bookable);
+  const day = dayNumber(appointment.start);
+  return programme && day !== undefined ? { programme: programme.code, day } : undefined;
+}
+
+/** The programme a Communication was about and the day it reached its provider, if it did. */
+export function contactOf(
+  communication: Communication,
+): { programme: ProgrammeCode; day: number } | undefined {
+  if (communication.status !== 'in-progress' && communication.status !== 'completed') return undefined;
+  const code = (communication.category ?? [])
+    .flatMap((c) => c.coding ?? [])
+    .find((c) => c.system === CODE_SYSTEMS.programme)?.code;
+  const programme = PROGRAMMES.find((p) => p.code === code);
+  const day = dayNumber(communication.sent);
+  return programme && day !== undefined ? { programme: programme.code, day } : undefined;
+}
 
 export interface CohortCount {
   total: number;
@@ -99,7 +151,7 @@ function widened<T extends Column>(old: T, capacity: number): T {
 }
 
 /** Changes whenever the columns or their meaning change: an older snapshot is then not used. */
-const SNAPSHOT_VERSION = 1;
+const SNAPSHOT_VERSION = 2;
 
 /** What a snapshot says besides its columns. */
 export interface IndexMeta {
@@ -249,6 +301,13 @@ export class CohortIndex {
   private readonly dated = new Map<number, DatedAttribute[]>();
   /** Per programme: seasonal, the day of the latest vaccination; lifelong, the doses given. */
   private vaccinations = PROGRAMMES.map(() => new Uint16Array(GROWTH));
+  /** Per programme with a schedule: the day of the latest dose, and of the latest refusal (0: none). */
+  private lastDose = SCHEDULED.map(() => new Uint16Array(GROWTH));
+  private refused = SCHEDULED.map(() => new Uint16Array(GROWTH));
+  /** Per programme: the day of the latest message about it a provider accepted. */
+  private contacted = PROGRAMMES.map(() => new Uint16Array(GROWTH));
+  /** Per programme people book: the day of their latest appointment for it. */
+  private booked = BOOKABLE.map(() => new Uint16Array(GROWTH));
   private readonly ids = new RowIds();
   readonly practices = new Codes(0xffff);
   readonly districts = new Codes(0xffff);
@@ -269,11 +328,15 @@ export class CohortIndex {
       this.priority,
       this.risk,
       ...this.vaccinations,
+      ...this.lastDose,
+      ...this.refused,
+      ...this.contacted,
+      ...this.booked,
     ];
   }
 
   private set columns(columns: Column[]) {
-    const [birthDay, sex, ethnic, practice, district, status, priority, risk, ...vaccinations] = columns;
+    const [birthDay, sex, ethnic, practice, district, status, priority, risk, ...perProgramme] = columns;
     this.birthDay = birthDay as Int32Array<ArrayBuffer>;
     this.sex = sex as Uint8Array<ArrayBuffer>;
     this.ethnic = ethnic as Uint8Array<ArrayBuffer>;
@@ -282,7 +345,13 @@ export class CohortIndex {
     this.status = status as Uint8Array<ArrayBuffer>;
     this.priority = priority as Uint16Array<ArrayBuffer>;
     this.risk = risk as Uint16Array<ArrayBuffer>;
-    this.vaccinations = vaccinations as Uint16Array<ArrayBuffer>[];
+    const rest = perProgramme as Uint16Array<ArrayBuffer>[];
+    const take = (n: number) => rest.splice(0, n);
+    this.vaccinations = take(PROGRAMMES.length);
+    this.lastDose = take(SCHEDULED.length);
+    this.refused = take(SCHEDULED.length);
+    this.contacted = take(PROGRAMMES.length);
+    this.booked = take(BOOKABLE.length);
   }
 
   /** Bytes held by the columns and the id table. */
@@ -408,11 +477,11 @@ export class CohortIndex {
     if (row !== undefined) this.status[row]! &= ~PRESENT;
   }
 
-  /** Replaces what the index knows of a person's vaccinations by these (all of theirs). */
+  /** Replaces what the index knows of a person's vaccinations (and refusals) by these (all of theirs). */
   setVaccinations(patientId: string, immunizations: Immunization[]): void {
     const row = this.rowOf(patientId, false);
     if (row === undefined) return;
-    for (const column of this.vaccinations) column[row] = 0;
+    for (const column of [...this.vaccinations, ...this.lastDose, ...this.refused]) column[row] = 0;
     for (const immunization of immunizations) this.addVaccination(row, immunization);
   }
 
@@ -424,11 +493,45 @@ export class CohortIndex {
 
   private addVaccination(row: number, immunization: Immunization): void {
     const day = dayNumber(immunization.occurrenceDateTime);
+    const later = (column: Uint16Array | undefined) => {
+      if (column && day !== undefined && day > column[row]!) column[row] = day;
+    };
     for (const p of programmesOf(immunization)) {
-      const column = this.vaccinations[PROGRAMMES.indexOf(p)]!;
-      if (p.doses !== undefined) column[row] = Math.min(0xffff, column[row]! + 1);
-      else if (day !== undefined && day > column[row]!) column[row] = day;
+      const n = PROGRAMMES.indexOf(p);
+      if (p.doses !== undefined)
+        this.vaccinations[n]![row] = Math.min(0xffff, this.vaccinations[n]![row]! + 1);
+      else later(this.vaccinations[n]);
+      later(this.lastDose[SCHEDULED.indexOf(p)]);
     }
+    for (const p of programmesRefusedBy(immunization)) later(this.refused[SCHEDULED.indexOf(p)]);
+  }
+
+  /** Records that a message about a programme reached its provider for a person on `day`. */
+  addContact(patientId: string, programme: ProgrammeCode, day: number): void {
+    const row = this.rowOf(patientId, false);
+    const column = this.contacted[PROGRAMMES.indexOf(programmeByCode(programme))]!;
+    if (row !== undefined && day > column[row]!) column[row] = day;
+  }
+
+  /** Replaces what the index knows of a person's bookings by these Appointments (all of theirs). */
+  setBookings(patientId: string, appointments: Appointment[]): void {
+    const row = this.rowOf(patientId, false);
+    if (row === undefined) return;
+    for (const column of this.booked) column[row] = 0;
+    for (const appointment of appointments) this.addBooking(row, appointment);
+  }
+
+  /** Counts one more Appointment of a person (while the index is built). */
+  addBookingOf(patientId: string, appointment: Appointment): void {
+    const row = this.rowOf(patientId, false);
+    if (row !== undefined) this.addBooking(row, appointment);
+  }
+
+  private addBooking(row: number, appointment: Appointment): void {
+    const booking = bookingOf(appointment);
+    if (!booking) return;
+    const column = this.booked[BOOKABLE.indexOf(programmeByCode(booking.programme))]!;
+    if (booking.day > column[row]!) column[row] = booking.day;
   }
 
   setOptedOut(patientId: string, optedOut: boolean): void {
@@ -460,7 +563,14 @@ export class CohortIndex {
     // without areas every practice passes, so the district mask is never consulted
     const districts = this.districts.mask(criteria.area?.districts ?? []);
     const programme = PROGRAMMES.find((p) => p.code === criteria.programme);
-    const done = this.vaccinatedTest(programme, criteria);
+    const notDue = criteria.dueOnly && programme ? this.scheduleTest(programme, criteria.ageOn) : undefined;
+    const done = notDue ? (i: number) => notDue(i) !== undefined : this.vaccinatedTest(programme, criteria);
+    const contacted =
+      programme && criteria.contactedSince !== undefined
+        ? this.contacted[PROGRAMMES.indexOf(programme)]!
+        : undefined;
+    const since = criteria.contactedSince ?? 0;
+    const registeredOnly = criteria.registeredOnly === true;
     const excluded =
       (criteria.includeDeceased ? 0 : DECEASED) |
       (criteria.includeLeft ? 0 : LEFT) |
@@ -479,11 +589,13 @@ export class CohortIndex {
       if (sexes[sex[i]!] === 0 || ethnicities[ethnic[i]!] === 0) continue;
       // with areas, a person counts when their practice or their postcode district is one of them
       if (practices[practice[i]!] === 0 && districts[district[i]!] === 0) continue;
+      if (registeredOnly && practice[i] === 0) continue;
       const dated = (flags & DATED) !== 0;
       if (byGroup && (priority[i]! & groups) === 0 && !(dated && this.datedHolds(i, groups, 0, day)))
         continue;
       if (byRisk && (risk[i]! & risks) === 0 && !(dated && this.datedHolds(i, 0, risks, day))) continue;
       if (done && done(i)) continue;
+      if (contacted && contacted[i]! >= since) continue;
       each(i);
     }
   }
@@ -504,22 +616,56 @@ export class CohortIndex {
   }
 
   /**
-   * Why a person should not be invited for a programme now, by the same rules as counts: no longer on
-   * the register (or never), died, left, already vaccinated, or (COVID-19) opted out.
+   * For a programme with a dose schedule: why row `i` is not due a dose on `on` (every dose given,
+   * refused since the last dose, too young or too soon after the last), or undefined when a dose is due.
    */
-  reasonToSkip(patientId: string, programme: ProgrammeCode, on: Date): SkipReason | undefined {
+  private scheduleTest(programme: Programme, on: Date): ((i: number) => SkipReason | undefined) | undefined {
+    const { schedule } = programme;
+    if (!schedule) return undefined;
+    const n = SCHEDULED.indexOf(programme);
+    const doses = this.vaccinations[PROGRAMMES.indexOf(programme)]!;
+    const [lastDose, refused] = [this.lastDose[n]!, this.refused[n]!];
+    const day = Math.floor(on.getTime() / 86_400_000);
+    // born on or before this day to be old enough for each dose
+    const bornBy = schedule.map((dose) => monthsBefore(on, dose.fromMonths));
+    const { birthDay } = this;
+    return (i) => {
+      const given = doses[i]!;
+      if (given >= schedule.length) return 'vaccinated';
+      if (refused[i]! > lastDose[i]!) return 'refused';
+      const next = schedule[given]!;
+      if (birthDay[i]! > bornBy[given]!) return 'not-due';
+      if (next.afterPreviousDays !== undefined && given > 0 && lastDose[i]! + next.afterPreviousDays > day)
+        return 'not-due';
+      return undefined;
+    };
+  }
+
+  /**
+   * Why a person should not be invited for a programme now, by the same rules as counts: no longer on
+   * the register (or never), died, left, already vaccinated, (COVID-19) opted out; for a programme with a
+   * schedule, refused or not due a dose yet; for one people book, booked this season.
+   */
+  reasonToSkip(patientId: string, code: ProgrammeCode, on: Date): SkipReason | undefined {
     const row = this.rowOf(patientId, false);
     const flags = row === undefined ? 0 : this.status[row]!;
     if ((flags & PRESENT) === 0) return 'not-registered';
     if (flags & DECEASED) return 'deceased';
     if (flags & LEFT) return 'left';
-    const vaccinated = this.vaccinatedTest(
-      PROGRAMMES.find((p) => p.code === programme),
-      { ageOn: on },
-    );
-    if (vaccinated?.(row!)) return 'vaccinated';
-    if (programme === 'covid-19' && flags & OPTED_OUT) return 'opted-out';
+    const programme = programmeByCode(code);
+    if (this.vaccinatedTest(programme, { ageOn: on })?.(row!)) return 'vaccinated';
+    if (code === 'covid-19' && flags & OPTED_OUT) return 'opted-out';
+    const notDue = this.scheduleTest(programme, on)?.(row!);
+    if (notDue) return notDue;
+    const booked = this.booked[BOOKABLE.indexOf(programme)];
+    if (booked && booked[row!]! >= seasonStartDay(programme, on)) return 'booked';
     return undefined;
+  }
+
+  /** The day a person was last contacted about a programme (0: never). */
+  contactedOn(patientId: string, code: ProgrammeCode): number {
+    const row = this.rowOf(patientId, false);
+    return row === undefined ? 0 : this.contacted[PROGRAMMES.indexOf(programmeByCode(code))]![row]!;
   }
 
   count(criteria: CohortCriteria): CohortCount {

@@ -1,4 +1,12 @@
-import type { Consent, Immunization, Organization, Patient, Resource } from 'fhir/r4';
+import type {
+  Appointment,
+  Communication,
+  Consent,
+  Immunization,
+  Organization,
+  Patient,
+  Resource,
+} from 'fhir/r4';
 import type { Db } from 'mongodb';
 import { FhirError } from '../fhir/errors.js';
 import { COVID_INVITATION_POLICY } from '../resources/extensions.js';
@@ -6,13 +14,20 @@ import { logger } from '../shared/logger.js';
 import { ChangeLog } from '../store/changelog.js';
 import type { ChangeEvent, CurrentDocument, Repository } from '../store/repository.js';
 import { AreaTree } from './areas.js';
-import { CohortIndex } from './index.js';
+import { CohortIndex, contactOf } from './index.js';
 import { CohortMembers } from './members.js';
 import { CohortSnapshots } from './snapshots.js';
 import { programmesOf } from './programmes.js';
 
 /** The resource types the index is made of, in the order they are first read. */
-const INDEXED_TYPES = ['Organization', 'Patient', 'Immunization', 'Consent'] as const;
+const INDEXED_TYPES = [
+  'Organization',
+  'Patient',
+  'Immunization',
+  'Consent',
+  'Appointment',
+  'Communication',
+] as const;
 /** How often other processes' changes are looked for when nobody asks. */
 const POLL_MS = 1000;
 /** Changed resources read at once while catching up. */
@@ -27,7 +42,10 @@ const BUILD_RETRY_MS = 5000;
 const HOLE_PATIENCE_MS = 30_000;
 
 /** All of a person's resources of one type (their Immunizations, their Consents). */
-export type ResourcesOfPatient = (type: 'Immunization' | 'Consent', patientId: string) => Promise<Resource[]>;
+export type ResourcesOfPatient = (
+  type: 'Immunization' | 'Consent' | 'Appointment',
+  patientId: string,
+) => Promise<Resource[]>;
 
 /** The Patient id a reference points to (relative or absolute), if it points to a Patient. */
 export function patientIdOf(reference: string | undefined): string | undefined {
@@ -45,15 +63,19 @@ export function optedOutOfCovidInvitations(consents: Consent[]): boolean {
   return choices[0]?.provision?.type === 'deny';
 }
 
+/** The people a vaccination, consent, appointment or message is about. */
 function patientsOf(resource: Resource | undefined): string[] {
-  const reference =
+  const references =
     resource?.resourceType === 'Immunization'
-      ? (resource as Immunization).patient.reference
+      ? [(resource as Immunization).patient.reference]
       : resource?.resourceType === 'Consent'
-        ? (resource as Consent).patient?.reference
-        : undefined;
-  const id = patientIdOf(reference);
-  return id ? [id] : [];
+        ? [(resource as Consent).patient?.reference]
+        : resource?.resourceType === 'Appointment'
+          ? (resource as Appointment).participant.map((p) => p.actor?.reference)
+          : resource?.resourceType === 'Communication'
+            ? [(resource as Communication).subject?.reference]
+            : [];
+  return [...new Set(references.flatMap((r) => patientIdOf(r) ?? []))];
 }
 
 /**
@@ -176,6 +198,11 @@ export class CohortKeeper {
         else if (type === 'Immunization') {
           const patient = patientIdOf((resource as Immunization).patient.reference);
           if (patient) this.index.addVaccinationOf(patient, resource as Immunization);
+        } else if (type === 'Appointment') {
+          for (const patient of patientsOf(resource))
+            this.index.addBookingOf(patient, resource as Appointment);
+        } else if (type === 'Communication') {
+          this.applyContact(resource as Communication);
         } else {
           for (const patient of patientsOf(resource)) await this.refresh('Consent', patient);
         }
@@ -276,10 +303,10 @@ export class CohortKeeper {
       if (seq <= this.seen && !this.holes.has(seq)) this.appliedHere.delete(seq);
   }
 
-  /** Applies a resource another process changed, read as it is now (and as it was, for vaccinations and consents). */
+  /** Applies a resource another process changed, read as it is now (and as it was, when whose it was matters). */
   private async reread(change: { type: string; id: string; firstVersion: number }): Promise<void> {
     const { type, id, firstVersion } = change;
-    const whose = type === 'Immunization' || type === 'Consent';
+    const whose = type === 'Immunization' || type === 'Consent' || type === 'Appointment';
     const [now, before] = await Promise.all([
       this.database
         .collection<CurrentDocument>(type)
@@ -318,15 +345,26 @@ export class CohortKeeper {
       else
         for (const p of new Set([...patientsOf(resource), ...patientsOf(previous)]))
           await this.refresh('Immunization', p);
-    } else if (type === 'Consent') {
+    } else if (type === 'Consent' || type === 'Appointment') {
       for (const p of new Set([...patientsOf(resource), ...patientsOf(previous)]))
-        await this.refresh('Consent', p);
+        await this.refresh(type, p);
+    } else if (type === 'Communication' && resource) {
+      // a contact is a fact once it happened: a later change to the record does not take it back
+      this.applyContact(resource as Communication);
     }
   }
 
-  private async refresh(type: 'Immunization' | 'Consent', patientId: string): Promise<void> {
+  private applyContact(communication: Communication): void {
+    const contact = contactOf(communication);
+    if (contact)
+      for (const patient of patientsOf(communication))
+        this.index.addContact(patient, contact.programme, contact.day);
+  }
+
+  private async refresh(type: 'Immunization' | 'Consent' | 'Appointment', patientId: string): Promise<void> {
     const resources = await this.resourcesOf(type, patientId);
     if (type === 'Immunization') this.index.setVaccinations(patientId, resources as Immunization[]);
+    else if (type === 'Appointment') this.index.setBookings(patientId, resources as Appointment[]);
     else this.index.setOptedOut(patientId, optedOutOfCovidInvitations(resources as Consent[]));
   }
 }

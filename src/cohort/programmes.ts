@@ -17,6 +17,10 @@ export interface Programme {
   seasonStart?: { month: number; day: number };
   /** Lifelong: vaccinated once this many doses were given. */
   doses?: number;
+  /** Lifelong: when each dose is due, in order (age in months, and days since the dose before). */
+  schedule?: { fromMonths: number; afterPreviousDays?: number }[];
+  /** People may book an appointment for it (the booking system tells nims). */
+  bookable?: boolean;
 }
 
 export type ProgrammeCode = 'covid-19' | 'flu' | 'mmr';
@@ -28,6 +32,7 @@ export const PROGRAMMES: Programme[] = [
     targetDiseases: ['840539006'],
     vaccines: ['39115611000001103', '39114911000001105'],
     seasonStart: { month: 9, day: 1 },
+    bookable: true,
   },
   {
     code: 'flu',
@@ -43,6 +48,8 @@ export const PROGRAMMES: Programme[] = [
     targetDiseases: ['14189004', '36989005', '36653000'],
     vaccines: ['61153008'],
     doses: 2,
+    // the routine childhood schedule: dose 1 from one year, dose 2 from 3 years 4 months, a month apart
+    schedule: [{ fromMonths: 12 }, { fromMonths: 40, afterPreviousDays: 28 }],
   },
 ];
 
@@ -70,7 +77,26 @@ export function seasonStartDay(programme: Programme, on: Date): number {
 
 /** The programmes a vaccination counts for: by target disease, else by vaccine. Not given: none. */
 export function programmesOf(immunization: Immunization): Programme[] {
-  if (immunization.status !== 'completed') return [];
+  return immunization.status === 'completed' ? programmesNamedBy(immunization) : [];
+}
+
+/** Why a vaccination was not given that means the person (or their parent) said no. */
+export const REFUSAL_REASONS = [
+  { system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'PATOBJ' },
+];
+
+/** The programmes a record of a vaccination refused (status not-done for a refusal reason) is about. */
+export function programmesRefusedBy(immunization: Immunization): Programme[] {
+  const refused =
+    immunization.status === 'not-done' &&
+    (immunization.statusReason?.coding ?? []).some((c) =>
+      REFUSAL_REASONS.some((r) => r.system === c.system && r.code === c.code),
+    );
+  return refused ? programmesNamedBy(immunization) : [];
+}
+
+/** The programmes a vaccination record is about, whatever its status. */
+function programmesNamedBy(immunization: Immunization): Programme[] {
   const snomed = (codings: { system?: string; code?: string }[] | undefined) =>
     (codings ?? []).filter((c) => c.system === SNOMED_SYSTEM).map((c) => c.code ?? '');
   const targets = (immunization.protocolApplied ?? []).flatMap((p) =>

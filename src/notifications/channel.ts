@@ -4,8 +4,12 @@ export type ChannelName = (typeof CHANNELS)[number];
 
 /** Who a message goes to, as much as the register knows. */
 export interface Recipient {
+  /** The NHS number of the person the message is about. */
   nhsNumber: string;
+  /** Who the message is addressed to: the person, or a parent or guardian of a child. */
   name: string;
+  /** The child a parent or guardian is written to about. */
+  onBehalfOf?: string;
   mobile?: string;
   email?: string;
   /** Postal address lines, the postcode last. */

@@ -6,23 +6,82 @@ import { reaches, type Channel, type ChannelName, type Recipient } from './chann
 /** A UK mobile number, as the register may hold it (07..., +447..., with spaces). */
 const UK_MOBILE = /^(?:\+44\s?7|07)[\d\s]{9,12}$/;
 
-/** How to reach a person, from their register record (current contact details only). */
-export function recipientOf(patient: Patient): Recipient {
-  const name = patient.name?.find((n) => n.use === 'official') ?? patient.name?.[0];
-  const current = (patient.telecom ?? []).filter((t) => !t.period?.end && t.value);
+/** Relationships (HL7 v3 RoleCode) of a contact who speaks for a child: parents and guardians. */
+const PARENT_ROLES = new Set(['PRN', 'MTH', 'FTH', 'NPRN', 'NMTH', 'NFTH', 'ADOPTP', 'STPPRN', 'GUARD']);
+const ROLE_CODE_SYSTEM = 'http://terminology.hl7.org/CodeSystem/v3-RoleCode';
+/** From this age people get their own messages; before it, their parents do. */
+const OWN_MESSAGES_FROM_YEARS = 16;
+
+type Telecom = NonNullable<Patient['telecom']>;
+type Address = NonNullable<Patient['address']>[number];
+
+/** A current mobile number and email address among contact points. */
+function contactPoints(telecom: Telecom | undefined): { mobile?: string; email?: string } {
+  const current = (telecom ?? []).filter((t) => !t.period?.end && t.value);
   const mobile = current.find(
     (t) => t.system === 'sms' || (t.system === 'phone' && (t.use === 'mobile' || UK_MOBILE.test(t.value!))),
   )?.value;
   const email = current.find((t) => t.system === 'email')?.value;
-  const home = patient.address?.find((a) => a.use === 'home' && !a.period?.end) ?? patient.address?.[0];
-  const address = home
-    ? [...(home.line ?? []), home.city, home.district, home.postalCode].filter((x): x is string => Boolean(x))
+  return { ...(mobile ? { mobile } : {}), ...(email ? { email } : {}) };
+}
+
+function addressLines(address: Address | undefined): string[] {
+  return address
+    ? [...(address.line ?? []), address.city, address.district, address.postalCode].filter((x): x is string =>
+        Boolean(x),
+      )
     : [];
+}
+
+function nameOf(name: { text?: string; given?: string[]; family?: string } | undefined): string {
+  return name?.text ?? [...(name?.given ?? []), name?.family].filter(Boolean).join(' ');
+}
+
+/** Whether a person is under 16 on `on` (a person with no birth date counts as an adult). */
+export function isChild(patient: Patient, on: Date): boolean {
+  if (!patient.birthDate || !/^\d{4}-\d{2}-\d{2}/.test(patient.birthDate)) return false;
+  const born = new Date(`${patient.birthDate.slice(0, 10)}T00:00:00Z`);
+  const sixteenth = Date.UTC(
+    born.getUTCFullYear() + OWN_MESSAGES_FROM_YEARS,
+    born.getUTCMonth(),
+    born.getUTCDate(),
+  );
+  return on.getTime() < sixteenth;
+}
+
+/**
+ * How to reach a person about their own care, from their register record (current contact details
+ * only). For a child under 16 that is a parent or guardian among their contacts: the parent's mobile,
+ * email and address (else the child's home address), never the child's own phone or NHS App.
+ */
+export function recipientOf(patient: Patient, on: Date = new Date()): Recipient {
+  const nhsNumber = patient.identifier?.find((i) => i.system === NHS_NUMBER_SYSTEM)?.value ?? '';
+  const personName = nameOf(patient.name?.find((n) => n.use === 'official') ?? patient.name?.[0]);
+  const home = patient.address?.find((a) => a.use === 'home' && !a.period?.end) ?? patient.address?.[0];
+  if (isChild(patient, on)) {
+    const parent = (patient.contact ?? []).find(
+      (c) =>
+        !c.period?.end &&
+        (c.relationship ?? []).some((r) =>
+          (r.coding ?? []).some(
+            (code) => code.system === ROLE_CODE_SYSTEM && PARENT_ROLES.has(code.code ?? ''),
+          ),
+        ),
+    );
+    const address = addressLines(parent?.address ?? home);
+    return {
+      nhsNumber,
+      name: nameOf(parent?.name) || 'Parent or guardian',
+      onBehalfOf: personName,
+      ...contactPoints(parent?.telecom),
+      ...(address.length > 0 ? { address } : {}),
+    };
+  }
+  const address = addressLines(home);
   return {
-    nhsNumber: patient.identifier?.find((i) => i.system === NHS_NUMBER_SYSTEM)?.value ?? '',
-    name: name?.text ?? [...(name?.given ?? []), name?.family].filter(Boolean).join(' '),
-    ...(mobile ? { mobile } : {}),
-    ...(email ? { email } : {}),
+    nhsNumber,
+    name: personName,
+    ...contactPoints(patient.telecom),
     ...(address.length > 0 ? { address } : {}),
     ...(patient.extension?.some((e) => e.url === EXTENSIONS.nhsAppNotifications && e.valueBoolean === true)
       ? { nhsApp: true }

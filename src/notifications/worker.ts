@@ -1,7 +1,8 @@
 import type { Communication, Patient, Task } from 'fhir/r4';
 import type { Collection, Db } from 'mongodb';
 import type { CohortKeeper } from '../cohort/keeper.js';
-import { programme as programmeOf, seasonStartDay } from '../cohort/programmes.js';
+import { programme as programmeOf, seasonStartDay, type ProgrammeCode } from '../cohort/programmes.js';
+import { CODE_SYSTEMS } from '../resources/extensions.js';
 import { FhirError } from '../fhir/errors.js';
 import { SERVER_CONTEXT, type FhirService } from '../fhir/service.js';
 import { logger } from '../shared/logger.js';
@@ -333,16 +334,23 @@ export class InvitationWorker {
     if (reason) {
       // people a reminder is not yet due for were never to be contacted: no Communication for them
       if (reason !== 'not-due')
-        await this.record(runId, patientId, undefined, 'not-done', `skipped: ${reason}`);
+        await this.record(runId, settings.programme, patientId, undefined, 'not-done', `skipped: ${reason}`);
       await this.sends.updateOne({ _id: id }, { $set: { state: 'skipped', reason } });
       this.count(runId, `skipped.${reason}`);
       return;
     }
     const patient = (await this.service.read('Patient', patientId)).resource as Patient;
     const allowed = settings.channels.filter((c) => settings.templates[c]);
-    const chain = chainFor(recipientOf(patient), allowed, this.channels).map((c) => c.name);
+    const chain = chainFor(recipientOf(patient, this.now()), allowed, this.channels).map((c) => c.name);
     if (chain.length === 0) {
-      await this.record(runId, patientId, undefined, 'not-done', 'no channel reaches this person');
+      await this.record(
+        runId,
+        settings.programme,
+        patientId,
+        undefined,
+        'not-done',
+        'no channel reaches this person',
+      );
       await this.sends.updateOne({ _id: id }, { $set: { state: 'failed', reason: 'unreachable' } });
       this.count(runId, 'unreachable');
       return;
@@ -425,6 +433,7 @@ export class InvitationWorker {
   /** Writes a Communication for an attempt (or a skip), or updates the attempt's one. */
   private async record(
     runId: string,
+    programme: ProgrammeCode,
     patientId: string,
     attempt:
       | {
@@ -443,6 +452,8 @@ export class InvitationWorker {
       resourceType: 'Communication',
       status,
       basedOn: [{ reference: `Task/${runId}` }],
+      // what it is about: the cohort index counts a message a provider accepted as a contact
+      category: [{ coding: [{ system: CODE_SYSTEMS.programme, code: programme }] }],
       subject: { reference: `Patient/${patientId}` },
       recipient: [{ reference: `Patient/${patientId}` }],
       ...(attempt
@@ -477,7 +488,7 @@ export class InvitationWorker {
     const reference = `${send._id}/${send.step}`;
     const communication =
       send.communication ??
-      (await this.record(send.run, send.patient, { reference, channel }, 'preparation'));
+      (await this.record(send.run, settings.programme, send.patient, { reference, channel }, 'preparation'));
     const attempts = send.attempts + 1;
     // written before the provider is called: a crash during the call leaves `sending`, never sent twice
     await this.sends.updateOne(
@@ -488,20 +499,22 @@ export class InvitationWorker {
       },
     );
     const current: SendDocument = { ...send, state: 'sending', communication, attempts };
+    const recipient = recipientOf(patient, this.now());
     try {
       const accepted = await this.channels.get(channel)!.send({
         reference,
         template: settings.templates[channel]!,
-        recipient: recipientOf(patient),
+        recipient,
         personalisation: {
-          name: recipientOf(patient).name,
+          name: recipient.onBehalfOf ?? recipient.name,
+          ...(recipient.onBehalfOf ? { parent: recipient.name } : {}),
           programme: programmeOf(settings.programme).display,
         },
       });
       const sent = this.now().toISOString();
       const attempt = { reference, channel, communication, providerId: accepted.providerId, sent };
       const acceptedSoFar = (send.accepted ?? 0) + 1;
-      await this.record(send.run, send.patient, attempt, 'in-progress');
+      await this.record(send.run, settings.programme, send.patient, attempt, 'in-progress');
       await this.sends.updateOne(
         { _id: send._id },
         {
@@ -527,6 +540,7 @@ export class InvitationWorker {
       }
       await this.record(
         send.run,
+        settings.programme,
         send.patient,
         { reference, channel, communication },
         'not-done',
@@ -565,12 +579,19 @@ export class InvitationWorker {
       ...(send.sentAt ? { sent: send.sentAt } : {}),
     };
     if (outcome === 'delivered') {
-      await this.record(send.run, send.patient, attempt, 'completed');
+      await this.record(send.run, settings.programme, send.patient, attempt, 'completed');
       await this.sends.updateOne({ _id: send._id }, { $set: { state: 'delivered' } });
       this.count(send.run, 'delivered');
       return;
     }
-    await this.record(send.run, send.patient, attempt, 'not-done', `${channel}: ${status}`);
+    await this.record(
+      send.run,
+      settings.programme,
+      send.patient,
+      attempt,
+      'not-done',
+      `${channel}: ${status}`,
+    );
     await this.next(send, settings);
   }
 
@@ -632,10 +653,12 @@ export class InvitationWorker {
   /** A message whose sending a crash interrupted: it may have gone, so it is never sent again. */
   private async unknown(send: SendDocument): Promise<void> {
     if (send.communication) {
+      const settings = settingsOf(await this.task(send.run, 5000));
       const channel = send.chain[send.step]!;
       const reference = `${send._id}/${send.step}`;
       await this.record(
         send.run,
+        settings.programme,
         send.patient,
         { reference, channel, communication: send.communication },
         'unknown',

@@ -23,6 +23,8 @@ export const CODE_SYSTEMS = {
   areaLevel: `${NIMS_BASE}/CodeSystem/area-level`,
   priorityGroup: `${NIMS_BASE}/CodeSystem/priority-group`,
   clinicalRiskGroup: `${NIMS_BASE}/CodeSystem/clinical-risk-group`,
+  /** nims; the vaccination programmes (covid-19, flu, mmr): what a Communication or Appointment is for. */
+  programme: `${NIMS_BASE}/CodeSystem/programme`,
 } as const;
 
 export const IDENTIFIER_SYSTEMS = {

@@ -24,6 +24,7 @@ const definitions: ResourceDefinition[] = [
   { type: 'Practitioner' },
   { type: 'Observation' },
   { type: 'Group' },
+  { type: 'Appointment' },
   { type: 'AuditEvent', readOnly: true },
 ];
 

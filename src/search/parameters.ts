@@ -36,6 +36,7 @@ const ANY_RESOURCE = [
   'Practitioner',
   'Observation',
   'Group',
+  'Appointment',
 ];
 const identifier = (type: string, unique?: SearchParamDef['unique']): SearchParamDef => ({
   name: 'identifier',
@@ -338,6 +339,25 @@ export const SEARCH_PARAMETERS: Record<string, SearchParamDef[]> = {
     identifier('Group'),
     { name: 'name', type: 'string', expression: 'Group.name', description: 'The name of the cohort' },
     { name: 'type', type: 'token', expression: 'Group.type', description: 'The kind of members' },
+  ],
+  Appointment: [
+    identifier('Appointment'),
+    patientRef('Appointment.participant.actor'),
+    {
+      name: 'actor',
+      type: 'reference',
+      expression: 'Appointment.participant.actor',
+      targets: ['Patient', 'Practitioner', 'Location'],
+      description: 'Any participant: the person, who vaccinates, where',
+    },
+    { name: 'status', type: 'token', expression: 'Appointment.status', description: 'Appointment status' },
+    {
+      name: 'service-type',
+      type: 'token',
+      expression: 'Appointment.serviceType',
+      description: 'What the appointment is for (the nims programme code system: covid-19)',
+    },
+    { name: 'date', type: 'date', expression: 'Appointment.start', description: 'When it starts' },
   ],
   Observation: [
     identifier('Observation'),
