@@ -32,6 +32,8 @@ export interface Config {
     nhsApp?: { url: string; apiKey?: string; perSecond: number };
     mailingDir?: string;
   };
+  /** The booking system, told who was invited for COVID-19 (NDJSON POSTed to this URL). */
+  booking?: { url: string; apiKey?: string };
 }
 
 function integer(name: string, value: string | undefined, fallback: number): number {
@@ -100,6 +102,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, projectRoot: string): Config 
         : {}),
       ...(env.MAILING_DIR ? { mailingDir: env.MAILING_DIR } : {}),
     },
+    ...(env.BOOKING_URL
+      ? { booking: { url: env.BOOKING_URL, ...(env.BOOKING_API_KEY ? { apiKey: env.BOOKING_API_KEY } : {}) } }
+      : {}),
   };
   if ([config.channels.notify?.perSecond, config.channels.nhsApp?.perSecond].includes(0))
     throw new Error('NOTIFY_PER_SECOND and NHSAPP_PER_SECOND must be at least 1');

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AuditLog } from './auth/audit.js';
 import { CohortKeeper } from './cohort/keeper.js';
+import { bookingOutbox } from './notifications/booking.js';
 import { channelsFrom } from './notifications/channels.js';
 import { InvitationWorker } from './notifications/worker.js';
 import { TokenService } from './auth/tokens.js';
@@ -21,6 +22,7 @@ import { logger } from './shared/logger.js';
 import { connect, ensureIndexes, type Database } from './store/database.js';
 import { startFerretdb, type EmbeddedDatabase } from './store/ferretdb.js';
 import { MongoRepository } from './store/mongo-repository.js';
+import type { Outbox } from './store/outbox.js';
 
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -35,6 +37,8 @@ export interface RunningServer {
   cohorts: CohortKeeper;
   /** Sends invitation runs. */
   invitations: InvitationWorker;
+  /** Deliveries to other systems (the booking system, when configured). */
+  outboxes: Outbox<unknown>[];
   /** The embedded FerretDB, when no MONGODB_URI was given. */
   embedded?: EmbeddedDatabase;
   /** Stops serving, writes the queued audit trail (for at most `auditDeadlineMs`), closes the database. */
@@ -67,9 +71,21 @@ export async function startServer(config: Config): Promise<RunningServer> {
     return sources;
   });
   cohorts.start();
-  const invitations = new InvitationWorker(database.db, service, cohorts, channelsFrom(config.channels));
+  const booking = config.booking
+    ? bookingOutbox(database.db, config.booking.url, config.booking.apiKey)
+    : undefined;
+  if (!booking) logger.warn('BOOKING_URL not set: invited people are not handed to a booking system');
+  await booking?.start();
+  const outboxes: Outbox<unknown>[] = booking ? [booking as Outbox<unknown>] : [];
+  const invitations = new InvitationWorker(
+    database.db,
+    service,
+    cohorts,
+    channelsFrom(config.channels),
+    booking,
+  );
   await invitations.start();
-  const bundles = new BundleProcessor(service, repository, audit, { cohorts, invitations });
+  const bundles = new BundleProcessor(service, repository, audit, { cohorts, invitations, outboxes });
   const tokens = config.auth
     ? new TokenService(database.db, {
         tokenTtlSeconds: config.tokenTtlSeconds,
@@ -84,6 +100,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     bundles,
     cohorts,
     invitations,
+    outboxes,
     ...(config.channels.notify?.callbackToken
       ? { notifyCallbackToken: config.channels.notify.callbackToken }
       : {}),
@@ -111,12 +128,14 @@ export async function startServer(config: Config): Promise<RunningServer> {
     database,
     cohorts,
     invitations,
+    outboxes,
     ...(audit ? { audit } : {}),
     ...(tokens ? { tokens } : {}),
     ...(embedded ? { embedded } : {}),
     stop: async ({ auditDeadlineMs }: { auditDeadlineMs?: number } = {}) => {
       cohorts.stop();
       invitations.stop();
+      await Promise.all(outboxes.map((o) => o.stop()));
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

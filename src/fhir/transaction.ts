@@ -136,7 +136,7 @@ export class BundleProcessor {
     private readonly service: FhirService,
     private readonly repo: Repository,
     audit?: Handlers['audit'],
-    services: Pick<Handlers, 'cohorts' | 'invitations'> = {},
+    services: Pick<Handlers, 'cohorts' | 'invitations' | 'outboxes'> = {},
   ) {
     this.handlers = {
       service,

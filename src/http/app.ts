@@ -13,6 +13,7 @@ import type { FhirService, RequestContext } from '../fhir/service.js';
 import { logger } from '../shared/logger.js';
 import { pageRoutes } from '../web/pages.js';
 import { authenticate, authRoutes, fhirBaseOf, smartConfiguration } from './auth.js';
+import type { Outbox } from '../store/outbox.js';
 import { callbackRoutes } from './callbacks.js';
 import { limitPerAddress, limitPerClient } from './limits.js';
 import { streamFormat, preferences, toFhirRequest } from './request.js';
@@ -25,6 +26,8 @@ export interface AppOptions {
   cohorts?: CohortKeeper;
   /** Sends invitation runs. */
   invitations?: InvitationWorker;
+  /** Deliveries to other systems ($outbox). */
+  outboxes?: Outbox<unknown>[];
   /** The bearer token GOV.UK Notify sends with delivery receipts; absent: no receipts are taken. */
   notifyCallbackToken?: string;
   /** Absent only when authentication is switched off (AUTH=off). */
@@ -142,6 +145,7 @@ export function createApp(options: AppOptions): express.Express {
           ...(options.audit ? { audit: options.audit } : {}),
           ...(options.cohorts ? { cohorts: options.cohorts } : {}),
           ...(options.invitations ? { invitations: options.invitations } : {}),
+          ...(options.outboxes ? { outboxes: options.outboxes } : {}),
         });
         sendResult(request, response, result, baseUrl);
       })

@@ -15,6 +15,8 @@ import {
   type ChannelName,
   type DeliveryStatus,
 } from './channel.js';
+import type { Outbox } from '../store/outbox.js';
+import { bookingInvitation, type BookingInvitation } from './booking.js';
 import { MailingHouse } from './letters.js';
 import { chainFor, recipientOf } from './recipient.js';
 import {
@@ -104,6 +106,8 @@ export class InvitationWorker {
     private readonly service: FhirService,
     private readonly cohorts: CohortKeeper,
     private readonly channels: Map<ChannelName, Channel>,
+    /** Where invited people go for the booking system (absent: no booking system). */
+    private readonly booking?: Outbox<BookingInvitation>,
     private readonly now: () => Date = () => new Date(),
   ) {
     this.sends = db.collection<SendDocument>('invitation_sends');
@@ -514,6 +518,7 @@ export class InvitationWorker {
       const sent = this.now().toISOString();
       const attempt = { reference, channel, communication, providerId: accepted.providerId, sent };
       const acceptedSoFar = (send.accepted ?? 0) + 1;
+      if (acceptedSoFar === 1) await this.handOff(send, settings, recipient.nhsNumber, communication, sent);
       await this.record(send.run, settings.programme, send.patient, attempt, 'in-progress');
       await this.sends.updateOne(
         { _id: send._id },
@@ -650,10 +655,38 @@ export class InvitationWorker {
     await this.settle(send, settings, status);
   }
 
-  /** A message whose sending a crash interrupted: it may have gone, so it is never sent again. */
+  /**
+   * Tells the booking system that a person was invited (their first message in a run a provider took),
+   * for invitation runs of a programme people book.
+   */
+  private async handOff(
+    send: SendDocument,
+    settings: RunSettings,
+    nhsNumber: string,
+    communication: string,
+    at: string,
+  ): Promise<void> {
+    if (!this.booking || settings.recall || !programmeOf(settings.programme).bookable) return;
+    await this.booking.add([
+      bookingInvitation(send.run, send.patient, nhsNumber, communication, settings.programme, at),
+    ]);
+  }
+
+  /**
+   * A message whose sending a crash interrupted: it may have gone, so it is never sent again; the
+   * person may have been invited, so the booking system hears of them.
+   */
   private async unknown(send: SendDocument): Promise<void> {
     if (send.communication) {
       const settings = settingsOf(await this.task(send.run, 5000));
+      if (!send.accepted) {
+        const patient = (await this.service.readIfExists('Patient', send.patient))?.resource as
+          | Patient
+          | undefined;
+        const at = this.now().toISOString();
+        if (patient)
+          await this.handOff(send, settings, recipientOf(patient).nhsNumber, send.communication, at);
+      }
       const channel = send.chain[send.step]!;
       const reference = `${send._id}/${send.step}`;
       await this.record(

@@ -2,4 +2,5 @@
 import './cohort.js';
 import './invite.js';
 import './load.js';
+import './outbox.js';
 import './validate.js';

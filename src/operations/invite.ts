@@ -131,7 +131,7 @@ registerOperation({
     'recall',
     'Recall',
     ['Group'],
-    "Reminds the people of an invited cohort who were invited at least after-days ago and are still not vaccinated, at most max-reminders times a season and never those who opted out, died or left: a reminder run like $invite's (202 with its Task). mode=count only answers how many would be reminded now.",
+    "Reminds the people of an invited cohort who were invited at least after-days ago and are still not vaccinated (COVID-19: nor booked, as the booking system's Appointments say), at most max-reminders times a season and never those who opted out, died or left: a reminder run like $invite's (202 with its Task). mode=count only answers how many would be reminded now.",
     [
       ...RECALL_INPUTS,
       {

@@ -1,7 +1,20 @@
 import type { OperationDefinitionParameter, Parameters } from 'fhir/r4';
 import { fail } from '../fhir/errors.js';
+import type { FhirRequest } from '../fhir/request.js';
 
 type Value = string | number | boolean;
+
+/**
+ * An operation's parameters: its Parameters body, or for a GET its query (`?name=value`, each value a
+ * string, so only code and string parameters can be given that way).
+ */
+export function parametersOf(request: FhirRequest): unknown {
+  if (request.method !== 'GET') return request.body;
+  return {
+    resourceType: 'Parameters',
+    parameter: request.params.map(([name, valueString]) => ({ name, valueString })),
+  };
+}
 
 /** A code parameter's value checked against the codes allowed (400 naming the parameter otherwise). */
 export function oneOf<T extends string>(value: string, allowed: readonly T[], name: string): T {
@@ -32,7 +45,7 @@ const ELEMENTS: Record<string, string[]> = {
 
 /**
  * The `in` parameters of an operation's Parameters body, checked against its definition: unknown names,
- * wrong value types and too many repeats are 400s naming the parameter. Answers the values by name.
+ * wrong value types, too many repeats and missing required ones are 400s naming the parameter. Answers the values by name.
  */
 export function readParameters(
   body: unknown,
@@ -61,5 +74,8 @@ export function readParameters(
     list.push(value as Value);
     values.set(defined.name, list);
   });
+  for (const defined of definition)
+    if (defined.use === 'in' && defined.min > 0 && !values.has(defined.name))
+      fail('invalid-request', `Parameter '${defined.name}' is required`, ['Parameters.parameter']);
   return values;
 }

@@ -5,6 +5,7 @@ import type { FhirRequest } from '../fhir/request.js';
 import type { CohortKeeper } from '../cohort/keeper.js';
 import type { InvitationWorker } from '../notifications/worker.js';
 import type { FhirService, InteractionResult } from '../fhir/service.js';
+import type { Outbox } from '../store/outbox.js';
 
 type OperationRequest = FhirRequest & { type?: string; id?: string };
 
@@ -15,6 +16,8 @@ export interface OperationServices {
   cohorts?: CohortKeeper;
   /** Sends invitation runs; absent where nothing invites. */
   invitations?: InvitationWorker;
+  /** Deliveries to other systems, for staff to follow (absent: none configured). */
+  outboxes?: Outbox<unknown>[];
 }
 
 /** A custom operation: its definition (served in the CapabilityStatement), the scopes it needs, its handler. */
@@ -49,8 +52,8 @@ export function allOperations(): Operation[] {
 }
 
 /**
- * The definition of an operation on resource types (`{type}/$code`) or on one resource
- * (`{type}/{id}/$code`), in nims's canonical space.
+ * The definition of an operation on the whole server (`$code`), on resource types (`{type}/$code`) or on
+ * one resource (`{type}/{id}/$code`), in nims's canonical space.
  */
 export function operationDefinition(
   code: string,
@@ -58,7 +61,7 @@ export function operationDefinition(
   resource: string[],
   description: string,
   parameter: OperationDefinitionParameter[],
-  level: 'type' | 'instance' = 'type',
+  level: 'system' | 'type' | 'instance' = 'type',
 ): Operation['definition'] {
   return {
     resourceType: 'OperationDefinition',
@@ -68,7 +71,7 @@ export function operationDefinition(
     kind: 'operation',
     code,
     resource: resource as never[],
-    system: false,
+    system: level === 'system',
     type: level === 'type',
     instance: level === 'instance',
     affectsState: true,

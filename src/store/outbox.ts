@@ -1,0 +1,213 @@
+import type { Collection, Db } from 'mongodb';
+import { logger } from '../shared/logger.js';
+import { insertAllNew } from './mongo-errors.js';
+
+/** A thing to hand to another system, kept until it was taken (or given up on). */
+export interface OutboxEntry<T> {
+  /** Stable: the receiver drops a second delivery of the same id. */
+  _id: string;
+  payload: T;
+  state: 'pending' | 'delivered' | 'dead';
+  tries: number;
+  createdAt: string;
+  /** When the next try is due (epoch ms). */
+  nextAt: number;
+  deliveredAt?: string;
+  lastError?: string;
+}
+
+/**
+ * Hands a batch over. Resolves when every entry was taken; a map of entry id to error for those that
+ * were not (the others were taken); throws when none was (the receiver is down, say).
+ */
+export type Deliver<T> = (entries: OutboxEntry<T>[]) => Promise<Map<string, string> | undefined>;
+
+export interface OutboxOptions {
+  /** Entries handed over at once. */
+  batchSize: number;
+  /** Tries before an entry is given up on (dead, for staff to look at and retry). */
+  maxTries: number;
+  /** Wait before the first retry, doubling each time up to `maxRetryMs`. */
+  firstRetryMs: number;
+  maxRetryMs: number;
+  /** How often to look for due entries. */
+  tickMs: number;
+}
+
+const DEFAULTS: OutboxOptions = {
+  batchSize: 500,
+  maxTries: 10,
+  firstRetryMs: 2000,
+  maxRetryMs: 3_600_000,
+  tickMs: 250,
+};
+
+/** What staff see of an outbox: how many entries are in each state, and the dead ones. */
+export interface OutboxStatus {
+  topic: string;
+  pending: number;
+  delivered: number;
+  dead: number;
+  deadEntries: Pick<OutboxEntry<unknown>, '_id' | 'tries' | 'createdAt' | 'lastError'>[];
+}
+
+/**
+ * An outbox for one kind of delivery (`outbox_{topic}`): entries are stored before anyone is told, so a
+ * crash loses none; a worker hands them over in batches with retries that back off, and gives up after
+ * `maxTries` (dead letters, visible to staff and retried on request). Delivery is at least once: an
+ * entry handed over just before a crash is handed over again, under the same id. Pending entries are
+ * read once at start and then driven from memory by `_id` (no polling by filter).
+ */
+export class Outbox<T> {
+  private readonly entries: Collection<OutboxEntry<T>>;
+  private readonly options: OutboxOptions;
+  /** Pending entries this process hands over, by id. */
+  private readonly queue = new Map<string, OutboxEntry<T>>();
+  private timer: NodeJS.Timeout | undefined;
+  private busy: Promise<void> | undefined;
+
+  constructor(
+    db: Db,
+    readonly topic: string,
+    private readonly deliver: Deliver<T>,
+    options: Partial<OutboxOptions> = {},
+  ) {
+    this.entries = db.collection<OutboxEntry<T>>(`outbox_${topic}`);
+    this.options = { ...DEFAULTS, ...options };
+  }
+
+  /** Picks up what a previous process left pending (one scan), then hands entries over as they come. */
+  async start(): Promise<void> {
+    for await (const entry of this.entries.find({ state: 'pending' })) this.queue.set(entry._id, entry);
+    this.timer = setInterval(() => void this.tick(), this.options.tickMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.busy;
+  }
+
+  /** Stores entries to hand over; an id stored before is left as it was (the same thing, added again). */
+  async add(items: { id: string; payload: T }[]): Promise<void> {
+    if (items.length === 0) return;
+    const now = Date.now();
+    const docs: OutboxEntry<T>[] = items.map(({ id, payload }) => ({
+      _id: id,
+      payload,
+      state: 'pending',
+      tries: 0,
+      createdAt: new Date(now).toISOString(),
+      nextAt: now,
+    }));
+    const duplicates = new Set(await insertAllNew(this.entries, docs));
+    docs.forEach((doc, i) => {
+      if (!duplicates.has(i)) this.queue.set(doc._id, doc);
+    });
+  }
+
+  /** Resolves once nothing this process holds is due now (for tests and graceful stops). */
+  async settled(): Promise<void> {
+    while ([...this.queue.values()].some((e) => e.nextAt <= Date.now()) || this.busy) {
+      await (this.busy ?? new Promise((resolve) => setTimeout(resolve, this.options.tickMs)));
+    }
+  }
+
+  private tick(): Promise<void> {
+    const run = (this.busy ??= this.handOver()
+      .catch((error: unknown) => {
+        logger.error('outbox delivery failed', { topic: this.topic, error: String(error) });
+      })
+      .finally(() => (this.busy = undefined)));
+    return run;
+  }
+
+  /** Hands over the entries that are due, a batch at a time, oldest first. */
+  private async handOver(): Promise<void> {
+    for (;;) {
+      const now = Date.now();
+      const due = [...this.queue.values()].filter((e) => e.nextAt <= now).slice(0, this.options.batchSize);
+      if (due.length === 0) return;
+      let failed: Map<string, string>;
+      try {
+        failed = (await this.deliver(due)) ?? new Map<string, string>();
+      } catch (error) {
+        failed = new Map(due.map((e) => [e._id, error instanceof Error ? error.message : String(error)]));
+      }
+      await this.record(due, failed);
+      // a receiver that took nothing is not asked again until the first retry is due
+      if (failed.size === due.length) return;
+    }
+  }
+
+  /** Stores how a batch went: delivered, or one try more (and dead after the last). */
+  private async record(batch: OutboxEntry<T>[], failed: Map<string, string>): Promise<void> {
+    const now = Date.now();
+    const { maxTries, firstRetryMs, maxRetryMs } = this.options;
+    const updates = batch.map((entry) => {
+      const error = failed.get(entry._id);
+      if (error === undefined) {
+        this.queue.delete(entry._id);
+        return {
+          _id: entry._id,
+          $set: { state: 'delivered' as const, deliveredAt: new Date(now).toISOString() },
+        };
+      }
+      const tries = entry.tries + 1;
+      const dead = tries >= maxTries;
+      if (dead) this.queue.delete(entry._id);
+      else
+        Object.assign(entry, { tries, nextAt: now + Math.min(maxRetryMs, firstRetryMs * 2 ** (tries - 1)) });
+      if (dead)
+        logger.warn('outbox entry given up after its last try', { topic: this.topic, id: entry._id, tries });
+      return {
+        _id: entry._id,
+        $set: {
+          state: dead ? ('dead' as const) : ('pending' as const),
+          tries,
+          nextAt: entry.nextAt,
+          lastError: error,
+        },
+      };
+    });
+    await this.entries.bulkWrite(
+      updates.map(({ _id, $set }) => ({ updateOne: { filter: { _id }, update: { $set } } })),
+      { ordered: false },
+    );
+  }
+
+  /** Counts by state and the dead entries (up to `limit`): a scan, for staff, not for the hot path. */
+  async status(limit = 100): Promise<OutboxStatus> {
+    const counts = { pending: 0, delivered: 0, dead: 0 };
+    const deadEntries: OutboxStatus['deadEntries'] = [];
+    for await (const entry of this.entries.find({}, { projection: { payload: 0 } })) {
+      counts[entry.state]++;
+      if (entry.state === 'dead' && deadEntries.length < limit)
+        deadEntries.push({
+          _id: entry._id,
+          tries: entry.tries,
+          createdAt: entry.createdAt,
+          ...(entry.lastError ? { lastError: entry.lastError } : {}),
+        });
+    }
+    return { topic: this.topic, ...counts, deadEntries };
+  }
+
+  /** Gives dead entries (these, or all) a fresh set of tries; answers how many. */
+  async retryDead(ids?: string[]): Promise<number> {
+    const dead = ids
+      ? (await Promise.all(ids.map((_id) => this.entries.findOne({ _id, state: 'dead' })))).filter(
+          (e) => e !== null,
+        )
+      : await this.entries.find({ state: 'dead' }).toArray();
+    const now = Date.now();
+    for (const entry of dead) {
+      await this.entries.updateOne(
+        { _id: entry._id, state: 'dead' },
+        { $set: { state: 'pending', tries: 0, nextAt: now } },
+      );
+      this.queue.set(entry._id, { ...entry, state: 'pending', tries: 0, nextAt: now });
+    }
+    return dead.length;
+  }
+}
