@@ -1,13 +1,16 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AuditLog } from './auth/audit.js';
 import { CohortKeeper } from './cohort/keeper.js';
 import { bookingOutbox } from './notifications/booking.js';
 import { channelsFrom } from './notifications/channels.js';
+import { CallRecallScheduler } from './notifications/schedules.js';
 import { InvitationWorker } from './notifications/worker.js';
 import { TokenService } from './auth/tokens.js';
 import type { Config } from './config.js';
@@ -23,6 +26,7 @@ import { connect, ensureIndexes, type Database } from './store/database.js';
 import { startFerretdb, type EmbeddedDatabase } from './store/ferretdb.js';
 import { MongoRepository } from './store/mongo-repository.js';
 import type { Outbox } from './store/outbox.js';
+import { Leases } from './store/leases.js';
 
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -37,6 +41,8 @@ export interface RunningServer {
   cohorts: CohortKeeper;
   /** Sends invitation runs. */
   invitations: InvitationWorker;
+  /** Starts the daily call and recall runs. */
+  callRecall: CallRecallScheduler;
   /** Deliveries to other systems (the booking system, when configured). */
   outboxes: Outbox<unknown>[];
   /** The embedded FerretDB, when no MONGODB_URI was given. */
@@ -85,7 +91,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
     booking,
   );
   await invitations.start();
-  const bundles = new BundleProcessor(service, repository, audit, { cohorts, invitations, outboxes });
+  const leases = new Leases(database.db, `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`);
+  const callRecall = new CallRecallScheduler(database.db, { service, cohorts, invitations }, leases);
+  callRecall.start();
+  const workers = { cohorts, invitations, callRecall, outboxes };
+  const bundles = new BundleProcessor(service, repository, audit, workers);
   const tokens = config.auth
     ? new TokenService(database.db, {
         tokenTtlSeconds: config.tokenTtlSeconds,
@@ -98,9 +108,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const app = createApp({
     service,
     bundles,
-    cohorts,
-    invitations,
-    outboxes,
+    workers,
     ...(config.channels.notify?.callbackToken
       ? { notifyCallbackToken: config.channels.notify.callbackToken }
       : {}),
@@ -128,6 +136,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     database,
     cohorts,
     invitations,
+    callRecall,
     outboxes,
     ...(audit ? { audit } : {}),
     ...(tokens ? { tokens } : {}),
@@ -135,6 +144,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     stop: async ({ auditDeadlineMs }: { auditDeadlineMs?: number } = {}) => {
       cohorts.stop();
       invitations.stop();
+      await callRecall.stop();
       await Promise.all(outboxes.map((o) => o.stop()));
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -662,6 +662,12 @@ export class CohortIndex {
     return undefined;
   }
 
+  /** Doses of a lifelong programme a person has had (seasonal: 0, or the day of the latest). */
+  dosesOf(patientId: string, code: ProgrammeCode): number {
+    const row = this.rowOf(patientId, false);
+    return row === undefined ? 0 : this.vaccinations[PROGRAMMES.indexOf(programmeByCode(code))]![row]!;
+  }
+
   /** The day a person was last contacted about a programme (0: never). */
   contactedOn(patientId: string, code: ProgrammeCode): number {
     const row = this.rowOf(patientId, false);

@@ -1,4 +1,5 @@
 import type { Db } from 'mongodb';
+import { insertAllNew } from '../store/mongo-errors.js';
 
 /** Members a stored document holds: a national cohort is thousands of documents, never one. */
 const CHUNK = 10_000;
@@ -38,7 +39,8 @@ export class CohortMembers {
           chunk,
           patients: members.ids(from, from + CHUNK),
         });
-      await this.collection.insertMany(docs, { ordered: false });
+      // a chunk stored before (a save that was cut off and is done again) stays as it was
+      await insertAllNew(this.collection, docs);
     }
   }
 

@@ -1,3 +1,4 @@
+import type { Workers } from '../operations/registry.js';
 import { randomUUID } from 'node:crypto';
 import type { Bundle, BundleEntry, BundleEntryResponse, OperationOutcome, Resource } from 'fhir/r4';
 import { logger } from '../shared/logger.js';
@@ -136,13 +137,13 @@ export class BundleProcessor {
     private readonly service: FhirService,
     private readonly repo: Repository,
     audit?: Handlers['audit'],
-    services: Pick<Handlers, 'cohorts' | 'invitations' | 'outboxes'> = {},
+    workers: Workers = {},
   ) {
     this.handlers = {
       service,
       processBundle: (bundle, context) => this.process(bundle, context),
       ...(audit ? { audit } : {}),
-      ...services,
+      ...workers,
     };
   }
 

@@ -6,14 +6,12 @@ import { ANONYMOUS, type Access } from '../auth/access.js';
 import type { AuditLog } from '../auth/audit.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { BundleProcessor } from '../fhir/transaction.js';
-import type { CohortKeeper } from '../cohort/keeper.js';
-import type { InvitationWorker } from '../notifications/worker.js';
 import { route } from '../fhir/router.js';
 import type { FhirService, RequestContext } from '../fhir/service.js';
 import { logger } from '../shared/logger.js';
 import { pageRoutes } from '../web/pages.js';
 import { authenticate, authRoutes, fhirBaseOf, smartConfiguration } from './auth.js';
-import type { Outbox } from '../store/outbox.js';
+import type { Workers } from '../operations/registry.js';
 import { callbackRoutes } from './callbacks.js';
 import { limitPerAddress, limitPerClient } from './limits.js';
 import { streamFormat, preferences, toFhirRequest } from './request.js';
@@ -22,12 +20,8 @@ import { sendError, sendResult } from './response.js';
 export interface AppOptions {
   service: FhirService;
   bundles: BundleProcessor;
-  /** The population index behind $cohort. */
-  cohorts?: CohortKeeper;
-  /** Sends invitation runs. */
-  invitations?: InvitationWorker;
-  /** Deliveries to other systems ($outbox). */
-  outboxes?: Outbox<unknown>[];
+  /** What operations work with besides the service. */
+  workers: Workers;
   /** The bearer token GOV.UK Notify sends with delivery receipts; absent: no receipts are taken. */
   notifyCallbackToken?: string;
   /** Absent only when authentication is switched off (AUTH=off). */
@@ -112,8 +106,8 @@ export function createApp(options: AppOptions): express.Express {
   }
   app.use(limitPerAddress(options.rateLimits.perAddress));
   app.use(pageRoutes());
-  if (options.notifyCallbackToken && options.invitations)
-    app.use(callbackRoutes(options.notifyCallbackToken, options.invitations));
+  if (options.notifyCallbackToken && options.workers.invitations)
+    app.use(callbackRoutes(options.notifyCallbackToken, options.workers.invitations));
   if (options.tokens) app.use(authRoutes(options.tokens, options.baseUrl));
   app.get('/fhir/.well-known/smart-configuration', (request, response) => {
     response.json(smartConfiguration(fhirBaseOf(request, options.baseUrl)));
@@ -143,9 +137,7 @@ export function createApp(options: AppOptions): express.Express {
           service: options.service,
           processBundle: (bundle, ctx) => options.bundles.process(bundle, ctx),
           ...(options.audit ? { audit: options.audit } : {}),
-          ...(options.cohorts ? { cohorts: options.cohorts } : {}),
-          ...(options.invitations ? { invitations: options.invitations } : {}),
-          ...(options.outboxes ? { outboxes: options.outboxes } : {}),
+          ...options.workers,
         });
         sendResult(request, response, result, baseUrl);
       })

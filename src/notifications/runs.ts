@@ -24,6 +24,20 @@ export interface RunSettings {
   batchSize: number;
   /** A reminder run: only people invited at least `afterDays` ago, and reminded fewer than `most` times this season. */
   recall?: { afterDays: number; most: number };
+  /** Channels for people the programme contacted before (follow-up letters, say); default `channels`. */
+  followUpChannels?: ChannelName[];
+  /** A call and recall run (MMR): whom it selects; its Group is selected anew for each run. */
+  callRecall?: CallRecallSettings;
+}
+
+/** Who MMR call and recall reaches: ages, which ages go first, how long after a contact to follow up. */
+export interface CallRecallSettings {
+  ageFromYears: number;
+  ageToYears: number;
+  /** People aged up to this go first in each run. */
+  priorityToYears: number;
+  /** People contacted less than this many days ago are left out; those contacted longer ago are followed up. */
+  followUpDays: number;
 }
 
 /** What a run has done so far (the Task's output). */
@@ -58,8 +72,25 @@ const field = (code: string) => ({ coding: [{ system: RUN_FIELD_SYSTEM, code }] 
 const fieldOf = (input: { type: { coding?: { system?: string; code?: string }[] } }) =>
   input.type.coding?.find((c) => c.system === RUN_FIELD_SYSTEM)?.code;
 
-/** A new run of `groupId`'s invitations as a Task. */
-export function runTask(groupId: string, settings: RunSettings, requester?: string): Task {
+/** The Task input codes of the call and recall settings. */
+const CALL_RECALL_FIELDS: Record<keyof CallRecallSettings, string> = {
+  ageFromYears: 'age-from',
+  ageToYears: 'age-to',
+  priorityToYears: 'priority-age-to',
+  followUpDays: 'follow-up-days',
+};
+
+/**
+ * A new run of `groupId`'s invitations as a Task (`schedule`: the standing Task that started it); or,
+ * with `dailyAt` and no group, a standing Task that starts a call and recall run with these settings
+ * every day at that time (UK, HH:MM).
+ */
+export function runTask(
+  groupId: string | undefined,
+  settings: RunSettings,
+  requester?: string,
+  { dailyAt, schedule }: { dailyAt?: string; schedule?: string } = {},
+): Task {
   const input: TaskInput[] = [
     { type: field('programme'), valueCode: settings.programme },
     ...settings.channels.map((c) => ({ type: field('channel'), valueCode: c })),
@@ -77,22 +108,24 @@ export function runTask(groupId: string, settings: RunSettings, requester?: stri
           { type: field('max-reminders'), valuePositiveInt: settings.recall.most },
         ]
       : []),
+    ...(settings.followUpChannels ?? []).map((c) => ({ type: field('follow-up-channel'), valueCode: c })),
+    ...(Object.entries(settings.callRecall ?? {}) as [keyof CallRecallSettings, number][]).map(
+      ([name, value]) => ({ type: field(CALL_RECALL_FIELDS[name]), valueUnsignedInt: value }),
+    ),
+    ...(dailyAt ? [{ type: field('daily-at'), valueTime: `${dailyAt}:00` }] : []),
   ];
-  const kind = settings.recall ? 'reminder-run' : 'invitation-run';
+  const [code, display] = dailyAt
+    ? ['call-recall-schedule', 'Daily call and recall']
+    : settings.recall
+      ? ['reminder-run', 'Reminder run']
+      : ['invitation-run', 'Invitation run'];
   return {
     resourceType: 'Task',
     status: 'in-progress',
     intent: 'order',
-    code: {
-      coding: [
-        {
-          system: TASK_TYPE_SYSTEM,
-          code: kind,
-          display: settings.recall ? 'Reminder run' : 'Invitation run',
-        },
-      ],
-    },
-    focus: { reference: `Group/${groupId}` },
+    code: { coding: [{ system: TASK_TYPE_SYSTEM, code, display }] },
+    ...(groupId ? { focus: { reference: `Group/${groupId}` } } : {}),
+    ...(schedule ? { basedOn: [{ reference: `Task/${schedule}` }] } : {}),
     authoredOn: new Date().toISOString(),
     ...(requester
       ? { requester: { identifier: { system: `${NIMS_BASE}/Id/client`, value: requester } } }
@@ -116,6 +149,13 @@ export function settingsOf(task: Task): RunSettings {
   const most = values('max-reminders')[0]?.valuePositiveInt;
   const from = values('window-start')[0]?.valueTime?.slice(0, 5);
   const to = values('window-end')[0]?.valueTime?.slice(0, 5);
+  const followUpChannels = values('follow-up-channel').map((i) => i.valueCode as ChannelName);
+  const callRecall = Object.fromEntries(
+    Object.entries(CALL_RECALL_FIELDS).flatMap(([name, code]) => {
+      const value = values(code)[0]?.valueUnsignedInt;
+      return value === undefined ? [] : [[name, value]];
+    }),
+  ) as Partial<CallRecallSettings>;
   return {
     programme: values('programme')[0]?.valueCode as ProgrammeCode,
     channels: values('channel').map((i) => i.valueCode as ChannelName),
@@ -123,7 +163,14 @@ export function settingsOf(task: Task): RunSettings {
     ...(from && to ? { window: { from, to } } : {}),
     batchSize: values('batch-size')[0]?.valuePositiveInt ?? 500,
     ...(afterDays !== undefined && most !== undefined ? { recall: { afterDays, most } } : {}),
+    ...(followUpChannels.length > 0 ? { followUpChannels } : {}),
+    ...(Object.keys(callRecall).length === 4 ? { callRecall: callRecall as CallRecallSettings } : {}),
   };
+}
+
+/** The time of day (UK, HH:MM) a call and recall schedule Task starts its daily run. */
+export function dailyAtOf(task: Task): string | undefined {
+  return task.input?.find((i) => fieldOf(i) === 'daily-at')?.valueTime?.slice(0, 5);
 }
 
 /** The counts as Task outputs. */
@@ -138,14 +185,29 @@ export function outputOf(counts: RunCounts): NonNullable<Task['output']> {
   ];
 }
 
+const UK_CLOCK = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Europe/London',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
+
+/** The date (YYYY-MM-DD) and time of day (HH:MM) in the UK at `now`. */
+export function ukClock(now: Date): { date: string; time: string } {
+  const parts = UK_CLOCK.formatToParts(now);
+  const part = (type: string) => parts.find((p) => p.type === type)!.value;
+  return {
+    date: `${part('year')}-${part('month')}-${part('day')}`,
+    time: `${part('hour')}:${part('minute')}`,
+  };
+}
+
 /** Whether `now` falls within a daily window of UK time (which may cross midnight). */
 export function withinWindow(window: RunSettings['window'], now: Date): boolean {
   if (!window) return true;
-  const uk = new Intl.DateTimeFormat('en-GB', {
-    timeZone: 'Europe/London',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).format(now);
+  const uk = ukClock(now).time;
   return window.from <= window.to ? uk >= window.from && uk < window.to : uk >= window.from || uk < window.to;
 }

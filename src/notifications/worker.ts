@@ -344,7 +344,12 @@ export class InvitationWorker {
       return;
     }
     const patient = (await this.service.read('Patient', patientId)).resource as Patient;
-    const allowed = settings.channels.filter((c) => settings.templates[c]);
+    // people the programme reached before get its follow-up channels (a letter, say)
+    const followUp =
+      settings.followUpChannels && this.cohorts.index.contactedOn(patientId, settings.programme) > 0;
+    const allowed = (followUp ? settings.followUpChannels! : settings.channels).filter(
+      (c) => settings.templates[c],
+    );
     const chain = chainFor(recipientOf(patient, this.now()), allowed, this.channels).map((c) => c.name);
     if (chain.length === 0) {
       await this.record(

@@ -2,5 +2,6 @@
 import './cohort.js';
 import './invite.js';
 import './load.js';
+import './mmr-recall.js';
 import './outbox.js';
 import './validate.js';

@@ -13,7 +13,8 @@ import {
   type OperationServices,
 } from './registry.js';
 
-const INPUTS = [
+/** The parameters of a run: $invite's, and the base of $recall's and $mmr-recall's. */
+export const INPUTS = [
   input('programme', 'code', '1', `${PROGRAMME_CODES.join(' | ')}`, 1),
   input(
     'channel',
@@ -42,7 +43,7 @@ const RECALL_INPUTS = [
 ];
 
 /** The run's settings from the parameters, every rule checked (400 naming the parameter otherwise). */
-function settingsFrom(values: Map<string, unknown[]>, recall: boolean): RunSettings {
+export function settingsFrom(values: Map<string, unknown[]>, recall: boolean): RunSettings {
   const one = <T>(name: string) => values.get(name)?.[0] as T | undefined;
   const programme = oneOf(one<string>('programme')!, PROGRAMME_CODES, 'programme');
   const channels = ((values.get('channel') as string[] | undefined) ?? [...CHANNELS]).map((c) =>
@@ -86,7 +87,8 @@ async function cohortOf(service: OperationServices['service'], id: string): Prom
     fail('invalid-request', 'Only a selected cohort (a Group of actual people) can be invited or reminded');
 }
 
-const NEEDS: [string, Permission][] = [
+/** What starting a run needs: its cohort, its Task, its Communications, the people. */
+export const NEEDS: [string, Permission][] = [
   ['Group', 'r'],
   ['Task', 'c'],
   ['Communication', 'c'],
@@ -101,7 +103,7 @@ async function startRun(
 ): Promise<InteractionResult> {
   const created = await service.create(
     'Task',
-    runTask(request.id!, settings, request.context.access.clientId),
+    runTask(request.id, settings, request.context.access.clientId),
     request.context,
   );
   await invitations!.begin(created.stored!.id, request.id!, settings.recall ? 'reminder' : 'invitation');

@@ -3,21 +3,28 @@ import { NIMS_BASE } from '../resources/extensions.js';
 import type { Permission } from '../auth/scopes.js';
 import type { FhirRequest } from '../fhir/request.js';
 import type { CohortKeeper } from '../cohort/keeper.js';
+import type { CallRecallScheduler } from '../notifications/schedules.js';
 import type { InvitationWorker } from '../notifications/worker.js';
 import type { FhirService, InteractionResult } from '../fhir/service.js';
 import type { Outbox } from '../store/outbox.js';
 
 type OperationRequest = FhirRequest & { type?: string; id?: string };
 
-/** What operations work with: the FHIR interactions, and the population index behind cohorts. */
-export interface OperationServices {
-  service: FhirService;
-  /** Absent where nothing selects cohorts (unit use). */
+/** The server's background parts operations use; each absent where it does not run (unit use). */
+export interface Workers {
+  /** The population index behind cohorts. */
   cohorts?: CohortKeeper;
-  /** Sends invitation runs; absent where nothing invites. */
+  /** Sends invitation runs. */
   invitations?: InvitationWorker;
-  /** Deliveries to other systems, for staff to follow (absent: none configured). */
+  /** Starts scheduled call and recall runs. */
+  callRecall?: CallRecallScheduler;
+  /** Deliveries to other systems, for staff to follow. */
   outboxes?: Outbox<unknown>[];
+}
+
+/** What operations work with: the FHIR interactions and the background workers. */
+export interface OperationServices extends Workers {
+  service: FhirService;
 }
 
 /** A custom operation: its definition (served in the CapabilityStatement), the scopes it needs, its handler. */
