@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { MailingDrop } from './notifications/letters.js';
 
 export interface Config {
   port: number;
@@ -30,7 +31,8 @@ export interface Config {
   channels: {
     notify?: { url: string; apiKey: string; callbackToken?: string; perSecond: number };
     nhsApp?: { url: string; apiKey?: string; perSecond: number };
-    mailingDir?: string;
+    /** The mailing house: a drop folder or an HTTP endpoint, and how often letters are batched. */
+    mailing?: { drop: MailingDrop; everySeconds: number };
   };
   /** The booking system, told who was invited for COVID-19 (NDJSON POSTed to this URL). */
   booking?: { url: string; apiKey?: string };
@@ -100,7 +102,16 @@ export function loadConfig(env: NodeJS.ProcessEnv, projectRoot: string): Config 
             },
           }
         : {}),
-      ...(env.MAILING_DIR ? { mailingDir: env.MAILING_DIR } : {}),
+      ...(env.MAILING_DIR || env.MAILING_URL
+        ? {
+            mailing: {
+              drop: env.MAILING_URL
+                ? { url: env.MAILING_URL, ...(env.MAILING_API_KEY ? { apiKey: env.MAILING_API_KEY } : {}) }
+                : { folder: env.MAILING_DIR! },
+              everySeconds: integer('MAILING_INTERVAL_SECONDS', env.MAILING_INTERVAL_SECONDS, 60),
+            },
+          }
+        : {}),
     },
     ...(env.BOOKING_URL
       ? { booking: { url: env.BOOKING_URL, ...(env.BOOKING_API_KEY ? { apiKey: env.BOOKING_API_KEY } : {}) } }
@@ -108,6 +119,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, projectRoot: string): Config 
   };
   if ([config.channels.notify?.perSecond, config.channels.nhsApp?.perSecond].includes(0))
     throw new Error('NOTIFY_PER_SECOND and NHSAPP_PER_SECOND must be at least 1');
+  if (env.MAILING_DIR && env.MAILING_URL) throw new Error('Give MAILING_DIR or MAILING_URL, not both');
+  if (config.channels.mailing?.everySeconds === 0)
+    throw new Error('MAILING_INTERVAL_SECONDS must be at least 1');
   if (Boolean(env.NOTIFY_URL) !== Boolean(env.NOTIFY_API_KEY))
     throw new Error('NOTIFY_URL and NOTIFY_API_KEY go together');
   for (const name of ['AUTH', 'AUDIT']) {

@@ -10,6 +10,7 @@ import { AuditLog } from './auth/audit.js';
 import { CohortKeeper } from './cohort/keeper.js';
 import { bookingOutbox } from './notifications/booking.js';
 import { channelsFrom } from './notifications/channels.js';
+import { MailingHouse } from './notifications/letters.js';
 import { CallRecallScheduler } from './notifications/schedules.js';
 import { InvitationWorker } from './notifications/worker.js';
 import { TokenService } from './auth/tokens.js';
@@ -81,15 +82,14 @@ export async function startServer(config: Config): Promise<RunningServer> {
     ? bookingOutbox(database.db, config.booking.url, config.booking.apiKey)
     : undefined;
   if (!booking) logger.warn('BOOKING_URL not set: invited people are not handed to a booking system');
-  await booking?.start();
-  const outboxes: Outbox<unknown>[] = booking ? [booking as Outbox<unknown>] : [];
-  const invitations = new InvitationWorker(
-    database.db,
-    service,
-    cohorts,
-    channelsFrom(config.channels),
-    booking,
-  );
+  const channels = channelsFrom(config.channels, database.db);
+  const letters = channels.get('letter');
+  const outboxes = [
+    ...(booking ? [booking] : []),
+    ...(letters instanceof MailingHouse ? [letters.outbox] : []),
+  ] as Outbox<unknown>[];
+  await Promise.all(outboxes.map((o) => o.start()));
+  const invitations = new InvitationWorker(database.db, service, cohorts, channels, booking);
   await invitations.start();
   const leases = new Leases(database.db, `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`);
   const callRecall = new CallRecallScheduler(database.db, { service, cohorts, invitations }, leases);

@@ -14,7 +14,7 @@ function mediaType(request: Request): string | undefined {
 const NDJSON_TYPES = ['application/fhir+ndjson', 'application/ndjson', 'application/x-ndjson'];
 
 /**
- * The format of a body that is left unread, for the operations that stream it (`$load`,
+ * The format of a body that is left unread, for the operations that stream it (`$load`, `$returned-mail`,
  * `$load-attributes`); such a body has no size limit.
  */
 export function streamFormat(request: Request): 'ndjson' | 'csv' | undefined {

@@ -1,3 +1,4 @@
+import type { Db } from 'mongodb';
 import type { Config } from '../config.js';
 import { logger } from '../shared/logger.js';
 import { CHANNELS, type Channel, type ChannelName } from './channel.js';
@@ -8,7 +9,7 @@ import { Limiter, RateLimited } from './rate.js';
 import { RecordingChannel } from './recording.js';
 
 /** The channels the configuration names; each one it does not only records what it would send. */
-export function channelsFrom(settings: Config['channels']): Map<ChannelName, Channel> {
+export function channelsFrom(settings: Config['channels'], db: Db): Map<ChannelName, Channel> {
   // texts and emails go through one Notify key, and share its limit
   const notifyLimit = settings.notify ? new Limiter(settings.notify.perSecond) : undefined;
   const configured: Partial<Record<ChannelName, Channel>> = {
@@ -32,7 +33,9 @@ export function channelsFrom(settings: Config['channels']): Map<ChannelName, Cha
           ),
         }
       : {}),
-    ...(settings.mailingDir ? { letter: new MailingHouse(settings.mailingDir) } : {}),
+    ...(settings.mailing
+      ? { letter: new MailingHouse(db, settings.mailing.drop, settings.mailing.everySeconds * 1000) }
+      : {}),
   };
   const recorded = CHANNELS.filter((name) => !configured[name]);
   if (recorded.length > 0)

@@ -1,62 +1,130 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Db } from 'mongodb';
+import { Outbox, type OutboxEntry } from '../store/outbox.js';
 import type { Accepted, Channel, DeliveryStatus, Message } from './channel.js';
 
+/** A letter as the mailing house gets it: one JSON line of a batch file. */
+interface Letter {
+  reference: string;
+  template: string;
+  name: string;
+  /** The child a parent or guardian is written to about. */
+  onBehalfOf?: string;
+  address: string[];
+  personalisation: Record<string, string>;
+}
+
+/** Where batches go: a drop folder, or an HTTP endpoint that takes each file by PUT. */
+export type MailingDrop = { folder: string } | { url: string; apiKey?: string };
+
+/** A batch file's description, written beside it (folder) or sent with it (HTTP headers). */
+interface Manifest {
+  file: string;
+  letters: number;
+  sha256: string;
+  createdAt: string;
+}
+
+const TIMEOUT_MS = 60_000;
+
+/** Hands one batch file to the mailing house; the file name makes a second hand-over replace the first. */
+async function drop(target: MailingDrop, manifest: Manifest, data: string): Promise<void> {
+  if ('folder' in target) {
+    // each file under a temporary name and renamed, the manifest last: the mailing house never reads
+    // half a batch, and finds a batch only once its manifest is there
+    await mkdir(target.folder, { recursive: true });
+    const atomically = async (file: string, content: string) => {
+      await writeFile(join(target.folder, `.${file}.tmp`), content);
+      await rename(join(target.folder, `.${file}.tmp`), join(target.folder, file));
+    };
+    await atomically(manifest.file, data);
+    await atomically(
+      manifest.file.replace(/\.jsonl$/, '.manifest.json'),
+      `${JSON.stringify(manifest, null, 2)}\n`,
+    );
+    return;
+  }
+  const response = await fetch(`${target.url.replace(/\/+$/, '')}/${manifest.file}`, {
+    method: 'PUT',
+    headers: {
+      'content-type': 'application/x-ndjson',
+      'x-letter-count': String(manifest.letters),
+      'content-digest': `sha-256=:${Buffer.from(manifest.sha256, 'hex').toString('base64')}:`,
+      ...(target.apiKey ? { authorization: `Bearer ${target.apiKey}` } : {}),
+    },
+    body: data,
+    signal: AbortSignal.timeout(TIMEOUT_MS),
+  });
+  if (!response.ok) throw new Error(`the mailing house answered ${response.status}`);
+}
+
 /**
- * Letters through a mailing house: letters are gathered and written as one batch file (JSON lines:
- * reference, template, name, address, personalisation) with a manifest (file name, count, SHA-256) into a
- * drop folder, each file written under a temporary name and renamed, the manifest last, so the mailing
- * house never reads half a batch. A letter counts as delivered once its batch is dropped; returned mail
- * is reported back separately.
+ * Letters through a mailing house. A letter is stored in the `letters` outbox when it is sent (so a
+ * crash loses none); every interval the letters due are written as batch files, one per run (JSON lines:
+ * reference, template, name, address, personalisation, with a manifest: file name, count, SHA-256) to
+ * the drop folder or the mailing house's HTTP endpoint, retried until taken. A letter counts as delivered
+ * once its batch was taken, failed if the mailing house never took it; returned mail is reported back
+ * separately (Communication/$returned-mail). Every letter keeps its reference, by which the mailing house
+ * drops one it was handed twice (a batch handed over again after a crash).
  */
 export class MailingHouse implements Channel {
   readonly name = 'letter' as const;
-  private pending: { reference: string; line: string }[] = [];
-  private readonly dropped = new Set<string>();
+  readonly outbox: Outbox<Letter>;
 
-  constructor(private readonly folder: string) {}
-
-  send(message: Message): Promise<Accepted> {
-    const { reference, template, recipient, personalisation } = message;
-    this.pending.push({
-      reference,
-      line: JSON.stringify({
-        reference,
-        template,
-        name: recipient.name,
-        address: recipient.address,
-        personalisation,
-      }),
+  constructor(db: Db, target: MailingDrop, everyMs: number) {
+    this.outbox = new Outbox<Letter>(db, 'letters', (entries) => this.deliver(target, entries), {
+      batchSize: 50_000,
+      tickMs: everyMs,
+      firstRetryMs: Math.max(everyMs, 2000),
     });
-    return Promise.resolve({ providerId: reference });
   }
 
-  /** Writes what is gathered as one batch; answers its file name (undefined when there was nothing). */
-  async flush(label: string): Promise<string | undefined> {
-    if (this.pending.length === 0) return undefined;
-    const batch = this.pending;
-    this.pending = [];
-    const name = `nims-letters-${label}-${new Date().toISOString().slice(0, 10)}-${randomUUID().slice(0, 8)}`;
-    const data = `${batch.map((b) => b.line).join('\n')}\n`;
-    const manifest = {
-      file: `${name}.jsonl`,
-      letters: batch.length,
-      sha256: createHash('sha256').update(data).digest('hex'),
-      createdAt: new Date().toISOString(),
+  async send(message: Message): Promise<Accepted> {
+    const { reference, template, recipient, personalisation } = message;
+    const letter: Letter = {
+      reference,
+      template,
+      name: recipient.name,
+      ...(recipient.onBehalfOf ? { onBehalfOf: recipient.onBehalfOf } : {}),
+      address: recipient.address ?? [],
+      personalisation,
     };
-    await mkdir(this.folder, { recursive: true });
-    const atomically = async (file: string, content: string) => {
-      await writeFile(join(this.folder, `.${file}.tmp`), content);
-      await rename(join(this.folder, `.${file}.tmp`), join(this.folder, file));
-    };
-    await atomically(manifest.file, data);
-    await atomically(`${name}.manifest.json`, `${JSON.stringify(manifest, null, 2)}\n`);
-    for (const { reference } of batch) this.dropped.add(reference);
-    return manifest.file;
+    await this.outbox.add([{ id: reference, payload: letter }]);
+    return { providerId: reference };
   }
 
-  status(providerId: string): Promise<DeliveryStatus> {
-    return Promise.resolve(this.dropped.delete(providerId) ? 'delivered' : 'sending');
+  /** Writes the letters due as one batch file per run. */
+  private async deliver(target: MailingDrop, entries: OutboxEntry<Letter>[]): Promise<Map<string, string>> {
+    const byRun = new Map<string, OutboxEntry<Letter>[]>();
+    for (const entry of entries) {
+      const run = entry._id.split('/')[0]!;
+      byRun.set(run, [...(byRun.get(run) ?? []), entry]);
+    }
+    const failed = new Map<string, string>();
+    for (const [run, letters] of byRun) {
+      const data = `${letters.map((l) => JSON.stringify(l.payload)).join('\n')}\n`;
+      const sha256 = createHash('sha256').update(data).digest('hex');
+      const day = new Date().toISOString().slice(0, 10);
+      const manifest = {
+        file: `nims-letters-${run.slice(0, 8)}-${day}-${sha256.slice(0, 12)}.jsonl`,
+        letters: letters.length,
+        sha256,
+        createdAt: new Date().toISOString(),
+      };
+      try {
+        await drop(target, manifest, data);
+      } catch (error) {
+        for (const letter of letters)
+          failed.set(letter._id, error instanceof Error ? error.message : String(error));
+      }
+    }
+    return failed;
+  }
+
+  async status(providerId: string): Promise<DeliveryStatus> {
+    const state = await this.outbox.stateOf(providerId);
+    return state === 'delivered' ? 'delivered' : state === 'dead' ? 'technical-failure' : 'sending';
   }
 }

@@ -51,6 +51,8 @@ export interface RunCounts {
   unreachable: number;
   /** Failed messages that fell back to the next channel. */
   fellBack: number;
+  /** Of the failed, people whose letter came back. */
+  returned: number;
   /** Messages a stopped process was handing over when it stopped: maybe sent, never sent again. */
   unknown: number;
   /** People skipped at send time, by reason (deceased, left, vaccinated, opted-out, not-registered). */
@@ -64,6 +66,7 @@ export const emptyCounts = (): RunCounts => ({
   failed: 0,
   unreachable: 0,
   fellBack: 0,
+  returned: 0,
   unknown: 0,
   skipped: {},
 });

@@ -17,7 +17,6 @@ import {
 } from './channel.js';
 import type { Outbox } from '../store/outbox.js';
 import { bookingInvitation, type BookingInvitation } from './booking.js';
-import { MailingHouse } from './letters.js';
 import { chainFor, recipientOf } from './recipient.js';
 import {
   CHANNEL_SYSTEM,
@@ -200,8 +199,6 @@ export class InvitationWorker {
       const batch = await this.nextMembers(progress, settings.batchSize);
       if (batch.ids.length === 0) {
         if (this.outstanding(runId)) {
-          // letters a fallback gathered since the last batch go out while the run waits
-          await this.flushLetters(runId);
           await sleep(IDLE_MS);
           continue;
         }
@@ -212,7 +209,6 @@ export class InvitationWorker {
         await Promise.all(
           batch.ids.slice(start, start + PARALLEL_PEOPLE).map((p) => this.person(runId, settings, p)),
         );
-      await this.flushLetters(runId);
       await this.progress.updateOne({ _id: runId }, { $set: { chunk: batch.chunk, offset: batch.offset } });
       await this.saveCounts(runId);
     }
@@ -266,6 +262,7 @@ export class InvitationWorker {
         counts.fellBack += send.step;
         if (send.state === 'delivered') counts.delivered++;
         if (send.state === 'failed') counts.failed++;
+        if (send.reason === 'returned-mail') counts.returned++;
         if (send.state === 'unknown') counts.unknown++;
       }
     }
@@ -423,6 +420,47 @@ export class InvitationWorker {
     return invited && reminders.length < most;
   }
 
+  /**
+   * A letter the mailing house got back (moved away, no such address): its Communication becomes
+   * not-done with the reason, the person's send failed, and a finished run's counts are counted again.
+   */
+  async returned(
+    reference: string,
+    reason: string,
+  ): Promise<'marked' | 'already' | 'unknown' | 'not-a-letter'> {
+    const [run, patient, stepText] = reference.split('/');
+    const send = await this.sends.findOne({ _id: `${run}/${patient}` });
+    const step = Number(stepText);
+    // only the last message a person was sent is on record with its Communication; a letter is last
+    if (!send?.communication || send.step !== step || send.accepted === undefined) return 'unknown';
+    if (send.chain[step] !== 'letter') return 'not-a-letter';
+    if (send.reason === 'returned-mail') return 'already';
+    const settings = settingsOf(await this.task(send.run));
+    const attempt = {
+      reference: `${send._id}/${send.step}`,
+      channel: 'letter' as const,
+      communication: send.communication,
+      ...(send.providerId ? { providerId: send.providerId } : {}),
+      ...(send.sentAt ? { sent: send.sentAt } : {}),
+    };
+    await this.record(
+      send.run,
+      settings.programme,
+      send.patient,
+      attempt,
+      'not-done',
+      `letter returned: ${reason}`,
+    );
+    await this.sends.updateOne({ _id: send._id }, { $set: { state: 'failed', reason: 'returned-mail' } });
+    const progress = await this.progress.findOne({ _id: send.run });
+    if (progress?.done) {
+      const counts = await this.recount(send.run);
+      await this.progress.updateOne({ _id: send.run }, { $set: { counts } });
+      await this.changeTask(send.run, (task) => ({ ...task, output: outputOf(counts) }));
+    }
+    return 'marked';
+  }
+
   /** How many members of a cohort a reminder run would reach now (none is contacted). */
   async recallCount(groupId: string, settings: RunSettings): Promise<number> {
     const probe = `count-${groupId}`;
@@ -476,7 +514,10 @@ export class InvitationWorker {
             medium: [{ coding: [{ system: CHANNEL_SYSTEM, code: attempt.channel }] }],
           }
         : {}),
-      ...(status === 'in-progress' || status === 'completed' ? { sent: attempt?.sent ?? time } : {}),
+      // a message a provider took keeps when it went, however it ended
+      ...(attempt?.sent || status === 'in-progress' || status === 'completed'
+        ? { sent: attempt?.sent ?? time }
+        : {}),
       ...(status === 'completed' ? { received: time } : {}),
       ...(reason ? { statusReason: { text: reason } } : {}),
     };
@@ -704,10 +745,5 @@ export class InvitationWorker {
     }
     await this.sends.updateOne({ _id: send._id }, { $set: { state: 'unknown' } });
     this.count(send.run, 'unknown');
-  }
-
-  private async flushLetters(runId: string): Promise<void> {
-    const letters = this.channels.get('letter');
-    if (letters instanceof MailingHouse) await letters.flush(runId.slice(0, 8));
   }
 }

@@ -4,4 +4,5 @@ import './invite.js';
 import './load.js';
 import './mmr-recall.js';
 import './outbox.js';
+import './returned-mail.js';
 import './validate.js';

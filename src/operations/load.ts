@@ -1,6 +1,7 @@
 import type { Parameters } from 'fhir/r4';
 import { fail, operationOutcome } from '../fhir/errors.js';
-import { AttributeLoader, csvRecords, ndjsonRecords } from '../register/attribute-load.js';
+import { AttributeLoader } from '../register/attribute-load.js';
+import { lineRecords } from '../register/records.js';
 import { ndjsonLines } from '../register/ndjson.js';
 import { LOAD_KEYS, ResourceLoader, type LoadReport } from '../register/load.js';
 import { registerOperation, operationDefinition } from './registry.js';
@@ -115,9 +116,7 @@ registerOperation({
     if (!request.stream) fail('unsupported-media-type', 'Send the list as text/csv or application/x-ndjson');
     if (!cohorts) fail('not-ready', 'Attribute lists are not available in this server');
     const loader = new AttributeLoader(cohorts.database, service.repository, sources[0]!);
-    const records =
-      request.stream.format === 'csv' ? csvRecords(request.stream.body) : ndjsonRecords(request.stream.body);
-    const { problems, ...counts } = await loader.load(records);
+    const { problems, ...counts } = await loader.load(lineRecords(request.stream));
     return { status: 200, body: answer(counts, problems) };
   },
 });

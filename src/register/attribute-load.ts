@@ -1,13 +1,11 @@
-import type { Readable } from 'node:stream';
 import { isDeepStrictEqual } from 'node:util';
-import { parse } from 'csv-parse';
 import type { Patient } from 'fhir/r4';
 import type { Db } from 'mongodb';
 import { FhirError } from '../fhir/errors.js';
 import { isValidNhsNumber, NHS_NUMBER_SYSTEM } from '../shared/nhs-number.js';
 import type { Repository, StoredVersion } from '../store/repository.js';
 import { attributeProblem, attributesOf, withSourceAttributes, type Attribute } from './attributes.js';
-import { ndjsonLines } from './ndjson.js';
+import type { LineRecord } from './records.js';
 
 /** Lines read, checked and written together. */
 const BATCH = 1000;
@@ -15,7 +13,6 @@ const PARALLEL_UPDATES = 16;
 const MAX_LISTED = 1000;
 /** NHS numbers a membership document holds. */
 const CHUNK = 20_000;
-const MAX_LINE_BYTES = 64 * 1024;
 
 /** The columns of an attribute list, in CSV (with this header) and as the keys of NDJSON objects. */
 export const ATTRIBUTE_COLUMNS = [
@@ -27,43 +24,6 @@ export const ATTRIBUTE_COLUMNS = [
   'organisation',
   'source',
 ];
-
-export interface AttributeRecord {
-  line: number;
-  /** Absent when the line could not be read at all (the reason is given instead). */
-  fields?: Record<string, unknown>;
-  unreadable?: string;
-}
-
-/** The records of a CSV body (a header row naming the columns), streamed. */
-export async function* csvRecords(stream: Readable): AsyncGenerator<AttributeRecord> {
-  const parser = stream.pipe(
-    parse({ columns: true, info: true, skip_empty_lines: true, trim: true, max_record_size: MAX_LINE_BYTES }),
-  );
-  for await (const { record, info } of parser as AsyncIterable<{
-    record: Record<string, string>;
-    info: { lines: number };
-  }>)
-    yield { line: info.lines, fields: record };
-}
-
-/** The records of an NDJSON body (one JSON object a line), streamed. */
-export async function* ndjsonRecords(stream: Readable): AsyncGenerator<AttributeRecord> {
-  for await (const line of ndjsonLines(stream, MAX_LINE_BYTES)) {
-    if (line.text === undefined) {
-      yield { line: line.number, unreadable: 'the line is too long' };
-      continue;
-    }
-    try {
-      const parsed: unknown = JSON.parse(line.text);
-      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
-        yield { line: line.number, fields: parsed as Record<string, unknown> };
-      else yield { line: line.number, unreadable: 'the line is not a JSON object' };
-    } catch {
-      yield { line: line.number, unreadable: 'the line is not JSON' };
-    }
-  }
-}
 
 interface Entry {
   line: number;
@@ -128,7 +88,7 @@ export class AttributeLoader {
     if (this.report.problems.length < MAX_LISTED) this.report.problems.push({ line, reason });
   }
 
-  private entryOf(record: AttributeRecord): Entry | undefined {
+  private entryOf(record: LineRecord): Entry | undefined {
     if (!record.fields) return void this.reject(record.line, record.unreadable ?? 'the line cannot be read');
     const text = (name: string): string | undefined => {
       const value = record.fields![name];
@@ -161,7 +121,7 @@ export class AttributeLoader {
     return { line: record.line, nhsNumber, attribute: raw as Attribute };
   }
 
-  async load(records: AsyncIterable<AttributeRecord>): Promise<AttributeReport> {
+  async load(records: AsyncIterable<LineRecord>): Promise<AttributeReport> {
     let batch: Entry[] = [];
     for await (const record of records) {
       const entry = this.entryOf(record);

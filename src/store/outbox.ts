@@ -176,6 +176,11 @@ export class Outbox<T> {
     );
   }
 
+  /** The state of one entry (undefined: no such entry). */
+  async stateOf(id: string): Promise<OutboxEntry<T>['state'] | undefined> {
+    return (await this.entries.findOne({ _id: id }, { projection: { state: 1 } }))?.state;
+  }
+
   /** Counts by state and the dead entries (up to `limit`): a scan, for staff, not for the hot path. */
   async status(limit = 100): Promise<OutboxStatus> {
     const counts = { pending: 0, delivered: 0, dead: 0 };

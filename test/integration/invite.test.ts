@@ -79,6 +79,7 @@ describe('invitation runs: Group/$invite', function () {
       NOTIFY_API_KEY: notify.apiKey,
       NHSAPP_URL: app.url,
       MAILING_DIR: mailing,
+      MAILING_INTERVAL_SECONDS: '1',
     });
     for (const [key, patient] of Object.entries(PEOPLE) as [keyof typeof PEOPLE, Patient][]) {
       const created = await call('POST', '/Patient', patient);
@@ -155,6 +156,7 @@ describe('invitation runs: Group/$invite', function () {
       failed: 0,
       unreachable: 1,
       fellBack: 3,
+      returned: 0,
       unknown: 0,
       'skipped-deceased': 1,
       'skipped-vaccinated': 1,
