@@ -8,7 +8,7 @@ const UK_MOBILE = /^(?:\+44\s?7|07)[\d\s]{9,12}$/;
 
 /** Relationships (HL7 v3 RoleCode) of a contact who speaks for a child: parents and guardians. */
 const PARENT_ROLES = new Set(['PRN', 'MTH', 'FTH', 'NPRN', 'NMTH', 'NFTH', 'ADOPTP', 'STPPRN', 'GUARD']);
-const ROLE_CODE_SYSTEM = 'http://terminology.hl7.org/CodeSystem/v3-RoleCode';
+export const ROLE_CODE_SYSTEM = 'http://terminology.hl7.org/CodeSystem/v3-RoleCode';
 /** From this age people get their own messages; before it, their parents do. */
 const OWN_MESSAGES_FROM_YEARS = 16;
 
