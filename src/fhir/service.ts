@@ -125,7 +125,8 @@ export class FhirService {
     return { status: 201, stored: result.stored, ...(result.receipt ? { receipt: result.receipt } : {}) };
   }
 
-  async update(type: string, id: string, body: unknown, ifMatch?: number): Promise<InteractionResult> {
+  /** An update's body, checked as for a PUT to `{type}/{id}`: it must carry that id and be valid. */
+  private prepareUpdate(type: string, id: string, body: unknown): Resource {
     requireType(type);
     requireId(id);
     const resource = expectResource(body, type);
@@ -133,7 +134,11 @@ export class FhirService {
       fail('id-mismatch', 'An update must carry the resource id in its body', [`${type}.id`]);
     if (resource.id !== id)
       fail('id-mismatch', `The body's id '${resource.id}' differs from the URL's '${id}'`, [`${type}.id`]);
-    const prepared = this.prepare(type, resource, id);
+    return this.prepare(type, resource, id);
+  }
+
+  async update(type: string, id: string, body: unknown, ifMatch?: number): Promise<InteractionResult> {
+    const prepared = this.prepareUpdate(type, id, body);
     const result = await this.repository.write({
       type,
       id,
@@ -146,6 +151,39 @@ export class FhirService {
       stored: result.stored,
       ...(result.receipt ? { receipt: result.receipt } : {}),
     };
+  }
+
+  /**
+   * Creates many of the server's own resources at once, each checked as `create` checks it. Any failure is
+   * a defect of the server and throws: an invalid body before anything is stored, a unique value another
+   * resource holds after the others are stored.
+   */
+  async createMany(type: string, bodies: unknown[]): Promise<StoredVersion[]> {
+    requireType(type);
+    // the store gives each its own id; this one only lets validation see a whole resource
+    const resources = bodies.map((body) => this.prepare(type, body, randomUUID()));
+    const results = await this.repository.createMany(type, resources);
+    const refused = results.find((r) => r instanceof FhirError);
+    if (refused) throw refused;
+    return results as StoredVersion[];
+  }
+
+  /**
+   * Stores the next version of many of the server's own resources at once, each checked as `update` checks
+   * it (an invalid body throws before anything is stored) and written as a PUT with If-Match `ifMatch`.
+   * Answers in the same order; an update whose resource is not at that version (or is deleted or absent)
+   * answers 'precondition-failed' in its place and the others still happen.
+   */
+  async updateMany(
+    type: string,
+    updates: { id: string; body: unknown; ifMatch: number }[],
+  ): Promise<(StoredVersion | FhirError)[]> {
+    const prepared = updates.map(({ id, body, ifMatch }) => ({
+      id,
+      expectedVersion: ifMatch,
+      resource: this.prepareUpdate(type, id, body),
+    }));
+    return this.repository.updateMany(type, prepared);
   }
 
   async conditionalUpdate(

@@ -8,7 +8,7 @@ import { cursorFilter, type SortKey } from '../search/controls.js';
 import { indexValues } from '../search/index-values.js';
 import { ChangeLog } from './changelog.js';
 import { logger } from '../shared/logger.js';
-import { isDuplicateKey } from './mongo-errors.js';
+import { insertAllNew, isDuplicateKey } from './mongo-errors.js';
 import { postingKeysOf, Postings, type Holding } from './postings.js';
 import type {
   ChangeEvent,
@@ -21,6 +21,7 @@ import type {
   SearchPage,
   SearchQuery,
   StoredVersion,
+  VersionUpdate,
   WriteReceipt,
   WriteRequest,
   WriteResult,
@@ -32,6 +33,13 @@ const MAX_POSTING_CANDIDATES = 2000;
 const WRITE_ATTEMPTS = 20;
 /** How long a version may sit in history ahead of the current document before it counts as abandoned. */
 const ABANDONED_WRITE_MS = 10_000;
+/**
+ * Replaces sent in one update command. FerretDB 1.24.2 (SQLite) holds one of its 100 connections per
+ * matched statement until the whole command ends, so a command of 100 replaces (or several at once that
+ * add up to that) waits forever for a connection and stalls the whole database (measured: 99 take 95 ms,
+ * 100 never finish). Small commands cost nothing: SQLite writes one at a time anyway (about 1 ms each).
+ */
+const REPLACES_PER_COMMAND = 25;
 
 const versionKey = (id: string, version: number) => `${id}/_history/${version}`;
 
@@ -97,6 +105,42 @@ export function versionDocuments(
     ...(resource ? { res: resource } : {}),
   };
   return { history, current: currentOf(history) };
+}
+
+/** The refusal of a write whose If-Match version is not the current one. */
+function notCurrent(type: string, id: string, expected: number, current: CurrentDocument | null): FhirError {
+  const actual = current ? ` (${current.v} is${current.del ? ', a deletion' : ''})` : ' (it does not exist)';
+  return new FhirError([
+    {
+      code: 'precondition-failed',
+      diagnostics: `Version ${expected} is not the current version of ${type}/${id}${actual}`,
+    },
+  ]);
+}
+
+/** The refusal of a conditional write that another writer overtook between its read and its write. */
+const changedMeanwhile = (type: string, id: string) =>
+  new FhirError([
+    {
+      code: 'version-conflict',
+      diagnostics: `${type}/${id} was changed by another request at the same time`,
+    },
+  ]);
+
+/** What listeners hear of a stored version; `live` is the version it replaced, unless that was a deletion. */
+function changeEvent(
+  type: string,
+  sequence: number,
+  document: CurrentDocument,
+  live: CurrentDocument | undefined,
+): ChangeEvent {
+  return {
+    type,
+    id: document.id,
+    sequence,
+    ...(document.res ? { resource: document.res } : {}),
+    ...(live?.res ? { previous: live.res } : {}),
+  };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -170,21 +214,14 @@ export class MongoRepository implements Repository {
       // a create under a fresh server-made id has nothing to look up; its insert still proves it is new
       const current =
         request.method === 'POST' && attempt === 0 ? null : await this.current(type).findOne({ _id: id });
-      if (expectedVersion !== undefined && (current?.v ?? 0) !== expectedVersion) {
-        fail(
-          'precondition-failed',
-          `Version ${expectedVersion} is not the current version of ${type}/${id}` +
-            (current ? ` (${current.v} is)` : ' (it does not exist)'),
-        );
-      }
+      if (expectedVersion !== undefined && (current?.v ?? 0) !== expectedVersion)
+        throw notCurrent(type, id, expectedVersion, current);
       if (!request.resource && (!current || current.del)) {
         return { stored: current ? toStored(type, current, id) : this.absent(type, id), created: false };
       }
       const won = await this.tryWrite(request, current);
       if (won) return won;
-      if (expectedVersion !== undefined) {
-        fail('version-conflict', `${type}/${id} was changed by another request at the same time`);
-      }
+      if (expectedVersion !== undefined) throw changedMeanwhile(type, id);
       await sleep(2 + Math.random() * 10 * (attempt + 1));
     }
     fail('version-conflict', `${type}/${id} is being changed by other requests; try again`);
@@ -225,6 +262,79 @@ export class MongoRepository implements Repository {
         }
       }),
     );
+  }
+
+  /**
+   * The steps of `tryWrite` for many resources at once, in the same order and so with the same crash
+   * safety: postings, then the insert of each next version into history, which decides between racing
+   * writers (exactly one insert of a version key succeeds) and is made only for updates whose expected
+   * version was current when read, so a refused update leaves nothing behind; then the current copies and
+   * the change log. A crash after the history insert leaves a version that the next writer of that
+   * resource completes (`repairAbandoned`), as after a single write. Replacing the current copy first, on
+   * `{_id, v: expected}`, would not do: single writers decide by the history insert, so one could still
+   * take the same version and overwrite it, and on FerretDB that filter reads the whole collection.
+   */
+  async updateMany(type: string, updates: VersionUpdate[]): Promise<(StoredVersion | FhirError)[]> {
+    const ts = this.now().toISOString();
+    // one lookup by _id each: FerretDB reads the whole collection for `_id: {$in: [...]}`
+    const currents = await Promise.all(updates.map(({ id }) => this.current(type).findOne({ _id: id })));
+    const results: (StoredVersion | FhirError)[] = [];
+    const accepted = updates.flatMap(({ id, expectedVersion, resource }, index) => {
+      const live = currents[index] ?? null;
+      if (!live || live.del || live.v !== expectedVersion) {
+        results[index] = notCurrent(type, id, expectedVersion, live);
+        return [];
+      }
+      return [{ index, live, ...versionDocuments(id, expectedVersion + 1, ts, 'PUT', resource) }];
+    });
+    const listed = await Promise.all(
+      accepted.map(({ index, live, current }) =>
+        this.addPostings(type, current, live).then(
+          () => true,
+          (error: unknown) => {
+            // a unique value another resource holds refuses this update only
+            if (!(error instanceof FhirError)) throw error;
+            results[index] = error;
+            return false;
+          },
+        ),
+      ),
+    );
+    const writes = accepted.filter((_, i) => listed[i]);
+    const started = Date.now();
+    const histories = writes.map((w) => w.history);
+    const taken = new Set(await insertAllNew(this.versions(type), histories));
+    const won = writes.filter((_, i) => !taken.has(i));
+    const lost = writes.filter((_, i) => taken.has(i));
+    const [sequences] = await Promise.all([
+      this.changes.appendMany(won.map(({ current: c }) => ({ type, id: c.id, v: c.v, ts }))),
+      this.replaceCurrent(type, won),
+      ...lost.map(async ({ index, current: c }) => {
+        await this.repairAbandoned(type, c.id, c.v);
+        results[index] = changedMeanwhile(type, c.id);
+      }),
+    ]);
+    // only writes slower than the repair delay can have been overtaken by a repair
+    if (Date.now() - started > ABANDONED_WRITE_MS / 2)
+      await Promise.all(won.map(({ current: c }) => this.settle(type, c.id, c.v)));
+    won.forEach(({ index, live, current }, i) => {
+      this.tell(changeEvent(type, sequences[i]!, current, live));
+      results[index] = toStored(type, current, current.id);
+    });
+    return results;
+  }
+
+  /**
+   * Copies versions that won their history insert to the current collection. The filter is `_id` alone,
+   * as in a single write: the insert already decided, and only a `_id` filter is a lookup on FerretDB.
+   */
+  private async replaceCurrent(type: string, writes: { current: CurrentDocument }[]): Promise<void> {
+    for (let i = 0; i < writes.length; i += REPLACES_PER_COMMAND) {
+      const replaces = writes.slice(i, i + REPLACES_PER_COMMAND).map(({ current: d }) => ({
+        replaceOne: { filter: { _id: d._id }, replacement: d, upsert: true },
+      }));
+      await this.current(type).bulkWrite(replaces, { ordered: false });
+    }
   }
 
   async holders(type: string, param: string, values: string[]): Promise<Map<string, StoredVersion>> {
@@ -295,14 +405,7 @@ export class MongoRepository implements Repository {
       request.resource,
     );
     const live = current && !current.del ? current : undefined;
-    const before = postingKeysOf(type, live?.idx ?? {});
-    const after = postingKeysOf(type, document.idx);
-    // postings first: a crash after this leaves an extra entry (searches re-check), never a missing one
-    const postings = await this.postings.add(
-      after.all.filter((k) => !before.all.includes(k)),
-      after.unique,
-      id,
-    );
+    const postings = await this.addPostings(type, document, live);
     const started = Date.now();
     try {
       await this.versions(type).insertOne(history);
@@ -334,14 +437,26 @@ export class MongoRepository implements Repository {
       sequence,
       ...(current ? { previous: current } : {}),
     };
-    this.tell({
-      type,
-      id,
-      sequence,
-      ...(document.res ? { resource: document.res } : {}),
-      ...(live?.res ? { previous: live.res } : {}),
-    });
+    this.tell(changeEvent(type, sequence, document, live));
     return { stored: toStored(type, document, id), created: !live && !document.del, receipt };
+  }
+
+  /**
+   * Lists a new version under the keys it has and the live version it replaces had not. Postings go first
+   * in every write: a crash after this leaves an extra entry (searches re-check), never a missing one.
+   */
+  private addPostings(
+    type: string,
+    document: CurrentDocument,
+    live: CurrentDocument | undefined,
+  ): Promise<string[]> {
+    const before = postingKeysOf(type, live?.idx ?? {});
+    const after = postingKeysOf(type, document.idx);
+    return this.postings.add(
+      after.all.filter((k) => !before.all.includes(k)),
+      after.unique,
+      document.id,
+    );
   }
 
   /**

@@ -25,6 +25,13 @@ export interface WriteRequest {
   expectedVersion?: number;
 }
 
+/** One update of `Repository.updateMany`: the new content of a resource whose current version is `expectedVersion`. */
+export interface VersionUpdate {
+  id: string;
+  expectedVersion: number;
+  resource: Resource;
+}
+
 /** What a write did, with enough to take it back (used by transactions that fail part-way). */
 export interface WriteReceipt {
   type: string;
@@ -135,6 +142,13 @@ export interface Repository {
    * the resources may share a unique value.
    */
   createMany(type: string, resources: Resource[]): Promise<(StoredVersion | FhirError)[]>;
+  /**
+   * Stores the next version of existing resources in bulk, each as a single PUT with If-Match
+   * `expectedVersion` would, answering in the same order. One whose current version is not the expected
+   * one, or that does not exist or is deleted, answers 'precondition-failed' in its place and changes
+   * nothing; one that loses a race with another writer answers 'version-conflict'.
+   */
+  updateMany(type: string, updates: VersionUpdate[]): Promise<(StoredVersion | FhirError)[]>;
   /** The live resource holding each value of a unique token parameter (`system|code`), found by postings. */
   holders(type: string, param: string, values: string[]): Promise<Map<string, StoredVersion>>;
   /** Takes back a write (transaction rollback). */
