@@ -4,13 +4,14 @@ import type { CohortKeeper } from '../cohort/keeper.js';
 import { programme as programmeOf, seasonStartDay, type ProgrammeCode } from '../cohort/programmes.js';
 import { CODE_SYSTEMS } from '../resources/extensions.js';
 import { FhirError } from '../fhir/errors.js';
-import { SERVER_CONTEXT, type FhirService } from '../fhir/service.js';
+import type { FhirService } from '../fhir/service.js';
 import { logger } from '../shared/logger.js';
-import { isDuplicateKey } from '../store/mongo-errors.js';
+import { bulkUpdate, insertAllNew, isDuplicateKey } from '../store/mongo-errors.js';
 import {
   PermanentFailure,
   settled,
   TemporaryFailure,
+  type Accepted,
   type Channel,
   type ChannelName,
   type DeliveryStatus,
@@ -53,6 +54,8 @@ interface SendDocument {
   claimedAt?: number;
   /** When the provider accepted the current message: the Communication's `sent`. */
   sentAt?: string;
+  /** The version of the current Communication nims last wrote. */
+  version?: number;
   reason?: string;
 }
 
@@ -72,8 +75,10 @@ interface ProgressDocument {
 const CHECK_AFTER_MS = 2000;
 /** A temporary failure is tried again this many times before the next channel is tried. */
 const MAX_TRIES = 5;
-/** People handled at once within a batch. */
-const PARALLEL_PEOPLE = 16;
+/** Messages handed to providers at once (each provider's rate limit paces them further). */
+const PARALLEL_SENDS = 64;
+/** Follow-ups (polls, retries) taken up at once. */
+const FOLLOW_UP_BATCH = 2000;
 const IDLE_MS = 1000;
 /**
  * A claim or a send mark this old at start was left by a process that stopped (a live one moves on in
@@ -82,8 +87,14 @@ const IDLE_MS = 1000;
 const CLAIM_PATIENCE_MS = 15_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A person about to be sent their message at their step. */
+interface Pending {
+  send: SendDocument;
+  patient: Patient;
+}
+
 /**
- * Sends a run's invitations: member by member, each person claimed once (by inserting their send
+ * Sends a run's invitations: batch by batch, each person claimed once (by inserting their send
  * document), checked at send time (died, left, vaccinated, opted out), sent down their channel chain
  * with one Communication per attempt, falling back when a channel fails for good and retrying when it
  * fails for now. Progress and counts are saved after every batch, and the run's Task says whether to go
@@ -92,8 +103,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export class InvitationWorker {
   private readonly sends: Collection<SendDocument>;
   private readonly progress: Collection<ProgressDocument>;
-  /** Messages to ask about or try again, by when. */
-  private readonly due: { at: number; id: string }[] = [];
+  /** Messages to ask about or try again (send ids), with when. */
+  private readonly due = new Map<string, number>();
   private readonly running = new Map<string, Promise<void>>();
   /** Each running run's counts so far. */
   private readonly counts = new Map<string, RunCounts>();
@@ -205,10 +216,7 @@ export class InvitationWorker {
         await this.saveCounts(runId, true);
         return;
       }
-      for (let start = 0; start < batch.ids.length; start += PARALLEL_PEOPLE)
-        await Promise.all(
-          batch.ids.slice(start, start + PARALLEL_PEOPLE).map((p) => this.person(runId, settings, p)),
-        );
+      await this.claim(runId, settings, batch.ids);
       await this.progress.updateOne({ _id: runId }, { $set: { chunk: batch.chunk, offset: batch.offset } });
       await this.saveCounts(runId);
     }
@@ -241,13 +249,13 @@ export class InvitationWorker {
    * does not make concurrent increments of one document safe. Saved after each batch; the final counts
    * are counted again from the people's send documents.
    */
-  private count(runId: string, field: keyof Omit<RunCounts, 'skipped'> | `skipped.${string}`): void {
+  private count(runId: string, field: keyof Omit<RunCounts, 'skipped'> | `skipped.${string}`, by = 1): void {
     const counts = this.counts.get(runId);
     if (!counts) return;
     if (field.startsWith('skipped.')) {
       const reason = field.slice('skipped.'.length);
-      counts.skipped[reason] = (counts.skipped[reason] ?? 0) + 1;
-    } else counts[field as keyof Omit<RunCounts, 'skipped'>]++;
+      counts.skipped[reason] = (counts.skipped[reason] ?? 0) + by;
+    } else counts[field as keyof Omit<RunCounts, 'skipped'>] += by;
   }
 
   /** A run's counts from its people's send documents (one read of them): exact, after any crash. */
@@ -306,65 +314,104 @@ export class InvitationWorker {
 
   /** Whether any of the run's messages are still waiting for an answer or a retry. */
   private outstanding(runId: string): boolean {
-    return this.due.some((d) => d.id.startsWith(`${runId}/`)) || (this.following.get(runId) ?? 0) > 0;
+    const prefix = `${runId}/`;
+    return [...this.due.keys()].some((id) => id.startsWith(prefix)) || (this.following.get(runId) ?? 0) > 0;
   }
 
-  private async person(runId: string, settings: RunSettings, patientId: string): Promise<void> {
-    const id = `${runId}/${patientId}`;
-    try {
-      await this.sends.insertOne({
-        claimedAt: Date.now(),
-        _id: id,
-        run: runId,
-        patient: patientId,
-        state: 'new',
-        step: 0,
-        chain: [],
-        attempts: 0,
-      });
-    } catch (error) {
-      if (isDuplicateKey(error)) return; // claimed before: by an earlier pass or another process
-      throw error;
-    }
-    this.count(runId, 'considered');
+  /**
+   * Claims a batch of members for the run (each person once, by inserting their send document), decides
+   * for each at send time whether to skip them and why, and starts the others down their channel chain.
+   * Everything is written in bulk: the claims, one Communication per person, the send marks.
+   */
+  private async claim(runId: string, settings: RunSettings, patientIds: string[]): Promise<void> {
+    const claimedAt = Date.now();
+    const docs: SendDocument[] = patientIds.map((patient) => ({
+      _id: `${runId}/${patient}`,
+      run: runId,
+      patient,
+      state: 'new',
+      step: 0,
+      chain: [],
+      attempts: 0,
+      claimedAt,
+    }));
+    // a person claimed before (an earlier pass, another process) is not this pass's to send
+    const taken = new Set(await insertAllNew(this.sends, docs));
+    const claimed = docs.filter((_, i) => !taken.has(i));
+    if (claimed.length === 0) return;
+    this.count(runId, 'considered', claimed.length);
     // who may be skipped is the index's to say: not before it knows everyone
     await this.cohorts.whenReady();
-    const reason =
-      this.cohorts.index.reasonToSkip(patientId, settings.programme, this.now()) ??
-      (settings.recall && !(await this.reminderDue(runId, settings, patientId)) ? 'not-due' : undefined);
-    if (reason) {
-      // people a reminder is not yet due for were never to be contacted: no Communication for them
-      if (reason !== 'not-due')
-        await this.record(runId, settings.programme, patientId, undefined, 'not-done', `skipped: ${reason}`);
-      await this.sends.updateOne({ _id: id }, { $set: { state: 'skipped', reason } });
-      this.count(runId, `skipped.${reason}`);
-      return;
-    }
-    const patient = (await this.service.read('Patient', patientId)).resource as Patient;
+    const now = this.now();
+    await Promise.all(
+      claimed.map(async (send) => {
+        const reason =
+          this.cohorts.index.reasonToSkip(send.patient, settings.programme, now) ??
+          (settings.recall && !(await this.reminderDue(runId, settings, send.patient))
+            ? 'not-due'
+            : undefined);
+        if (reason) Object.assign(send, { state: 'skipped', reason });
+      }),
+    );
+    const toSend: Pending[] = [];
+    await Promise.all(
+      claimed.map(async (send) => {
+        if (send.state === 'skipped') return this.count(runId, `skipped.${send.reason}`);
+        const patient = await this.patient(send.patient);
+        const chain = patient ? this.chainOf(settings, patient) : [];
+        if (patient && chain.length > 0) return toSend.push({ send: { ...send, chain }, patient });
+        Object.assign(send, { state: 'failed', reason: 'unreachable' });
+        this.count(runId, 'unreachable');
+      }),
+    );
+    // people a reminder is not yet due for were never to be contacted: no Communication for them
+    const ended = claimed.filter((s) => s.state !== 'new');
+    await this.createCommunications(
+      ended
+        .filter((send) => send.reason !== 'not-due')
+        .map((send) => ({
+          send,
+          status: 'not-done' as const,
+          reason:
+            send.reason === 'unreachable' ? 'no channel reaches this person' : `skipped: ${send.reason}`,
+        })),
+      settings,
+    );
+    await this.saveSends(ended, ['state', 'reason', 'communication', 'version']);
+    await this.attempt(toSend, settings);
+  }
+
+  /** The channels to try for a person, in order, by the run's settings. */
+  private chainOf(settings: RunSettings, patient: Patient): ChannelName[] {
     // people the programme reached before get its follow-up channels (a letter, say)
     const followUp =
-      settings.followUpChannels && this.cohorts.index.contactedOn(patientId, settings.programme) > 0;
+      settings.followUpChannels && this.cohorts.index.contactedOn(patient.id!, settings.programme) > 0;
     const allowed = (followUp ? settings.followUpChannels! : settings.channels).filter(
       (c) => settings.templates[c],
     );
-    const chain = chainFor(recipientOf(patient, this.now()), allowed, this.channels).map((c) => c.name);
-    if (chain.length === 0) {
-      await this.record(
-        runId,
-        settings.programme,
-        patientId,
-        undefined,
-        'not-done',
-        'no channel reaches this person',
-      );
-      await this.sends.updateOne({ _id: id }, { $set: { state: 'failed', reason: 'unreachable' } });
-      this.count(runId, 'unreachable');
-      return;
-    }
-    await this.attempt(
-      { _id: id, run: runId, patient: patientId, state: 'new', step: 0, chain, attempts: 0 },
-      settings,
-      patient,
+    return chainFor(recipientOf(patient, this.now()), allowed, this.channels).map((c) => c.name);
+  }
+
+  /** A person's Patient as it is now; undefined when it is gone. */
+  private async patient(id: string): Promise<Patient | undefined> {
+    return (await this.service.readIfExists('Patient', id))?.resource as Patient | undefined;
+  }
+
+  /** Writes these fields of each send document (absent ones removed), in one bulk write. */
+  private async saveSends(sends: SendDocument[], fields: (keyof SendDocument)[]): Promise<void> {
+    if (sends.length === 0) return;
+    await bulkUpdate(
+      this.sends,
+      sends.map((send) => {
+        const $set: Record<string, unknown> = {};
+        const $unset: Record<string, ''> = {};
+        for (const field of fields) {
+          if (send[field] === undefined) $unset[field] = '';
+          else $set[field] = send[field];
+        }
+        const update = Object.keys($unset).length > 0 ? { $set, $unset } : { $set };
+        return { updateOne: { filter: { _id: send._id }, update } };
+      }),
     );
   }
 
@@ -378,8 +425,8 @@ export class InvitationWorker {
     if (!send || send.state !== 'waiting' || send.providerId !== providerId) return false;
     if (`${send._id}/${send.step}` !== reference) return false;
     // the poll that was due for it is not needed any more
-    for (let i = this.due.length - 1; i >= 0; i--) if (this.due[i]!.id === id) this.due.splice(i, 1);
-    await this.settle(send, settingsOf(await this.task(send.run, 5000)), status);
+    this.due.delete(id);
+    await this.settle([{ send, status }], settingsOf(await this.task(send.run, 5000)));
     return true;
   }
 
@@ -436,22 +483,12 @@ export class InvitationWorker {
     if (send.chain[step] !== 'letter') return 'not-a-letter';
     if (send.reason === 'returned-mail') return 'already';
     const settings = settingsOf(await this.task(send.run));
-    const attempt = {
-      reference: `${send._id}/${send.step}`,
-      channel: 'letter' as const,
-      communication: send.communication,
-      ...(send.providerId ? { providerId: send.providerId } : {}),
-      ...(send.sentAt ? { sent: send.sentAt } : {}),
-    };
-    await this.record(
-      send.run,
+    await this.updateCommunications(
+      [{ send, status: 'not-done', reason: `letter returned: ${reason}` }],
       settings.programme,
-      send.patient,
-      attempt,
-      'not-done',
-      `letter returned: ${reason}`,
     );
-    await this.sends.updateOne({ _id: send._id }, { $set: { state: 'failed', reason: 'returned-mail' } });
+    Object.assign(send, { state: 'failed', reason: 'returned-mail' });
+    await this.saveSends([send], ['state', 'reason', 'version']);
     const progress = await this.progress.findOne({ _id: send.run });
     if (progress?.done) {
       const counts = await this.recount(send.run);
@@ -477,82 +514,170 @@ export class InvitationWorker {
     return due;
   }
 
-  /** Writes a Communication for an attempt (or a skip), or updates the attempt's one. */
-  private async record(
-    runId: string,
+  /**
+   * A person's Communication for their current attempt as it is now: skipped or unreachable (no
+   * channel), or the message on the channel at their step, with the provider's id once it took it.
+   */
+  private communicationOf(
+    send: SendDocument,
     programme: ProgrammeCode,
-    patientId: string,
-    attempt:
-      | {
-          reference: string;
-          channel: ChannelName;
-          communication?: string;
-          providerId?: string;
-          sent?: string;
-        }
-      | undefined,
     status: Communication['status'],
     reason?: string,
-  ): Promise<string> {
+  ): Communication {
     const time = this.now().toISOString();
-    const communication: Communication = {
+    // skipped and unreachable people have no channel
+    const channel = send.chain[send.step];
+    const reference = `${send._id}/${send.step}`;
+    return {
       resourceType: 'Communication',
+      ...(send.communication ? { id: send.communication } : {}),
       status,
-      basedOn: [{ reference: `Task/${runId}` }],
+      basedOn: [{ reference: `Task/${send.run}` }],
       // what it is about: the cohort index counts a message a provider accepted as a contact
       category: [{ coding: [{ system: CODE_SYSTEMS.programme, code: programme }] }],
-      subject: { reference: `Patient/${patientId}` },
-      recipient: [{ reference: `Patient/${patientId}` }],
-      ...(attempt
+      subject: { reference: `Patient/${send.patient}` },
+      recipient: [{ reference: `Patient/${send.patient}` }],
+      ...(channel
         ? {
             identifier: [
-              { system: MESSAGE_REFERENCE_SYSTEM, value: attempt.reference },
-              ...(attempt.providerId
-                ? [{ system: `${CHANNEL_SYSTEM}/${attempt.channel}`, value: attempt.providerId }]
+              { system: MESSAGE_REFERENCE_SYSTEM, value: reference },
+              ...(send.providerId
+                ? [{ system: `${CHANNEL_SYSTEM}/${channel}`, value: send.providerId }]
                 : []),
             ],
-            medium: [{ coding: [{ system: CHANNEL_SYSTEM, code: attempt.channel }] }],
+            medium: [{ coding: [{ system: CHANNEL_SYSTEM, code: channel }] }],
           }
         : {}),
       // a message a provider took keeps when it went, however it ended
-      ...(attempt?.sent || status === 'in-progress' || status === 'completed'
-        ? { sent: attempt?.sent ?? time }
+      ...(send.sentAt || status === 'in-progress' || status === 'completed'
+        ? { sent: send.sentAt ?? time }
         : {}),
       ...(status === 'completed' ? { received: time } : {}),
       ...(reason ? { statusReason: { text: reason } } : {}),
     };
-    if (attempt?.communication) {
-      await this.service.update('Communication', attempt.communication, {
-        ...communication,
-        id: attempt.communication,
-      });
-      return attempt.communication;
-    }
-    const created = await this.service.create('Communication', communication, SERVER_CONTEXT);
-    return created.stored!.id;
   }
 
-  /** Sends a person's message on the channel at their step; falls back or retries as the answer says. */
-  private async attempt(send: SendDocument, settings: RunSettings, patient: Patient): Promise<void> {
-    const channel = send.chain[send.step]!;
-    const reference = `${send._id}/${send.step}`;
-    const communication =
-      send.communication ??
-      (await this.record(send.run, settings.programme, send.patient, { reference, channel }, 'preparation'));
-    const attempts = send.attempts + 1;
-    // written before the provider is called: a crash during the call leaves `sending`, never sent twice
-    await this.sends.updateOne(
-      { _id: send._id },
-      {
-        $set: { state: 'sending', step: send.step, chain: send.chain, communication, attempts },
-        $unset: { providerId: '' },
-      },
+  /** Creates the Communications of these sends (one each, in bulk) and notes their ids and versions. */
+  private async createCommunications(
+    items: { send: SendDocument; status: Communication['status']; reason?: string }[],
+    settings: RunSettings,
+  ): Promise<void> {
+    if (items.length === 0) return;
+    const created = await this.service.createMany(
+      'Communication',
+      items.map(({ send, status, reason }) => this.communicationOf(send, settings.programme, status, reason)),
     );
-    const current: SendDocument = { ...send, state: 'sending', communication, attempts };
+    items.forEach(({ send }, i) => Object.assign(send, { communication: created[i]!.id, version: 1 }));
+  }
+
+  /**
+   * Moves the Communications of these sends to a new status, in bulk, on the version nims last wrote;
+   * one someone else changed meanwhile is written over on its current version (nims keeps this record).
+   */
+  private async updateCommunications(
+    items: { send: SendDocument; status: Communication['status']; reason?: string }[],
+    programme: ProgrammeCode,
+  ): Promise<void> {
+    if (items.length === 0) return;
+    const bodies = items.map(({ send, status, reason }) =>
+      this.communicationOf(send, programme, status, reason),
+    );
+    const results = await this.service.updateMany(
+      'Communication',
+      items.map(({ send }, i) => ({ id: send.communication!, body: bodies[i]!, ifMatch: send.version ?? 1 })),
+    );
+    await Promise.all(
+      results.map(async (result, i) => {
+        const { send } = items[i]!;
+        if (!(result instanceof FhirError)) return (send.version = result.versionId);
+        const again = await this.service.update('Communication', send.communication!, bodies[i]);
+        send.version = again.stored!.versionId;
+      }),
+    );
+  }
+
+  /**
+   * Sends each person's message on the channel at their step: their Communication for it (made if this
+   * step has none yet), the `sending` mark written before any provider is called (so a crash during a
+   * call is never sent again), the calls, and then what each provider said, all written in bulk.
+   */
+  private async attempt(items: Pending[], settings: RunSettings): Promise<void> {
+    if (items.length === 0) return;
+    await this.createCommunications(
+      items
+        .filter((i) => !i.send.communication)
+        .map(({ send }) => ({ send, status: 'preparation' as const })),
+      settings,
+    );
+    for (const { send } of items)
+      Object.assign(send, { state: 'sending', attempts: send.attempts + 1, providerId: undefined });
+    await this.saveSends(
+      items.map((i) => i.send),
+      ['state', 'step', 'chain', 'communication', 'version', 'attempts', 'providerId', 'sentAt'],
+    );
+    const outcomes = await inBatches(items, PARALLEL_SENDS, ({ send, patient }) =>
+      this.call(send, settings, patient),
+    );
+    const accepted: { send: SendDocument; status?: DeliveryStatus }[] = [];
+    const retry: SendDocument[] = [];
+    const failed: { send: SendDocument; status: Communication['status']; reason: string }[] = [];
+    items.forEach(({ send }, i) => {
+      const outcome = outcomes[i]!;
+      if ('providerId' in outcome) {
+        Object.assign(send, {
+          state: 'waiting',
+          providerId: outcome.providerId,
+          accepted: (send.accepted ?? 0) + 1,
+          sentAt: this.now().toISOString(),
+        });
+        this.count(send.run, 'sent');
+        accepted.push({ send, ...(outcome.status ? { status: outcome.status } : {}) });
+      } else if (outcome.failure instanceof TemporaryFailure && send.attempts < MAX_TRIES) {
+        send.state = 'retry';
+        retry.push(send);
+      } else failed.push({ send, status: 'not-done', reason: outcome.failure.message });
+    });
+    const recipients = new Map(
+      items.map(({ send, patient }) => [send._id, recipientOf(patient, this.now())]),
+    );
+    await this.handOff(
+      accepted.filter((a) => a.send.accepted === 1).map((a) => a.send),
+      settings,
+      (send) => recipients.get(send._id)!.nhsNumber,
+    );
+    await this.updateCommunications(
+      accepted.map(({ send }) => ({ send, status: 'in-progress' as const })),
+      settings.programme,
+    );
+    await this.saveSends(
+      accepted.map((a) => a.send),
+      ['state', 'providerId', 'accepted', 'sentAt', 'version'],
+    );
+    await this.saveSends(retry, ['state']);
+    for (const send of retry) this.schedule(send._id, CHECK_AFTER_MS * 2 ** send.attempts);
+    for (const { send, status } of accepted) if (!status) this.schedule(send._id, CHECK_AFTER_MS);
+    await this.settle(
+      accepted.flatMap(({ send, status }) => (status ? [{ send, status }] : [])),
+      settings,
+    );
+    await this.updateCommunications(failed, settings.programme);
+    await this.next(
+      failed.map((f) => f.send),
+      settings,
+    );
+  }
+
+  /** Hands one message to its provider; answers what the provider took, or why it did not. */
+  private async call(
+    send: SendDocument,
+    settings: RunSettings,
+    patient: Patient,
+  ): Promise<Accepted | { failure: PermanentFailure | TemporaryFailure }> {
+    const channel = send.chain[send.step]!;
     const recipient = recipientOf(patient, this.now());
     try {
-      const accepted = await this.channels.get(channel)!.send({
-        reference,
+      return await this.channels.get(channel)!.send({
+        reference: `${send._id}/${send.step}`,
         template: settings.templates[channel]!,
         recipient,
         personalisation: {
@@ -561,161 +686,183 @@ export class InvitationWorker {
           programme: programmeOf(settings.programme).display,
         },
       });
-      const sent = this.now().toISOString();
-      const attempt = { reference, channel, communication, providerId: accepted.providerId, sent };
-      const acceptedSoFar = (send.accepted ?? 0) + 1;
-      if (acceptedSoFar === 1) await this.handOff(send, settings, recipient.nhsNumber, communication, sent);
-      await this.record(send.run, settings.programme, send.patient, attempt, 'in-progress');
-      await this.sends.updateOne(
-        { _id: send._id },
-        {
-          $set: { state: 'waiting', providerId: accepted.providerId, accepted: acceptedSoFar, sentAt: sent },
-        },
-      );
-      this.count(send.run, 'sent');
-      const waiting: SendDocument = {
-        ...current,
-        state: 'waiting',
-        providerId: accepted.providerId,
-        accepted: acceptedSoFar,
-        sentAt: sent,
-      };
-      if (accepted.status) await this.settle(waiting, settings, accepted.status);
-      else this.schedule(send._id, CHECK_AFTER_MS);
     } catch (error) {
-      if (!(error instanceof PermanentFailure || error instanceof TemporaryFailure)) throw error;
-      if (error instanceof TemporaryFailure && attempts < MAX_TRIES) {
-        await this.sends.updateOne({ _id: send._id }, { $set: { state: 'retry' } });
-        this.schedule(send._id, CHECK_AFTER_MS * 2 ** attempts);
-        return;
-      }
-      await this.record(
-        send.run,
-        settings.programme,
-        send.patient,
-        { reference, channel, communication },
-        'not-done',
-        error.message,
-      );
-      await this.next(current, settings);
+      if (error instanceof PermanentFailure || error instanceof TemporaryFailure) return { failure: error };
+      throw error;
     }
   }
 
-  /** The person's next channel after a failure, or the end of their chain. */
-  private async next(send: SendDocument, settings: RunSettings): Promise<void> {
-    if (send.step + 1 >= send.chain.length) {
-      await this.sends.updateOne(
-        { _id: send._id },
-        { $set: { state: 'failed', reason: 'every channel failed' } },
-      );
+  /** After a failure: each person's next channel, or the end of their chain. */
+  private async next(sends: SendDocument[], settings: RunSettings): Promise<void> {
+    if (sends.length === 0) return;
+    const onwards = sends.filter((s) => s.step + 1 < s.chain.length);
+    const patients = await Promise.all(onwards.map((s) => this.patient(s.patient)));
+    const items: Pending[] = [];
+    onwards.forEach((send, i) => {
+      const patient = patients[i];
+      if (!patient) return;
+      this.count(send.run, 'fellBack');
+      items.push({
+        send: {
+          ...send,
+          state: 'new',
+          step: send.step + 1,
+          attempts: 0,
+          communication: undefined,
+          version: undefined,
+          providerId: undefined,
+          sentAt: undefined,
+        },
+        patient,
+      });
+    });
+    // the end of the chain, or no longer on the register to try the next channel for
+    const ended = sends.filter((s) => !items.some((i) => i.send._id === s._id));
+    for (const send of ended) {
+      Object.assign(send, { state: 'failed', reason: 'every channel failed' });
       this.count(send.run, 'failed');
-      return;
     }
-    this.count(send.run, 'fellBack');
-    const patient = (await this.service.read('Patient', send.patient)).resource as Patient;
-    const { communication: _c, providerId: _p, ...rest } = send;
-    await this.attempt({ ...rest, state: 'new', step: send.step + 1, attempts: 0 }, settings, patient);
+    await this.saveSends(ended, ['state', 'reason']);
+    await this.attempt(items, settings);
   }
 
-  /** Records how a sent message ended: delivered, or failed and on to the next channel. */
-  private async settle(send: SendDocument, settings: RunSettings, status: DeliveryStatus): Promise<void> {
-    const outcome = settled(status);
-    if (!outcome) return this.schedule(send._id, CHECK_AFTER_MS * 2 ** Math.min(send.attempts + 1, 8));
-    const channel = send.chain[send.step]!;
-    const attempt = {
-      reference: `${send._id}/${send.step}`,
-      channel,
-      ...(send.communication ? { communication: send.communication } : {}),
-      ...(send.providerId ? { providerId: send.providerId } : {}),
-      ...(send.sentAt ? { sent: send.sentAt } : {}),
-    };
-    if (outcome === 'delivered') {
-      await this.record(send.run, settings.programme, send.patient, attempt, 'completed');
-      await this.sends.updateOne({ _id: send._id }, { $set: { state: 'delivered' } });
-      this.count(send.run, 'delivered');
-      return;
+  /** Records how sent messages ended: delivered, or failed and on to the next channel. */
+  private async settle(
+    items: { send: SendDocument; status: DeliveryStatus }[],
+    settings: RunSettings,
+  ): Promise<void> {
+    if (items.length === 0) return;
+    const delivered: SendDocument[] = [];
+    const failed: { send: SendDocument; status: Communication['status']; reason: string }[] = [];
+    for (const { send, status } of items) {
+      const outcome = settled(status);
+      if (!outcome) this.schedule(send._id, CHECK_AFTER_MS * 2 ** Math.min(send.attempts + 1, 8));
+      else if (outcome === 'delivered') delivered.push(send);
+      else failed.push({ send, status: 'not-done', reason: `${send.chain[send.step]!}: ${status}` });
     }
-    await this.record(
-      send.run,
+    await this.updateCommunications(
+      delivered.map((send) => ({ send, status: 'completed' as const })),
       settings.programme,
-      send.patient,
-      attempt,
-      'not-done',
-      `${channel}: ${status}`,
     );
-    await this.next(send, settings);
+    for (const send of delivered) {
+      send.state = 'delivered';
+      this.count(send.run, 'delivered');
+    }
+    await this.saveSends(delivered, ['state', 'version']);
+    await this.updateCommunications(failed, settings.programme);
+    await this.next(
+      failed.map((f) => f.send),
+      settings,
+    );
+  }
+
+  /**
+   * Tells the booking system that people were invited (their first message in a run a provider took),
+   * for invitation runs of a programme people book.
+   */
+  private async handOff(
+    sends: SendDocument[],
+    settings: RunSettings,
+    nhsNumberOf: (send: SendDocument) => string,
+  ): Promise<void> {
+    if (!this.booking || settings.recall || !programmeOf(settings.programme).bookable) return;
+    await this.booking.add(
+      sends.map((send) =>
+        bookingInvitation(
+          send.run,
+          send.patient,
+          nhsNumberOf(send),
+          send.communication!,
+          settings.programme,
+          send.sentAt ?? this.now().toISOString(),
+        ),
+      ),
+    );
   }
 
   private schedule(id: string, delayMs: number): void {
-    this.due.push({ at: Date.now() + delayMs, id });
+    this.due.set(id, Date.now() + delayMs);
   }
 
   /** How many of each run's messages are being followed up right now. */
   private readonly following = new Map<string, number>();
-
-  /** Asks about the messages that are due, and tries again the ones that failed for now. */
-  private async checkDue(): Promise<void> {
-    const now = Date.now();
-    const ready = this.due.filter((d) => d.at <= now);
-    if (ready.length === 0) return;
-    for (const item of ready) this.due.splice(this.due.indexOf(item), 1);
-    await Promise.all(
-      ready.map(async ({ id }) => {
-        const run = id.split('/')[0]!;
-        this.following.set(run, (this.following.get(run) ?? 0) + 1);
-        try {
-          await this.follow(id);
-        } catch (error) {
-          logger.error('invitation follow-up failed', { run, error: String(error) });
-          this.schedule(id, CHECK_AFTER_MS * 4);
-        } finally {
-          this.following.set(run, this.following.get(run)! - 1);
-        }
-      }),
-    );
-  }
-
-  private async follow(id: string): Promise<void> {
-    const send = await this.sends.findOne({ _id: id });
-    if (!send || !['waiting', 'retry', 'new', 'sending'].includes(send.state)) return;
-    // scheduled at start: a message a stopped process was sending may have gone, so it is never resent
-    if (send.state === 'sending') return this.unknown(send);
-    const task = await this.task(send.run, 5000);
-    if (task.status === 'cancelled') return;
-    const settings = settingsOf(task);
-    if (send.state === 'new') {
-      await this.sends.deleteOne({ _id: id, state: 'new' });
-      return this.person(send.run, settings, send.patient);
-    }
-    if (send.state === 'retry') {
-      const patient = (await this.service.read('Patient', send.patient)).resource as Patient;
-      return this.attempt(send, settings, patient);
-    }
-    let status: DeliveryStatus;
-    try {
-      status = await this.channels.get(send.chain[send.step]!)!.status(send.providerId!);
-    } catch (error) {
-      if (error instanceof FhirError) throw error;
-      return this.schedule(id, CHECK_AFTER_MS * 4);
-    }
-    await this.settle(send, settings, status);
-  }
+  private checking = false;
 
   /**
-   * Tells the booking system that a person was invited (their first message in a run a provider took),
-   * for invitation runs of a programme people book.
+   * Asks about the messages that are due, tries again the ones that failed for now, and takes up what a
+   * stopped process left; a run's follow-ups together, in bulk.
    */
-  private async handOff(
-    send: SendDocument,
-    settings: RunSettings,
-    nhsNumber: string,
-    communication: string,
-    at: string,
-  ): Promise<void> {
-    if (!this.booking || settings.recall || !programmeOf(settings.programme).bookable) return;
-    await this.booking.add([
-      bookingInvitation(send.run, send.patient, nhsNumber, communication, settings.programme, at),
-    ]);
+  private async checkDue(): Promise<void> {
+    if (this.checking) return;
+    this.checking = true;
+    try {
+      const now = Date.now();
+      const ready: string[] = [];
+      for (const [id, at] of this.due) if (at <= now && ready.length < FOLLOW_UP_BATCH) ready.push(id);
+      for (const id of ready) this.due.delete(id);
+      const byRun = new Map<string, string[]>();
+      for (const id of ready) {
+        const run = id.split('/')[0]!;
+        byRun.set(run, [...(byRun.get(run) ?? []), id]);
+      }
+      await Promise.all(
+        [...byRun].map(async ([run, ids]) => {
+          this.following.set(run, (this.following.get(run) ?? 0) + 1);
+          try {
+            await this.follow(run, ids);
+          } catch (error) {
+            logger.error('invitation follow-up failed', { run, error: String(error) });
+            for (const id of ids) this.schedule(id, CHECK_AFTER_MS * 4);
+          } finally {
+            this.following.set(run, this.following.get(run)! - 1);
+          }
+        }),
+      );
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  private async follow(runId: string, ids: string[]): Promise<void> {
+    const sends = (await Promise.all(ids.map((_id) => this.sends.findOne({ _id })))).filter(
+      (s): s is SendDocument => s !== null,
+    );
+    // scheduled at start: a message a stopped process was sending may have gone, so it is never resent
+    for (const send of sends.filter((s) => s.state === 'sending')) await this.unknown(send);
+    const task = await this.task(runId, 5000);
+    if (task.status === 'cancelled') return;
+    const settings = settingsOf(task);
+    const unclaimed = sends.filter((s) => s.state === 'new');
+    if (unclaimed.length > 0) {
+      await Promise.all(unclaimed.map((s) => this.sends.deleteOne({ _id: s._id, state: 'new' })));
+      await this.claim(
+        runId,
+        settings,
+        unclaimed.map((s) => s.patient),
+      );
+    }
+    const retries = sends.filter((s) => s.state === 'retry');
+    const patients = await Promise.all(retries.map((s) => this.patient(s.patient)));
+    await this.attempt(
+      retries.flatMap((send, i) => (patients[i] ? [{ send, patient: patients[i] }] : [])),
+      settings,
+    );
+    const waiting = sends.filter((s) => s.state === 'waiting');
+    const statuses = await inBatches(waiting, PARALLEL_SENDS, async (send) => {
+      try {
+        return await this.channels.get(send.chain[send.step]!)!.status(send.providerId!);
+      } catch (error) {
+        if (error instanceof FhirError) throw error;
+        return undefined;
+      }
+    });
+    waiting.forEach((send, i) => {
+      if (statuses[i] === undefined) this.schedule(send._id, CHECK_AFTER_MS * 4);
+    });
+    await this.settle(
+      waiting.flatMap((send, i) => (statuses[i] ? [{ send, status: statuses[i] }] : [])),
+      settings,
+    );
   }
 
   /**
@@ -726,24 +873,27 @@ export class InvitationWorker {
     if (send.communication) {
       const settings = settingsOf(await this.task(send.run, 5000));
       if (!send.accepted) {
-        const patient = (await this.service.readIfExists('Patient', send.patient))?.resource as
-          | Patient
-          | undefined;
-        const at = this.now().toISOString();
-        if (patient)
-          await this.handOff(send, settings, recipientOf(patient).nhsNumber, send.communication, at);
+        const patient = await this.patient(send.patient);
+        if (patient) await this.handOff([send], settings, () => recipientOf(patient).nhsNumber);
       }
-      const channel = send.chain[send.step]!;
-      const reference = `${send._id}/${send.step}`;
-      await this.record(
-        send.run,
-        settings.programme,
-        send.patient,
-        { reference, channel, communication: send.communication },
-        'unknown',
-      );
+      await this.updateCommunications([{ send, status: 'unknown' }], settings.programme);
     }
-    await this.sends.updateOne({ _id: send._id }, { $set: { state: 'unknown' } });
+    send.state = 'unknown';
+    await this.saveSends([send], ['state', 'version']);
     this.count(send.run, 'unknown');
   }
+}
+
+/** Runs `work` on every item, at most `parallel` at once; answers the results in the items' order. */
+async function inBatches<T, R>(items: T[], parallel: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, items.length) }, lane));
+  return results;
 }

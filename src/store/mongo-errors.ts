@@ -2,6 +2,7 @@ import {
   MongoError,
   MongoNetworkError,
   MongoServerSelectionError,
+  type AnyBulkWriteOperation,
   type Collection,
   type Document,
   type OptionalUnlessRequiredId,
@@ -28,6 +29,23 @@ export async function insertAllNew<T extends Document>(
     if (!failures || failures.length === 0 || failures.some((e) => e.code !== 11000)) throw error;
     return failures.map((e) => e.index);
   }
+}
+
+/**
+ * Updates sent in one command. FerretDB 1.24.2 (SQLite) holds one of its 100 connections per matched
+ * statement until the whole command ends, so a command of 100 updates (or several at once that add up to
+ * that) waits forever for a connection and stalls the whole database (measured: 99 take 95 ms, 100 never
+ * finish). Small commands cost nothing: SQLite writes one at a time anyway (about 1 ms each).
+ */
+const UPDATES_PER_COMMAND = 25;
+
+/** Runs update operations (updateOne, replaceOne) as a few small unordered bulk writes, one after another. */
+export async function bulkUpdate<T extends Document>(
+  collection: Collection<T>,
+  operations: AnyBulkWriteOperation<T>[],
+): Promise<void> {
+  for (let i = 0; i < operations.length; i += UPDATES_PER_COMMAND)
+    await collection.bulkWrite(operations.slice(i, i + UPDATES_PER_COMMAND), { ordered: false });
 }
 
 /** The database could not be reached, or was too busy to answer (as opposed to refusing an operation). */

@@ -8,7 +8,7 @@ import { cursorFilter, type SortKey } from '../search/controls.js';
 import { indexValues } from '../search/index-values.js';
 import { ChangeLog } from './changelog.js';
 import { logger } from '../shared/logger.js';
-import { insertAllNew, isDuplicateKey } from './mongo-errors.js';
+import { bulkUpdate, insertAllNew, isDuplicateKey } from './mongo-errors.js';
 import { postingKeysOf, Postings, type Holding } from './postings.js';
 import type {
   ChangeEvent,
@@ -33,13 +33,6 @@ const MAX_POSTING_CANDIDATES = 2000;
 const WRITE_ATTEMPTS = 20;
 /** How long a version may sit in history ahead of the current document before it counts as abandoned. */
 const ABANDONED_WRITE_MS = 10_000;
-/**
- * Replaces sent in one update command. FerretDB 1.24.2 (SQLite) holds one of its 100 connections per
- * matched statement until the whole command ends, so a command of 100 replaces (or several at once that
- * add up to that) waits forever for a connection and stalls the whole database (measured: 99 take 95 ms,
- * 100 never finish). Small commands cost nothing: SQLite writes one at a time anyway (about 1 ms each).
- */
-const REPLACES_PER_COMMAND = 25;
 
 const versionKey = (id: string, version: number) => `${id}/_history/${version}`;
 
@@ -329,12 +322,12 @@ export class MongoRepository implements Repository {
    * as in a single write: the insert already decided, and only a `_id` filter is a lookup on FerretDB.
    */
   private async replaceCurrent(type: string, writes: { current: CurrentDocument }[]): Promise<void> {
-    for (let i = 0; i < writes.length; i += REPLACES_PER_COMMAND) {
-      const replaces = writes.slice(i, i + REPLACES_PER_COMMAND).map(({ current: d }) => ({
+    await bulkUpdate(
+      this.current(type),
+      writes.map(({ current: d }) => ({
         replaceOne: { filter: { _id: d._id }, replacement: d, upsert: true },
-      }));
-      await this.current(type).bulkWrite(replaces, { ordered: false });
-    }
+      })),
+    );
   }
 
   async holders(type: string, param: string, values: string[]): Promise<Map<string, StoredVersion>> {

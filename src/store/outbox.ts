@@ -1,6 +1,6 @@
 import type { Collection, Db } from 'mongodb';
 import { logger } from '../shared/logger.js';
-import { insertAllNew } from './mongo-errors.js';
+import { bulkUpdate, insertAllNew } from './mongo-errors.js';
 
 /** A thing to hand to another system, kept until it was taken (or given up on). */
 export interface OutboxEntry<T> {
@@ -170,9 +170,9 @@ export class Outbox<T> {
         },
       };
     });
-    await this.entries.bulkWrite(
+    await bulkUpdate(
+      this.entries,
       updates.map(({ _id, $set }) => ({ updateOne: { filter: { _id }, update: { $set } } })),
-      { ordered: false },
     );
   }
 
