@@ -25,6 +25,7 @@ const { PRIORITY_GROUPS, PRIORITY_GROUP_NAMES, CLINICAL_RISK_GROUPS } = await im
   join(root, 'dist', 'src', 'register', 'attributes.js')
 );
 const { AREA_LEVELS } = await import(join(root, 'dist', 'src', 'cohort', 'areas.js'));
+const { PROGRAMMES } = await import(join(root, 'dist', 'src', 'cohort', 'programmes.js'));
 const codeSystems = [
   [
     CODE_SYSTEMS.priorityGroup,
@@ -44,11 +45,18 @@ const codeSystems = [
     'The level of an Organization in the reporting geography: NHS England region, integrated care board, local authority, GP practice.',
     AREA_LEVELS,
   ],
+  [
+    CODE_SYSTEMS.programme,
+    'Programme',
+    'The vaccination programmes nims selects for and invites to: what a Communication (category) or an Appointment (serviceType) is about.',
+    PROGRAMMES.map((p) => p.code),
+  ],
 ];
 for (const [url, title, description, codes] of codeSystems) {
   const id = url.split('/').pop();
   const display = (code) =>
     (url === CODE_SYSTEMS.priorityGroup ? PRIORITY_GROUP_NAMES[code] : undefined) ??
+    PROGRAMMES.find((p) => url === CODE_SYSTEMS.programme && p.code === code)?.display ??
     code.charAt(0).toUpperCase() + code.slice(1).replaceAll('-', ' ');
   const document = {
     resourceType: 'CodeSystem',
