@@ -36,6 +36,8 @@ export interface Config {
   };
   /** The booking system, told who was invited for COVID-19 (NDJSON POSTed to this URL). */
   booking?: { url: string; apiKey?: string };
+  /** Tries before a message to a GP practice is given up (a dead letter); an hour apart at most. */
+  gpMaxTries: number;
 }
 
 function integer(name: string, value: string | undefined, fallback: number): number {
@@ -113,6 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, projectRoot: string): Config 
           }
         : {}),
     },
+    gpMaxTries: integer('GP_MAX_TRIES', env.GP_MAX_TRIES, 72),
     ...(env.BOOKING_URL
       ? { booking: { url: env.BOOKING_URL, ...(env.BOOKING_API_KEY ? { apiKey: env.BOOKING_API_KEY } : {}) } }
       : {}),

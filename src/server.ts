@@ -12,6 +12,8 @@ import { bookingOutbox } from './notifications/booking.js';
 import { channelsFrom } from './notifications/channels.js';
 import { MailingHouse } from './notifications/letters.js';
 import { CallRecallScheduler } from './notifications/schedules.js';
+import { gpOutbox } from './messaging/delivery.js';
+import { GpDispatcher } from './messaging/dispatcher.js';
 import { InvitationWorker } from './notifications/worker.js';
 import { TokenService } from './auth/tokens.js';
 import type { Config } from './config.js';
@@ -44,6 +46,8 @@ export interface RunningServer {
   invitations: InvitationWorker;
   /** Starts the daily call and recall runs. */
   callRecall: CallRecallScheduler;
+  /** Turns vaccination record changes into messages for GP practices. */
+  gpMessages: GpDispatcher;
   /** Deliveries to other systems (the booking system, when configured). */
   outboxes: Outbox<unknown>[];
   /** The embedded FerretDB, when no MONGODB_URI was given. */
@@ -84,7 +88,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
   if (!booking) logger.warn('BOOKING_URL not set: invited people are not handed to a booking system');
   const channels = channelsFrom(config.channels, database.db);
   const letters = channels.get('letter');
+  const gp = gpOutbox(database.db, service, config.gpMaxTries);
   const outboxes = [
+    gp,
     ...(booking ? [booking] : []),
     ...(letters instanceof MailingHouse ? [letters.outbox] : []),
   ] as Outbox<unknown>[];
@@ -94,6 +100,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const leases = new Leases(database.db, `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`);
   const callRecall = new CallRecallScheduler(database.db, { service, cohorts, invitations }, leases);
   callRecall.start();
+  let url = '';
+  const gpMessages = new GpDispatcher(database.db, service, gp, leases, () => config.baseUrl ?? url);
+  await gpMessages.start();
   const workers = { cohorts, invitations, callRecall, outboxes };
   const bundles = new BundleProcessor(service, repository, audit, workers);
   const tokens = config.auth
@@ -129,7 +138,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   server.keepAliveTimeout = 65_000;
   const port = (server.address() as AddressInfo).port;
-  const url = `${config.tls ? 'https' : 'http'}://localhost:${port}/fhir`;
+  url = `${config.tls ? 'https' : 'http'}://localhost:${port}/fhir`;
   logger.info('nims listening', { url });
   return {
     url,
@@ -137,6 +146,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     cohorts,
     invitations,
     callRecall,
+    gpMessages,
     outboxes,
     ...(audit ? { audit } : {}),
     ...(tokens ? { tokens } : {}),
@@ -145,6 +155,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       cohorts.stop();
       invitations.stop();
       await callRecall.stop();
+      await gpMessages.stop();
       await Promise.all(outboxes.map((o) => o.stop()));
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

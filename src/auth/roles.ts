@@ -23,6 +23,10 @@ export const ROLES = {
     scopes:
       'system/Patient.rs system/Immunization.rs system/Communication.cruds system/Task.cruds system/Consent.rs system/Organization.rs system/Location.rs system/Group.cruds system/Appointment.rs',
   },
+  'integration-admin': {
+    description: "Service desk: GP practices' message endpoints, and what was delivered to them",
+    scopes: 'system/Endpoint.cruds system/Organization.rs system/Task.r',
+  },
   'booking-system': {
     description: 'The national booking service: bookings and cancellations of vaccination appointments',
     scopes: 'system/Patient.rs system/Appointment.cruds system/Location.rs',

@@ -11,7 +11,9 @@ import type { Db } from 'mongodb';
 import { FhirError } from '../fhir/errors.js';
 import { COVID_INVITATION_POLICY } from '../resources/extensions.js';
 import { logger } from '../shared/logger.js';
+import { patientIdOf } from '../shared/references.js';
 import { ChangeLog } from '../store/changelog.js';
+import { LogReader } from '../store/log-reader.js';
 import type { ChangeEvent, CurrentDocument, Repository } from '../store/repository.js';
 import { AreaTree } from './areas.js';
 import { CohortIndex, contactOf } from './index.js';
@@ -38,19 +40,12 @@ const CATCH_UP_AT_LEAST = 10_000;
 const SNAPSHOT_EVERY_MS = 10 * 60_000;
 /** How long after a failed build another is tried. */
 const BUILD_RETRY_MS = 5000;
-/** How long a missing change log number is looked for again (a write still under way takes this long). */
-const HOLE_PATIENCE_MS = 30_000;
 
 /** All of a person's resources of one type (their Immunizations, their Consents). */
 export type ResourcesOfPatient = (
   type: 'Immunization' | 'Consent' | 'Appointment',
   patientId: string,
 ) => Promise<Resource[]>;
-
-/** The Patient id a reference points to (relative or absolute), if it points to a Patient. */
-export function patientIdOf(reference: string | undefined): string | undefined {
-  return /(?:^|\/)Patient\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]*)?$/.exec(reference ?? '')?.[1];
-}
 
 /**
  * Whether a person's Consents say no to central COVID-19 invitations: the newest active one under the
@@ -92,9 +87,8 @@ export class CohortKeeper {
   private building: Promise<void> | undefined;
   private ready = false;
   private progress = { type: '', read: 0 };
-  /** The change log number read up to, and numbers below it not found yet (with when first missed). */
-  private seen = 0;
-  private holes = new Map<number, number>();
+  /** Where the change log was read up to. */
+  private reader: LogReader;
   /** Numbers of changes this process applied as they happened, skipped when the log brings them. */
   private appliedHere = new Set<number>();
   private catchingUp: Promise<void> | undefined;
@@ -114,6 +108,7 @@ export class CohortKeeper {
     private readonly resourcesOf: ResourcesOfPatient,
   ) {
     this.log = new ChangeLog(database);
+    this.reader = new LogReader(this.log);
     this.members = new CohortMembers(database);
     this.snapshots = new CohortSnapshots(database);
     repository.onChange((event) => {
@@ -165,8 +160,7 @@ export class CohortKeeper {
     if (snapshot && last - snapshot.seen <= Math.max(CATCH_UP_AT_LEAST, snapshot.index.people)) {
       this.index = snapshot.index;
       this.areas = snapshot.areas;
-      this.seen = snapshot.seen;
-      this.holes = new Map(snapshot.holes.map((seq) => [seq, Date.now()]));
+      this.reader = new LogReader(this.log, snapshot);
       this.ready = true;
       this.builtFrom = 'snapshot';
       await this.current();
@@ -182,7 +176,7 @@ export class CohortKeeper {
     this.index = new CohortIndex();
     this.areas = new AreaTree();
     // changes from here on are read from the log afterwards: one read twice is applied twice, harmlessly
-    this.seen = last;
+    this.reader = new LogReader(this.log, { seen: last, holes: [] });
     for (const type of INDEXED_TYPES) {
       this.progress = { type, read: 0 };
       const cursor = this.database
@@ -227,8 +221,7 @@ export class CohortKeeper {
       const state = {
         index: this.index,
         areas: this.areas,
-        seen: this.seen,
-        holes: [...this.holes.keys()],
+        ...this.reader.position,
       };
       this.changesSinceSnapshot = 0;
       this.snapshotAt = Date.now();
@@ -275,19 +268,9 @@ export class CohortKeeper {
   }
 
   private async catchUp(): Promise<void> {
-    const now = Date.now();
-    const retried = [...this.holes.keys()];
-    const [{ entries, missing, last }, found] = await Promise.all([
-      this.log.forward(this.seen),
-      retried.length > 0 ? this.log.read(retried) : Promise.resolve([]),
-    ]);
-    for (const doc of found) if (doc) this.holes.delete(doc.seq);
-    for (const [seq, since] of this.holes) if (now - since > HOLE_PATIENCE_MS) this.holes.delete(seq);
-    for (const seq of missing) this.holes.set(seq, now);
-    this.seen = last;
     // what counts is each resource as it is now, and whose it was before the first of these changes
     const changed = new Map<string, { type: string; id: string; firstVersion: number }>();
-    for (const entry of [...found.flatMap((d) => (d ? [d] : [])), ...entries]) {
+    for (const entry of await this.reader.next()) {
       if (this.appliedHere.delete(entry.seq)) continue;
       if (!(INDEXED_TYPES as readonly string[]).includes(entry.type)) continue;
       const key = `${entry.type}/${entry.id}`;
@@ -299,8 +282,7 @@ export class CohortKeeper {
     for (let start = 0; start < all.length; start += PARALLEL_READS)
       await Promise.all(all.slice(start, start + PARALLEL_READS).map((change) => this.reread(change)));
     // numbers applied here that the log has passed will not come again
-    for (const seq of this.appliedHere)
-      if (seq <= this.seen && !this.holes.has(seq)) this.appliedHere.delete(seq);
+    for (const seq of this.appliedHere) if (this.reader.passed(seq)) this.appliedHere.delete(seq);
   }
 
   /** Applies a resource another process changed, read as it is now (and as it was, when whose it was matters). */

@@ -25,6 +25,7 @@ const definitions: ResourceDefinition[] = [
   { type: 'Observation' },
   { type: 'Group' },
   { type: 'Appointment' },
+  { type: 'Endpoint' },
   { type: 'AuditEvent', readOnly: true },
 ];
 

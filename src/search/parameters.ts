@@ -37,6 +37,7 @@ const ANY_RESOURCE = [
   'Observation',
   'Group',
   'Appointment',
+  'Endpoint',
 ];
 const identifier = (type: string, unique?: SearchParamDef['unique']): SearchParamDef => ({
   name: 'identifier',
@@ -339,6 +340,24 @@ export const SEARCH_PARAMETERS: Record<string, SearchParamDef[]> = {
     identifier('Group'),
     { name: 'name', type: 'string', expression: 'Group.name', description: 'The name of the cohort' },
     { name: 'type', type: 'token', expression: 'Group.type', description: 'The kind of members' },
+  ],
+  Endpoint: [
+    identifier('Endpoint'),
+    {
+      name: 'practice',
+      type: 'token',
+      expression: 'Endpoint.managingOrganization.identifier',
+      description: `The GP practice the endpoint serves (${ODS_CODE_SYSTEM}|code)`,
+    },
+    {
+      name: 'organization',
+      type: 'reference',
+      expression: 'Endpoint.managingOrganization',
+      targets: ['Organization'],
+      description: 'The organisation the endpoint serves',
+    },
+    { name: 'status', type: 'token', expression: 'Endpoint.status', description: 'active, off, ...' },
+    { name: 'name', type: 'string', expression: 'Endpoint.name', description: 'Name' },
   ],
   Appointment: [
     identifier('Appointment'),

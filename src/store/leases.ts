@@ -44,7 +44,22 @@ export class Leases {
     return taken.modifiedCount === 1;
   }
 
-  /** Gives the occasion up (it failed): the next to claim it runs it. */
+  /**
+   * Holds a standing lease (a job only one process runs at a time, such as following the change log):
+   * true when this process held it or has now taken it (it was free or ran out), extended for `forMs`.
+   */
+  async hold(key: string, forMs: number): Promise<boolean> {
+    if (await this.claim(key, forMs)) return true;
+    const lease = await this.leases.findOne({ _id: key });
+    if (lease?.holder !== this.holder) return false;
+    const renewed = await this.leases.updateOne(
+      { _id: key, holder: this.holder, until: lease.until },
+      { $set: { until: Date.now() + forMs } },
+    );
+    return renewed.modifiedCount === 1;
+  }
+
+  /** Gives the lease up (the occasion failed, or the process stops): the next to claim it takes it. */
   async release(key: string): Promise<void> {
     await this.leases.updateOne({ _id: key, holder: this.holder, done: false }, { $set: { until: 0 } });
   }

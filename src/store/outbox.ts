@@ -32,6 +32,11 @@ export interface OutboxOptions {
   maxRetryMs: number;
   /** How often to look for due entries. */
   tickMs: number;
+  /**
+   * Entries with the same key are handed over in `seq` order: one waits while an earlier one with its key
+   * is still pending (a person's events reach their practice in the order they happened).
+   */
+  order?: (payload: never) => { key: string; seq: number };
 }
 
 const DEFAULTS: OutboxOptions = {
@@ -126,7 +131,10 @@ export class Outbox<T> {
   private async handOver(): Promise<void> {
     for (;;) {
       const now = Date.now();
-      const due = [...this.queue.values()].filter((e) => e.nextAt <= now).slice(0, this.options.batchSize);
+      const due = this.inOrder([...this.queue.values()].filter((e) => e.nextAt <= now)).slice(
+        0,
+        this.options.batchSize,
+      );
       if (due.length === 0) return;
       let failed: Map<string, string>;
       try {
@@ -138,6 +146,23 @@ export class Outbox<T> {
       // a receiver that took nothing is not asked again until the first retry is due
       if (failed.size === due.length) return;
     }
+  }
+
+  /** Of the due entries, those no earlier pending entry with the same order key waits before. */
+  private inOrder(due: OutboxEntry<T>[]): OutboxEntry<T>[] {
+    const order = this.options.order as ((payload: T) => { key: string; seq: number }) | undefined;
+    if (!order) return due;
+    const first = new Map<string, number>();
+    for (const entry of this.queue.values()) {
+      const { key, seq } = order(entry.payload);
+      if (seq < (first.get(key) ?? Infinity)) first.set(key, seq);
+    }
+    return due
+      .filter((entry) => {
+        const { key, seq } = order(entry.payload);
+        return first.get(key) === seq;
+      })
+      .sort((a, b) => order(a.payload).seq - order(b.payload).seq);
   }
 
   /** Stores how a batch went: delivered, or one try more (and dead after the last). */

@@ -1,0 +1,82 @@
+import type { Endpoint, MessageHeader } from 'fhir/r4';
+import { Client } from 'fhir-kit-client';
+import type { Db } from 'mongodb';
+import { SERVER_CONTEXT, type FhirService } from '../fhir/service.js';
+import { ODS_CODE_SYSTEM } from '../shared/ods.js';
+import { Outbox, type OutboxEntry } from '../store/outbox.js';
+import type { GpMessage } from './dispatcher.js';
+
+/** How long a practice's endpoint is remembered before it is looked up again. */
+const ENDPOINT_TTL_MS = 30_000;
+const TIMEOUT_MS = 30_000;
+
+/** Practices' endpoints, looked up by ODS code and remembered for a while. */
+class Endpoints {
+  private readonly known = new Map<string, { endpoint: Endpoint | undefined; at: number }>();
+
+  constructor(private readonly service: FhirService) {}
+
+  async of(practice: string): Promise<Endpoint | undefined> {
+    const known = this.known.get(practice);
+    if (known && Date.now() - known.at < ENDPOINT_TTL_MS) return known.endpoint;
+    const { sources } = await this.service.search(
+      'Endpoint',
+      [
+        ['practice', `${ODS_CODE_SYSTEM}|${practice}`],
+        ['status', 'active'],
+      ],
+      SERVER_CONTEXT,
+    );
+    const endpoint = sources[0] as Endpoint | undefined;
+    this.known.set(practice, { endpoint, at: Date.now() });
+    return endpoint;
+  }
+}
+
+/**
+ * The outbox of messages to GP practices (`outbox_gp`): each sent as it happens with fhir-kit-client to
+ * the practice's active Endpoint (`{address}/$process-message`), a person's messages in the order their
+ * changes happened, retried with backoff while the practice's system is down (or has no endpoint yet),
+ * given up after `maxTries` (dead letters for the service desk).
+ */
+export function gpOutbox(db: Db, service: FhirService, maxTries: number): Outbox<GpMessage> {
+  const endpoints = new Endpoints(service);
+  const deliver = async (entries: OutboxEntry<GpMessage>[]): Promise<Map<string, string>> => {
+    const failed = new Map<string, string>();
+    const byPractice = new Map<string, OutboxEntry<GpMessage>[]>();
+    for (const entry of entries) {
+      const practice = entry.payload.event.practice;
+      byPractice.set(practice, [...(byPractice.get(practice) ?? []), entry]);
+    }
+    await Promise.all(
+      [...byPractice].map(async ([practice, messages]) => {
+        const endpoint = await endpoints.of(practice);
+        if (!endpoint) {
+          for (const m of messages) failed.set(m._id, `no active endpoint for practice ${practice}`);
+          return;
+        }
+        const client = new Client({ baseUrl: endpoint.address });
+        for (const [i, { payload }] of messages.entries()) {
+          const header = payload.message.entry![0]!.resource as MessageHeader;
+          header.destination![0]!.endpoint = endpoint.address;
+          try {
+            await client.operation({
+              name: 'process-message',
+              method: 'POST',
+              input: payload.message as never,
+              options: { signal: AbortSignal.timeout(TIMEOUT_MS) },
+            });
+          } catch (error) {
+            // the practice's system is down or refused: the rest wait for the next try, in order
+            const reason = `practice ${practice}: ${error instanceof Error ? error.message : String(error)}`;
+            for (const later of messages.slice(i)) failed.set(later._id, reason);
+            return;
+          }
+        }
+      }),
+    );
+    return failed;
+  };
+  const order = (payload: GpMessage) => ({ key: payload.event.patient, seq: payload.event.seq });
+  return new Outbox<GpMessage>(db, 'gp', deliver, { batchSize: 1000, maxTries, order: order as never });
+}

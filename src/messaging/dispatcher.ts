@@ -1,0 +1,166 @@
+import type { Bundle, Immunization, Organization, Patient, Resource } from 'fhir/r4';
+import type { Collection, Db } from 'mongodb';
+import type { FhirService } from '../fhir/service.js';
+import { logger } from '../shared/logger.js';
+import { ODS_CODE_SYSTEM } from '../shared/ods.js';
+import { patientIdOf } from '../shared/references.js';
+import { ChangeLog, type ChangeDocument } from '../store/changelog.js';
+import type { Leases } from '../store/leases.js';
+import { insertAllNew } from '../store/mongo-errors.js';
+import { LogReader } from '../store/log-reader.js';
+import type { Outbox } from '../store/outbox.js';
+import { messageId, referencesOf, vaccinationMessage, type VaccinationEvent } from './messages.js';
+
+/** What the GP outbox holds for each message: the event and the message as built when it happened. */
+export interface GpMessage {
+  event: VaccinationEvent;
+  message: Bundle;
+}
+
+/** Where a GP system that recorded a vaccination itself is named (`meta.source`): it is not told again. */
+export function practiceSource(ods: string): string {
+  return `${ODS_CODE_SYSTEM}/${ods}`;
+}
+
+const LEASE = 'gp-dispatcher';
+const LEASE_MS = 30_000;
+/** Changes read and turned into messages at once. */
+const PARALLEL = 16;
+
+interface CursorDocument {
+  _id: string;
+  seen: number;
+  holes: number[];
+}
+
+/**
+ * Turns every stored change of an Immunization into a message for the GP practice of the person it is
+ * for, as the practice is at that moment, into the GP outbox. It follows the change log (written in the
+ * same write path as the change) from a saved position, so no change is missed across a crash or restart
+ * and a change read twice makes the same message id (the outbox keeps one). One process at a time does
+ * this (a lease); the others stand by.
+ */
+export class GpDispatcher {
+  private readonly cursor: Collection<CursorDocument>;
+  private readonly log: ChangeLog;
+  private reader: LogReader | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private busy: Promise<void> | undefined;
+
+  constructor(
+    db: Db,
+    private readonly service: FhirService,
+    private readonly outbox: Outbox<GpMessage>,
+    private readonly leases: Leases,
+    /** This server's FHIR base URL, as messages name it. */
+    private readonly base: () => string,
+  ) {
+    this.cursor = db.collection<CursorDocument>('gp_dispatch');
+    this.log = new ChangeLog(db);
+  }
+
+  /**
+   * Starts following the log. On the very first start the position is the end of the log, taken before
+   * the server serves anyone: every change from then on is sent, none from before.
+   */
+  async start(everyMs = 500): Promise<void> {
+    const position = { seen: await this.log.last(), holes: [] };
+    await insertAllNew(this.cursor, [{ _id: 'cursor', ...position }]);
+    this.timer = setInterval(() => void this.tick(), everyMs);
+    this.timer.unref();
+  }
+
+  /** Stops, and lets another process take over at once. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.busy;
+    await this.leases.release(LEASE);
+  }
+
+  /** One pass: the changes since the last, as messages in the outbox. */
+  tick(): Promise<void> {
+    const pass = (this.busy ??= this.dispatch()
+      .catch((error: unknown) => {
+        this.reader = undefined;
+        logger.error('GP message dispatch failed; trying again', { error: String(error) });
+      })
+      .finally(() => (this.busy = undefined)));
+    return pass;
+  }
+
+  private async dispatch(): Promise<void> {
+    if (!(await this.leases.hold(LEASE, LEASE_MS))) {
+      // another process follows the log: its position is the one to start from if this one takes over
+      this.reader = undefined;
+      return;
+    }
+    const saved = await this.cursor.findOne({ _id: 'cursor' });
+    this.reader ??= new LogReader(this.log, saved ?? { seen: 0, holes: [] });
+    const changes = (await this.reader.next()).filter((c) => c.type === 'Immunization');
+    const messages: GpMessage[] = [];
+    for (let i = 0; i < changes.length; i += PARALLEL) {
+      const built = await Promise.all(changes.slice(i, i + PARALLEL).map((c) => this.messageFor(c)));
+      messages.push(...built.flatMap((m) => (m ? [m] : [])));
+    }
+    await this.outbox.add(messages.map((m) => ({ id: m.message.id!, payload: m })));
+    await this.cursor.replaceOne({ _id: 'cursor' }, this.reader.position, { upsert: true });
+  }
+
+  /** The message a stored version of an Immunization makes for its person's practice, if there is one to tell. */
+  private async messageFor(change: ChangeDocument): Promise<GpMessage | undefined> {
+    const repository = this.service.repository;
+    const stored = await repository.vread('Immunization', change.id, change.v);
+    const deleted = !stored?.resource;
+    const immunization = (
+      deleted ? (await repository.vread('Immunization', change.id, change.v - 1))?.resource : stored.resource
+    ) as Immunization | undefined;
+    if (!immunization) return undefined;
+    const patientId = patientIdOf(immunization.patient.reference);
+    const patient = patientId
+      ? ((await this.service.readIfExists('Patient', patientId))?.resource as Patient | undefined)
+      : undefined;
+    const practice = patient ? await this.practiceOf(patient) : undefined;
+    // no practice to tell; or the practice recorded it itself, and is not told its own news
+    if (!patient || !practice || immunization.meta?.source === practiceSource(practice)) return undefined;
+    const related = await Promise.all(
+      referencesOf(immunization)
+        .filter((r) => r !== `Patient/${patientId}`)
+        .map(async (reference) => {
+          const [type, id] = reference.split('/') as [string, string];
+          return (await this.service.readIfExists(type, id))?.resource;
+        }),
+    );
+    const event: VaccinationEvent = {
+      immunization: change.id,
+      version: change.v,
+      action: deleted ? 'delete' : change.v === 1 ? 'new' : 'update',
+      practice,
+      patient: patientId!,
+      seq: change.seq,
+      at: change.ts,
+    };
+    const message = vaccinationMessage(
+      event,
+      { ...immunization, id: change.id },
+      [patient, ...related.filter((r): r is Resource => r !== undefined)],
+      { base: this.base() },
+      {},
+    );
+    return { event, message: { ...message, id: messageId(event) } };
+  }
+
+  /** The ODS code of a person's GP practice: on the reference, or on the Organization it points to. */
+  private async practiceOf(patient: Patient): Promise<string | undefined> {
+    for (const gp of patient.generalPractitioner ?? []) {
+      if (gp.identifier?.system === ODS_CODE_SYSTEM && gp.identifier.value) return gp.identifier.value;
+      const id = /^Organization\/([A-Za-z0-9\-.]{1,64})$/.exec(gp.reference ?? '')?.[1];
+      if (!id) continue;
+      const organization = (await this.service.readIfExists('Organization', id))?.resource as
+        | Organization
+        | undefined;
+      const ods = organization?.identifier?.find((i) => i.system === ODS_CODE_SYSTEM)?.value;
+      if (ods) return ods;
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,51 @@
+import type { ChangeDocument, ChangeLog } from './changelog.js';
+
+/** How long a missing change log number is looked for again (a write still under way takes this long). */
+const HOLE_PATIENCE_MS = 30_000;
+
+/**
+ * Reads the change log forward from where it got to, for a follower of every change (the cohort index,
+ * the GP message dispatcher). A number below the last one found that is not there yet (a write still
+ * under way in another process) is a hole, looked for again on each read for a while, and its entry
+ * handed over when it turns up.
+ */
+export class LogReader {
+  /** The number read up to. */
+  seen: number;
+  /** Numbers below `seen` not found yet, with when they were first missed. */
+  private holes: Map<number, number>;
+
+  constructor(
+    private readonly log: ChangeLog,
+    from: { seen: number; holes: number[] } = { seen: 0, holes: [] },
+  ) {
+    this.seen = from.seen;
+    this.holes = new Map(from.holes.map((seq) => [seq, Date.now()]));
+  }
+
+  /** Where it got to, to be saved and given back to a new reader. */
+  get position(): { seen: number; holes: number[] } {
+    return { seen: this.seen, holes: [...this.holes.keys()] };
+  }
+
+  /** Whether `seq` is below what was read and not a hole: its entry was handed over, or never will be. */
+  passed(seq: number): boolean {
+    return seq <= this.seen && !this.holes.has(seq);
+  }
+
+  /** The entries written since the last read, holes that turned up included, oldest first. */
+  async next(): Promise<ChangeDocument[]> {
+    const now = Date.now();
+    const retried = [...this.holes.keys()];
+    const [{ entries, missing, last }, found] = await Promise.all([
+      this.log.forward(this.seen),
+      retried.length > 0 ? this.log.read(retried) : Promise.resolve([]),
+    ]);
+    const late = found.flatMap((doc) => (doc ? [doc] : []));
+    for (const doc of late) this.holes.delete(doc.seq);
+    for (const [seq, since] of this.holes) if (now - since > HOLE_PATIENCE_MS) this.holes.delete(seq);
+    for (const seq of missing) this.holes.set(seq, now);
+    this.seen = last;
+    return [...late, ...entries];
+  }
+}

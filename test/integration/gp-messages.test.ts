@@ -1,0 +1,141 @@
+import { expect } from 'chai';
+import type { Bundle, Endpoint, Immunization, MessageHeader, Parameters, Patient } from 'fhir/r4';
+import { immunization, nhsNumber } from '../../fixtures/records.js';
+import { gpMessageProfile } from '../../src/messaging/profile.js';
+import { RECORD_ACTION_SYSTEM } from '../../src/messaging/messages.js';
+import { runProfile } from '../../src/profiles/rules.js';
+import type { RunningServer } from '../../src/server.js';
+import { startFakeGpSystem, type FakeGpSystem } from '../fakes/gp-system.js';
+import { eventually, extraServer } from './harness.js';
+
+const ODS = 'https://fhir.nhs.uk/Id/ods-organization-code';
+let server: RunningServer | undefined;
+let practiceA: FakeGpSystem;
+let practiceB: FakeGpSystem;
+
+async function call(
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(`${server!.url}${path}`, {
+    method,
+    ...(body !== undefined
+      ? { body: JSON.stringify(body), headers: { 'content-type': 'application/fhir+json' } }
+      : {}),
+  });
+  return { status: response.status, body: response.status === 204 ? undefined : await response.json() };
+}
+
+function endpoint(ods: string, address: string): Endpoint {
+  return {
+    resourceType: 'Endpoint',
+    status: 'active',
+    name: `GP system of ${ods}`,
+    connectionType: {
+      system: 'http://terminology.hl7.org/CodeSystem/endpoint-connection-type',
+      code: 'hl7-fhir-msg',
+    },
+    payloadType: [{ text: 'Vaccination record changes (FHIR messages)' }],
+    address,
+    managingOrganization: { identifier: { system: ODS, value: ods } },
+  };
+}
+
+const registeredWith = (ods: string) => [{ identifier: { system: ODS, value: ods } }];
+const header = (bundle: Bundle) => bundle.entry![0]!.resource as MessageHeader;
+const actionOf = (bundle: Bundle) =>
+  header(bundle).reason?.coding?.find((c) => c.system === RECORD_ACTION_SYSTEM)?.code;
+const focusOf = (bundle: Bundle) =>
+  bundle.entry!.find((e) => e.fullUrl === header(bundle).focus![0]!.reference)!.resource as Immunization;
+/** The messages a practice got about one vaccination record, as [action, version] in the order they came. */
+const about = (practice: FakeGpSystem, id: string) =>
+  practice.messages.filter((m) => focusOf(m).id === id).map((m) => [actionOf(m), focusOf(m).meta?.versionId]);
+
+describe('vaccination events to GP practices as FHIR messages', function () {
+  this.timeout(90_000);
+  let patientId = '';
+
+  before(async () => {
+    [practiceA, practiceB] = await Promise.all([startFakeGpSystem(), startFakeGpSystem()]);
+    server = await extraServer({ AUTH: 'off', MONGODB_DB: 'nims_gp_test' });
+    expect((await call('POST', '/Endpoint', endpoint('A81001', practiceA.url))).status).to.equal(201);
+    expect((await call('POST', '/Endpoint', endpoint('B82002', practiceB.url))).status).to.equal(201);
+    const patient: Patient = {
+      resourceType: 'Patient',
+      identifier: [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: nhsNumber(1, 61) }],
+      name: [{ given: ['Gill'], family: 'Practice' }],
+      birthDate: '1960-02-02',
+      generalPractitioner: registeredWith('A81001'),
+    };
+    patientId = ((await call('POST', '/Patient', patient)).body as { id: string }).id;
+  });
+  after(async () => {
+    await server?.stop();
+    await Promise.all([practiceA.close(), practiceB.close()]);
+  });
+
+  it('when a vaccination is recorded, changed and deleted, then the practice gets new, update and delete messages that meet the profile', async () => {
+    const created = (await call('POST', '/Immunization', immunization(patientId))).body as Immunization;
+    await eventually(() => Promise.resolve(expect(about(practiceA, created.id!)).to.have.length(1)), 10_000);
+    const updated = (await call('PUT', `/Immunization/${created.id}`, { ...created, lotNumber: 'FK9999' }))
+      .body as Immunization;
+    expect(updated.meta?.versionId).to.equal('2');
+    expect((await call('DELETE', `/Immunization/${created.id}`)).status).to.be.oneOf([200, 204]);
+    await eventually(() => Promise.resolve(expect(about(practiceA, created.id!)).to.have.length(3)), 10_000);
+    expect(about(practiceA, created.id!)).to.deep.equal([
+      ['new', '1'],
+      ['update', '2'],
+      ['delete', '2'],
+    ]);
+    for (const message of practiceA.messages) {
+      expect(runProfile(gpMessageProfile, message, { now: new Date() })).to.deep.equal([]);
+      expect(header(message).destination![0]).to.deep.include({ endpoint: practiceA.url });
+      expect(message.entry!.map((e) => e.resource!.resourceType)).to.include.members([
+        'Immunization',
+        'Patient',
+      ]);
+    }
+    expect(practiceB.messages).to.have.length(0);
+  });
+
+  it('when the practice is down, then its messages wait and arrive in order once it is back', async () => {
+    practiceA.down = 503;
+    const first = (await call('POST', '/Immunization', immunization(patientId))).body as Immunization;
+    await call('PUT', `/Immunization/${first.id}`, { ...first, lotNumber: 'AB1' });
+    await eventually(async () => {
+      const status = ((await call('GET', '/$outbox?topic=gp')).body as Parameters).parameter![0]!.part!;
+      expect(status.find((p) => p.name === 'pending')!.valueInteger).to.equal(2);
+    }, 10_000);
+    // tried, refused, and tried again once the practice is back
+    await eventually(() => Promise.resolve(expect(practiceA.refused).to.be.above(0)), 10_000);
+    practiceA.down = undefined;
+    await eventually(() => Promise.resolve(expect(about(practiceA, first.id!)).to.have.length(2)), 20_000);
+    expect(about(practiceA, first.id!)).to.deep.equal([
+      ['new', '1'],
+      ['update', '2'],
+    ]);
+  });
+
+  it('when the person moves practice between two events, then each event goes to the practice of its time', async () => {
+    const record = (await call('POST', '/Immunization', immunization(patientId))).body as Immunization;
+    await eventually(() => Promise.resolve(expect(about(practiceA, record.id!)).to.have.length(1)), 10_000);
+    const patient = (await call('GET', `/Patient/${patientId}`)).body as Patient;
+    await call('PUT', `/Patient/${patientId}`, { ...patient, generalPractitioner: registeredWith('B82002') });
+    await call('PUT', `/Immunization/${record.id}`, { ...record, lotNumber: 'MOVED1' });
+    await eventually(() => Promise.resolve(expect(about(practiceB, record.id!)).to.have.length(1)), 10_000);
+    expect(about(practiceB, record.id!)).to.deep.equal([['update', '2']]);
+    expect(about(practiceA, record.id!)).to.deep.equal([['new', '1']]);
+  });
+
+  it('when the server stops between storing a change and sending it, then a new server sends it, once', async () => {
+    await server!.gpMessages.stop();
+    const record = (await call('POST', '/Immunization', immunization(patientId))).body as Immunization;
+    await server!.stop();
+    server = await extraServer({ AUTH: 'off', MONGODB_DB: 'nims_gp_test' });
+    await eventually(() => Promise.resolve(expect(about(practiceB, record.id!)).to.have.length(1)), 20_000);
+    // a second dispatch of the same change makes the same message id: the practice keeps one
+    const ids = practiceB.messages.map((m) => m.id);
+    expect(new Set(ids).size).to.equal(ids.length);
+  });
+});
