@@ -9,8 +9,10 @@ const { profileDocument } = await import(join(root, 'dist', 'src', 'profiles', '
 const { RESOURCE_TYPES, resourceDefinition } = await import(
   join(root, 'dist', 'src', 'resources', 'registry.js')
 );
-for (const type of RESOURCE_TYPES) {
-  const profile = resourceDefinition(type)?.profile;
+const { gpMessageProfile } = await import(join(root, 'dist', 'src', 'messaging', 'profile.js'));
+// the stored types' profiles, and those of what nims sends (GP messages)
+const profiles = [...RESOURCE_TYPES.map((type) => resourceDefinition(type)?.profile), gpMessageProfile];
+for (const profile of profiles) {
   if (!profile) continue;
   const document = profileDocument(profile);
   writeFileSync(

@@ -10,6 +10,8 @@ const problem = (diagnostics: string, expression: string) => [{ diagnostics, exp
 export const gpMessageProfile: Profile<Bundle> = {
   type: 'Bundle',
   url: `${NIMS_BASE}/StructureDefinition/nims-gp-message`,
+  description:
+    'The FHIR message nims sends a GP practice for each change of a vaccination record of one of its patients; every message nims builds meets these rules, after the FHIR R4 schema.',
   rules: [
     {
       key: 'msg-type',

@@ -22,7 +22,9 @@ export function profileDocument(profile: Profile): StructureDefinition {
     type: profile.type,
     baseDefinition: `http://hl7.org/fhir/StructureDefinition/${profile.type}`,
     derivation: 'constraint',
-    description: `Rules nims enforces on every ${profile.type} it stores, after the FHIR R4 schema. A refusal names the rule key in OperationOutcome.issue.details.`,
+    description:
+      profile.description ??
+      `Rules nims enforces on every ${profile.type} it stores, after the FHIR R4 schema. A refusal names the rule key in OperationOutcome.issue.details.`,
     differential: {
       element: [
         {

@@ -21,6 +21,8 @@ export interface Profile<R extends Resource = Resource> {
   type: R['resourceType'];
   /** Canonical URL of the StructureDefinition in profiles/. */
   url: string;
+  /** What the profile is for, when it is not a stored type's rules. */
+  description?: string;
   rules: ProfileRule<R>[];
 }
 

@@ -4,11 +4,13 @@ import { immunization, nhsNumber } from '../../fixtures/records.js';
 import { gpMessageProfile } from '../../src/messaging/profile.js';
 import { RECORD_ACTION_SYSTEM } from '../../src/messaging/messages.js';
 import { runProfile } from '../../src/profiles/rules.js';
+import { SchemaValidator } from '../../src/fhir/schema.js';
 import type { RunningServer } from '../../src/server.js';
 import { startFakeGpSystem, type FakeGpSystem } from '../fakes/gp-system.js';
 import { eventually, extraServer } from './harness.js';
 
 const ODS = 'https://fhir.nhs.uk/Id/ods-organization-code';
+const schema = new SchemaValidator(['Bundle']);
 let server: RunningServer | undefined;
 let practiceA: FakeGpSystem;
 let practiceB: FakeGpSystem;
@@ -89,6 +91,7 @@ describe('vaccination events to GP practices as FHIR messages', function () {
       ['delete', '2'],
     ]);
     for (const message of practiceA.messages) {
+      expect(schema.validate('Bundle', message)).to.deep.equal([]);
       expect(runProfile(gpMessageProfile, message, { now: new Date() })).to.deep.equal([]);
       expect(header(message).destination![0]).to.deep.include({ endpoint: practiceA.url });
       expect(message.entry!.map((e) => e.resource!.resourceType)).to.include.members([
