@@ -103,7 +103,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   let url = '';
   const gpMessages = new GpDispatcher(database.db, service, gp, leases, () => config.baseUrl ?? url);
   await gpMessages.start();
-  const workers = { cohorts, invitations, callRecall, outboxes };
+  const workers = { cohorts, invitations, callRecall, outboxes, gpMessages };
   const bundles = new BundleProcessor(service, repository, audit, workers);
   const tokens = config.auth
     ? new TokenService(database.db, {

@@ -38,6 +38,7 @@ export const ERRORS = {
   'profile-violation': { status: 422, type: 'business-rule' },
   'duplicate-identifier': { status: 422, type: 'duplicate' },
   'transaction-failed': { status: 422, type: 'processing' },
+  'unknown-patient': { status: 422, type: 'not-found' },
   'too-many-results': { status: 422, type: 'too-costly' },
   'database-unavailable': { status: 503, type: 'transient' },
   'not-ready': { status: 503, type: 'transient' },

@@ -9,17 +9,13 @@ import type { Leases } from '../store/leases.js';
 import { insertAllNew } from '../store/mongo-errors.js';
 import { LogReader } from '../store/log-reader.js';
 import type { Outbox } from '../store/outbox.js';
+import { GpInbound } from './inbound.js';
 import { messageId, referencesOf, vaccinationMessage, type VaccinationEvent } from './messages.js';
 
 /** What the GP outbox holds for each message: the event and the message as built when it happened. */
 export interface GpMessage {
   event: VaccinationEvent;
   message: Bundle;
-}
-
-/** Where a GP system that recorded a vaccination itself is named (`meta.source`): it is not told again. */
-export function practiceSource(ods: string): string {
-  return `${ODS_CODE_SYSTEM}/${ods}`;
 }
 
 const LEASE = 'gp-dispatcher';
@@ -42,6 +38,8 @@ interface CursorDocument {
  */
 export class GpDispatcher {
   private readonly cursor: Collection<CursorDocument>;
+  /** What GP systems sent nims themselves. */
+  readonly inbound: GpInbound;
   private readonly log: ChangeLog;
   private reader: LogReader | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -56,6 +54,7 @@ export class GpDispatcher {
     private readonly base: () => string,
   ) {
     this.cursor = db.collection<CursorDocument>('gp_dispatch');
+    this.inbound = new GpInbound(db);
     this.log = new ChangeLog(db);
   }
 
@@ -120,8 +119,9 @@ export class GpDispatcher {
       ? ((await this.service.readIfExists('Patient', patientId))?.resource as Patient | undefined)
       : undefined;
     const practice = patient ? await this.practiceOf(patient) : undefined;
-    // no practice to tell; or the practice recorded it itself, and is not told its own news
-    if (!patient || !practice || immunization.meta?.source === practiceSource(practice)) return undefined;
+    if (!patient || !practice) return undefined;
+    // the practice sent this version itself: it is not told its own news
+    if ((await this.inbound.madeBy(change.id, change.v)) === practice) return undefined;
     const related = await Promise.all(
       referencesOf(immunization)
         .filter((r) => r !== `Patient/${patientId}`)

@@ -4,5 +4,6 @@ import './invite.js';
 import './load.js';
 import './mmr-recall.js';
 import './outbox.js';
+import './process-message.js';
 import './returned-mail.js';
 import './validate.js';

@@ -3,6 +3,7 @@ import { NIMS_BASE } from '../resources/extensions.js';
 import type { Permission } from '../auth/scopes.js';
 import type { FhirRequest } from '../fhir/request.js';
 import type { CohortKeeper } from '../cohort/keeper.js';
+import type { GpDispatcher } from '../messaging/dispatcher.js';
 import type { CallRecallScheduler } from '../notifications/schedules.js';
 import type { InvitationWorker } from '../notifications/worker.js';
 import type { FhirService, InteractionResult } from '../fhir/service.js';
@@ -20,6 +21,8 @@ export interface Workers {
   callRecall?: CallRecallScheduler;
   /** Deliveries to other systems, for staff to follow. */
   outboxes?: Outbox<unknown>[];
+  /** Vaccination messages to and from GP systems. */
+  gpMessages?: GpDispatcher;
 }
 
 /** What operations work with: the FHIR interactions and the background workers. */

@@ -131,6 +131,85 @@ describe('vaccination events to GP practices as FHIR messages', function () {
     expect(about(practiceA, record.id!)).to.deep.equal([['new', '1']]);
   });
 
+  it('when a GP system sends a vaccination message, then it is stored for the person, answered, not echoed back, and a repeat changes nothing', async () => {
+    const own: Patient = {
+      resourceType: 'Patient',
+      identifier: [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: nhsNumber(2, 61) }],
+      name: [{ given: ['Own'], family: 'Record' }],
+      birthDate: '1955-05-05',
+      generalPractitioner: registeredWith('A81001'),
+    };
+    const ownId = ((await call('POST', '/Patient', own)).body as { id: string }).id;
+    const recorded: Immunization = {
+      ...immunization('x'),
+      identifier: [{ system: 'https://a81001.example.org/vaccinations', value: 'V-1' }],
+      patient: { reference: 'urn:uuid:5f0c7c3e-1111-4a4a-9b9b-000000000001' },
+    };
+    const message = (id: string, immunizationEntry: Immunization, nhs = nhsNumber(2, 61)): Bundle => ({
+      resourceType: 'Bundle',
+      type: 'message',
+      timestamp: new Date().toISOString(),
+      entry: [
+        {
+          fullUrl: `urn:uuid:${id}`,
+          resource: {
+            resourceType: 'MessageHeader',
+            id,
+            eventCoding: {
+              system: 'https://nims.example.org/fhir/CodeSystem/message-event',
+              code: 'vaccination-record-change',
+            },
+            reason: { coding: [{ system: RECORD_ACTION_SYSTEM, code: 'new' }] },
+            sender: { identifier: { system: ODS, value: 'A81001' } },
+            source: { endpoint: practiceA.url },
+            focus: [{ reference: 'urn:uuid:5f0c7c3e-1111-4a4a-9b9b-000000000002' }],
+          },
+        },
+        { fullUrl: 'urn:uuid:5f0c7c3e-1111-4a4a-9b9b-000000000002', resource: immunizationEntry },
+        {
+          fullUrl: 'urn:uuid:5f0c7c3e-1111-4a4a-9b9b-000000000001',
+          resource: { ...own, identifier: [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: nhs }] },
+        },
+      ],
+    });
+    const headerId = '0b6f1d2e-3c4d-4e5f-8a9b-0c1d2e3f4a5b';
+    const answered = await call('POST', '/$process-message', message(headerId, recorded));
+    expect(answered.status).to.equal(200);
+    const reply = header(answered.body as Bundle);
+    expect(reply.response).to.deep.equal({ identifier: headerId, code: 'ok' });
+    const found = (await call('GET', '/Immunization?identifier=https://a81001.example.org/vaccinations|V-1'))
+      .body as Bundle;
+    expect(found.entry).to.have.length(1);
+    const stored = found.entry![0]!.resource as Immunization;
+    expect(stored.patient.reference).to.equal(`Patient/${ownId}`);
+    expect(reply.focus![0]!.reference).to.equal(`Immunization/${stored.id}`);
+
+    const again = await call('POST', '/$process-message', message(headerId, recorded));
+    expect(header(again.body as Bundle).focus![0]!.reference).to.equal(`Immunization/${stored.id}`);
+    expect(((await call('GET', `/Immunization/${stored.id}`)).body as Immunization).meta?.versionId).to.equal(
+      '1',
+    );
+    // a change someone else makes is news to the practice; its own record was not
+    await call('PUT', `/Immunization/${stored.id}`, { ...stored, lotNumber: 'PH4RM' });
+    await eventually(() => Promise.resolve(expect(about(practiceA, stored.id!)).to.have.length(1)), 10_000);
+    expect(about(practiceA, stored.id!)).to.deep.equal([['update', '2']]);
+
+    const stranger = await call(
+      'POST',
+      '/$process-message',
+      message('1b6f1d2e-3c4d-4e5f-8a9b-0c1d2e3f4a5c', recorded, nhsNumber(9, 61)),
+    );
+    expect(stranger.status).to.equal(422);
+    expect(
+      (await call('POST', '/$process-message', { resourceType: 'Bundle', type: 'collection' })).status,
+    ).to.equal(400);
+    const noIdentifier = { ...recorded, identifier: undefined };
+    expect(
+      (await call('POST', '/$process-message', message('2b6f1d2e-3c4d-4e5f-8a9b-0c1d2e3f4a5d', noIdentifier)))
+        .status,
+    ).to.equal(400);
+  });
+
   it('when the server stops between storing a change and sending it, then a new server sends it, once', async () => {
     await server!.gpMessages.stop();
     const record = (await call('POST', '/Immunization', immunization(patientId))).body as Immunization;
