@@ -127,20 +127,21 @@ async function process(
   )
     .values()
     .next().value;
-  let stored;
+  let result: InteractionResult;
   if (action === 'delete') {
     if (!existing)
       fail('not-found', 'No vaccination record has that identifier', ['Immunization.identifier']);
-    stored = (await service.delete('Immunization', existing.id)).stored;
+    result = await service.delete('Immunization', existing.id);
   } else {
     const { id: _id, meta: _meta, ...content } = immunization;
     const record: Immunization = { ...content, patient: { reference: `Patient/${person.id}` } };
-    stored = existing
-      ? (await service.update('Immunization', existing.id, { ...record, id: existing.id })).stored
-      : (await service.create('Immunization', record, request.context)).stored;
+    result = existing
+      ? await service.update('Immunization', existing.id, { ...record, id: existing.id })
+      : await service.create('Immunization', record, request.context);
   }
-  const focus = `Immunization/${stored!.id}`;
-  await inbound.record(header.id!, practice, stored!.id, stored!.versionId, focus);
+  const stored = result.stored!;
+  const focus = `Immunization/${stored.id}`;
+  await inbound.record(header.id!, practice, stored.id, stored.versionId, focus);
   return answer(focus);
 }
 
