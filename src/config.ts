@@ -38,6 +38,8 @@ export interface Config {
   booking?: { url: string; apiKey?: string };
   /** Tries before a message to a GP practice is given up (a dead letter); an hour apart at most. */
   gpMaxTries: number;
+  /** When (UK, HH:MM) the daily batches to practices that take them go each morning. */
+  gpDailyAt: string;
 }
 
 function integer(name: string, value: string | undefined, fallback: number): number {
@@ -116,12 +118,14 @@ export function loadConfig(env: NodeJS.ProcessEnv, projectRoot: string): Config 
         : {}),
     },
     gpMaxTries: integer('GP_MAX_TRIES', env.GP_MAX_TRIES, 72),
+    gpDailyAt: env.GP_DAILY_AT ?? '02:00',
     ...(env.BOOKING_URL
       ? { booking: { url: env.BOOKING_URL, ...(env.BOOKING_API_KEY ? { apiKey: env.BOOKING_API_KEY } : {}) } }
       : {}),
   };
   if ([config.channels.notify?.perSecond, config.channels.nhsApp?.perSecond].includes(0))
     throw new Error('NOTIFY_PER_SECOND and NHSAPP_PER_SECOND must be at least 1');
+  if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(config.gpDailyAt)) throw new Error('GP_DAILY_AT must be HH:MM');
   if (env.MAILING_DIR && env.MAILING_URL) throw new Error('Give MAILING_DIR or MAILING_URL, not both');
   if (config.channels.mailing?.everySeconds === 0)
     throw new Error('MAILING_INTERVAL_SECONDS must be at least 1');

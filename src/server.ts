@@ -12,7 +12,8 @@ import { bookingOutbox } from './notifications/booking.js';
 import { channelsFrom } from './notifications/channels.js';
 import { MailingHouse } from './notifications/letters.js';
 import { CallRecallScheduler } from './notifications/schedules.js';
-import { gpOutbox } from './messaging/delivery.js';
+import { GpDailyBatch } from './messaging/daily.js';
+import { gpDailyOutbox, gpOutbox } from './messaging/delivery.js';
 import { GpDispatcher } from './messaging/dispatcher.js';
 import { InvitationWorker } from './notifications/worker.js';
 import { TokenService } from './auth/tokens.js';
@@ -88,9 +89,13 @@ export async function startServer(config: Config): Promise<RunningServer> {
   if (!booking) logger.warn('BOOKING_URL not set: invited people are not handed to a booking system');
   const channels = channelsFrom(config.channels, database.db);
   const letters = channels.get('letter');
-  const gp = gpOutbox(database.db, service, config.gpMaxTries);
+  const gp = {
+    immediate: gpOutbox(database.db, service, config.gpMaxTries),
+    daily: gpDailyOutbox(database.db, service, config.gpMaxTries),
+  };
   const outboxes = [
-    gp,
+    gp.immediate,
+    gp.daily,
     ...(booking ? [booking] : []),
     ...(letters instanceof MailingHouse ? [letters.outbox] : []),
   ] as Outbox<unknown>[];
@@ -103,7 +108,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
   let url = '';
   const gpMessages = new GpDispatcher(database.db, service, gp, leases, () => config.baseUrl ?? url);
   await gpMessages.start();
-  const workers = { cohorts, invitations, callRecall, outboxes, gpMessages };
+  const gpDaily = new GpDailyBatch(gp.daily, leases, config.gpDailyAt);
+  gpDaily.start();
+  const workers = { cohorts, invitations, callRecall, outboxes, gpMessages, gpDaily };
   const bundles = new BundleProcessor(service, repository, audit, workers);
   const tokens = config.auth
     ? new TokenService(database.db, {
@@ -156,6 +163,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       invitations.stop();
       await callRecall.stop();
       await gpMessages.stop();
+      await gpDaily.stop();
       await Promise.all(outboxes.map((o) => o.stop()));
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

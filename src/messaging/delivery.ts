@@ -1,37 +1,15 @@
-import type { Endpoint, MessageHeader } from 'fhir/r4';
+import type { Bundle, MessageHeader } from 'fhir/r4';
 import { Client } from 'fhir-kit-client';
 import type { Db } from 'mongodb';
-import { SERVER_CONTEXT, type FhirService } from '../fhir/service.js';
-import { ODS_CODE_SYSTEM } from '../shared/ods.js';
+import type { FhirService } from '../fhir/service.js';
 import { Outbox, type OutboxEntry } from '../store/outbox.js';
+import { ukClock } from '../shared/clock.js';
 import type { GpMessage } from './dispatcher.js';
+import { stableUuid } from './messages.js';
+import { Endpoints } from './endpoints.js';
 
-/** How long a practice's endpoint is remembered before it is looked up again. */
-const ENDPOINT_TTL_MS = 30_000;
+/** How long a practice's system has to take a message or a day's batch. */
 const TIMEOUT_MS = 30_000;
-
-/** Practices' endpoints, looked up by ODS code and remembered for a while. */
-class Endpoints {
-  private readonly known = new Map<string, { endpoint: Endpoint | undefined; at: number }>();
-
-  constructor(private readonly service: FhirService) {}
-
-  async of(practice: string): Promise<Endpoint | undefined> {
-    const known = this.known.get(practice);
-    if (known && Date.now() - known.at < ENDPOINT_TTL_MS) return known.endpoint;
-    const { sources } = await this.service.search(
-      'Endpoint',
-      [
-        ['practice', `${ODS_CODE_SYSTEM}|${practice}`],
-        ['status', 'active'],
-      ],
-      SERVER_CONTEXT,
-    );
-    const endpoint = sources[0] as Endpoint | undefined;
-    this.known.set(practice, { endpoint, at: Date.now() });
-    return endpoint;
-  }
-}
 
 /**
  * The outbox of messages to GP practices (`outbox_gp`): each sent as it happens with fhir-kit-client to
@@ -40,7 +18,7 @@ class Endpoints {
  * given up after `maxTries` (dead letters for the service desk).
  */
 export function gpOutbox(db: Db, service: FhirService, maxTries: number): Outbox<GpMessage> {
-  const endpoints = new Endpoints(service);
+  const endpoints = new Endpoints(db);
   const deliver = async (entries: OutboxEntry<GpMessage>[]): Promise<Map<string, string>> => {
     const failed = new Map<string, string>();
     const byPractice = new Map<string, OutboxEntry<GpMessage>[]>();
@@ -79,4 +57,64 @@ export function gpOutbox(db: Db, service: FhirService, maxTries: number): Outbox
   };
   const order = (payload: GpMessage) => ({ key: payload.event.patient, seq: payload.event.seq });
   return new Outbox<GpMessage>(db, 'gp', deliver, { batchSize: 1000, maxTries, order: order as never });
+}
+
+/** The UK calendar day of a moment (YYYY-MM-DD). */
+export const ukDay = (at: string): string => ukClock(new Date(at)).date;
+
+/**
+ * The outbox of practices that take one batch a day (`outbox_gp_daily`, handed over by `runOnce`): per
+ * practice and day, one `batch` Bundle whose entries each POST one message to `$process-message`, sent
+ * with fhir-kit-client to the practice's endpoint, a person's messages in order. A message the practice's
+ * answer says failed, or every message of a practice that could not be reached, waits for the next run.
+ */
+export function gpDailyOutbox(db: Db, service: FhirService, maxTries: number): Outbox<GpMessage> {
+  const endpoints = new Endpoints(db);
+  const deliver = async (entries: OutboxEntry<GpMessage>[]): Promise<Map<string, string>> => {
+    const failed = new Map<string, string>();
+    const batches = new Map<string, OutboxEntry<GpMessage>[]>();
+    for (const entry of entries) {
+      const key = `${entry.payload.event.practice}|${ukDay(entry.payload.event.at)}`;
+      batches.set(key, [...(batches.get(key) ?? []), entry]);
+    }
+    for (const [key, messages] of batches) {
+      const practice = key.split('|')[0]!;
+      const endpoint = await endpoints.of(practice);
+      const fail = (reason: string) => messages.forEach((m) => failed.set(m._id, reason));
+      if (!endpoint) {
+        fail(`no active endpoint for practice ${practice}`);
+        continue;
+      }
+      const batch: Bundle = {
+        resourceType: 'Bundle',
+        id: stableUuid(`daily|${key}|${messages.map((m) => m._id).join(',')}`),
+        type: 'batch',
+        entry: messages.map(({ payload }) => {
+          (payload.message.entry![0]!.resource as MessageHeader).destination![0]!.endpoint = endpoint.address;
+          return { resource: payload.message, request: { method: 'POST', url: '$process-message' } };
+        }),
+      };
+      try {
+        const answer = (await new Client({ baseUrl: endpoint.address }).batch({
+          body: batch as never,
+          options: { signal: AbortSignal.timeout(TIMEOUT_MS) },
+        })) as unknown as Bundle;
+        answer.entry?.forEach((entry, i) => {
+          const status = entry.response?.status ?? '';
+          if (!/^2\d\d/.test(status) && messages[i])
+            failed.set(messages[i]._id, `practice ${practice}: ${status}`);
+        });
+      } catch (error) {
+        fail(`practice ${practice}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    return failed;
+  };
+  const order = (payload: GpMessage) => ({ key: payload.event.patient, seq: payload.event.seq });
+  return new Outbox<GpMessage>(db, 'gp_daily', deliver, {
+    batchSize: 100_000,
+    maxTries,
+    manual: true,
+    order: order as never,
+  });
 }

@@ -9,6 +9,7 @@ import type { Leases } from '../store/leases.js';
 import { insertAllNew } from '../store/mongo-errors.js';
 import { LogReader } from '../store/log-reader.js';
 import type { Outbox } from '../store/outbox.js';
+import { deliveryModeOf, Endpoints, type DeliveryMode } from './endpoints.js';
 import { GpInbound } from './inbound.js';
 import { messageId, referencesOf, vaccinationMessage, type VaccinationEvent } from './messages.js';
 
@@ -40,6 +41,7 @@ export class GpDispatcher {
   private readonly cursor: Collection<CursorDocument>;
   /** What GP systems sent nims themselves. */
   readonly inbound: GpInbound;
+  private readonly endpoints: Endpoints;
   private readonly log: ChangeLog;
   private reader: LogReader | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -48,13 +50,15 @@ export class GpDispatcher {
   constructor(
     db: Db,
     private readonly service: FhirService,
-    private readonly outbox: Outbox<GpMessage>,
+    /** Where messages go: as they happen, or for the practice's daily batch. */
+    private readonly outboxes: Record<DeliveryMode, Outbox<GpMessage>>,
     private readonly leases: Leases,
     /** This server's FHIR base URL, as messages name it. */
     private readonly base: () => string,
   ) {
     this.cursor = db.collection<CursorDocument>('gp_dispatch');
     this.inbound = new GpInbound(db);
+    this.endpoints = new Endpoints(db);
     this.log = new ChangeLog(db);
   }
 
@@ -101,7 +105,14 @@ export class GpDispatcher {
       const built = await Promise.all(changes.slice(i, i + PARALLEL).map((c) => this.messageFor(c)));
       messages.push(...built.flatMap((m) => (m ? [m] : [])));
     }
-    await this.outbox.add(messages.map((m) => ({ id: m.message.id!, payload: m })));
+    // each practice's messages go its way, as its endpoint says now
+    const modes = await Promise.all(
+      messages.map(async (m) => deliveryModeOf(await this.endpoints.of(m.event.practice))),
+    );
+    for (const mode of ['immediate', 'daily'] as const)
+      await this.outboxes[mode].add(
+        messages.filter((_, i) => modes[i] === mode).map((m) => ({ id: m.message.id!, payload: m })),
+      );
     await this.cursor.replaceOne({ _id: 'cursor' }, this.reader.position, { upsert: true });
   }
 

@@ -1,6 +1,7 @@
 import type { Task, TaskInput } from 'fhir/r4';
 import type { ProgrammeCode } from '../cohort/programmes.js';
 import { NIMS_BASE } from '../resources/extensions.js';
+import { ukClock } from '../shared/clock.js';
 import type { ChannelName } from './channel.js';
 
 /** Kinds of Task nims works with. */
@@ -186,26 +187,6 @@ export function outputOf(counts: RunCounts): NonNullable<Task['output']> {
       valueInteger: value,
     })),
   ];
-}
-
-const UK_CLOCK = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'Europe/London',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  hourCycle: 'h23',
-});
-
-/** The date (YYYY-MM-DD) and time of day (HH:MM) in the UK at `now`. */
-export function ukClock(now: Date): { date: string; time: string } {
-  const parts = UK_CLOCK.formatToParts(now);
-  const part = (type: string) => parts.find((p) => p.type === type)!.value;
-  return {
-    date: `${part('year')}-${part('month')}-${part('day')}`,
-    time: `${part('hour')}:${part('minute')}`,
-  };
 }
 
 /** Whether `now` falls within a daily window of UK time (which may cross midnight). */

@@ -5,7 +5,8 @@ import { logger } from '../shared/logger.js';
 import { isDuplicateKey } from '../store/mongo-errors.js';
 import type { Leases } from '../store/leases.js';
 import { startCallRecall, type CallRecallServices } from './call-recall.js';
-import { dailyAtOf, settingsOf, ukClock } from './runs.js';
+import { ukClock } from '../shared/clock.js';
+import { dailyAtOf, settingsOf } from './runs.js';
 
 /** How long a process may take to start a day's run before another takes over. */
 const LEASE_MS = 10 * 60_000;

@@ -40,7 +40,7 @@ const ELEMENTS: Record<string, string[]> = {
   string: ['valueString', 'valueCode'],
   integer: ['valueInteger'],
   boolean: ['valueBoolean'],
-  date: ['valueDate'],
+  date: ['valueDate', 'valueString'],
 };
 
 /**

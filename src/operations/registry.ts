@@ -3,6 +3,7 @@ import { NIMS_BASE } from '../resources/extensions.js';
 import type { Permission } from '../auth/scopes.js';
 import type { FhirRequest } from '../fhir/request.js';
 import type { CohortKeeper } from '../cohort/keeper.js';
+import type { GpDailyBatch } from '../messaging/daily.js';
 import type { GpDispatcher } from '../messaging/dispatcher.js';
 import type { CallRecallScheduler } from '../notifications/schedules.js';
 import type { InvitationWorker } from '../notifications/worker.js';
@@ -23,6 +24,8 @@ export interface Workers {
   outboxes?: Outbox<unknown>[];
   /** Vaccination messages to and from GP systems. */
   gpMessages?: GpDispatcher;
+  /** The daily batches to practices that take their messages once a day. */
+  gpDaily?: GpDailyBatch;
 }
 
 /** What operations work with: the FHIR interactions and the background workers. */

@@ -14,6 +14,8 @@ export const EXTENSIONS = {
   nhsAppNotifications: `${NIMS_BASE}/StructureDefinition/nhs-app-notifications`,
   /** nims; a priority group or attribute list the person is on, with its source (0..*), on Patient. */
   priorityGroup: `${NIMS_BASE}/StructureDefinition/priority-group`,
+  /** nims; on Endpoint: how a GP practice gets vaccination messages (valueCode immediate or daily). */
+  gpDeliveryMode: `${NIMS_BASE}/StructureDefinition/gp-delivery-mode`,
 } as const;
 
 export const CODE_SYSTEMS = {

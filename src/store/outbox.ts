@@ -37,6 +37,8 @@ export interface OutboxOptions {
    * is still pending (a person's events reach their practice in the order they happened).
    */
   order?: (payload: never) => { key: string; seq: number };
+  /** Handed over only by `runOnce` (a daily batch), never as entries come. */
+  manual?: boolean;
 }
 
 const DEFAULTS: OutboxOptions = {
@@ -83,6 +85,8 @@ export class Outbox<T> {
 
   /** Picks up what a previous process left pending (one scan), then hands entries over as they come. */
   async start(): Promise<void> {
+    // a manual outbox is handed over only when asked (runOnce)
+    if (this.options.manual) return;
     for await (const entry of this.entries.find({ state: 'pending' })) this.queue.set(entry._id, entry);
     this.timer = setInterval(() => void this.tick(), this.options.tickMs);
     this.timer.unref();
@@ -109,6 +113,30 @@ export class Outbox<T> {
     docs.forEach((doc, i) => {
       if (!duplicates.has(i)) this.queue.set(doc._id, doc);
     });
+  }
+
+  /**
+   * Hands over, now, every pending entry (in the store, whichever process added it) that `wanted` picks,
+   * in batches, recording each outcome as the automatic hand-over does; answers how many were delivered
+   * and how many failed. For manual outboxes: one scan of the collection, as befits a daily job.
+   */
+  async runOnce(wanted: (entry: OutboxEntry<T>) => boolean): Promise<{ delivered: number; failed: number }> {
+    const pending = (await this.entries.find({ state: 'pending' }).toArray()).filter(wanted);
+    const order = this.options.order as ((payload: T) => { key: string; seq: number }) | undefined;
+    if (order) pending.sort((a, b) => order(a.payload).seq - order(b.payload).seq);
+    let failures = 0;
+    for (let i = 0; i < pending.length; i += this.options.batchSize) {
+      const batch = pending.slice(i, i + this.options.batchSize);
+      let failed: Map<string, string>;
+      try {
+        failed = (await this.deliver(batch)) ?? new Map<string, string>();
+      } catch (error) {
+        failed = new Map(batch.map((e) => [e._id, error instanceof Error ? error.message : String(error)]));
+      }
+      failures += failed.size;
+      await this.record(batch, failed);
+    }
+    return { delivered: pending.length - failures, failed: failures };
   }
 
   /** Resolves once nothing this process holds is due now (for tests and graceful stops). */

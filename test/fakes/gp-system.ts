@@ -14,6 +14,8 @@ export interface FakeGpSystem {
   deliveries: number;
   /** Requests answered with `down`. */
   refused: number;
+  /** Daily batches taken. */
+  batches: Bundle[];
   /** Answer every request with this status while set. */
   down?: number;
   close(): Promise<void>;
@@ -33,16 +35,30 @@ export async function startFakeGpSystem(): Promise<FakeGpSystem> {
           issue: [{ severity: 'error', code: 'transient' }],
         });
       }
+      const chunks: Buffer[] = [];
+      for await (const chunk of request) chunks.push(chunk as Buffer);
+      const take = (bundle: Bundle) => {
+        fake.deliveries++;
+        if (!fake.messages.some((m) => m.id === bundle.id)) fake.messages.push(bundle);
+      };
+      // a day's batch: each entry a message for $process-message
+      if (request.method === 'POST' && (request.url === '/fhir' || request.url === '/fhir/')) {
+        const batch = JSON.parse(Buffer.concat(chunks).toString()) as Bundle;
+        fake.batches.push(batch);
+        for (const entry of batch.entry ?? []) take(entry.resource as Bundle);
+        return answer(200, {
+          resourceType: 'Bundle',
+          type: 'batch-response',
+          entry: (batch.entry ?? []).map(() => ({ response: { status: '200 OK' } })),
+        });
+      }
       if (request.method !== 'POST' || request.url !== '/fhir/$process-message')
         return answer(404, {
           resourceType: 'OperationOutcome',
           issue: [{ severity: 'error', code: 'not-found' }],
         });
-      const chunks: Buffer[] = [];
-      for await (const chunk of request) chunks.push(chunk as Buffer);
       const bundle = JSON.parse(Buffer.concat(chunks).toString()) as Bundle;
-      fake.deliveries++;
-      if (!fake.messages.some((m) => m.id === bundle.id)) fake.messages.push(bundle);
+      take(bundle);
       answer(200, {
         resourceType: 'Bundle',
         type: 'message',
@@ -58,6 +74,7 @@ export async function startFakeGpSystem(): Promise<FakeGpSystem> {
     messages: [],
     deliveries: 0,
     refused: 0,
+    batches: [],
     close: () =>
       new Promise((resolve) => {
         server.close(() => resolve());

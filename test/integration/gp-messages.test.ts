@@ -3,6 +3,8 @@ import type { Bundle, Endpoint, Immunization, MessageHeader, Parameters, Patient
 import { immunization, nhsNumber } from '../../fixtures/records.js';
 import { gpMessageProfile } from '../../src/messaging/profile.js';
 import { RECORD_ACTION_SYSTEM } from '../../src/messaging/messages.js';
+import { EXTENSIONS } from '../../src/resources/extensions.js';
+import { ukClock } from '../../src/shared/clock.js';
 import { runProfile } from '../../src/profiles/rules.js';
 import { SchemaValidator } from '../../src/fhir/schema.js';
 import type { RunningServer } from '../../src/server.js';
@@ -14,6 +16,7 @@ const schema = new SchemaValidator(['Bundle']);
 let server: RunningServer | undefined;
 let practiceA: FakeGpSystem;
 let practiceB: FakeGpSystem;
+let practiceC: FakeGpSystem;
 
 async function call(
   method: string,
@@ -59,10 +62,19 @@ describe('vaccination events to GP practices as FHIR messages', function () {
   let patientId = '';
 
   before(async () => {
-    [practiceA, practiceB] = await Promise.all([startFakeGpSystem(), startFakeGpSystem()]);
+    [practiceA, practiceB, practiceC] = await Promise.all([
+      startFakeGpSystem(),
+      startFakeGpSystem(),
+      startFakeGpSystem(),
+    ]);
     server = await extraServer({ AUTH: 'off', MONGODB_DB: 'nims_gp_test' });
     expect((await call('POST', '/Endpoint', endpoint('A81001', practiceA.url))).status).to.equal(201);
     expect((await call('POST', '/Endpoint', endpoint('B82002', practiceB.url))).status).to.equal(201);
+    const daily = {
+      ...endpoint('C83003', practiceC.url),
+      extension: [{ url: EXTENSIONS.gpDeliveryMode, valueCode: 'daily' }],
+    };
+    expect((await call('POST', '/Endpoint', daily)).status).to.equal(201);
     const patient: Patient = {
       resourceType: 'Patient',
       identifier: [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: nhsNumber(1, 61) }],
@@ -74,7 +86,7 @@ describe('vaccination events to GP practices as FHIR messages', function () {
   });
   after(async () => {
     await server?.stop();
-    await Promise.all([practiceA.close(), practiceB.close()]);
+    await Promise.all([practiceA.close(), practiceB.close(), practiceC.close()]);
   });
 
   it('when a vaccination is recorded, changed and deleted, then the practice gets new, update and delete messages that meet the profile', async () => {
@@ -207,6 +219,69 @@ describe('vaccination events to GP practices as FHIR messages', function () {
     expect(
       (await call('POST', '/$process-message', message('2b6f1d2e-3c4d-4e5f-8a9b-0c1d2e3f4a5d', noIdentifier)))
         .status,
+    ).to.equal(400);
+  });
+
+  it('when a practice takes a daily batch, then the day’s messages wait and go as one batch in order; a failed day goes with the next run', async () => {
+    const daily: Patient = {
+      resourceType: 'Patient',
+      identifier: [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: nhsNumber(3, 61) }],
+      name: [{ given: ['Day'], family: 'Batch' }],
+      birthDate: '1950-01-01',
+      generalPractitioner: registeredWith('C83003'),
+    };
+    const dailyId = ((await call('POST', '/Patient', daily)).body as { id: string }).id;
+    const first = (await call('POST', '/Immunization', immunization(dailyId))).body as Immunization;
+    await call('POST', '/Immunization', immunization(dailyId));
+    await call('PUT', `/Immunization/${first.id}`, { ...first, lotNumber: 'DAY2' });
+    const pending = async (topic: string) =>
+      ((await call('GET', `/$outbox?topic=${topic}`)).body as Parameters).parameter![0]!.part!.find(
+        (p) => p.name === 'pending',
+      )!.valueInteger;
+    await eventually(async () => expect(await pending('gp_daily')).to.equal(3), 10_000);
+    expect(practiceC.messages).to.have.length(0);
+    const today = ukClock(new Date()).date;
+    const sent = await call('POST', '/$gp-daily', {
+      resourceType: 'Parameters',
+      parameter: [{ name: 'date', valueDate: today }],
+    });
+    expect(sent.status).to.equal(200);
+    expect((sent.body as Parameters).parameter).to.deep.equal([
+      { name: 'delivered', valueInteger: 3 },
+      { name: 'failed', valueInteger: 0 },
+    ]);
+    expect(practiceC.batches).to.have.length(1);
+    expect(about(practiceC, first.id!)).to.deep.equal([
+      ['new', '1'],
+      ['update', '2'],
+    ]);
+    for (const message of practiceC.messages)
+      expect(runProfile(gpMessageProfile, message, { now: new Date() })).to.deep.equal([]);
+
+    practiceC.down = 503;
+    await call('PUT', `/Immunization/${first.id}`, { ...first, lotNumber: 'DAY3' });
+    await eventually(async () => expect(await pending('gp_daily')).to.equal(1), 10_000);
+    const failed = await call('GET', `/$gp-daily?date=${today}`);
+    expect(failed.status).to.equal(405);
+    const refused = await call('POST', '/$gp-daily', {
+      resourceType: 'Parameters',
+      parameter: [{ name: 'date', valueDate: today }],
+    });
+    expect((refused.body as Parameters).parameter![1]).to.deep.equal({ name: 'failed', valueInteger: 1 });
+    practiceC.down = undefined;
+    const again = await call('POST', '/$gp-daily', {
+      resourceType: 'Parameters',
+      parameter: [{ name: 'date', valueDate: today }],
+    });
+    expect((again.body as Parameters).parameter![0]).to.deep.equal({ name: 'delivered', valueInteger: 1 });
+    expect(about(practiceC, first.id!).at(-1)).to.deep.equal(['update', '3']);
+    expect(
+      (
+        await call('POST', '/$gp-daily', {
+          resourceType: 'Parameters',
+          parameter: [{ name: 'date', valueDate: 'yesterday' }],
+        })
+      ).status,
     ).to.equal(400);
   });
 

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import type { Bundle, Communication, Immunization, Parameters, Patient, Task } from 'fhir/r4';
 import { immunization, nhsNumber } from '../../fixtures/records.js';
-import { TASK_TYPE_SYSTEM, ukClock } from '../../src/notifications/runs.js';
+import { TASK_TYPE_SYSTEM } from '../../src/notifications/runs.js';
+import { ukClock } from '../../src/shared/clock.js';
 import { CODE_SYSTEMS } from '../../src/resources/extensions.js';
 import type { RunningServer } from '../../src/server.js';
 import { startFakeNotify, type FakeNotify } from '../fakes/notify.js';

@@ -1,0 +1,59 @@
+import { logger } from '../shared/logger.js';
+import { ukClock } from '../shared/clock.js';
+import type { Leases } from '../store/leases.js';
+import type { Outbox } from '../store/outbox.js';
+import { ukDay } from './delivery.js';
+import type { GpMessage } from './dispatcher.js';
+
+/** How long a process may take over a day's batches before another takes over. */
+const LEASE_MS = 30 * 60_000;
+
+/**
+ * The daily batches to practices that take their messages once a day: every morning at `at` (UK time),
+ * in one process (a lease per day), the messages of the days before, and whatever an earlier run could
+ * not deliver. Also run on request for a given day (`$gp-daily`, `npm run gp-daily`).
+ */
+export class GpDailyBatch {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+
+  constructor(
+    private readonly outbox: Outbox<GpMessage>,
+    private readonly leases: Leases,
+    private readonly at: string,
+  ) {}
+
+  start(everyMs = 60_000): void {
+    this.timer = setInterval(() => void this.scheduled(), everyMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** Sends each practice one batch per day of its messages of `day` and the days before. */
+  async run(day: string): Promise<{ delivered: number; failed: number }> {
+    const result = this.outbox.runOnce((entry) => ukDay(entry.payload.event.at) <= day);
+    this.running = result.catch(() => undefined);
+    const counts = await result;
+    logger.info('GP daily batches sent', { day, ...counts });
+    return counts;
+  }
+
+  private async scheduled(): Promise<void> {
+    const { date, time } = ukClock(new Date());
+    if (time < this.at) return;
+    const key = `gp-daily/${date}`;
+    if (!(await this.leases.claim(key, LEASE_MS))) return;
+    try {
+      const yesterday = ukClock(new Date(Date.now() - 86_400_000)).date;
+      await this.run(yesterday);
+      await this.leases.finish(key);
+    } catch (error) {
+      await this.leases.release(key);
+      logger.error('GP daily batches failed; trying again', { error: String(error) });
+    }
+  }
+}

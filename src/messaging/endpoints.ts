@@ -1,0 +1,52 @@
+import type { Endpoint } from 'fhir/r4';
+import type { Db } from 'mongodb';
+import type { CurrentDocument } from '../store/repository.js';
+import { EXTENSIONS } from '../resources/extensions.js';
+import { ODS_CODE_SYSTEM } from '../shared/ods.js';
+
+/** How a practice gets its messages: one as each change happens, or one batch a day. */
+export type DeliveryMode = 'immediate' | 'daily';
+
+export function deliveryModeOf(endpoint: Endpoint | undefined): DeliveryMode {
+  const mode = endpoint?.extension?.find((e) => e.url === EXTENSIONS.gpDeliveryMode)?.valueCode;
+  return mode === 'daily' ? 'daily' : 'immediate';
+}
+
+/** How long the endpoints are remembered before they are read again. */
+const ENDPOINT_TTL_MS = 30_000;
+
+/**
+ * Practices' active endpoints by ODS code: all of them read at once (a few thousand small documents,
+ * one pass) and remembered for a while, so fanning out to thousands of practices is no search each.
+ */
+export class Endpoints {
+  private byPractice: Promise<Map<string, Endpoint>> | undefined;
+  private readAt = 0;
+
+  constructor(private readonly db: Db) {}
+
+  async of(practice: string): Promise<Endpoint | undefined> {
+    if (!this.byPractice || Date.now() - this.readAt > ENDPOINT_TTL_MS) {
+      this.readAt = Date.now();
+      this.byPractice = this.readAll().catch((error: unknown) => {
+        this.byPractice = undefined;
+        throw error;
+      });
+    }
+    return (await this.byPractice).get(practice);
+  }
+
+  private async readAll(): Promise<Map<string, Endpoint>> {
+    const endpoints = new Map<string, Endpoint>();
+    const documents = this.db
+      .collection<CurrentDocument>('Endpoint')
+      .find({}, { projection: { res: 1, del: 1 } });
+    for await (const doc of documents) {
+      const endpoint = doc.res as Endpoint | undefined;
+      const ods = endpoint?.managingOrganization?.identifier;
+      if (doc.del || endpoint?.status !== 'active' || ods?.system !== ODS_CODE_SYSTEM || !ods.value) continue;
+      endpoints.set(ods.value, endpoint);
+    }
+    return endpoints;
+  }
+}
