@@ -7,6 +7,7 @@ import { ukClock } from '../shared/clock.js';
 import type { GpMessage } from './dispatcher.js';
 import { stableUuid } from './messages.js';
 import { Endpoints } from './endpoints.js';
+import { groupBy } from '../shared/group.js';
 
 /** How long a practice's system has to take a message or a day's batch. */
 const TIMEOUT_MS = 30_000;
@@ -21,11 +22,7 @@ export function gpOutbox(db: Db, service: FhirService, maxTries: number): Outbox
   const endpoints = new Endpoints(db);
   const deliver = async (entries: OutboxEntry<GpMessage>[]): Promise<Map<string, string>> => {
     const failed = new Map<string, string>();
-    const byPractice = new Map<string, OutboxEntry<GpMessage>[]>();
-    for (const entry of entries) {
-      const practice = entry.payload.event.practice;
-      byPractice.set(practice, [...(byPractice.get(practice) ?? []), entry]);
-    }
+    const byPractice = groupBy(entries, (entry) => entry.payload.event.practice);
     await Promise.all(
       [...byPractice].map(async ([practice, messages]) => {
         const endpoint = await endpoints.of(practice);
@@ -72,11 +69,7 @@ export function gpDailyOutbox(db: Db, service: FhirService, maxTries: number): O
   const endpoints = new Endpoints(db);
   const deliver = async (entries: OutboxEntry<GpMessage>[]): Promise<Map<string, string>> => {
     const failed = new Map<string, string>();
-    const batches = new Map<string, OutboxEntry<GpMessage>[]>();
-    for (const entry of entries) {
-      const key = `${entry.payload.event.practice}|${ukDay(entry.payload.event.at)}`;
-      batches.set(key, [...(batches.get(key) ?? []), entry]);
-    }
+    const batches = groupBy(entries, ({ payload }) => `${payload.event.practice}|${ukDay(payload.event.at)}`);
     for (const [key, messages] of batches) {
       const practice = key.split('|')[0]!;
       const endpoint = await endpoints.of(practice);

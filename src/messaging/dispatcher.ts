@@ -73,11 +73,11 @@ export class GpDispatcher {
     this.timer.unref();
   }
 
-  /** Stops, and lets another process take over at once. */
+  /** Stops, and lets another process take over at once (or, with the database gone, once the lease runs out). */
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.busy;
-    await this.leases.release(LEASE);
+    await this.leases.release(LEASE).catch(() => undefined);
   }
 
   /** One pass: the changes since the last, as messages in the outbox. */

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Db } from 'mongodb';
 import { Outbox, type OutboxEntry } from '../store/outbox.js';
 import type { Accepted, Channel, DeliveryStatus, Message } from './channel.js';
+import { groupBy } from '../shared/group.js';
 
 /** A letter as the mailing house gets it: one JSON line of a batch file. */
 interface Letter {
@@ -97,11 +98,7 @@ export class MailingHouse implements Channel {
 
   /** Writes the letters due as one batch file per run. */
   private async deliver(target: MailingDrop, entries: OutboxEntry<Letter>[]): Promise<Map<string, string>> {
-    const byRun = new Map<string, OutboxEntry<Letter>[]>();
-    for (const entry of entries) {
-      const run = entry._id.split('/')[0]!;
-      byRun.set(run, [...(byRun.get(run) ?? []), entry]);
-    }
+    const byRun = groupBy(entries, (entry) => entry._id.split('/')[0]!);
     const failed = new Map<string, string>();
     for (const [run, letters] of byRun) {
       const data = `${letters.map((l) => JSON.stringify(l.payload)).join('\n')}\n`;

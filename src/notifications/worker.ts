@@ -29,6 +29,7 @@ import {
   type RunCounts,
   type RunSettings,
 } from './runs.js';
+import { groupBy } from '../shared/group.js';
 
 /**
  * Where a person is in a run. `sending` is written before a provider is called, so a crash there is
@@ -800,11 +801,7 @@ export class InvitationWorker {
       const ready: string[] = [];
       for (const [id, at] of this.due) if (at <= now && ready.length < FOLLOW_UP_BATCH) ready.push(id);
       for (const id of ready) this.due.delete(id);
-      const byRun = new Map<string, string[]>();
-      for (const id of ready) {
-        const run = id.split('/')[0]!;
-        byRun.set(run, [...(byRun.get(run) ?? []), id]);
-      }
+      const byRun = groupBy(ready, (id) => id.split('/')[0]!);
       await Promise.all(
         [...byRun].map(async ([run, ids]) => {
           this.following.set(run, (this.following.get(run) ?? 0) + 1);

@@ -6,6 +6,7 @@ import { isValidNhsNumber, NHS_NUMBER_SYSTEM } from '../shared/nhs-number.js';
 import type { Repository, StoredVersion } from '../store/repository.js';
 import { attributeProblem, attributesOf, withSourceAttributes, type Attribute } from './attributes.js';
 import type { LineRecord } from './records.js';
+import { groupBy } from '../shared/group.js';
 
 /** Lines read, checked and written together. */
 const BATCH = 1000;
@@ -150,9 +151,7 @@ export class AttributeLoader {
   }
 
   private async write(batch: Entry[]): Promise<void> {
-    const byPerson = new Map<string, Entry[]>();
-    for (const entry of batch)
-      byPerson.set(entry.nhsNumber, [...(byPerson.get(entry.nhsNumber) ?? []), entry]);
+    const byPerson = groupBy(batch, (entry) => entry.nhsNumber);
     const people = await this.holders([...byPerson.keys()]);
     const changes: [StoredVersion, Patient, Entry[]][] = [];
     for (const [nhsNumber, entries] of byPerson) {

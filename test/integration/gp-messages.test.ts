@@ -9,7 +9,7 @@ import { runProfile } from '../../src/profiles/rules.js';
 import { SchemaValidator } from '../../src/fhir/schema.js';
 import type { RunningServer } from '../../src/server.js';
 import { startFakeGpSystem, type FakeGpSystem } from '../fakes/gp-system.js';
-import { eventually, extraServer } from './harness.js';
+import { caller, eventually, extraServer } from './harness.js';
 
 const ODS = 'https://fhir.nhs.uk/Id/ods-organization-code';
 const schema = new SchemaValidator(['Bundle']);
@@ -18,19 +18,7 @@ let practiceA: FakeGpSystem;
 let practiceB: FakeGpSystem;
 let practiceC: FakeGpSystem;
 
-async function call(
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(`${server!.url}${path}`, {
-    method,
-    ...(body !== undefined
-      ? { body: JSON.stringify(body), headers: { 'content-type': 'application/fhir+json' } }
-      : {}),
-  });
-  return { status: response.status, body: response.status === 204 ? undefined : await response.json() };
-}
+const call = caller(() => server);
 
 function endpoint(ods: string, address: string): Endpoint {
   return {

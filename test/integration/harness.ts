@@ -202,6 +202,34 @@ export async function http(
   };
 }
 
+/**
+ * Calls of one extra server's FHIR API started with AUTH=off (no token): a body is sent as JSON, or as
+ * it is when it is text (with its content type); answers the status, the JSON body (none for 204) and
+ * the Location header.
+ */
+export function caller(server: () => RunningServer | undefined) {
+  return async (
+    method: string,
+    path: string,
+    body?: unknown,
+    type = 'application/fhir+json',
+  ): Promise<{ status: number; body: unknown; location?: string }> => {
+    const response = await fetch(`${server()!.url}${path}`, {
+      method,
+      ...(body !== undefined
+        ? { body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': type } }
+        : {}),
+    });
+    const text = await response.text();
+    const location = response.headers.get('location');
+    return {
+      status: response.status,
+      body: text ? (JSON.parse(text) as unknown) : undefined,
+      ...(location ? { location } : {}),
+    };
+  };
+}
+
 /** The error code (stable, from the server's catalogue) of an OperationOutcome. */
 export function errorCode(outcome: unknown): string | undefined {
   return (outcome as OperationOutcome).issue?.[0]?.details?.coding?.[0]?.code;

@@ -10,27 +10,14 @@ import { RUN_FIELD_SYSTEM } from '../../src/notifications/runs.js';
 import type { RunningServer } from '../../src/server.js';
 import { startFakeNhsApp, type FakeNhsApp } from '../fakes/nhs-app.js';
 import { startFakeNotify, type FakeNotify } from '../fakes/notify.js';
-import { eventually, extraServer } from './harness.js';
+import { caller, eventually, extraServer } from './harness.js';
 
 let server: RunningServer | undefined;
 let notify: FakeNotify;
 let app: FakeNhsApp;
 let mailing: string;
 
-async function call(
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; body: unknown; location?: string }> {
-  const response = await fetch(`${server!.url}${path}`, {
-    method,
-    ...(body !== undefined
-      ? { body: JSON.stringify(body), headers: { 'content-type': 'application/fhir+json' } }
-      : {}),
-  });
-  const location = response.headers.get('location');
-  return { status: response.status, body: await response.json(), ...(location ? { location } : {}) };
-}
+const call = caller(() => server);
 
 /** A person of the test cohort: born in 1950 (so 65 and over), with what `extra` adds. */
 function person(n: number, extra: Partial<Patient>): Patient {

@@ -4,25 +4,12 @@ import { nhsNumber } from '../../fixtures/records.js';
 import { RUN_FIELD_SYSTEM } from '../../src/notifications/runs.js';
 import type { RunningServer } from '../../src/server.js';
 import { startFakeMailingHouse, type FakeMailingHouse } from '../fakes/mailing-house.js';
-import { eventually, extraServer } from './harness.js';
+import { caller, eventually, extraServer } from './harness.js';
 
 let server: RunningServer | undefined;
 let house: FakeMailingHouse;
 
-async function call(
-  method: string,
-  path: string,
-  body?: unknown,
-  type = 'application/fhir+json',
-): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(`${server!.url}${path}`, {
-    method,
-    ...(body !== undefined
-      ? { body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': type } }
-      : {}),
-  });
-  return { status: response.status, body: await response.json() };
-}
+const call = caller(() => server);
 
 const output = (task: Task, code: string) =>
   task.output?.find((o) => o.type.coding?.some((c) => c.system === RUN_FIELD_SYSTEM && c.code === code))

@@ -6,24 +6,12 @@ import { ukClock } from '../../src/shared/clock.js';
 import { CODE_SYSTEMS } from '../../src/resources/extensions.js';
 import type { RunningServer } from '../../src/server.js';
 import { startFakeNotify, type FakeNotify } from '../fakes/notify.js';
-import { eventually, extraServer } from './harness.js';
+import { caller, eventually, extraServer } from './harness.js';
 
 let server: RunningServer | undefined;
 let notify: FakeNotify;
 
-async function call(
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(`${server!.url}${path}`, {
-    method,
-    ...(body !== undefined
-      ? { body: JSON.stringify(body), headers: { 'content-type': 'application/fhir+json' } }
-      : {}),
-  });
-  return { status: response.status, body: await response.json() };
-}
+const call = caller(() => server);
 
 const SMS_TEMPLATE = '5e7bd1d4-7b3a-4c57-9d52-3b5a0d0c4a11';
 const now = new Date();
