@@ -1,87 +1,115 @@
-// bench/invite: an invitation run over generated people through a local GOV.UK Notify-shaped gateway
-// (answering at once, so the run is limited by nims, not by the gateway): Communications prepared and
-// messages sent a second, beside the raw mongodb driver inserting as many Communication-shaped documents
-// into the same FerretDB in the same run.
-// Run: npm run bench:invite   (BENCH_PEOPLE to change the size)
+// bench/invite: invitation runs over generated people through a local GOV.UK Notify-shaped gateway.
+// First with a gateway that answers at once and no rate limit, so the run is limited by nims: people and
+// Communications prepared a second, beside the raw mongodb driver inserting as many Communication-shaped
+// documents into the same FerretDB in the same run. Then a second server process with the gateway held
+// to a rate limit, inviting part of the population again: the run should go at the gateway's pace.
+// Run: npm run bench:invite   (BENCH_PEOPLE to change the size, BENCH_RATE the limit of the second run)
 import type { Communication, Parameters, Task } from 'fhir/r4';
 import { MongoClient } from 'mongodb';
 import { syntheticGeography, syntheticPerson } from '../fixtures/population.js';
-import { startFakeNotify } from '../test/fakes/notify.js';
+import { startFakeNotify, type FakeNotify } from '../test/fakes/notify.js';
 import { progress, record, startServerProcess, withDatabase } from './support.js';
 
-const people = Number(process.env.BENCH_PEOPLE ?? 2000);
-const today = new Date('2026-11-25T00:00:00Z');
+const people = Number(process.env.BENCH_PEOPLE ?? 100_000);
+const rate = Number(process.env.BENCH_RATE ?? 200);
+const today = new Date();
 
 async function post(url: string, body: string, contentType = 'application/fhir+json'): Promise<Response> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': contentType }, body });
+  let response = await fetch(url, { method: 'POST', headers: { 'content-type': contentType }, body });
+  // a server still building its cohort index says when to ask again
+  while (response.status === 503 && response.headers.get('retry-after')) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    response = await fetch(url, { method: 'POST', headers: { 'content-type': contentType }, body });
+  }
   if (!response.ok && response.status !== 202)
     throw new Error(`${url}: ${response.status} ${await response.text()}`);
   return response;
 }
 
+const parameters = (...parameter: NonNullable<Parameters['parameter']>) =>
+  JSON.stringify({ resourceType: 'Parameters', parameter });
+const outputOf = (task: Task, code: string) =>
+  task.output?.find((o) => o.type.coding?.[0]?.code === code)?.valueInteger ?? 0;
+
+/** Selects a cohort, invites it by text and waits for the run to finish; answers its figures. */
+async function inviteRun(
+  url: string,
+  notify: FakeNotify,
+  criteria: NonNullable<Parameters['parameter']>,
+  label: string,
+): Promise<{ people: number; seconds: number; considered: number; texts: number; firstDone: number }> {
+  const selected = (await (
+    await post(`${url}/Patient/$cohort`, parameters({ name: 'mode', valueCode: 'select' }, ...criteria))
+  ).json()) as Parameters;
+  const group = selected.parameter!.find((p) => p.name === 'group')!.valueReference!.reference!;
+  const total = selected.parameter!.find((p) => p.name === 'total')!.valueInteger!;
+  const textsBefore = notify.sent.length;
+  const started = performance.now();
+  const run = (await (
+    await post(
+      `${url}/${group}/$invite`,
+      parameters(
+        { name: 'programme', valueCode: 'flu' },
+        { name: 'channel', valueCode: 'sms' },
+        { name: 'template-sms', valueString: 'f33517ff-2a88-4f6e-b855-c550268ce08a' },
+        { name: 'batch-size', valueInteger: 1000 },
+      ),
+    )
+  ).json()) as Task;
+  let task = run;
+  // when every member had been considered (the sending is done, only delivery receipts remain)
+  let firstDone = 0;
+  while (task.status !== 'completed') {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    task = (await (await fetch(`${url}/Task/${run.id}`)).json()) as Task;
+    const considered = outputOf(task, 'considered');
+    if (!firstDone && considered >= total) firstDone = (performance.now() - started) / 1000;
+    progress(label, considered, total);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    people: total,
+    seconds,
+    considered: outputOf(task, 'considered'),
+    texts: notify.sent.length - textsBefore,
+    firstDone: firstDone || seconds,
+  };
+}
+
 async function main(): Promise<void> {
-  const notify = await startFakeNotify();
+  const [fast, limited] = await Promise.all([startFakeNotify(), startFakeNotify()]);
   await withDatabase('nims-bench-invite-', async (database, atEnd) => {
-    atEnd(() => notify.close());
+    atEnd(() => Promise.all([fast.close(), limited.close()]));
     const server = await startServerProcess(database.uri, {
       AUTH: 'off',
       AUDIT: 'off',
-      NOTIFY_URL: notify.url,
-      NOTIFY_API_KEY: notify.apiKey,
+      NOTIFY_URL: fast.url,
+      NOTIFY_API_KEY: fast.apiKey,
+      NOTIFY_PER_SECOND: '1000000',
     });
     atEnd(() => server.process.kill('SIGTERM'));
     const mongo = new MongoClient(database.uri);
     atEnd(() => mongo.close());
     const geography = syntheticGeography();
-    const lines = Array.from({ length: people }, (_, i) =>
-      JSON.stringify(syntheticPerson(i, { seed: 9, today, geography })),
-    );
-    await post(`${server.url}/Patient/$load`, `${lines.join('\n')}\n`, 'application/fhir+ndjson');
-    const selected = (await (
-      await post(
-        `${server.url}/Patient/$cohort`,
-        JSON.stringify({ resourceType: 'Parameters', parameter: [{ name: 'mode', valueCode: 'select' }] }),
-      )
-    ).json()) as Parameters;
-    const group = selected.parameter!.find((p) => p.name === 'group')!.valueReference!.reference!;
-    const invited = selected.parameter!.find((p) => p.name === 'total')!.valueInteger!;
-
-    const started = performance.now();
-    const run = (await (
-      await post(
-        `${server.url}/${group}/$invite`,
-        JSON.stringify({
-          resourceType: 'Parameters',
-          parameter: [
-            { name: 'programme', valueCode: 'flu' },
-            { name: 'channel', valueCode: 'sms' },
-            { name: 'template-sms', valueString: 'f33517ff-2a88-4f6e-b855-c550268ce08a' },
-            { name: 'batch-size', valueInteger: 500 },
-          ],
-        }),
-      )
-    ).json()) as Task;
-    let task = run;
-    while (task.status !== 'completed') {
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      task = (await (await fetch(`${server.url}/Task/${run.id}`)).json()) as Task;
-      const considered =
-        task.output?.find((o) => o.type.coding?.[0]?.code === 'considered')?.valueInteger ?? 0;
-      progress('inviting', considered, invited);
+    for (let start = 0; start < people; start += 10_000) {
+      const lines = Array.from({ length: Math.min(10_000, people - start) }, (_, i) =>
+        JSON.stringify(syntheticPerson(start + i, { seed: 9, today, geography })),
+      );
+      await post(`${server.url}/Patient/$load`, `${lines.join('\n')}\n`, 'application/fhir+ndjson');
+      progress('loading people', start + lines.length, people);
     }
-    const seconds = (performance.now() - started) / 1000;
-    const considered = task.output!.find((o) => o.type.coding![0]!.code === 'considered')!.valueInteger!;
+
+    const whole = await inviteRun(server.url, fast, [], 'inviting everyone, gateway unlimited');
 
     // the baseline: as many Communication-shaped documents straight into the same database
     const raw = mongo.db('bench_raw').collection<Communication & { _id: string }>('Communication');
     const rawStarted = performance.now();
-    for (let start = 0; start < considered; start += 1000)
+    for (let start = 0; start < whole.considered; start += 1000)
       await raw.insertMany(
-        Array.from({ length: Math.min(1000, considered - start) }, (_, k) => ({
+        Array.from({ length: Math.min(1000, whole.considered - start) }, (_, k) => ({
           _id: `c${start + k}`,
           resourceType: 'Communication' as const,
           status: 'completed' as const,
-          basedOn: [{ reference: `Task/${run.id}` }],
           subject: { reference: `Patient/p${start + k}` },
           sent: new Date().toISOString(),
         })),
@@ -89,14 +117,33 @@ async function main(): Promise<void> {
       );
     const rawSeconds = (performance.now() - rawStarted) / 1000;
 
+    // a second process whose gateway allows `rate` texts a second, inviting the over-75s again
+    const paced = await startServerProcess(database.uri, {
+      AUTH: 'off',
+      AUDIT: 'off',
+      NOTIFY_URL: limited.url,
+      NOTIFY_API_KEY: limited.apiKey,
+      NOTIFY_PER_SECOND: String(rate),
+    });
+    atEnd(() => paced.process.kill('SIGTERM'));
+    const part = await inviteRun(
+      paced.url,
+      limited,
+      [{ name: 'age-from', valueInteger: 75 }],
+      `inviting the over-75s at ${rate}/s`,
+    );
+
+    const perSecond = (n: number, s: number) => Math.round(n / s).toLocaleString('en-GB');
     const summary = [
-      `${invited} generated people invited by text through a local Notify-shaped gateway that answers at once; embedded FerretDB 1.24.2; server without auth and audit.`,
+      `${whole.people.toLocaleString('en-GB')} generated people invited by text through a local Notify-shaped gateway; embedded FerretDB 1.24.2; server without auth and audit; batches of 1,000. Each person: a claim, a Communication created (preparation) and moved to in-progress and completed (three versions), send marks, a provider call and a status poll.`,
       '',
       '| | seconds | per second |',
       '|---|---:|---:|',
-      `| invitation run: people considered (a Communication each, or more) | ${seconds.toFixed(1)} | ${Math.round(considered / seconds)} |`,
-      `| invitation run: texts the gateway received | ${seconds.toFixed(1)} | ${Math.round(notify.sent.length / seconds)} |`,
-      `| raw driver: insertMany of as many Communication-shaped documents | ${rawSeconds.toFixed(1)} | ${Math.round(considered / rawSeconds)} |`,
+      `| gateway unlimited: people considered and Communications prepared, until the last was sent | ${whole.firstDone.toFixed(1)} | ${perSecond(whole.considered, whole.firstDone)} |`,
+      `| gateway unlimited: the whole run, until every delivery was settled | ${whole.seconds.toFixed(1)} | ${perSecond(whole.considered, whole.seconds)} |`,
+      `| gateway unlimited: texts the gateway received | ${whole.firstDone.toFixed(1)} | ${perSecond(whole.texts, whole.firstDone)} |`,
+      `| raw driver: insertMany of as many Communication-shaped documents | ${rawSeconds.toFixed(1)} | ${perSecond(whole.considered, rawSeconds)} |`,
+      `| gateway limited to ${rate}/s: texts to ${part.people.toLocaleString('en-GB')} people aged 75+ (invited again) | ${part.firstDone.toFixed(1)} | ${perSecond(part.texts, part.firstDone)} |`,
     ];
     console.log(summary.join('\n'));
     record('bench/invite', summary);
