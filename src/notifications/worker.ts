@@ -622,9 +622,11 @@ export class InvitationWorker {
     const accepted: { send: SendDocument; status?: DeliveryStatus }[] = [];
     const retry: SendDocument[] = [];
     const failed: { send: SendDocument; status: Communication['status']; reason: string }[] = [];
+    const unknown: SendDocument[] = [];
     items.forEach(({ send }, i) => {
       const outcome = outcomes[i]!;
-      if ('providerId' in outcome) {
+      if ('unexpected' in outcome) unknown.push(send);
+      else if ('providerId' in outcome) {
         Object.assign(send, {
           state: 'waiting',
           providerId: outcome.providerId,
@@ -666,6 +668,7 @@ export class InvitationWorker {
       failed.map((f) => f.send),
       settings,
     );
+    for (const send of unknown) await this.unknown(send);
   }
 
   /** Hands one message to its provider; answers what the provider took, or why it did not. */
@@ -673,7 +676,7 @@ export class InvitationWorker {
     send: SendDocument,
     settings: RunSettings,
     patient: Patient,
-  ): Promise<Accepted | { failure: PermanentFailure | TemporaryFailure }> {
+  ): Promise<Accepted | { failure: PermanentFailure | TemporaryFailure } | { unexpected: unknown }> {
     const channel = send.chain[send.step]!;
     const recipient = recipientOf(patient, this.now());
     try {
@@ -689,7 +692,9 @@ export class InvitationWorker {
       });
     } catch (error) {
       if (error instanceof PermanentFailure || error instanceof TemporaryFailure) return { failure: error };
-      throw error;
+      // a channel that broke in a way it does not say: the message may have gone, so it is not sent again
+      logger.error('invitation channel failed unexpectedly', { channel, error: String(error) });
+      return { unexpected: error };
     }
   }
 
