@@ -97,8 +97,10 @@ export class GpDispatcher {
       this.reader = undefined;
       return;
     }
-    const saved = await this.cursor.findOne({ _id: 'cursor' });
-    this.reader ??= new LogReader(this.log, saved ?? { seen: 0, holes: [] });
+    if (!this.reader) {
+      const saved = await this.cursor.findOne({ _id: 'cursor' });
+      this.reader = new LogReader(this.log, saved ?? { seen: 0, holes: [] });
+    }
     const changes = (await this.reader.next()).filter((c) => c.type === 'Immunization');
     const messages: GpMessage[] = [];
     for (let i = 0; i < changes.length; i += PARALLEL) {
