@@ -40,6 +40,8 @@ export interface Config {
   gpMaxTries: number;
   /** When (UK, HH:MM) the daily batches to practices that take them go each morning. */
   gpDailyAt: string;
+  /** The MLLP listener for HL7 v2 (port 0: a free one); absent with MLLP_PORT=off. */
+  mllp?: { port: number; host: string };
 }
 
 function integer(name: string, value: string | undefined, fallback: number): number {
@@ -119,6 +121,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, projectRoot: string): Config 
     },
     gpMaxTries: integer('GP_MAX_TRIES', env.GP_MAX_TRIES, 72),
     gpDailyAt: env.GP_DAILY_AT ?? '02:00',
+    ...(env.MLLP_PORT === 'off'
+      ? {}
+      : { mllp: { port: integer('MLLP_PORT', env.MLLP_PORT, 2575), host: env.MLLP_HOST ?? '127.0.0.1' } }),
     ...(env.BOOKING_URL
       ? { booking: { url: env.BOOKING_URL, ...(env.BOOKING_API_KEY ? { apiKey: env.BOOKING_API_KEY } : {}) } }
       : {}),

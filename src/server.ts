@@ -12,6 +12,7 @@ import { bookingOutbox } from './notifications/booking.js';
 import { channelsFrom } from './notifications/channels.js';
 import { MailingHouse } from './notifications/letters.js';
 import { CallRecallScheduler } from './notifications/schedules.js';
+import { MllpListener } from './hl7v2/listener.js';
 import { GpDailyBatch } from './messaging/daily.js';
 import { gpDailyOutbox, gpOutbox } from './messaging/delivery.js';
 import { GpDispatcher } from './messaging/dispatcher.js';
@@ -51,6 +52,8 @@ export interface RunningServer {
   gpMessages: GpDispatcher;
   /** Deliveries to other systems (the booking system, when configured). */
   outboxes: Outbox<unknown>[];
+  /** The port the HL7 v2 MLLP listener took (absent with MLLP_PORT=off). */
+  mllpPort?: number;
   /** The embedded FerretDB, when no MONGODB_URI was given. */
   embedded?: EmbeddedDatabase;
   /** Stops serving, writes the queued audit trail (for at most `auditDeadlineMs`), closes the database. */
@@ -111,6 +114,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const gpDaily = new GpDailyBatch(gp.daily, leases, config.gpDailyAt);
   gpDaily.start();
   const workers = { cohorts, invitations, callRecall, outboxes, gpMessages, gpDaily };
+  const mllp = config.mllp ? new MllpListener(service, gpMessages.inbound) : undefined;
+  const mllpPort = config.mllp ? await mllp!.start(config.mllp.port, config.mllp.host) : undefined;
   const bundles = new BundleProcessor(service, repository, audit, workers);
   const tokens = config.auth
     ? new TokenService(database.db, {
@@ -155,6 +160,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     callRecall,
     gpMessages,
     outboxes,
+    ...(mllpPort !== undefined ? { mllpPort } : {}),
     ...(audit ? { audit } : {}),
     ...(tokens ? { tokens } : {}),
     ...(embedded ? { embedded } : {}),
@@ -164,6 +170,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       await callRecall.stop();
       await gpMessages.stop();
       await gpDaily.stop();
+      await mllp?.stop();
       await Promise.all(outboxes.map((o) => o.stop()));
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -1,5 +1,21 @@
+import type { Immunization } from 'fhir/r4';
 import type { Collection, Db } from 'mongodb';
+import { fail } from '../fhir/errors.js';
+import type { FhirService, InteractionResult, RequestContext } from '../fhir/service.js';
+import { NHS_NUMBER_SYSTEM } from '../shared/nhs-number.js';
 import { isDuplicateKey } from '../store/mongo-errors.js';
+
+/** A vaccination a GP system tells nims about, whatever the form it came in (FHIR message, HL7 v2). */
+export interface PracticeRecord {
+  /** The message's own id: a repeat is answered as the first and changes nothing. */
+  messageId: string;
+  /** The sending practice's ODS code. */
+  practice: string;
+  action: 'new' | 'update' | 'delete';
+  nhsNumber: string;
+  /** The record, with the practice's identifier for it; its patient is set to the person found. */
+  immunization: Immunization;
+}
 
 interface AnsweredMessage {
   /** The MessageHeader id of a message a GP system sent. */
@@ -27,6 +43,49 @@ export class GpInbound {
   constructor(db: Db) {
     this.answers = db.collection<AnsweredMessage>('gp_inbound_messages');
     this.versions = db.collection<SentVersion>('gp_inbound_versions');
+  }
+
+  /**
+   * Stores what a practice sent: the person found on the register by NHS number, the Immunization
+   * created, updated or deleted by the practice's identifier, and the version marked as the practice's
+   * own (never sent back to it). Answers the record it now concerns (`Immunization/{id}`); 4xx when the
+   * person is not on the register or the record has no identifier.
+   */
+  async take(service: FhirService, record: PracticeRecord, context: RequestContext): Promise<string> {
+    const earlier = await this.answered(record.messageId);
+    if (earlier) return earlier;
+    const identifier = record.immunization.identifier?.find((i) => i.system && i.value);
+    if (!identifier)
+      fail(
+        'invalid-request',
+        "The Immunization must carry the practice's identifier for it (system and value)",
+        ['Immunization.identifier'],
+      );
+    const repository = service.repository;
+    const first = async (type: string, value: string) =>
+      (await repository.holders(type, 'identifier', [value])).values().next().value;
+    const person = await first('Patient', `${NHS_NUMBER_SYSTEM}|${record.nhsNumber}`);
+    if (!person)
+      fail('unknown-patient', `No one with NHS number ${record.nhsNumber} is on the register`, [
+        'Patient.identifier',
+      ]);
+    const existing = await first('Immunization', `${identifier.system}|${identifier.value}`);
+    let result: InteractionResult;
+    if (record.action === 'delete') {
+      if (!existing)
+        fail('not-found', 'No vaccination record has that identifier', ['Immunization.identifier']);
+      result = await service.delete('Immunization', existing.id);
+    } else {
+      const { id: _id, meta: _meta, ...content } = record.immunization;
+      const immunization: Immunization = { ...content, patient: { reference: `Patient/${person.id}` } };
+      result = existing
+        ? await service.update('Immunization', existing.id, { ...immunization, id: existing.id })
+        : await service.create('Immunization', immunization, context);
+    }
+    const stored = result.stored!;
+    const focus = `Immunization/${stored.id}`;
+    await this.record(record.messageId, record.practice, stored.id, stored.versionId, focus);
+    return focus;
   }
 
   /** The focus of the answer to a message taken before; undefined for a new one. */

@@ -1,6 +1,7 @@
 import type { Bundle, Immunization, MessageHeader, Patient } from 'fhir/r4';
 import { fail } from '../fhir/errors.js';
 import type { InteractionResult } from '../fhir/service.js';
+import type { PracticeRecord } from '../messaging/inbound.js';
 import {
   MESSAGE_EVENT_SYSTEM,
   RECORD_ACTION_SYSTEM,
@@ -15,8 +16,6 @@ import {
   type Operation,
   type OperationServices,
 } from './registry.js';
-
-type Action = 'new' | 'update' | 'delete';
 
 /** The parts of an incoming vaccination message, every rule checked (400 naming what is wrong). */
 function partsOf(body: unknown): {
@@ -99,49 +98,17 @@ async function process(
     status: 200,
     body: response(header, practice, focus, request.context.baseUrl),
   });
-  const inbound = gpMessages.inbound;
-  // a message taken before is answered as it was then, and changes nothing
-  const earlier = await inbound.answered(header.id!);
-  if (earlier) return answer(earlier);
   const action = (header.reason?.coding?.find((c) => c.system === RECORD_ACTION_SYSTEM)?.code ??
-    'update') as Action;
+    'update') as PracticeRecord['action'];
   if (!['new', 'update', 'delete'].includes(action))
     fail('invalid-request', 'The reason must be new, update or delete', ['Bundle.entry[0].resource.reason']);
   const nhsNumber = patient.identifier?.find((i) => i.system === NHS_NUMBER_SYSTEM)?.value;
-  const identifier = immunization.identifier?.find((i) => i.system && i.value);
   if (!nhsNumber) fail('invalid-request', 'The Patient must carry an NHS number', ['Patient.identifier']);
-  if (!identifier)
-    fail(
-      'invalid-request',
-      "The Immunization must carry the practice's identifier for it (system and value)",
-      ['Immunization.identifier'],
-    );
-  const repository = service.repository;
-  const person = (await repository.holders('Patient', 'identifier', [`${NHS_NUMBER_SYSTEM}|${nhsNumber}`]))
-    .values()
-    .next().value;
-  if (!person)
-    fail('unknown-patient', `No one with NHS number ${nhsNumber} is on the register`, ['Patient.identifier']);
-  const existing = (
-    await repository.holders('Immunization', 'identifier', [`${identifier.system}|${identifier.value}`])
-  )
-    .values()
-    .next().value;
-  let result: InteractionResult;
-  if (action === 'delete') {
-    if (!existing)
-      fail('not-found', 'No vaccination record has that identifier', ['Immunization.identifier']);
-    result = await service.delete('Immunization', existing.id);
-  } else {
-    const { id: _id, meta: _meta, ...content } = immunization;
-    const record: Immunization = { ...content, patient: { reference: `Patient/${person.id}` } };
-    result = existing
-      ? await service.update('Immunization', existing.id, { ...record, id: existing.id })
-      : await service.create('Immunization', record, request.context);
-  }
-  const stored = result.stored!;
-  const focus = `Immunization/${stored.id}`;
-  await inbound.record(header.id!, practice, stored.id, stored.versionId, focus);
+  const focus = await gpMessages.inbound.take(
+    service,
+    { messageId: header.id!, practice, action, nhsNumber, immunization },
+    request.context,
+  );
   return answer(focus);
 }
 

@@ -17,7 +17,8 @@ export function testServer(): Promise<RunningServer> {
   if (!running) {
     dataDir = mkdtempSync(join(tmpdir(), 'nims-test-'));
     const config = {
-      ...loadConfig({}, PROJECT_ROOT),
+      // every test server takes a free MLLP port: several run in one process
+      ...loadConfig({ MLLP_PORT: '0' }, PROJECT_ROOT),
       port: 0,
       host: '127.0.0.1',
       dataDir,
@@ -38,7 +39,10 @@ export function testServer(): Promise<RunningServer> {
 export async function extraServer(env: Record<string, string>): Promise<RunningServer> {
   const main = await testServer();
   return startServer({
-    ...loadConfig({ MONGODB_DB: 'nims_test', ...env, MONGODB_URI: main.embedded!.uri }, PROJECT_ROOT),
+    ...loadConfig(
+      { MONGODB_DB: 'nims_test', MLLP_PORT: '0', ...env, MONGODB_URI: main.embedded!.uri },
+      PROJECT_ROOT,
+    ),
     port: 0,
     host: '127.0.0.1',
   });

@@ -12,7 +12,7 @@ describe('database outage', () => {
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'nims-outage-'));
     server = await startServer({
-      ...loadConfig({ AUTH: 'off' }, PROJECT_ROOT),
+      ...loadConfig({ AUTH: 'off', MLLP_PORT: '0' }, PROJECT_ROOT),
       port: 0,
       host: '127.0.0.1',
       dataDir,
