@@ -121,6 +121,8 @@ export async function startServerProcess(
       HOST: '127.0.0.1',
       MONGODB_URI: mongodbUri,
       LOG_LEVEL: 'warn',
+      // several servers at once in some benchmarks: each its own free MLLP port
+      MLLP_PORT: '0',
       ...env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
