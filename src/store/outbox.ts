@@ -125,25 +125,9 @@ export class Outbox<T> {
     const order = this.options.order as ((payload: T) => { key: string; seq: number }) | undefined;
     if (order) pending.sort((a, b) => order(a.payload).seq - order(b.payload).seq);
     let failures = 0;
-    for (let i = 0; i < pending.length; i += this.options.batchSize) {
-      const batch = pending.slice(i, i + this.options.batchSize);
-      let failed: Map<string, string>;
-      try {
-        failed = (await this.deliver(batch)) ?? new Map<string, string>();
-      } catch (error) {
-        failed = new Map(batch.map((e) => [e._id, error instanceof Error ? error.message : String(error)]));
-      }
-      failures += failed.size;
-      await this.record(batch, failed);
-    }
+    for (let i = 0; i < pending.length; i += this.options.batchSize)
+      failures += (await this.handOverBatch(pending.slice(i, i + this.options.batchSize))).size;
     return { delivered: pending.length - failures, failed: failures };
-  }
-
-  /** Resolves once nothing this process holds is due now (for tests and graceful stops). */
-  async settled(): Promise<void> {
-    while ([...this.queue.values()].some((e) => e.nextAt <= Date.now()) || this.busy) {
-      await (this.busy ?? new Promise((resolve) => setTimeout(resolve, this.options.tickMs)));
-    }
   }
 
   private tick(): Promise<void> {
@@ -164,16 +148,21 @@ export class Outbox<T> {
         this.options.batchSize,
       );
       if (due.length === 0) return;
-      let failed: Map<string, string>;
-      try {
-        failed = (await this.deliver(due)) ?? new Map<string, string>();
-      } catch (error) {
-        failed = new Map(due.map((e) => [e._id, error instanceof Error ? error.message : String(error)]));
-      }
-      await this.record(due, failed);
       // a receiver that took nothing is not asked again until the first retry is due
-      if (failed.size === due.length) return;
+      if ((await this.handOverBatch(due)).size === due.length) return;
     }
+  }
+
+  /** Hands a batch over and records how it went; answers the entries that failed, with why. */
+  private async handOverBatch(batch: OutboxEntry<T>[]): Promise<Map<string, string>> {
+    let failed: Map<string, string>;
+    try {
+      failed = (await this.deliver(batch)) ?? new Map<string, string>();
+    } catch (error) {
+      failed = new Map(batch.map((e) => [e._id, error instanceof Error ? error.message : String(error)]));
+    }
+    await this.record(batch, failed);
+    return failed;
   }
 
   /** Of the due entries, those no earlier pending entry with the same order key waits before. */
