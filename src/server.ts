@@ -15,6 +15,7 @@ import { CallRecallScheduler } from './notifications/schedules.js';
 import { MllpListener } from './hl7v2/listener.js';
 import { GpDailyBatch } from './messaging/daily.js';
 import { gpDailyOutbox, gpOutbox } from './messaging/delivery.js';
+import { Endpoints } from './messaging/endpoints.js';
 import { GpDispatcher } from './messaging/dispatcher.js';
 import { InvitationWorker } from './notifications/worker.js';
 import { TokenService } from './auth/tokens.js';
@@ -92,9 +93,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
   if (!booking) logger.warn('BOOKING_URL not set: invited people are not handed to a booking system');
   const channels = channelsFrom(config.channels, database.db);
   const letters = channels.get('letter');
+  // one reading of the practices' endpoints for the dispatcher and both GP outboxes
+  const endpoints = new Endpoints(database.db);
   const gp = {
-    immediate: gpOutbox(database.db, service, config.gpMaxTries),
-    daily: gpDailyOutbox(database.db, service, config.gpMaxTries),
+    immediate: gpOutbox(database.db, endpoints, config.gpMaxTries),
+    daily: gpDailyOutbox(database.db, endpoints, config.gpMaxTries),
   };
   const outboxes = [
     gp.immediate,
@@ -109,7 +112,14 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const callRecall = new CallRecallScheduler(database.db, { service, cohorts, invitations }, leases);
   callRecall.start();
   let url = '';
-  const gpMessages = new GpDispatcher(database.db, service, gp, leases, () => config.baseUrl ?? url);
+  const gpMessages = new GpDispatcher(
+    database.db,
+    service,
+    gp,
+    leases,
+    endpoints,
+    () => config.baseUrl ?? url,
+  );
   await gpMessages.start();
   const gpDaily = new GpDailyBatch(gp.daily, leases, config.gpDailyAt);
   gpDaily.start();

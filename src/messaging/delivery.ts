@@ -1,12 +1,11 @@
 import type { Bundle, MessageHeader } from 'fhir/r4';
 import { Client } from 'fhir-kit-client';
 import type { Db } from 'mongodb';
-import type { FhirService } from '../fhir/service.js';
 import { Outbox, type OutboxEntry } from '../store/outbox.js';
 import { ukClock } from '../shared/clock.js';
 import type { GpMessage } from './dispatcher.js';
 import { stableUuid } from './messages.js';
-import { Endpoints } from './endpoints.js';
+import type { Endpoints } from './endpoints.js';
 import { groupBy } from '../shared/group.js';
 
 /** How long a practice's system has to take a message or a day's batch. */
@@ -18,8 +17,7 @@ const TIMEOUT_MS = 30_000;
  * changes happened, retried with backoff while the practice's system is down (or has no endpoint yet),
  * given up after `maxTries` (dead letters for the service desk).
  */
-export function gpOutbox(db: Db, service: FhirService, maxTries: number): Outbox<GpMessage> {
-  const endpoints = new Endpoints(db);
+export function gpOutbox(db: Db, endpoints: Endpoints, maxTries: number): Outbox<GpMessage> {
   const deliver = async (entries: OutboxEntry<GpMessage>[]): Promise<Map<string, string>> => {
     const failed = new Map<string, string>();
     const byPractice = groupBy(entries, (entry) => entry.payload.event.practice);
@@ -65,8 +63,7 @@ export const ukDay = (at: string): string => ukClock(new Date(at)).date;
  * with fhir-kit-client to the practice's endpoint, a person's messages in order. A message the practice's
  * answer says failed, or every message of a practice that could not be reached, waits for the next run.
  */
-export function gpDailyOutbox(db: Db, service: FhirService, maxTries: number): Outbox<GpMessage> {
-  const endpoints = new Endpoints(db);
+export function gpDailyOutbox(db: Db, endpoints: Endpoints, maxTries: number): Outbox<GpMessage> {
   const deliver = async (entries: OutboxEntry<GpMessage>[]): Promise<Map<string, string>> => {
     const failed = new Map<string, string>();
     const batches = groupBy(entries, ({ payload }) => `${payload.event.practice}|${ukDay(payload.event.at)}`);

@@ -9,7 +9,7 @@ import type { Leases } from '../store/leases.js';
 import { insertAllNew } from '../store/mongo-errors.js';
 import { LogReader } from '../store/log-reader.js';
 import type { Outbox } from '../store/outbox.js';
-import { deliveryModeOf, Endpoints, type DeliveryMode } from './endpoints.js';
+import { deliveryModeOf, type DeliveryMode, type Endpoints } from './endpoints.js';
 import { GpInbound } from './inbound.js';
 import { messageId, referencesOf, vaccinationMessage, type VaccinationEvent } from './messages.js';
 
@@ -41,7 +41,6 @@ export class GpDispatcher {
   private readonly cursor: Collection<CursorDocument>;
   /** What GP systems sent nims themselves. */
   readonly inbound: GpInbound;
-  private readonly endpoints: Endpoints;
   private readonly log: ChangeLog;
   private reader: LogReader | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -53,12 +52,13 @@ export class GpDispatcher {
     /** Where messages go: as they happen, or for the practice's daily batch. */
     private readonly outboxes: Record<DeliveryMode, Outbox<GpMessage>>,
     private readonly leases: Leases,
+    /** Practices' endpoints: which way each practice's messages go. */
+    private readonly endpoints: Endpoints,
     /** This server's FHIR base URL, as messages name it. */
     private readonly base: () => string,
   ) {
     this.cursor = db.collection<CursorDocument>('gp_dispatch');
     this.inbound = new GpInbound(db);
-    this.endpoints = new Endpoints(db);
     this.log = new ChangeLog(db);
   }
 
