@@ -42,6 +42,8 @@ export interface Config {
   gpDailyAt: string;
   /** The MLLP listener for HL7 v2 (port 0: a free one); absent with MLLP_PORT=off. */
   mllp?: { port: number; host: string };
+  /** The bearer token a scraper shows for `/metrics`; absent: served only to callers on this machine. */
+  metricsToken?: string;
 }
 
 function integer(name: string, value: string | undefined, fallback: number): number {
@@ -86,6 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, projectRoot: string): Config 
     trustProxy: trustProxy(env.TRUST_PROXY),
     ...(env.TLS_CERT_FILE || env.TLS_KEY_FILE ? { tls: tlsFiles(env) } : {}),
     ...(env.TOKEN_KEY_SECRET ? { tokenKeySecret: env.TOKEN_KEY_SECRET } : {}),
+    ...(env.METRICS_TOKEN ? { metricsToken: env.METRICS_TOKEN } : {}),
     ...(env.MONGODB_URI ? { mongodbUri: env.MONGODB_URI } : {}),
     ...(env.BASE_URL ? { baseUrl: env.BASE_URL.replace(/\/+$/, '') } : {}),
     channels: {

@@ -24,7 +24,6 @@ import { BundleProcessor } from './fhir/transaction.js';
 import { FhirService, SERVER_CONTEXT } from './fhir/service.js';
 import { Validator } from './fhir/validation.js';
 import { createApp } from './http/app.js';
-import './operations/index.js';
 import { RESOURCE_TYPES } from './resources/registry.js';
 import { MAX_COUNT } from './search/controls.js';
 import { logger } from './shared/logger.js';
@@ -149,6 +148,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
     rateLimits: config.rateLimits,
     corsOrigins: config.corsOrigins,
     trustProxy: config.trustProxy,
+    ping: async () => {
+      await database.db.command({ ping: 1 });
+    },
+    ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
     ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}),
   });
   const server: Server = config.tls

@@ -9,6 +9,12 @@ import type { BundleProcessor } from '../fhir/transaction.js';
 import { route } from '../fhir/router.js';
 import type { FhirService, RequestContext } from '../fhir/service.js';
 import { logger } from '../shared/logger.js';
+import { httpDuration, httpRequests } from '../shared/metrics.js';
+// the operations register themselves on import: the routes below serve them
+import '../operations/index.js';
+import { allOperations } from '../operations/registry.js';
+import { RESOURCE_TYPES } from '../resources/registry.js';
+import { operatorRoutes } from './operator.js';
 import { pageRoutes } from '../web/pages.js';
 import { authenticate, authRoutes, fhirBaseOf, smartConfiguration } from './auth.js';
 import type { Workers } from '../operations/registry.js';
@@ -34,20 +40,53 @@ export interface AppOptions {
   rateLimits: { perAddress: number; perClient: number };
   /** Browser origins allowed to call the API; none means no CORS headers at all. */
   corsOrigins: string[];
+  /** Whether the database answers, for the readiness check. */
+  ping(): Promise<void>;
+  /** The bearer token `/metrics` asks for; absent: served only to callers on this machine. */
+  metricsToken?: string;
   /** Express's `trust proxy`: which proxies' X-Forwarded-For to believe for the caller's address. */
   trustProxy: string | boolean;
 }
 
-/** The route template of a FHIR path, for logs: ids are replaced, since they may identify a person. */
+/** Paths outside the FHIR API that are worth a route of their own in logs and metrics. */
+const OTHER_ROUTES = new Set([
+  '/metrics',
+  '/health/live',
+  '/health/ready',
+  '/auth/token',
+  '/auth/jwks.json',
+  '/dashboard',
+]);
+
+/** Words a FHIR path may hold that name no one: interactions and the server's own paths. */
+const PATH_WORDS = new Set(['metadata', '_history', '_search', '.well-known', 'smart-configuration']);
+
+/** Whether a path segment is a word nims knows (a type, an operation): anything else a caller made up. */
+function known(segment: string): boolean {
+  return (
+    PATH_WORDS.has(segment) ||
+    RESOURCE_TYPES.includes(segment) ||
+    allOperations().some((op) => `$${op.definition.code}` === segment)
+  );
+}
+
+/**
+ * The route template of a FHIR path, for logs and metrics: ids are replaced, since they may identify a
+ * person, and so is any word nims does not know, so that callers cannot make up new routes without end.
+ */
 export function routeTemplate(path: string): string {
   const segments = path.split('/').filter(Boolean);
   return `/fhir/${segments
     .map((s, i) =>
-      i === 0 || s.startsWith('_') || s.startsWith('$') || (i === 2 && s === '_history')
-        ? s
-        : i === 3
-          ? ':vid'
-          : ':id',
+      i === 0 || s.startsWith('_') || s.startsWith('$')
+        ? known(s)
+          ? s
+          : ':unknown'
+        : i === 2 && s === '_history'
+          ? s
+          : i === 3
+            ? ':vid'
+            : ':id',
     )
     .join('/')}`.replace(/\/$/, '');
 }
@@ -55,8 +94,11 @@ export function routeTemplate(path: string): string {
 /** The logged route of a request URL: the FHIR route template, without the query (it may name people). */
 function routeOf(url: string): string {
   const path = url.split('?')[0]!;
-  return path === '/fhir' || path.startsWith('/fhir/') ? routeTemplate(path.slice(5)) : 'other';
+  if (path === '/fhir' || path.startsWith('/fhir/')) return routeTemplate(path.slice(5));
+  return OTHER_ROUTES.has(path) ? path : 'other';
 }
+
+const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
 const REQUEST_ID = /^[A-Za-z0-9\-_.]{1,64}$/;
 
@@ -72,13 +114,13 @@ export function createApp(options: AppOptions): express.Express {
     response.setHeader('X-Request-Id', requestId);
     const started = process.hrtime.bigint();
     response.on('finish', () => {
-      logger.info('request', {
-        method: request.method,
-        route: routeOf(request.originalUrl),
-        status: response.statusCode,
-        durationMs: Number(process.hrtime.bigint() - started) / 1e6,
-        requestId,
-      });
+      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+      const route = routeOf(request.originalUrl);
+      // methods beyond the ones HTTP names are not labels: a caller could make up any number of them
+      const method = HTTP_METHODS.has(request.method) ? request.method : 'other';
+      logger.info('request', { method, route, status: response.statusCode, durationMs, requestId });
+      httpRequests.inc({ method, route, status: response.statusCode });
+      httpDuration.observe({ method, route }, durationMs / 1000);
     });
     next();
   });
@@ -104,6 +146,7 @@ export function createApp(options: AppOptions): express.Express {
       }),
     );
   }
+  app.use(operatorRoutes(options));
   app.use(limitPerAddress(options.rateLimits.perAddress));
   app.use(pageRoutes());
   if (options.notifyCallbackToken && options.workers.invitations)

@@ -2,6 +2,7 @@ import type { Immunization } from 'fhir/r4';
 import type { Collection, Db } from 'mongodb';
 import { fail } from '../fhir/errors.js';
 import type { FhirService, InteractionResult, RequestContext } from '../fhir/service.js';
+import { gpMessagesReceived } from '../shared/metrics.js';
 import { NHS_NUMBER_SYSTEM } from '../shared/nhs-number.js';
 import { isDuplicateKey } from '../store/mongo-errors.js';
 
@@ -53,7 +54,25 @@ export class GpInbound {
    */
   async take(service: FhirService, record: PracticeRecord, context: RequestContext): Promise<string> {
     const earlier = await this.answered(record.messageId);
-    if (earlier) return earlier;
+    if (earlier) {
+      gpMessagesReceived.inc({ outcome: 'duplicate' });
+      return earlier;
+    }
+    try {
+      const focus = await this.store(service, record, context);
+      gpMessagesReceived.inc({ outcome: 'stored' });
+      return focus;
+    } catch (error) {
+      gpMessagesReceived.inc({ outcome: 'refused' });
+      throw error;
+    }
+  }
+
+  private async store(
+    service: FhirService,
+    record: PracticeRecord,
+    context: RequestContext,
+  ): Promise<string> {
     const identifier = record.immunization.identifier?.find((i) => i.system && i.value);
     if (!identifier)
       fail(

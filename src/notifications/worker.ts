@@ -6,6 +6,7 @@ import { CODE_SYSTEMS } from '../resources/extensions.js';
 import { FhirError } from '../fhir/errors.js';
 import type { FhirService } from '../fhir/service.js';
 import { logger } from '../shared/logger.js';
+import { messagesSent } from '../shared/metrics.js';
 import { bulkUpdate, insertAllNew, isDuplicateKey } from '../store/mongo-errors.js';
 import {
   PermanentFailure,
@@ -680,7 +681,7 @@ export class InvitationWorker {
     const channel = send.chain[send.step]!;
     const recipient = recipientOf(patient, this.now());
     try {
-      return await this.channels.get(channel)!.send({
+      const accepted = await this.channels.get(channel)!.send({
         reference: `${send._id}/${send.step}`,
         template: settings.templates[channel]!,
         recipient,
@@ -690,10 +691,16 @@ export class InvitationWorker {
           programme: programmeOf(settings.programme).display,
         },
       });
+      messagesSent.inc({ channel, outcome: 'accepted' });
+      return accepted;
     } catch (error) {
-      if (error instanceof PermanentFailure || error instanceof TemporaryFailure) return { failure: error };
+      if (error instanceof PermanentFailure || error instanceof TemporaryFailure) {
+        messagesSent.inc({ channel, outcome: 'refused' });
+        return { failure: error };
+      }
       // a channel that broke in a way it does not say: the message may have gone, so it is not sent again
       logger.error('invitation channel failed unexpectedly', { channel, error: String(error) });
+      messagesSent.inc({ channel, outcome: 'unknown' });
       return { unexpected: error };
     }
   }
@@ -742,8 +749,12 @@ export class InvitationWorker {
     const failed: { send: SendDocument; status: Communication['status']; reason: string }[] = [];
     for (const { send, status } of items) {
       const outcome = settled(status);
-      if (!outcome) this.schedule(send._id, CHECK_AFTER_MS * 2 ** Math.min(send.attempts + 1, 8));
-      else if (outcome === 'delivered') delivered.push(send);
+      if (!outcome) {
+        this.schedule(send._id, CHECK_AFTER_MS * 2 ** Math.min(send.attempts + 1, 8));
+        continue;
+      }
+      messagesSent.inc({ channel: send.chain[send.step]!, outcome });
+      if (outcome === 'delivered') delivered.push(send);
       else failed.push({ send, status: 'not-done', reason: `${send.chain[send.step]!}: ${status}` });
     }
     await this.updateCommunications(

@@ -1,5 +1,6 @@
 import type { Collection, Db } from 'mongodb';
 import { logger } from '../shared/logger.js';
+import { outboxAdded, outboxDead, outboxDelivered, outboxFailed, outboxQueued } from '../shared/metrics.js';
 import { bulkUpdate, insertAllNew } from './mongo-errors.js';
 
 /** A thing to hand to another system, kept until it was taken (or given up on). */
@@ -88,6 +89,7 @@ export class Outbox<T> {
     // a manual outbox is handed over only when asked (runOnce)
     if (this.options.manual) return;
     for await (const entry of this.entries.find({ state: 'pending' })) this.queue.set(entry._id, entry);
+    this.counted();
     this.timer = setInterval(() => void this.tick(), this.options.tickMs);
     this.timer.unref();
   }
@@ -110,9 +112,18 @@ export class Outbox<T> {
       nextAt: now,
     }));
     const duplicates = new Set(await insertAllNew(this.entries, docs));
-    docs.forEach((doc, i) => {
-      if (!duplicates.has(i)) this.queue.set(doc._id, doc);
-    });
+    // a manual outbox reads its pending entries from the store when run: nothing to keep in memory
+    if (!this.options.manual)
+      docs.forEach((doc, i) => {
+        if (!duplicates.has(i)) this.queue.set(doc._id, doc);
+      });
+    outboxAdded.inc({ topic: this.topic }, docs.length - duplicates.size);
+    this.counted();
+  }
+
+  /** The queue gauge, after the queue changed. */
+  private counted(): void {
+    outboxQueued.set({ topic: this.topic }, this.queue.size);
   }
 
   /**
@@ -216,6 +227,11 @@ export class Outbox<T> {
       this.entries,
       updates.map(({ _id, $set }) => ({ updateOne: { filter: { _id }, update: { $set } } })),
     );
+    const topic = { topic: this.topic };
+    outboxDelivered.inc(topic, batch.length - failed.size);
+    outboxFailed.inc(topic, failed.size);
+    outboxDead.inc(topic, updates.filter((u) => u.$set.state === 'dead').length);
+    this.counted();
   }
 
   /** The state of one entry (undefined: no such entry). */
@@ -255,6 +271,7 @@ export class Outbox<T> {
       );
       this.queue.set(entry._id, { ...entry, state: 'pending', tries: 0, nextAt: now });
     }
+    this.counted();
     return dead.length;
   }
 }

@@ -9,7 +9,7 @@ import { runProfile } from '../../src/profiles/rules.js';
 import { SchemaValidator } from '../../src/fhir/schema.js';
 import type { RunningServer } from '../../src/server.js';
 import { startFakeGpSystem, type FakeGpSystem } from '../fakes/gp-system.js';
-import { caller, eventually, extraServer } from './harness.js';
+import { caller, eventually, extraServer, scrape } from './harness.js';
 
 const ODS = 'https://fhir.nhs.uk/Id/ods-organization-code';
 const schema = new SchemaValidator(['Bundle']);
@@ -77,7 +77,9 @@ describe('vaccination events to GP practices as FHIR messages', function () {
     await Promise.all([practiceA.close(), practiceB.close(), practiceC.close()]);
   });
 
-  it('when a vaccination is recorded, changed and deleted, then the practice gets new, update and delete messages that meet the profile', async () => {
+  it('when a vaccination is recorded, changed and deleted, then the practice gets new, update and delete messages that meet the profile, counted in the metrics', async () => {
+    const delivered = async () => (await scrape(server!)).get('nims_outbox_delivered_total{topic="gp"}') ?? 0;
+    const deliveredBefore = await delivered();
     const created = (await call('POST', '/Immunization', immunization(patientId))).body as Immunization;
     await eventually(() => Promise.resolve(expect(about(practiceA, created.id!)).to.have.length(1)), 10_000);
     const updated = (await call('PUT', `/Immunization/${created.id}`, { ...created, lotNumber: 'FK9999' }))
@@ -100,6 +102,7 @@ describe('vaccination events to GP practices as FHIR messages', function () {
       ]);
     }
     expect(practiceB.messages).to.have.length(0);
+    expect((await delivered()) - deliveredBefore).to.equal(3);
   });
 
   it('when the practice is down, then its messages wait and arrive in order once it is back', async () => {

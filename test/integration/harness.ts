@@ -270,3 +270,20 @@ export async function statusOf(call: Promise<unknown>): Promise<{ status: number
   }
   throw new Error('expected the call to fail');
 }
+
+/**
+ * The server's metrics as a map from series (`name{label="value",…}` as Prometheus writes it) to value.
+ * The registry is the process's: with several servers in one test process, compare before and after.
+ */
+export async function scrape(server: RunningServer, token?: string): Promise<Map<string, number>> {
+  const response = await fetch(new URL('/metrics', server.url), {
+    ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}),
+  });
+  if (response.status !== 200) throw new Error(`/metrics answered ${response.status}`);
+  const series = new Map<string, number>();
+  for (const line of (await response.text()).split('\n')) {
+    const match = /^(\S+(?:\{.*\})?) (\S+)$/.exec(line);
+    if (match && !line.startsWith('#')) series.set(match[1]!, Number(match[2]));
+  }
+  return series;
+}
