@@ -40,6 +40,8 @@ export interface Config {
   gpMaxTries: number;
   /** When (UK, HH:MM) the daily batches to practices that take them go each morning. */
   gpDailyAt: string;
+  /** How long messages for daily batches are held, to be stored packed together, before they are stored. */
+  gpDailyPackSeconds: number;
   /** The MLLP listener for HL7 v2 (port 0: a free one); absent with MLLP_PORT=off. */
   mllp?: { port: number; host: string };
   /** The bearer token a scraper shows for `/metrics`; absent: served only to callers on this machine. */
@@ -124,6 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, projectRoot: string): Config 
     },
     gpMaxTries: integer('GP_MAX_TRIES', env.GP_MAX_TRIES, 72),
     gpDailyAt: env.GP_DAILY_AT ?? '02:00',
+    gpDailyPackSeconds: integer('GP_DAILY_PACK_SECONDS', env.GP_DAILY_PACK_SECONDS, 300),
     ...(env.MLLP_PORT === 'off'
       ? {}
       : { mllp: { port: integer('MLLP_PORT', env.MLLP_PORT, 2575), host: env.MLLP_HOST ?? '127.0.0.1' } }),

@@ -14,7 +14,8 @@ import { MailingHouse } from './notifications/letters.js';
 import { CallRecallScheduler } from './notifications/schedules.js';
 import { MllpListener } from './hl7v2/listener.js';
 import { GpDailyBatch } from './messaging/daily.js';
-import { gpDailyOutbox, gpOutbox } from './messaging/delivery.js';
+import { gpOutbox } from './messaging/delivery.js';
+import { GpDailyOutbox } from './messaging/daily-outbox.js';
 import { Endpoints } from './messaging/endpoints.js';
 import { GpDispatcher } from './messaging/dispatcher.js';
 import { InvitationWorker } from './notifications/worker.js';
@@ -30,7 +31,7 @@ import { logger } from './shared/logger.js';
 import { connect, ensureIndexes, type Database } from './store/database.js';
 import { startFerretdb, type EmbeddedDatabase } from './store/ferretdb.js';
 import { MongoRepository } from './store/mongo-repository.js';
-import type { Outbox } from './store/outbox.js';
+import type { Deliveries } from './store/outbox.js';
 import { Leases } from './store/leases.js';
 
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -51,7 +52,7 @@ export interface RunningServer {
   /** Turns vaccination record changes into messages for GP practices. */
   gpMessages: GpDispatcher;
   /** Deliveries to other systems (the booking system, when configured). */
-  outboxes: Outbox<unknown>[];
+  outboxes: Deliveries[];
   /** The port the HL7 v2 MLLP listener took (absent with MLLP_PORT=off). */
   mllpPort?: number;
   /** The embedded FerretDB, when no MONGODB_URI was given. */
@@ -96,14 +97,14 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const endpoints = new Endpoints(database.db);
   const gp = {
     immediate: gpOutbox(database.db, endpoints, config.gpMaxTries),
-    daily: gpDailyOutbox(database.db, endpoints, config.gpMaxTries),
+    daily: new GpDailyOutbox(database.db, endpoints, config.gpMaxTries),
   };
   const outboxes = [
     gp.immediate,
     gp.daily,
     ...(booking ? [booking] : []),
     ...(letters instanceof MailingHouse ? [letters.outbox] : []),
-  ] as Outbox<unknown>[];
+  ] as Deliveries[];
   await Promise.all(outboxes.map((o) => o.start()));
   const invitations = new InvitationWorker(database.db, service, cohorts, channels, booking);
   await invitations.start();
@@ -118,9 +119,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
     leases,
     endpoints,
     () => config.baseUrl ?? url,
+    config.gpDailyPackSeconds * 1000,
   );
   await gpMessages.start();
-  const gpDaily = new GpDailyBatch(gp.daily, leases, config.gpDailyAt);
+  const gpDaily = new GpDailyBatch(gp.daily, leases, config.gpDailyAt, () => gpMessages.flush());
   gpDaily.start();
   const workers = { cohorts, invitations, callRecall, outboxes, gpMessages, gpDaily };
   const mllp = config.mllp ? new MllpListener(service, gpMessages.inbound) : undefined;

@@ -1,9 +1,7 @@
 import { logger } from '../shared/logger.js';
 import { ukClock } from '../shared/clock.js';
 import type { Leases } from '../store/leases.js';
-import type { Outbox } from '../store/outbox.js';
-import { ukDay } from './delivery.js';
-import type { GpMessage } from './dispatcher.js';
+import type { GpDailyOutbox } from './daily-outbox.js';
 
 /** How long a process may take over a day's batches before another takes over. */
 const LEASE_MS = 30 * 60_000;
@@ -18,9 +16,11 @@ export class GpDailyBatch {
   private running: Promise<unknown> | undefined;
 
   constructor(
-    private readonly outbox: Outbox<GpMessage>,
+    private readonly outbox: GpDailyOutbox,
     private readonly leases: Leases,
     private readonly at: string,
+    /** Stores what the dispatcher holds for the daily batches (in the process that follows the log). */
+    private readonly flush: () => Promise<void>,
   ) {}
 
   start(everyMs = 60_000): void {
@@ -35,11 +35,9 @@ export class GpDailyBatch {
 
   /** Sends each practice one batch per day of its messages of `day` and the days before. */
   async run(day: string): Promise<{ delivered: number; failed: number }> {
-    const result = this.outbox.runOnce((entry) => ukDay(entry.payload.event.at) <= day);
+    const result = this.flush().then(() => this.outbox.run(day));
     this.running = result.catch(() => undefined);
-    const counts = await result;
-    logger.info('GP daily batches sent', { day, ...counts });
-    return counts;
+    return result;
   }
 
   private async scheduled(): Promise<void> {

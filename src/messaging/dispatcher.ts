@@ -1,4 +1,4 @@
-import type { Bundle, Immunization, Organization, Patient, Resource } from 'fhir/r4';
+import type { Bundle, Immunization, MessageHeader, Organization, Patient, Resource } from 'fhir/r4';
 import type { Collection, Db } from 'mongodb';
 import type { FhirService } from '../fhir/service.js';
 import { logger } from '../shared/logger.js';
@@ -9,7 +9,8 @@ import type { Leases } from '../store/leases.js';
 import { insertAllNew } from '../store/mongo-errors.js';
 import { LogReader } from '../store/log-reader.js';
 import type { Outbox } from '../store/outbox.js';
-import { deliveryModeOf, type DeliveryMode, type Endpoints } from './endpoints.js';
+import type { GpDailyOutbox } from './daily-outbox.js';
+import { deliveryModeOf, type Endpoints } from './endpoints.js';
 import { GpInbound } from './inbound.js';
 import { messageId, referencesOf, vaccinationMessage, type VaccinationEvent } from './messages.js';
 
@@ -23,6 +24,8 @@ const LEASE = 'gp-dispatcher';
 const LEASE_MS = 30_000;
 /** Changes read and turned into messages at once. */
 const PARALLEL = 16;
+/** Daily messages held before they are stored, at most: packed well, and a few tens of megabytes. */
+const DAILY_PACK = 20_000;
 
 interface CursorDocument {
   _id: string;
@@ -45,17 +48,25 @@ export class GpDispatcher {
   private reader: LogReader | undefined;
   private timer: NodeJS.Timeout | undefined;
   private busy: Promise<void> | undefined;
+  /**
+   * Messages for practices that take a daily batch, held until there are enough to pack well (or they
+   * waited `packMs`); the saved position stays before them until they are stored, so a crash loses none.
+   */
+  private daily: GpMessage[] = [];
+  private dailySince = 0;
 
   constructor(
     db: Db,
     private readonly service: FhirService,
     /** Where messages go: as they happen, or for the practice's daily batch. */
-    private readonly outboxes: Record<DeliveryMode, Outbox<GpMessage>>,
+    private readonly outboxes: { immediate: Outbox<GpMessage>; daily: GpDailyOutbox },
     private readonly leases: Leases,
     /** Practices' endpoints: which way each practice's messages go. */
     private readonly endpoints: Endpoints,
     /** This server's FHIR base URL, as messages name it. */
     private readonly base: () => string,
+    /** How long messages for daily batches may be held before they are stored. */
+    private readonly packMs = 300_000,
   ) {
     this.cursor = db.collection<CursorDocument>('gp_dispatch');
     this.inbound = new GpInbound(db);
@@ -76,25 +87,53 @@ export class GpDispatcher {
   /** Stops, and lets another process take over at once (or, with the database gone, once the lease runs out). */
   async stop(): Promise<void> {
     clearInterval(this.timer);
-    await this.busy;
+    await this.flush();
     await this.leases.release(LEASE).catch(() => undefined);
   }
 
-  /** One pass: the changes since the last, as messages in the outbox. */
+  /** One pass: the changes since the last, as messages in the outboxes. */
   tick(): Promise<void> {
-    const pass = (this.busy ??= this.dispatch()
+    return this.exclusively(() => this.dispatch());
+  }
+
+  /** Stores at once the messages held for daily batches (before a daily run, at stop). */
+  flush(): Promise<void> {
+    return this.exclusively(() => this.storeDaily());
+  }
+
+  /** Runs one step at a time: a pass, or a flush. */
+  private exclusively(step: () => Promise<void>): Promise<void> {
+    const run = (this.busy ?? Promise.resolve())
+      .then(step)
       .catch((error: unknown) => {
-        this.reader = undefined;
+        // start again from the saved position: what was held is made again from the log
+        this.forget();
         logger.error('GP message dispatch failed; trying again', { error: String(error) });
       })
-      .finally(() => (this.busy = undefined)));
-    return pass;
+      .finally(() => {
+        if (this.busy === run) this.busy = undefined;
+      });
+    this.busy = run;
+    return run;
+  }
+
+  private forget(): void {
+    this.reader = undefined;
+    this.daily = [];
+  }
+
+  /** Stores the held daily messages, then the position after them. */
+  private async storeDaily(): Promise<void> {
+    if (!this.reader) return;
+    await this.outboxes.daily.add(this.daily);
+    this.daily = [];
+    await this.cursor.replaceOne({ _id: 'cursor' }, this.reader.position, { upsert: true });
   }
 
   private async dispatch(): Promise<void> {
     if (!(await this.leases.hold(LEASE, LEASE_MS))) {
       // another process follows the log: its position is the one to start from if this one takes over
-      this.reader = undefined;
+      this.forget();
       return;
     }
     if (!this.reader) {
@@ -108,14 +147,26 @@ export class GpDispatcher {
       messages.push(...built.flatMap((m) => (m ? [m] : [])));
     }
     // each practice's messages go its way, as its endpoint says now
-    const modes = await Promise.all(
-      messages.map(async (m) => deliveryModeOf(await this.endpoints.of(m.event.practice))),
+    const endpoints = await Promise.all(messages.map((m) => this.endpoints.of(m.event.practice)));
+    const modes = endpoints.map(deliveryModeOf);
+    await this.outboxes.immediate.add(
+      messages.filter((_, i) => modes[i] === 'immediate').map((m) => ({ id: m.message.id!, payload: m })),
     );
-    for (const mode of ['immediate', 'daily'] as const)
-      await this.outboxes[mode].add(
-        messages.filter((_, i) => modes[i] === mode).map((m) => ({ id: m.message.id!, payload: m })),
-      );
-    await this.cursor.replaceOne({ _id: 'cursor' }, this.reader.position, { upsert: true });
+    const daily = messages.filter((m, i) => {
+      if (modes[i] !== 'daily') return false;
+      // a daily batch is sent as stored: the message names the endpoint it is for now
+      (m.message.entry![0]!.resource as MessageHeader).destination![0]!.endpoint = endpoints[i]!.address;
+      return true;
+    });
+    if (this.daily.length === 0) this.dailySince = Date.now();
+    this.daily.push(...daily);
+    // nothing held: the position is saved at once
+    if (
+      this.daily.length === 0 ||
+      this.daily.length >= DAILY_PACK ||
+      Date.now() - this.dailySince >= this.packMs
+    )
+      await this.storeDaily();
   }
 
   /** The message a stored version of an Immunization makes for its person's practice, if there is one to tell. */

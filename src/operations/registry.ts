@@ -8,7 +8,7 @@ import type { GpDispatcher } from '../messaging/dispatcher.js';
 import type { CallRecallScheduler } from '../notifications/schedules.js';
 import type { InvitationWorker } from '../notifications/worker.js';
 import type { FhirService, InteractionResult } from '../fhir/service.js';
-import type { Outbox } from '../store/outbox.js';
+import type { Deliveries } from '../store/outbox.js';
 
 type OperationRequest = FhirRequest & { type?: string; id?: string };
 
@@ -21,7 +21,7 @@ export interface Workers {
   /** Starts scheduled call and recall runs. */
   callRecall?: CallRecallScheduler;
   /** Deliveries to other systems, for staff to follow. */
-  outboxes?: Outbox<unknown>[];
+  outboxes?: Deliveries[];
   /** Vaccination messages to and from GP systems. */
   gpMessages?: GpDispatcher;
   /** The daily batches to practices that take their messages once a day. */

@@ -38,8 +38,6 @@ export interface OutboxOptions {
    * is still pending (a person's events reach their practice in the order they happened).
    */
   order?: (payload: never) => { key: string; seq: number };
-  /** Handed over only by `runOnce` (a daily batch), never as entries come. */
-  manual?: boolean;
 }
 
 const DEFAULTS: OutboxOptions = {
@@ -49,6 +47,15 @@ const DEFAULTS: OutboxOptions = {
   maxRetryMs: 3_600_000,
   tickMs: 250,
 };
+
+/** What staff and `$outbox` see of every kind of delivery to another system. */
+export interface Deliveries {
+  readonly topic: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  status(limit?: number): Promise<OutboxStatus>;
+  retryDead(ids?: string[]): Promise<number>;
+}
 
 /** What staff see of an outbox: how many entries are in each state, and the dead ones. */
 export interface OutboxStatus {
@@ -66,7 +73,7 @@ export interface OutboxStatus {
  * entry handed over just before a crash is handed over again, under the same id. Pending entries are
  * read once at start and then driven from memory by `_id` (no polling by filter).
  */
-export class Outbox<T> {
+export class Outbox<T> implements Deliveries {
   private readonly entries: Collection<OutboxEntry<T>>;
   private readonly options: OutboxOptions;
   /** Pending entries this process hands over, by id. */
@@ -86,8 +93,6 @@ export class Outbox<T> {
 
   /** Picks up what a previous process left pending (one scan), then hands entries over as they come. */
   async start(): Promise<void> {
-    // a manual outbox is handed over only when asked (runOnce)
-    if (this.options.manual) return;
     for await (const entry of this.entries.find({ state: 'pending' })) this.queue.set(entry._id, entry);
     this.counted();
     this.timer = setInterval(() => void this.tick(), this.options.tickMs);
@@ -112,11 +117,9 @@ export class Outbox<T> {
       nextAt: now,
     }));
     const duplicates = new Set(await insertAllNew(this.entries, docs));
-    // a manual outbox reads its pending entries from the store when run: nothing to keep in memory
-    if (!this.options.manual)
-      docs.forEach((doc, i) => {
-        if (!duplicates.has(i)) this.queue.set(doc._id, doc);
-      });
+    docs.forEach((doc, i) => {
+      if (!duplicates.has(i)) this.queue.set(doc._id, doc);
+    });
     outboxAdded.inc({ topic: this.topic }, docs.length - duplicates.size);
     this.counted();
   }
@@ -124,21 +127,6 @@ export class Outbox<T> {
   /** The queue gauge, after the queue changed. */
   private counted(): void {
     outboxQueued.set({ topic: this.topic }, this.queue.size);
-  }
-
-  /**
-   * Hands over, now, every pending entry (in the store, whichever process added it) that `wanted` picks,
-   * in batches, recording each outcome as the automatic hand-over does; answers how many were delivered
-   * and how many failed. For manual outboxes: one scan of the collection, as befits a daily job.
-   */
-  async runOnce(wanted: (entry: OutboxEntry<T>) => boolean): Promise<{ delivered: number; failed: number }> {
-    const pending = (await this.entries.find({ state: 'pending' }).toArray()).filter(wanted);
-    const order = this.options.order as ((payload: T) => { key: string; seq: number }) | undefined;
-    if (order) pending.sort((a, b) => order(a.payload).seq - order(b.payload).seq);
-    let failures = 0;
-    for (let i = 0; i < pending.length; i += this.options.batchSize)
-      failures += (await this.handOverBatch(pending.slice(i, i + this.options.batchSize))).size;
-    return { delivered: pending.length - failures, failed: failures };
   }
 
   private tick(): Promise<void> {

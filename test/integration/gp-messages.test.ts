@@ -19,6 +19,8 @@ let practiceB: FakeGpSystem;
 let practiceC: FakeGpSystem;
 
 const call = caller(() => server);
+/** Messages for daily batches are held a second (not five minutes) before they are stored. */
+const SETTINGS = { AUTH: 'off', MONGODB_DB: 'nims_gp_test', GP_DAILY_PACK_SECONDS: '1' };
 
 function endpoint(ods: string, address: string): Endpoint {
   return {
@@ -55,7 +57,7 @@ describe('vaccination events to GP practices as FHIR messages', function () {
       startFakeGpSystem(),
       startFakeGpSystem(),
     ]);
-    server = await extraServer({ AUTH: 'off', MONGODB_DB: 'nims_gp_test' });
+    server = await extraServer(SETTINGS);
     expect((await call('POST', '/Endpoint', endpoint('A81001', practiceA.url))).status).to.equal(201);
     expect((await call('POST', '/Endpoint', endpoint('B82002', practiceB.url))).status).to.equal(201);
     const daily = {
@@ -276,11 +278,61 @@ describe('vaccination events to GP practices as FHIR messages', function () {
     ).to.equal(400);
   });
 
+  it('when a daily practice’s system stays down for its last try, then its batch is a dead letter that staff can send again', async () => {
+    // a server of its own that gives up after two runs (the main one keeps following the log)
+    const strict = await extraServer({ ...SETTINGS, GP_MAX_TRIES: '2' });
+    const on = caller(() => strict);
+    try {
+      const run = async () =>
+        (
+          (
+            await on('POST', '/$gp-daily', {
+              resourceType: 'Parameters',
+              parameter: [{ name: 'date', valueDate: ukClock(new Date()).date }],
+            })
+          ).body as Parameters
+        ).parameter!;
+      const status = async () =>
+        ((await on('GET', '/$outbox?topic=gp_daily')).body as Parameters).parameter![0]!.part!;
+      const count = (part: { name: string; valueInteger?: number }[], name: string) =>
+        part.find((p) => p.name === name)!.valueInteger;
+      practiceC.down = 503;
+      const patient = (
+        await call('GET', `/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|${nhsNumber(3, 61)}`)
+      ).body as Bundle;
+      const record = (await call('POST', '/Immunization', immunization(patient.entry![0]!.resource!.id!)))
+        .body as Immunization;
+      await eventually(async () => expect(count(await status(), 'pending')).to.equal(1), 10_000);
+      expect(await run()).to.deep.include({ name: 'failed', valueInteger: 1 });
+      expect(await run()).to.deep.include({ name: 'failed', valueInteger: 1 });
+      const dead = await status();
+      expect(count(dead, 'dead')).to.equal(1);
+      expect(count(dead, 'pending')).to.equal(0);
+      const entry = dead.find((p) => p.name === 'dead-entry')!.part!;
+      expect(entry[0]).to.deep.equal({ name: 'id', valueString: `${ukClock(new Date()).date}/C83003` });
+      expect(entry.find((p) => p.name === 'error')!.valueString).to.contain('503');
+      // a third run does not try a dead batch
+      expect(await run()).to.deep.include({ name: 'failed', valueInteger: 0 });
+      practiceC.down = undefined;
+      const retried = await on('POST', '/$outbox-retry', {
+        resourceType: 'Parameters',
+        parameter: [{ name: 'topic', valueCode: 'gp_daily' }],
+      });
+      expect((retried.body as Parameters).parameter![0]).to.deep.equal({ name: 'requeued', valueInteger: 1 });
+      expect(await run()).to.deep.include({ name: 'delivered', valueInteger: 1 });
+      expect(about(practiceC, record.id!)).to.deep.equal([['new', '1']]);
+      expect(count(await status(), 'dead')).to.equal(0);
+    } finally {
+      practiceC.down = undefined;
+      await strict.stop();
+    }
+  });
+
   it('when the server stops between storing a change and sending it, then a new server sends it, once', async () => {
     await server!.gpMessages.stop();
     const record = (await call('POST', '/Immunization', immunization(patientId))).body as Immunization;
     await server!.stop();
-    server = await extraServer({ AUTH: 'off', MONGODB_DB: 'nims_gp_test' });
+    server = await extraServer(SETTINGS);
     await eventually(() => Promise.resolve(expect(about(practiceB, record.id!)).to.have.length(1)), 20_000);
     // a second dispatch of the same change makes the same message id: the practice keeps one
     const ids = practiceB.messages.map((m) => m.id);

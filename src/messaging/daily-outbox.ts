@@ -1,0 +1,329 @@
+import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
+import { gunzip, gzip } from 'node:zlib';
+import { Binary, type Collection, type Db } from 'mongodb';
+import { logger } from '../shared/logger.js';
+import { outboxAdded, outboxDead, outboxDelivered, outboxFailed } from '../shared/metrics.js';
+import { groupBy } from '../shared/group.js';
+import { ukClock } from '../shared/clock.js';
+import type { Deliveries, OutboxStatus } from '../store/outbox.js';
+import { insertAllNew } from '../store/mongo-errors.js';
+import type { GpMessage } from './dispatcher.js';
+import type { Endpoints } from './endpoints.js';
+import { messageId, stableUuid, type VaccinationEvent } from './messages.js';
+
+const pack = promisify(gzip);
+const unpack = promisify(gunzip);
+
+/** The UK calendar day of a moment (YYYY-MM-DD). */
+export const ukDay = (at: string): string => ukClock(new Date(at)).date;
+
+/**
+ * Practices are spread over this many shards: a run holds one shard's messages in memory at a time
+ * (a sixteenth of a day), and a chunk holds one shard's messages of one day.
+ */
+const SHARDS = 16;
+/** Practices' batches sent at once. */
+const PARALLEL = 16;
+/** How long a practice's system has to take its day's batch. */
+const TIMEOUT_MS = 60_000;
+
+/** A packed run of daily messages: one day, one shard of practices, from one flush of the dispatcher. */
+interface ChunkDocument {
+  /** `{day}|{shard}|{uuid of its message ids}`: the same messages packed again make the same chunk. */
+  _id: string;
+  /** Each message's event (JSON, gzipped), in the order of the lines of `data`. */
+  events: Binary;
+  /** The messages as JSON, one a line, gzipped: a day of a national service is millions of them. */
+  data: Binary;
+}
+
+/** How one practice's batch of one day stands. */
+interface PracticeDay {
+  /** Messages stored for it (a message stored twice counts twice; the batch carries it once). */
+  stored: number;
+  delivered?: number;
+  tries?: number;
+  dead?: boolean;
+  lastError?: string;
+}
+
+/** One day of daily messages: its chunks and how each practice's batch stands. */
+interface DayDocument {
+  _id: string;
+  chunks: string[];
+  /** By practice ODS code (escaped: field names take no `.` or `$`). */
+  practices: Record<string, PracticeDay>;
+  /** Bumped by every flush: a run closes a day only if nothing came since it read it. */
+  flushes: number;
+  /** Every batch delivered: the chunks are gone, only the count stays. */
+  closed?: boolean;
+  delivered?: number;
+}
+
+/** A field name for a practice code (ODS codes are letters and digits; anything else is escaped). */
+const key = (practice: string) => practice.replace(/[%.$]/g, (c) => `%${c.charCodeAt(0).toString(16)}`);
+const practiceOf = (field: string) => decodeURIComponent(field);
+const shardOf = (practice: string) => createHash('sha1').update(practice).digest().readUInt16BE(0) % SHARDS;
+const isDone = (state: PracticeDay | undefined) => state?.delivered !== undefined || state?.dead === true;
+
+/** What one run did to one practice's batch of one day. */
+interface Outcome {
+  day: string;
+  practice: string;
+  messages: number;
+  error?: string;
+}
+
+/**
+ * The messages of practices that take one batch a day (`gp_daily_days`, `gp_daily_chunks`): stored as
+ * they are made, packed into large gzipped chunks per day and shard of practices (a day can be millions
+ * of messages, and the database reads documents, not bytes, slowly), and sent once a day as one `batch`
+ * Bundle per practice and day, each entry a `POST $process-message` of one message, a person's messages
+ * in the order they happened. A practice's batch that fails is tried again by the next run (its later
+ * days wait behind it, to keep each person's order), and given up (dead) after `maxTries` runs.
+ */
+export class GpDailyOutbox implements Deliveries {
+  readonly topic = 'gp_daily';
+  private readonly days: Collection<DayDocument>;
+  private readonly chunks: Collection<ChunkDocument>;
+  /** Runs in this process, one after another. */
+  private running: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    db: Db,
+    private readonly endpoints: Endpoints,
+    private readonly maxTries: number,
+  ) {
+    this.days = db.collection<DayDocument>('gp_daily_days');
+    this.chunks = db.collection<ChunkDocument>('gp_daily_chunks');
+  }
+
+  start(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  stop(): Promise<void> {
+    return this.running.then(() => undefined);
+  }
+
+  /** Stores messages for their practices' next daily batch, packed per day and shard. */
+  async add(messages: GpMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    const byDay = groupBy(messages, (m) => ukDay(m.event.at));
+    for (const [day, ofDay] of byDay) {
+      const chunks = await Promise.all(
+        [...groupBy(ofDay, (m) => String(shardOf(m.event.practice)))].map(async ([shard, inShard]) => {
+          const ordered = inShard.sort((a, b) => a.event.seq - b.event.seq);
+          const ids = ordered.map((m) => m.message.id!).join(',');
+          const lines = ordered.map((m) => JSON.stringify(m.message)).join('\n');
+          return {
+            _id: `${day}|${shard}|${stableUuid(ids)}`,
+            events: new Binary(await pack(JSON.stringify(ordered.map((m) => m.event)))),
+            data: new Binary(await pack(lines)),
+          };
+        }),
+      );
+      await insertAllNew(this.chunks, chunks);
+      const stored: Record<string, number> = {};
+      for (const m of ofDay) {
+        const field = `practices.${key(m.event.practice)}.stored`;
+        stored[field] = (stored[field] ?? 0) + 1;
+      }
+      // the chunks first: a day never names a chunk that is not there
+      await this.days.updateOne(
+        { _id: day },
+        {
+          $addToSet: { chunks: { $each: chunks.map((c) => c._id) } },
+          $inc: { ...stored, flushes: 1 },
+          // a late message for a day already sent opens it again
+          $set: { closed: false },
+        },
+        { upsert: true },
+      );
+    }
+    outboxAdded.inc({ topic: this.topic }, messages.length);
+  }
+
+  /**
+   * Sends each practice one batch per day of its waiting messages of `day` and the days before, shard by
+   * shard; answers how many messages were delivered and how many wait (or were given up).
+   */
+  run(day: string): Promise<{ delivered: number; failed: number }> {
+    const run = this.running.then(() => this.send(day));
+    this.running = run.catch(() => undefined);
+    return run;
+  }
+
+  private async send(upTo: string): Promise<{ delivered: number; failed: number }> {
+    const days = (await this.days.find({ closed: { $ne: true } }).toArray())
+      .filter((d) => d._id <= upTo)
+      .sort((a, b) => a._id.localeCompare(b._id));
+    const totals = { delivered: 0, failed: 0 };
+    for (let shard = 0; shard < SHARDS; shard++) {
+      const outcomes = await this.sendShard(days, shard);
+      for (const outcome of outcomes)
+        totals[outcome.error === undefined ? 'delivered' : 'failed'] += outcome.messages;
+      await this.record(days, outcomes);
+    }
+    await Promise.all(days.map((day) => this.closeIfDone(day)));
+    logger.info('GP daily batches sent', { upTo, ...totals });
+    return totals;
+  }
+
+  /** Sends the waiting batches of one shard of practices, each practice's days in order. */
+  private async sendShard(days: DayDocument[], shard: number): Promise<Outcome[]> {
+    const waiting = (day: DayDocument, practice: string) => !isDone(day.practices[key(practice)]);
+    // practice → day → the day's messages (each once), in the order they happened
+    const batches = new Map<string, Map<string, Map<string, { seq: number; line: string }>>>();
+    for (const day of days) {
+      const ids = day.chunks.filter((id) => Number(id.split('|')[1]) === shard);
+      for (const id of ids) {
+        const chunk = await this.chunks.findOne({ _id: id });
+        if (!chunk) continue;
+        const lines = (await unpack(chunk.data.buffer)).toString('utf8').split('\n');
+        const events = JSON.parse((await unpack(chunk.events.buffer)).toString('utf8')) as VaccinationEvent[];
+        events.forEach((event, i) => {
+          if (!waiting(day, event.practice)) return;
+          const ofPractice =
+            batches.get(event.practice) ?? new Map<string, Map<string, { seq: number; line: string }>>();
+          batches.set(event.practice, ofPractice);
+          const ofDay = ofPractice.get(day._id) ?? new Map<string, { seq: number; line: string }>();
+          ofPractice.set(day._id, ofDay);
+          ofDay.set(messageId(event), { seq: event.seq, line: lines[i]! });
+        });
+      }
+    }
+    const practices = [...batches.keys()];
+    const outcomes: Outcome[] = [];
+    for (let i = 0; i < practices.length; i += PARALLEL)
+      await Promise.all(
+        practices.slice(i, i + PARALLEL).map(async (practice) => {
+          const ofPractice = [...batches.get(practice)!].sort(([a], [b]) => a.localeCompare(b));
+          let blocked: string | undefined;
+          for (const [day, messages] of ofPractice) {
+            const lines = [...messages.values()].sort((a, b) => a.seq - b.seq).map((m) => m.line);
+            // an earlier day that failed holds the later ones back: each person's order is kept
+            const error = blocked ?? (await this.deliver(practice, day, lines));
+            if (error !== undefined) blocked = `an earlier day's batch is waiting: ${error}`;
+            outcomes.push({
+              day,
+              practice,
+              messages: lines.length,
+              ...(error !== undefined ? { error } : {}),
+            });
+          }
+        }),
+      );
+    return outcomes;
+  }
+
+  /** POSTs one practice's batch of one day; answers why it was not taken, or undefined when it was. */
+  private async deliver(practice: string, day: string, lines: string[]): Promise<string | undefined> {
+    const endpoint = await this.endpoints.of(practice);
+    if (!endpoint) return `no active endpoint for practice ${practice}`;
+    // the messages stay the JSON they were stored as: a batch of a thousand is not parsed to be sent
+    const body = `{"resourceType":"Bundle","id":"${stableUuid(`daily|${practice}|${day}|${lines.length}`)}","type":"batch","entry":[${lines
+      .map((line) => `{"resource":${line},"request":{"method":"POST","url":"$process-message"}}`)
+      .join(',')}]}`;
+    try {
+      const response = await fetch(endpoint.address.replace(/\/$/, ''), {
+        method: 'POST',
+        headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json' },
+        body,
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
+      if (!response.ok) return `practice ${practice}: HTTP ${response.status}`;
+      const answer = (await response.json()) as { entry?: { response?: { status?: string } }[] };
+      const failed = (answer.entry ?? []).map((e) => e.response?.status ?? '').find((s) => !/^2\d\d/.test(s));
+      if (failed !== undefined || (answer.entry ?? []).length !== lines.length)
+        return `practice ${practice}: an entry was answered ${failed ?? 'not at all'}`;
+      return undefined;
+    } catch (error) {
+      return `practice ${practice}: ${error instanceof Error ? error.message : String(error)}`;
+    }
+  }
+
+  /** Stores how each batch went: delivered, or one try more (and dead after the last). */
+  private async record(days: DayDocument[], outcomes: Outcome[]): Promise<void> {
+    const topic = { topic: this.topic };
+    for (const [dayId, ofDay] of groupBy(outcomes, (o) => o.day)) {
+      const day = days.find((d) => d._id === dayId)!;
+      const changes: Record<string, PracticeDay> = {};
+      for (const outcome of ofDay) {
+        const field = key(outcome.practice);
+        const before = day.practices[field] ?? { stored: outcome.messages };
+        let after: PracticeDay;
+        if (outcome.error === undefined) {
+          after = { stored: before.stored, delivered: outcome.messages, tries: (before.tries ?? 0) + 1 };
+          outboxDelivered.inc(topic, outcome.messages);
+        } else {
+          const tries = (before.tries ?? 0) + 1;
+          after = { stored: before.stored, tries, lastError: outcome.error, dead: tries >= this.maxTries };
+          outboxFailed.inc(topic, outcome.messages);
+          if (after.dead) {
+            outboxDead.inc(topic, outcome.messages);
+            logger.warn('GP daily batch given up after its last try', {
+              day: dayId,
+              practice: outcome.practice,
+            });
+          }
+        }
+        day.practices[field] = after;
+        changes[`practices.${field}`] = after;
+      }
+      // a few hundred fields an update: one statement, however many practices
+      const fields = Object.entries(changes);
+      for (let i = 0; i < fields.length; i += 500)
+        await this.days.updateOne({ _id: dayId }, { $set: Object.fromEntries(fields.slice(i, i + 500)) });
+    }
+  }
+
+  /** A day whose every batch was delivered: its chunks go, its count stays; unless more came meanwhile. */
+  private async closeIfDone(day: DayDocument): Promise<void> {
+    const states = Object.values(day.practices);
+    if (!states.every((s) => s.delivered !== undefined)) return;
+    const delivered = states.reduce((sum, s) => sum + s.delivered!, 0);
+    const closed = await this.days.updateOne(
+      { _id: day._id, flushes: day.flushes },
+      { $set: { closed: true, delivered, chunks: [], practices: {} } },
+    );
+    if (closed.modifiedCount === 1) for (const id of day.chunks) await this.chunks.deleteOne({ _id: id });
+  }
+
+  /** Counts of messages by state, and the dead batches (`{day}/{practice}`): from the day documents only. */
+  async status(limit = 100): Promise<OutboxStatus> {
+    const counts = { pending: 0, delivered: 0, dead: 0 };
+    const deadEntries: OutboxStatus['deadEntries'] = [];
+    for await (const day of this.days.find({})) {
+      counts.delivered += day.delivered ?? 0;
+      for (const [field, state] of Object.entries(day.practices)) {
+        if (state.delivered !== undefined) counts.delivered += state.delivered;
+        else if (state.dead) counts.dead += state.stored;
+        else counts.pending += state.stored;
+        if (state.dead && deadEntries.length < limit)
+          deadEntries.push({
+            _id: `${day._id}/${practiceOf(field)}`,
+            tries: state.tries ?? 0,
+            createdAt: day._id,
+            ...(state.lastError ? { lastError: state.lastError } : {}),
+          });
+      }
+    }
+    return { topic: this.topic, ...counts, deadEntries };
+  }
+
+  /** Gives dead batches (these `{day}/{practice}`, or all) a fresh set of tries; answers how many. */
+  async retryDead(ids?: string[]): Promise<number> {
+    let count = 0;
+    for await (const day of this.days.find({ closed: { $ne: true } })) {
+      const revived = Object.entries(day.practices)
+        .filter(([field, state]) => state.dead && (!ids || ids.includes(`${day._id}/${practiceOf(field)}`)))
+        .map(([field, state]) => [`practices.${field}`, { stored: state.stored }] as const);
+      if (revived.length === 0) continue;
+      await this.days.updateOne({ _id: day._id }, { $set: Object.fromEntries(revived) });
+      count += revived.length;
+    }
+    return count;
+  }
+}
