@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { PreferenceSettings } from './preferences/service.js';
 import type { MailingDrop } from './notifications/letters.js';
 
 export interface Config {
@@ -44,6 +45,8 @@ export interface Config {
   gpDailyPackSeconds: number;
   /** The MLLP listener for HL7 v2 (port 0: a free one); absent with MLLP_PORT=off. */
   mllp?: { port: number; host: string };
+  /** The preference service's one-time codes: how long they last, and their Notify templates. */
+  preferences: PreferenceSettings;
   /** The bearer token a scraper shows for `/metrics`; absent: served only to callers on this machine. */
   metricsToken?: string;
 }
@@ -127,6 +130,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, projectRoot: string): Config 
     gpMaxTries: integer('GP_MAX_TRIES', env.GP_MAX_TRIES, 72),
     gpDailyAt: env.GP_DAILY_AT ?? '02:00',
     gpDailyPackSeconds: integer('GP_DAILY_PACK_SECONDS', env.GP_DAILY_PACK_SECONDS, 300),
+    preferences: {
+      codeSeconds: integer('PREFERENCE_CODE_SECONDS', env.PREFERENCE_CODE_SECONDS, 600),
+      templates: {
+        sms: env.NOTIFY_CODE_SMS_TEMPLATE ?? '4f6a1b2c-0d3e-4f5a-8b6c-7d8e9f0a1b2c',
+        email: env.NOTIFY_CODE_EMAIL_TEMPLATE ?? '5a7b2c3d-1e4f-4a6b-9c7d-8e9f0a1b2c3d',
+      },
+    },
     ...(env.MLLP_PORT === 'off'
       ? {}
       : { mllp: { port: integer('MLLP_PORT', env.MLLP_PORT, 2575), host: env.MLLP_HOST ?? '127.0.0.1' } }),

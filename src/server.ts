@@ -19,12 +19,14 @@ import { GpDailyOutbox } from './messaging/daily-outbox.js';
 import { Endpoints } from './messaging/endpoints.js';
 import { GpDispatcher } from './messaging/dispatcher.js';
 import { InvitationWorker } from './notifications/worker.js';
+import { PreferenceService } from './preferences/service.js';
 import { TokenService } from './auth/tokens.js';
 import type { Config } from './config.js';
 import { BundleProcessor } from './fhir/transaction.js';
 import { FhirService, SERVER_CONTEXT } from './fhir/service.js';
 import { Validator } from './fhir/validation.js';
 import { createApp } from './http/app.js';
+import { preferenceRoutes } from './web/preferences.js';
 import { RESOURCE_TYPES } from './resources/registry.js';
 import { MAX_COUNT } from './search/controls.js';
 import { logger } from './shared/logger.js';
@@ -124,10 +126,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
   await gpMessages.start();
   const gpDaily = new GpDailyBatch(gp.daily, leases, config.gpDailyAt, () => gpMessages.flush());
   gpDaily.start();
-  const workers = { cohorts, invitations, callRecall, outboxes, gpMessages, gpDaily };
+  const preferences = new PreferenceService(database.db, service, channels, config.preferences, audit);
   const mllp = config.mllp ? new MllpListener(service, gpMessages.inbound) : undefined;
   const mllpPort = config.mllp ? await mllp!.start(config.mllp.port, config.mllp.host) : undefined;
-  const bundles = new BundleProcessor(service, repository, audit, workers);
   const tokens = config.auth
     ? new TokenService(database.db, {
         tokenTtlSeconds: config.tokenTtlSeconds,
@@ -137,6 +138,17 @@ export async function startServer(config: Config): Promise<RunningServer> {
     : undefined;
   if (tokens) await tokens.keys.current();
   else logger.warn('AUTH=off: every request is served without a token, as an unrestricted client');
+  const workers = {
+    cohorts,
+    invitations,
+    callRecall,
+    outboxes,
+    gpMessages,
+    gpDaily,
+    preferences,
+    ...(tokens ? { tokens } : {}),
+  };
+  const bundles = new BundleProcessor(service, repository, audit, workers);
   const app = createApp({
     service,
     bundles,
@@ -150,6 +162,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     rateLimits: config.rateLimits,
     corsOrigins: config.corsOrigins,
     trustProxy: config.trustProxy,
+    preferencePages: preferenceRoutes(database.db, preferences, tokens),
     ping: async () => {
       await database.db.command({ ping: 1 });
     },

@@ -12,6 +12,8 @@ export interface Access {
   grants: Grant[];
   /** A GP system's practice (ODS code): it sees only messages that practice sends or receives. */
   practice?: string;
+  /** A person's own token, after they proved who they are: it sees only their own preference Consents. */
+  patient?: string;
 }
 
 /** Used only when authentication is switched off for local development. */
@@ -45,32 +47,44 @@ export function authorize(access: Access, type: string, permission: Permission):
  * practices of a resource. A search adds that parameter; a read checks the resource's values of it.
  */
 const PRACTICE_PARAMETERS: Record<string, string> = { Communication: 'practice' };
+/** Types a person's own token sees only for that person, and the reference parameter that names them. */
+const PATIENT_PARAMETERS: Record<string, string> = { Consent: 'patient' };
 
-/** Search criteria added to every search of `type` by this client: none unless it is practice-bound. */
-export function restrictionOf(access: Access, type: string): [string, string][] {
-  const param = PRACTICE_PARAMETERS[type];
-  return access.practice && param ? [[param, `${ODS_CODE_SYSTEM}|${access.practice}`]] : [];
+/** The parameter and value a bound client's view of `type` is limited to, if it is bound. */
+function boundOf(access: Access, type: string): [string, string] | undefined {
+  const practice = PRACTICE_PARAMETERS[type];
+  if (access.practice && practice) return [practice, `${ODS_CODE_SYSTEM}|${access.practice}`];
+  const patient = PATIENT_PARAMETERS[type];
+  if (access.patient && patient) return [patient, `Patient/${access.patient}`];
+  return undefined;
 }
 
-/** Whether a practice-bound client may see this resource (always true for other clients and types). */
+/** Search criteria added to every search of `type` by this client: none unless it is bound. */
+export function restrictionOf(access: Access, type: string): [string, string][] {
+  const bound = boundOf(access, type);
+  return bound ? [bound] : [];
+}
+
+/** Whether a bound client may see this resource (always true for other clients and types). */
 export function canSee(access: Access, resource: Resource): boolean {
-  const name = PRACTICE_PARAMETERS[resource.resourceType];
-  if (!access.practice || !name) return true;
-  const param = findParameter(resource.resourceType, name)!;
+  const bound = boundOf(access, resource.resourceType);
+  if (!bound) return true;
+  const param = findParameter(resource.resourceType, bound[0])!;
   return evaluate(resource, param.expression).some((node) => {
-    const id = node as { system?: unknown; value?: unknown };
-    return id.system === ODS_CODE_SYSTEM && id.value === access.practice;
+    const value = node as { system?: unknown; value?: unknown; reference?: unknown };
+    return value.reference === bound[1] || `${String(value.system)}|${String(value.value)}` === bound[1];
   });
 }
 
-/** Refuses (403) a resource a practice-bound client may not see. */
+/** Refuses (403) a resource a bound client may not see. */
 export function requireVisible(access: Access, resource: Resource | undefined): void {
   if (resource && !canSee(access, resource)) {
-    fail('forbidden', `This client may see only ${resource.resourceType} of practice ${access.practice}`);
+    const whose = access.practice ? `practice ${access.practice}` : `the person this token is for`;
+    fail('forbidden', `This client may see only ${resource.resourceType} of ${whose}`);
   }
 }
 
 /** Whether some resources of `type` are hidden from this client (so type-wide history is refused). */
 export function isPartial(access: Access, type: string): boolean {
-  return Boolean(access.practice && PRACTICE_PARAMETERS[type]);
+  return boundOf(access, type) !== undefined;
 }

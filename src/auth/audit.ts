@@ -161,8 +161,13 @@ export class AuditLog {
   }
 
   /** Queues an entry; resolves at once unless the queue is over its high-water mark. */
-  async record(entry: AuditEntry): Promise<void> {
-    this.queue.push(auditEvent(entry, new Date()));
+  record(entry: AuditEntry): Promise<void> {
+    return this.recordEvent(auditEvent(entry, new Date()));
+  }
+
+  /** Queues an AuditEvent made elsewhere (a step of the preference service); as `record`. */
+  async recordEvent(event: AuditEvent): Promise<void> {
+    this.queue.push(event);
     if (this.queue.length >= this.options.batchSize) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), this.options.flushMs);
     if (this.queue.length >= this.options.highWater) await this.flush();

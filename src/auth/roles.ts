@@ -18,6 +18,11 @@ export const ROLES = {
     description: "Preference apps: record a person's choice about central invitations",
     scopes: 'system/Patient.rs system/Consent.cruds',
   },
+  helpline: {
+    description:
+      "Helpline agents: set a caller's COVID-19 invitation preference on their behalf (the code still goes to the caller)",
+    scopes: 'system/Consent.crus',
+  },
   'programme-staff': {
     description: 'Programme teams: cohorts, invitations, reminders and statistics',
     scopes:

@@ -24,6 +24,8 @@ const ASSERTION_ALGS = ['RS384', 'ES384'];
 const MAX_ASSERTION_LIFETIME_S = 300;
 const CLOCK_SKEW_S = 30;
 const ACCESS_TOKEN_TYPE = 'at+jwt';
+/** What a person's own token allows, bound to them (Access.patient). */
+const PERSON_SCOPE = 'system/Consent.crus';
 /** How long a client record (its status and practice) is reused before it is read again. */
 const CLIENT_CACHE_MS = 30_000;
 const MAX_CACHED_TOKENS = 10_000;
@@ -127,17 +129,12 @@ export class TokenService {
     if (granted.length === 0)
       throw new OAuthError(400, 'invalid_scope', 'None of the requested scopes is allowed for this client');
     const scope = granted.map(formatGrant).join(' ');
-    const key = await this.keys.current();
-    const origin = new URL(tokenUrl).origin;
-    const accessToken = await new SignJWT({ scope, client_name: client.name })
-      .setProtectedHeader({ alg: TOKEN_ALG, kid: key.kid, typ: ACCESS_TOKEN_TYPE })
-      .setIssuer(origin)
-      .setSubject(client._id)
-      .setAudience(`${origin}/fhir`)
-      .setIssuedAt()
-      .setExpirationTime(`${this.options.tokenTtlSeconds}s`)
-      .setJti(randomUUID())
-      .sign(key.privateKey);
+    const accessToken = await this.sign(
+      { scope, client_name: client.name },
+      client._id,
+      tokenUrl,
+      this.options.tokenTtlSeconds,
+    );
     logger.info('access token issued', { client: client._id, scope });
     return {
       access_token: accessToken,
@@ -145,6 +142,43 @@ export class TokenService {
       expires_in: this.options.tokenTtlSeconds,
       scope,
     };
+  }
+
+  /**
+   * A short-lived token for one person who proved who they are through a consent app: it may read and
+   * write that person's own preference Consents and nothing else.
+   */
+  async issuePersonToken(
+    client: { id: string; name: string },
+    patientId: string,
+    issuer: string,
+    ttlSeconds: number,
+  ): Promise<TokenResponse> {
+    const scope = PERSON_SCOPE;
+    const claims = { scope, client_name: client.name, patient: patientId };
+    const accessToken = await this.sign(claims, client.id, issuer, ttlSeconds);
+    logger.info('person token issued', { client: client.id });
+    return { access_token: accessToken, token_type: 'bearer', expires_in: ttlSeconds, scope };
+  }
+
+  /** An access token of this server (issuer and audience from `url`'s origin) for a client. */
+  private async sign(
+    claims: Record<string, string>,
+    clientId: string,
+    url: string,
+    ttlSeconds: number,
+  ): Promise<string> {
+    const key = await this.keys.current();
+    const origin = new URL(url).origin;
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: TOKEN_ALG, kid: key.kid, typ: ACCESS_TOKEN_TYPE })
+      .setIssuer(origin)
+      .setSubject(clientId)
+      .setAudience(`${origin}/fhir`)
+      .setIssuedAt()
+      .setExpirationTime(`${ttlSeconds}s`)
+      .setJti(randomUUID())
+      .sign(key.privateKey);
   }
 
   /** Verifies a client assertion (RFC 7523 as profiled by SMART) and returns the client it proves. */
@@ -226,6 +260,7 @@ export class TokenService {
       clientId: payload.sub!,
       clientName: typeof payload.client_name === 'string' ? payload.client_name : payload.sub!,
       grants: parseScopes(String(payload.scope)).grants,
+      ...(typeof payload.patient === 'string' ? { patient: payload.patient } : {}),
     };
     if (this.verified.size >= MAX_CACHED_TOKENS) this.verified.delete(this.verified.keys().next().value!);
     this.verified.set(token, { access, exp: payload.exp! });

@@ -9,7 +9,7 @@ import type {
 } from 'fhir/r4';
 import type { Db } from 'mongodb';
 import { FhirError } from '../fhir/errors.js';
-import { COVID_INVITATION_POLICY } from '../resources/extensions.js';
+import { currentChoice } from '../preferences/consent.js';
 import { logger } from '../shared/logger.js';
 import { patientIdOf } from '../shared/references.js';
 import { ChangeLog } from '../store/changelog.js';
@@ -52,10 +52,7 @@ export type ResourcesOfPatient = (
  * COVID-19 invitation policy decides.
  */
 export function optedOutOfCovidInvitations(consents: Consent[]): boolean {
-  const choices = consents
-    .filter((c) => c.status === 'active' && (c.policy ?? []).some((p) => p.uri === COVID_INVITATION_POLICY))
-    .sort((a, b) => (b.dateTime ?? '').localeCompare(a.dateTime ?? ''));
-  return choices[0]?.provision?.type === 'deny';
+  return currentChoice(consents)?.provision?.type === 'deny';
 }
 
 /** The people a vaccination, consent, appointment or message is about. */

@@ -40,6 +40,8 @@ export interface AppOptions {
   rateLimits: { perAddress: number; perClient: number };
   /** Browser origins allowed to call the API; none means no CORS headers at all. */
   corsOrigins: string[];
+  /** The COVID-19 invitation preference pages (`/preferences`). */
+  preferencePages?: express.Router;
   /** Whether the database answers, for the readiness check. */
   ping(): Promise<void>;
   /** The bearer token `/metrics` asks for; absent: served only to callers on this machine. */
@@ -56,6 +58,13 @@ const OTHER_ROUTES = new Set([
   '/auth/token',
   '/auth/jwks.json',
   '/dashboard',
+  '/preferences',
+  '/preferences/details',
+  '/preferences/send-code',
+  '/preferences/code',
+  '/preferences/choice',
+  '/preferences/done',
+  '/preferences/helpline/sign-in',
 ]);
 
 /** Words a FHIR path may hold that name no one: interactions and the server's own paths. */
@@ -149,6 +158,7 @@ export function createApp(options: AppOptions): express.Express {
   app.use(operatorRoutes(options));
   app.use(limitPerAddress(options.rateLimits.perAddress));
   app.use(pageRoutes());
+  if (options.preferencePages) app.use(options.preferencePages);
   if (options.notifyCallbackToken && options.workers.invitations)
     app.use(callbackRoutes(options.notifyCallbackToken, options.workers.invitations));
   if (options.tokens) app.use(authRoutes(options.tokens, options.baseUrl));

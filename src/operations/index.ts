@@ -5,6 +5,7 @@ import './invite.js';
 import './load.js';
 import './mmr-recall.js';
 import './outbox.js';
+import './preferences.js';
 import './process-message.js';
 import './returned-mail.js';
 import './validate.js';

@@ -9,6 +9,8 @@ import type { CallRecallScheduler } from '../notifications/schedules.js';
 import type { InvitationWorker } from '../notifications/worker.js';
 import type { FhirService, InteractionResult } from '../fhir/service.js';
 import type { Deliveries } from '../store/outbox.js';
+import type { PreferenceService } from '../preferences/service.js';
+import type { TokenService } from '../auth/tokens.js';
 
 type OperationRequest = FhirRequest & { type?: string; id?: string };
 
@@ -26,6 +28,10 @@ export interface Workers {
   gpMessages?: GpDispatcher;
   /** The daily batches to practices that take their messages once a day. */
   gpDaily?: GpDailyBatch;
+  /** The COVID-19 invitation preference journey (identity, one-time code, Consent). */
+  preferences?: PreferenceService;
+  /** Issues tokens (absent with AUTH=off). */
+  tokens?: TokenService;
 }
 
 /** What operations work with: the FHIR interactions and the background workers. */

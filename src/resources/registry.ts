@@ -1,4 +1,5 @@
 import type { Profile } from '../profiles/rules.js';
+import { consentProfile } from './consent.js';
 import { immunizationProfile } from './immunization.js';
 import { patientProfile } from './patient.js';
 
@@ -17,7 +18,7 @@ const definitions: ResourceDefinition[] = [
   { type: 'Patient', profile: patientProfile as Profile },
   { type: 'Immunization', profile: immunizationProfile as Profile },
   { type: 'Communication' },
-  { type: 'Consent' },
+  { type: 'Consent', profile: consentProfile as Profile },
   { type: 'Task' },
   { type: 'Organization' },
   { type: 'Location' },
