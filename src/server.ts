@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { Task } from 'fhir/r4';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -20,6 +21,7 @@ import { Endpoints } from './messaging/endpoints.js';
 import { GpDispatcher } from './messaging/dispatcher.js';
 import { InvitationWorker } from './notifications/worker.js';
 import { PreferenceService } from './preferences/service.js';
+import { isOverride, PreferenceOverrides } from './preferences/override.js';
 import { TokenService } from './auth/tokens.js';
 import type { Config } from './config.js';
 import { BundleProcessor } from './fhir/transaction.js';
@@ -77,17 +79,27 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const service = new FhirService(repository, new Validator());
   const audit = config.audit ? new AuditLog(repository) : undefined;
   if (!audit) logger.warn('AUDIT=off: no AuditEvent is written for any request');
-  const cohorts = new CohortKeeper(database.db, repository, async (type, patientId) => {
-    const { sources } = await service.search(
-      type,
-      [
-        ['patient', `Patient/${patientId}`],
-        ['_count', String(MAX_COUNT)],
-      ],
-      SERVER_CONTEXT,
-    );
-    return sources;
+  const overrides = new PreferenceOverrides(service);
+  // an override staff start or end here applies at once (elsewhere within the overrides' reading time)
+  repository.onChange((event) => {
+    if ([event.resource, event.previous].some((task) => task && isOverride(task as Task))) overrides.forget();
   });
+  const cohorts = new CohortKeeper(
+    database.db,
+    repository,
+    async (type, patientId) => {
+      const { sources } = await service.search(
+        type,
+        [
+          ['patient', `Patient/${patientId}`],
+          ['_count', String(MAX_COUNT)],
+        ],
+        SERVER_CONTEXT,
+      );
+      return sources;
+    },
+    overrides,
+  );
   cohorts.start();
   const booking = config.booking
     ? bookingOutbox(database.db, config.booking.url, config.booking.apiKey)

@@ -646,7 +646,13 @@ export class CohortIndex {
    * the register (or never), died, left, already vaccinated, (COVID-19) opted out; for a programme with a
    * schedule, refused or not due a dose yet; for one people book, booked this season.
    */
-  reasonToSkip(patientId: string, code: ProgrammeCode, on: Date): SkipReason | undefined {
+  reasonToSkip(
+    patientId: string,
+    code: ProgrammeCode,
+    on: Date,
+    /** False while a staff override sets preferences aside. */
+    preferencesApply = true,
+  ): SkipReason | undefined {
     const row = this.rowOf(patientId, false);
     const flags = row === undefined ? 0 : this.status[row]!;
     if ((flags & PRESENT) === 0) return 'not-registered';
@@ -654,7 +660,7 @@ export class CohortIndex {
     if (flags & LEFT) return 'left';
     const programme = programmeByCode(code);
     if (this.vaccinatedTest(programme, { ageOn: on })?.(row!)) return 'vaccinated';
-    if (code === 'covid-19' && flags & OPTED_OUT) return 'opted-out';
+    if (code === 'covid-19' && preferencesApply && flags & OPTED_OUT) return 'opted-out';
     const notDue = this.scheduleTest(programme, on)?.(row!);
     if (notDue) return notDue;
     const booked = this.booked[BOOKABLE.indexOf(programme)];

@@ -6,10 +6,12 @@ import type {
   Organization,
   Patient,
   Resource,
+  Task,
 } from 'fhir/r4';
 import type { Db } from 'mongodb';
 import { FhirError } from '../fhir/errors.js';
 import { currentChoice } from '../preferences/consent.js';
+import type { PreferenceOverrides } from '../preferences/override.js';
 import { logger } from '../shared/logger.js';
 import { patientIdOf } from '../shared/references.js';
 import { ChangeLog } from '../store/changelog.js';
@@ -19,7 +21,7 @@ import { AreaTree } from './areas.js';
 import { CohortIndex, contactOf } from './index.js';
 import { CohortMembers } from './members.js';
 import { CohortSnapshots } from './snapshots.js';
-import { programmesOf } from './programmes.js';
+import { programmesOf, type ProgrammeCode } from './programmes.js';
 
 /** The resource types the index is made of, in the order they are first read. */
 const INDEXED_TYPES = [
@@ -103,6 +105,8 @@ export class CohortKeeper {
     readonly database: Db,
     repository: Repository,
     private readonly resourcesOf: ResourcesOfPatient,
+    /** Staff overrides that set people's COVID-19 invitation preferences aside for a while. */
+    private readonly overrides?: PreferenceOverrides,
   ) {
     this.log = new ChangeLog(database);
     this.reader = new LogReader(this.log);
@@ -345,5 +349,10 @@ export class CohortKeeper {
     if (type === 'Immunization') this.index.setVaccinations(patientId, resources as Immunization[]);
     else if (type === 'Appointment') this.index.setBookings(patientId, resources as Appointment[]);
     else this.index.setOptedOut(patientId, optedOutOfCovidInvitations(resources as Consent[]));
+  }
+
+  /** The staff override that sets people's invitation preferences aside for a programme now, if any. */
+  preferencesSetAside(programme: ProgrammeCode | undefined, at: Date): Promise<Task | undefined> {
+    return programme && this.overrides ? this.overrides.inForce(programme, at) : Promise.resolve(undefined);
   }
 }

@@ -345,10 +345,11 @@ export class InvitationWorker {
     // who may be skipped is the index's to say: not before it knows everyone
     await this.cohorts.whenReady();
     const now = this.now();
+    const preferencesApply = !(await this.cohorts.preferencesSetAside(settings.programme, now));
     await Promise.all(
       claimed.map(async (send) => {
         const reason =
-          this.cohorts.index.reasonToSkip(send.patient, settings.programme, now) ??
+          this.cohorts.index.reasonToSkip(send.patient, settings.programme, now, preferencesApply) ??
           (settings.recall && !(await this.reminderDue(runId, settings, send.patient))
             ? 'not-due'
             : undefined);
@@ -505,9 +506,11 @@ export class InvitationWorker {
     const probe = `count-${groupId}`;
     this.earlier.set(probe, this.progress.find({ group: groupId }).toArray());
     let due = 0;
+    const now = this.now();
+    const preferencesApply = !(await this.cohorts.preferencesSetAside(settings.programme, now));
     try {
       for await (const patientId of this.cohorts.members.read(groupId)) {
-        if (this.cohorts.index.reasonToSkip(patientId, settings.programme, this.now())) continue;
+        if (this.cohorts.index.reasonToSkip(patientId, settings.programme, now, preferencesApply)) continue;
         if (await this.reminderDue(probe, settings, patientId)) due++;
       }
     } finally {

@@ -211,6 +211,14 @@ registerOperation({
         documentation: 'Breakdown: code, name, level, count, and the areas below as nested area parts',
       },
       {
+        name: 'preference-override',
+        use: 'out',
+        min: 0,
+        max: '1',
+        documentation:
+          'When staff set COVID-19 invitation preferences aside (a preference-override Task in force): task, reason, until; people who opted out are then included',
+      },
+      {
         name: 'group',
         use: 'out',
         min: 0,
@@ -235,9 +243,23 @@ registerOperation({
     const mode = oneOf(one<string>(values, 'mode') ?? 'count', ['count', 'select'], 'mode');
     const breakdown = oneOf(one<string>(values, 'breakdown') ?? 'gp-practice', BREAKDOWNS, 'breakdown');
     await cohorts.current();
-    const criteria = criteriaOf(values, cohorts);
+    const asked = criteriaOf(values, cohorts);
+    // an override in force sets people's invitation preferences aside: they are counted and selected
+    const override = await cohorts.preferencesSetAside(asked.programme, new Date());
+    const criteria = override ? { ...asked, includeOptedOut: true } : asked;
     const ageOn = criteria.ageOn.toISOString().slice(0, 10);
     const output = countParameters(cohorts.index, cohorts.areas, criteria, breakdown);
+    if (override)
+      output.push({
+        name: 'preference-override',
+        part: [
+          { name: 'task', valueReference: { reference: `Task/${override.id}` } },
+          { name: 'reason', valueString: override.reasonCode?.text ?? '' },
+          ...(override.executionPeriod?.end
+            ? [{ name: 'until', valueDateTime: override.executionPeriod.end }]
+            : []),
+        ],
+      });
     if (mode === 'select') {
       const members = cohorts.index.select(criteria);
       const id = randomUUID();

@@ -2,6 +2,7 @@ import type { Profile } from '../profiles/rules.js';
 import { consentProfile } from './consent.js';
 import { immunizationProfile } from './immunization.js';
 import { patientProfile } from './patient.js';
+import { taskProfile } from './task.js';
 
 /** A resource type the server holds: its nims profile (rules beyond the FHIR schema), if any. */
 export interface ResourceDefinition {
@@ -19,7 +20,7 @@ const definitions: ResourceDefinition[] = [
   { type: 'Immunization', profile: immunizationProfile as Profile },
   { type: 'Communication' },
   { type: 'Consent', profile: consentProfile as Profile },
-  { type: 'Task' },
+  { type: 'Task', profile: taskProfile as Profile },
   { type: 'Organization' },
   { type: 'Location' },
   { type: 'Practitioner' },

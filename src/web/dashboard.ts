@@ -156,6 +156,18 @@ function drawTable(): void {
   }
 }
 
+/** Says so when staff have set people's COVID-19 invitation preferences aside (they are counted). */
+function showOverride(
+  parts: { name: string; valueString?: string; valueDateTime?: string }[] | undefined,
+): void {
+  const banner = byId('override');
+  banner.hidden = !parts;
+  if (!parts) return;
+  const reason = parts.find((p) => p.name === 'reason')?.valueString ?? '';
+  const until = parts.find((p) => p.name === 'until')?.valueDateTime;
+  banner.textContent = `Invitation preferences are set aside${until ? ` until ${new Date(until).toLocaleString('en-GB')}` : ''}: ${reason}. People who said no to COVID-19 invitations are counted.`;
+}
+
 async function count(): Promise<void> {
   const mine = ++asked;
   const status = byId('status');
@@ -168,6 +180,7 @@ async function count(): Promise<void> {
     byId('total').textContent = total.toLocaleString('en-GB');
     regions = (answer.parameter ?? []).filter((p) => p.name === 'area').map((p) => rowsOf(p.part ?? [], ''));
     status.textContent = `Ages on ${answer.parameter?.find((p) => p.name === 'age-on')?.valueDate ?? ''}`;
+    showOverride(answer.parameter?.find((p) => p.name === 'preference-override')?.part);
     drawChart();
     drawTable();
   } catch (error) {

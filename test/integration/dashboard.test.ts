@@ -46,7 +46,11 @@ describe('the cohort dashboard, in Chromium', function () {
     // a database of its own (and so its own clients), with authentication on: the page uses the staff
     // member's token
     server = await extraServer({ MONGODB_DB: 'nims_dashboard_test' });
-    token = await tokenFor('system/Patient.crus system/Organization.crus system/Group.cr', undefined, server);
+    token = await tokenFor(
+      'system/Patient.crus system/Organization.crus system/Group.cr system/Task.c',
+      undefined,
+      server,
+    );
     await api('/Organization/$load', ndjson(organizations), 'application/fhir+ndjson');
     await api('/Patient/$load', ndjson(people), 'application/fhir+ndjson');
     browser = await chromium.launch({
@@ -121,6 +125,32 @@ describe('the cohort dashboard, in Chromium', function () {
     await page.getByLabel('Name').fill('Women 65+ for flu');
     await page.getByRole('button', { name: 'Save cohort' }).click();
     await page.getByText(/^Saved “Women 65\+ for flu” as Group\/[0-9a-f-]+: /).waitFor();
+
+    // a staff override of COVID-19 invitation preferences is shown with its reason
+    expect(await page.locator('#override').isHidden()).to.equal(true);
+    const override = await fetch(`${server!.url}/Task`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/fhir+json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({
+        resourceType: 'Task',
+        status: 'in-progress',
+        intent: 'order',
+        code: {
+          coding: [
+            { system: 'https://nims.example.org/fhir/CodeSystem/task-type', code: 'preference-override' },
+          ],
+        },
+        reasonCode: { text: 'Worsening pandemic' },
+        executionPeriod: { start: '2026-01-01T00:00:00Z', end: '2099-01-01T00:00:00Z' },
+        input: [{ type: { text: 'programme' }, valueCode: 'covid-19' }],
+      }),
+    });
+    expect(override.status).to.equal(201);
+    await page.getByLabel('Programme').selectOption('covid-19');
+    await page
+      .locator('#override')
+      .getByText(/set aside until .*: Worsening pandemic\./)
+      .waitFor();
 
     mkdirSync(join(PROJECT_ROOT, '.cache', 'screenshots'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });

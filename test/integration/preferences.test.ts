@@ -205,6 +205,58 @@ describe('COVID-19 invitation preferences: identity check, one-time code and Con
     expect(unprofiled.status).to.equal(422);
   });
 
+  it('when programme staff set preferences aside on compelling grounds, then COVID-19 cohorts include people who said no until the override ends', async () => {
+    const cohort = async () =>
+      (
+        await call(
+          'POST',
+          '/Patient/$cohort',
+          { resourceType: 'Parameters', parameter: [{ name: 'programme', valueCode: 'covid-19' }] },
+          admin,
+        )
+      ).body;
+    const total = (answer: Answer) => value(answer, 'total')!.valueInteger!;
+    // person 1 said no in the test before
+    const before = await cohort();
+    expect(value(before, 'preference-override')).to.equal(undefined);
+    const override = {
+      resourceType: 'Task',
+      status: 'in-progress',
+      intent: 'order',
+      code: {
+        coding: [
+          { system: 'https://nims.example.org/fhir/CodeSystem/task-type', code: 'preference-override' },
+        ],
+      },
+      reasonCode: { text: 'Worsening pandemic: a new variant (JCVI advice of 1 December)' },
+      executionPeriod: {
+        start: new Date(Date.now() - 60_000).toISOString(),
+        end: new Date(Date.now() + 86_400_000).toISOString(),
+      },
+      input: [{ type: { text: 'programme' }, valueCode: 'covid-19' }],
+    };
+    const { reasonCode: _reason, ...unreasoned } = override;
+    const refused = await call('POST', '/Task', unreasoned, admin);
+    expect(refused.status).to.equal(422);
+    expect(JSON.stringify(refused.body)).to.contain('override-reason');
+    const created = await call('POST', '/Task', override, admin);
+    expect(created.status).to.equal(201);
+    const during = await cohort();
+    expect(total(during)).to.equal(total(before) + 1);
+    expect(value(during, 'preference-override')!.part).to.deep.include({
+      name: 'reason',
+      valueString: 'Worsening pandemic: a new variant (JCVI advice of 1 December)',
+    });
+    const ended = await call(
+      'PUT',
+      `/Task/${created.body.id}`,
+      { ...override, id: created.body.id, status: 'completed' },
+      admin,
+    );
+    expect(ended.status).to.equal(200);
+    expect(total(await cohort())).to.equal(total(before));
+  });
+
   it('when the details do not single out one reachable adult, then every case gets the same answer, and the audit trail keeps the real reason for staff', async () => {
     const answers = [
       await call('POST', '/Patient/$verify-identity', parameters({ ...details(1), given: 'Someone' })),
