@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import type {
-  Consent,
   Group,
   Immunization,
   OperationOutcome,
@@ -21,7 +20,7 @@ import {
 import { ATTRIBUTE_COLUMNS } from '../../src/register/attribute-load.js';
 import { attributeExtension, CLINICAL_RISK_GROUPS, PRIORITY_GROUPS } from '../../src/register/attributes.js';
 import { ETHNIC_CODES, type CohortCriteria } from '../../src/cohort/index.js';
-import { COVID_INVITATION_POLICY } from '../../src/resources/extensions.js';
+import { preferenceConsent } from '../../src/preferences/consent.js';
 import type { RunningServer } from '../../src/server.js';
 import { bruteForce, type Population } from '../cohort-brute-force.js';
 import { errorCode, eventually, extraServer, http, tokenFor } from './harness.js';
@@ -276,18 +275,8 @@ describe('cohort selection: Patient/$cohort', function () {
     expect((await call(server!, 'DELETE', `/Immunization/${id}`)).status).to.equal(200);
     expect(await fromSecond()).to.equal(before);
 
-    const consent: Consent = {
-      resourceType: 'Consent',
-      status: 'active',
-      scope: {
-        coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }],
-      },
-      category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
-      patient: { reference: `Patient/${stored.id}` },
-      dateTime: '2026-11-20T09:00:00+00:00',
-      policy: [{ uri: COVID_INVITATION_POLICY }],
-      provision: { type: 'deny' },
-    };
+    // a preference as the preference service records it (profile nims-invitation-preference)
+    const consent = preferenceConsent(stored as Patient, 'deny', new Date('2026-11-20T09:00:00Z'));
     expect((await call(second, 'POST', '/Consent', consent)).status).to.equal(201);
     expect(totalOf(await cohort(second, covid))).to.equal(before - 1);
     expect(totalOf(await cohort(server!, covid))).to.equal(before - 1);
