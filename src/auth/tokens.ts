@@ -12,6 +12,7 @@ import {
 import type { Collection, Db } from 'mongodb';
 import { logger } from '../shared/logger.js';
 import { isDuplicateKey } from '../store/mongo-errors.js';
+import { Expiry } from '../store/expiry.js';
 import type { Access } from './access.js';
 import { ClientStore, type ClientRecord } from './clients.js';
 import { SigningKeys, TOKEN_ALG } from './keys.js';
@@ -77,10 +78,10 @@ export class TokenService {
   readonly clients: ClientStore;
   readonly keys: SigningKeys;
   private readonly replays: Collection<ReplayDocument>;
+  private readonly replayExpiry: Expiry<ReplayDocument>;
   private readonly clientKeys = new Map<string, { source: string; keys: JWTVerifyGetKey }>();
   private readonly clientCache = new Map<string, { record: ClientRecord | null; at: number }>();
   private readonly verified = new Map<string, { access: Access; exp: number }>();
-  private lastSweep = 0;
 
   constructor(
     db: Db,
@@ -89,6 +90,7 @@ export class TokenService {
     this.clients = new ClientStore(db);
     this.keys = new SigningKeys(db, options.keyRotationMs, options.keySecret);
     this.replays = db.collection<ReplayDocument>('auth_jti');
+    this.replayExpiry = new Expiry(this.replays);
   }
 
   private async client(id: string): Promise<ClientRecord | null> {
@@ -231,10 +233,7 @@ export class TokenService {
         throw new OAuthError(401, 'invalid_client', 'The assertion was used before (jti)');
       throw error;
     }
-    if (Date.now() - this.lastSweep > 10 * 60_000) {
-      this.lastSweep = Date.now();
-      void this.replays.deleteMany({ expires: { $lt: new Date() } }).catch(() => undefined);
-    }
+    this.replayExpiry.touch();
   }
 
   /** The Access a bearer token carries; throws InvalidToken when it is not one of ours, or no longer good. */

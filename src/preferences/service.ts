@@ -8,6 +8,7 @@ import { isChild, recipientOf } from '../notifications/recipient.js';
 import { NIMS_BASE } from '../resources/extensions.js';
 import { MAX_COUNT } from '../search/controls.js';
 import { logger } from '../shared/logger.js';
+import { Expiry } from '../store/expiry.js';
 import { currentChoice, preferenceConsent, type InvitationChoice } from './consent.js';
 import { detailsProblem, findPerson, type IdentityDetails } from './matching.js';
 
@@ -111,6 +112,8 @@ const hour = (now: Date) => now.toISOString().slice(0, 13);
 export class PreferenceService {
   private readonly verifications: Collection<VerificationDocument>;
   private readonly counters: Collection<CounterDocument>;
+  /** Verifications and counters go once expired: nothing of a person's check stays longer than needed. */
+  private readonly expiries: { touch(): void }[];
 
   constructor(
     db: Db,
@@ -122,6 +125,7 @@ export class PreferenceService {
   ) {
     this.verifications = db.collection<VerificationDocument>('preference_verifications');
     this.counters = db.collection<CounterDocument>('preference_counters');
+    this.expiries = [new Expiry(this.verifications), new Expiry(this.counters)];
   }
 
   /**
@@ -133,6 +137,7 @@ export class PreferenceService {
     details: IdentityDetails,
     origin: Origin,
   ): Promise<{ handle: string; destinations: { kind: CodeDestination; masked: string }[] }> {
+    for (const expiry of this.expiries) expiry.touch();
     return this.step('verify-identity', origin, undefined, async () => {
       await this.limit(`address|${origin.actor?.id ?? ''}|${origin.address ?? ''}`, CHECKS_PER_ADDRESS_HOUR);
       const problem = detailsProblem(details);

@@ -1,3 +1,4 @@
+import { EXPIRING_COLLECTIONS } from './expiry.js';
 import { MongoClient, type Db } from 'mongodb';
 import { parametersOf, type SearchParamDef } from '../search/parameters.js';
 import { logger } from '../shared/logger.js';
@@ -55,6 +56,7 @@ export async function ensureIndexes(database: Database, types: string[]): Promis
         { key: { del: 1, 'srt._lastUpdated': 1 } },
       ]);
   }
-  // used client assertion ids go once they have expired (FerretDB has no TTL indexes: see TokenService)
-  await database.db.collection('auth_jti').createIndex({ expires: 1 }, { expireAfterSeconds: 0 });
+  // what is of no use once expired goes by itself (FerretDB has no TTL indexes: see Expiry)
+  for (const name of EXPIRING_COLLECTIONS)
+    await database.db.collection(name).createIndex({ expires: 1 }, { expireAfterSeconds: 0 });
 }

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import express, { type Request, type Response, type Router } from 'express';
 import type { Collection, Db } from 'mongodb';
 import type { TokenService } from '../auth/tokens.js';
+import { Expiry } from '../store/expiry.js';
 import { may } from '../auth/access.js';
 import type { InvitationChoice } from '../preferences/consent.js';
 import { isCalendarDate } from '../preferences/matching.js';
@@ -139,6 +140,7 @@ export function preferenceRoutes(
   tokens: TokenService | undefined,
 ): Router {
   const sessions: Collection<SessionDocument> = db.collection<SessionDocument>('preference_web_sessions');
+  const expiry = new Expiry(sessions);
   const router = express.Router();
   const body = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 });
 
@@ -149,6 +151,7 @@ export function preferenceRoutes(
     const id = /(?:^|;\s*)nims_preferences=([A-Za-z0-9_-]{43})/.exec(request.headers.cookie ?? '')?.[1];
     const found = id ? await sessions.findOne({ _id: sha256(id) }) : null;
     if (found && found.expires.getTime() > Date.now()) return found;
+    expiry.touch();
     const fresh = randomBytes(32).toString('base64url');
     const session: SessionDocument = {
       _id: sha256(fresh),
