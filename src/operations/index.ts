@@ -1,6 +1,7 @@
 // Every operation module registers itself on import; this list is where they are switched on.
 import './cohort.js';
 import './gp-daily.js';
+import './immunization-status.js';
 import './invite.js';
 import './load.js';
 import './mmr-recall.js';
