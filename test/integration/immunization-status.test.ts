@@ -33,6 +33,7 @@ describe('immunisation status and forecast at the point of care', function () {
   const elder = nhsNumber(2, 95);
   let childId = '';
   let doseId = '';
+  let site = '';
 
   before(async () => {
     const toddler = await created<Patient>({
@@ -42,8 +43,10 @@ describe('immunisation status and forecast at the point of care', function () {
       birthDate: '2025-01-31',
     });
     childId = toddler.id!;
+    site = (await created<{ id: string }>({ resourceType: 'Location', name: 'Clinic at the Baths' })).id;
     const dose = await created<Immunization>(
       immunization(childId, {
+        location: { reference: `Location/${site}` },
         vaccineCode: { coding: [MMR] },
         occurrenceDateTime: '2026-02-02T10:00:00+00:00',
         recorded: '2026-02-02T10:05:00+00:00',
@@ -154,6 +157,20 @@ describe('immunisation status and forecast at the point of care', function () {
     expect(mmr.forecastStatus.coding![0]!.system).to.equal(
       'http://terminology.hl7.org/CodeSystem/immunization-recommendation-status',
     );
+  });
+
+  it('when a provider lists who it vaccinated in a period, then the search by site and date includes the people', async () => {
+    const response = await http(
+      'GET',
+      `/Immunization?location=Location/${site}&date=ge2026-02-01&date=lt2026-03-01&_include=Immunization:patient`,
+    );
+    const entries = (
+      response.body as unknown as { entry: { resource: { resourceType: string; id: string } }[] }
+    ).entry;
+    expect(entries.map((e) => `${e.resource.resourceType}/${e.resource.id}`)).to.have.members([
+      `Immunization/${doseId}`,
+      `Patient/${childId}`,
+    ]);
   });
 
   it('when the person or the date cannot be made out, then a 4xx says why', async () => {
