@@ -10,7 +10,7 @@ import type { Deliveries, OutboxStatus } from '../store/outbox.js';
 import { insertAllNew } from '../store/mongo-errors.js';
 import type { GpMessage } from './dispatcher.js';
 import type { Endpoints } from './endpoints.js';
-import { messageId, stableUuid, type VaccinationEvent } from './messages.js';
+import { stableUuid, type VaccinationEvent } from './messages.js';
 
 const pack = promisify(gzip);
 const unpack = promisify(gunzip);
@@ -25,6 +25,8 @@ export const ukDay = (at: string): string => ukClock(new Date(at)).date;
 const SHARDS = 16;
 /** Practices' batches sent at once. */
 const PARALLEL = 16;
+/** Chunks read and unpacked at once. */
+const PARALLEL_READS = 4;
 /** How long a practice's system has to take its day's batch. */
 const TIMEOUT_MS = 60_000;
 
@@ -66,6 +68,10 @@ const key = (practice: string) => practice.replace(/[%.$]/g, (c) => `%${c.charCo
 const practiceOf = (field: string) => decodeURIComponent(field);
 const shardOf = (practice: string) => createHash('sha1').update(practice).digest().readUInt16BE(0) % SHARDS;
 const isDone = (state: PracticeDay | undefined) => state?.delivered !== undefined || state?.dead === true;
+
+/** One shard's waiting messages: practice → day → message key → its order and stored JSON. */
+type ShardBatches = Map<string, Map<string, DayMessages>>;
+type DayMessages = Map<string, { seq: number; line: string }>;
 
 /** What one run did to one practice's batch of one day. */
 interface Outcome {
@@ -160,40 +166,67 @@ export class GpDailyOutbox implements Deliveries {
       .filter((d) => d._id <= upTo)
       .sort((a, b) => a._id.localeCompare(b._id));
     const totals = { delivered: 0, failed: 0 };
+    const outcomes: Outcome[] = [];
+    // the next shard is read and unpacked while this one is sent: the database and the receivers work at once
+    let next = this.readShard(days, 0);
     for (let shard = 0; shard < SHARDS; shard++) {
-      const outcomes = await this.sendShard(days, shard);
-      for (const outcome of outcomes)
+      const batches = await next;
+      if (shard + 1 < SHARDS) {
+        next = this.readShard(days, shard + 1);
+        // a failed read is thrown when it is awaited, not as an unhandled rejection meanwhile
+        next.catch(() => undefined);
+      }
+      for (const outcome of await this.sendShard(batches)) {
         totals[outcome.error === undefined ? 'delivered' : 'failed'] += outcome.messages;
-      await this.record(days, outcomes);
+        outcomes.push(outcome);
+      }
     }
+    // one write a day for the whole run (a run cut short sends again; receivers drop what they have)
+    await this.record(days, outcomes);
     await Promise.all(days.map((day) => this.closeIfDone(day)));
     logger.info('GP daily batches sent', { upTo, ...totals });
     return totals;
   }
 
-  /** Sends the waiting batches of one shard of practices, each practice's days in order. */
-  private async sendShard(days: DayDocument[], shard: number): Promise<Outcome[]> {
-    const waiting = (day: DayDocument, practice: string) => !isDone(day.practices[key(practice)]);
-    // practice → day → the day's messages (each once), in the order they happened
-    const batches = new Map<string, Map<string, Map<string, { seq: number; line: string }>>>();
-    for (const day of days) {
-      const ids = day.chunks.filter((id) => Number(id.split('|')[1]) === shard);
-      for (const id of ids) {
-        const chunk = await this.chunks.findOne({ _id: id });
-        if (!chunk) continue;
-        const lines = (await unpack(chunk.data.buffer)).toString('utf8').split('\n');
-        const events = JSON.parse((await unpack(chunk.events.buffer)).toString('utf8')) as VaccinationEvent[];
-        events.forEach((event, i) => {
-          if (!waiting(day, event.practice)) return;
-          const ofPractice =
-            batches.get(event.practice) ?? new Map<string, Map<string, { seq: number; line: string }>>();
-          batches.set(event.practice, ofPractice);
-          const ofDay = ofPractice.get(day._id) ?? new Map<string, { seq: number; line: string }>();
-          ofPractice.set(day._id, ofDay);
-          ofDay.set(messageId(event), { seq: event.seq, line: lines[i]! });
+  /**
+   * The waiting messages of one shard of practices: practice → day → the day's messages (each once, by
+   * record and version), read a few chunks at a time.
+   */
+  private async readShard(days: DayDocument[], shard: number): Promise<ShardBatches> {
+    const batches: ShardBatches = new Map();
+    const chunks = days.flatMap((day) =>
+      day.chunks.filter((id) => Number(id.split('|')[1]) === shard).map((id) => ({ day, id })),
+    );
+    for (let i = 0; i < chunks.length; i += PARALLEL_READS) {
+      const read = await Promise.all(
+        chunks.slice(i, i + PARALLEL_READS).map(async ({ day, id }) => {
+          const chunk = await this.chunks.findOne({ _id: id });
+          if (!chunk) return undefined;
+          const [data, events] = await Promise.all([unpack(chunk.data.buffer), unpack(chunk.events.buffer)]);
+          return {
+            day,
+            lines: data.toString('utf8').split('\n'),
+            events: JSON.parse(events.toString('utf8')) as VaccinationEvent[],
+          };
+        }),
+      );
+      for (const { day, lines, events } of read.flatMap((r) => (r ? [r] : []))) {
+        events.forEach((event, j) => {
+          if (isDone(day.practices[key(event.practice)])) return;
+          let ofPractice = batches.get(event.practice);
+          if (!ofPractice) batches.set(event.practice, (ofPractice = new Map<string, DayMessages>()));
+          let ofDay = ofPractice.get(day._id);
+          if (!ofDay) ofPractice.set(day._id, (ofDay = new Map() as DayMessages));
+          // a message stored twice (a flush made again after a crash) goes once
+          ofDay.set(`${event.immunization}/${event.version}`, { seq: event.seq, line: lines[j]! });
         });
       }
     }
+    return batches;
+  }
+
+  /** Sends the waiting batches of one shard of practices, each practice's days in order. */
+  private async sendShard(batches: ShardBatches): Promise<Outcome[]> {
     const practices = [...batches.keys()];
     const outcomes: Outcome[] = [];
     for (let i = 0; i < practices.length; i += PARALLEL)

@@ -17,21 +17,33 @@ const ENDPOINT_TTL_MS = 30_000;
 
 /**
  * Practices' active endpoints by ODS code: all of them read at once (a few thousand small documents,
- * one pass) and remembered for a while, so fanning out to thousands of practices is no search each.
+ * one pass) and remembered, read again in the background every 30 seconds, so fanning out to thousands
+ * of practices is no search each and never waits for a re-read.
  */
 export class Endpoints {
   private byPractice: Promise<Map<string, Endpoint>> | undefined;
   private readAt = 0;
+  private rereading = false;
 
   constructor(private readonly db: Db) {}
 
   async of(practice: string): Promise<Endpoint | undefined> {
-    if (!this.byPractice || Date.now() - this.readAt > ENDPOINT_TTL_MS) {
+    if (!this.byPractice) {
       this.readAt = Date.now();
       this.byPractice = this.readAll().catch((error: unknown) => {
         this.byPractice = undefined;
         throw error;
       });
+    } else if (Date.now() - this.readAt > ENDPOINT_TTL_MS && !this.rereading) {
+      // read again in the background: a fan-out to thousands of practices does not wait for it
+      this.rereading = true;
+      this.readAll()
+        .then((fresh) => {
+          this.byPractice = Promise.resolve(fresh);
+          this.readAt = Date.now();
+        })
+        .catch(() => undefined)
+        .finally(() => (this.rereading = false));
     }
     return (await this.byPractice).get(practice);
   }
