@@ -27,7 +27,7 @@ import { EXTENSIONS } from '../src/resources/extensions.js';
 import { PROJECT_ROOT } from '../src/server.js';
 import { ODS_CODE_SYSTEM } from '../src/shared/ods.js';
 import { MongoRepository } from '../src/store/mongo-repository.js';
-import { progress, record, startServerProcess, withDatabase } from './support.js';
+import { cpuSeconds, progress, record, startServerProcess, withDatabase } from './support.js';
 
 const events = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const rate = Number(process.env.BENCH_RATE ?? 100);
@@ -46,7 +46,7 @@ interface ReceiverStats {
 }
 
 /** Starts bench/gp-receiver as its own process; answers its base URL. */
-async function startReceiver(atEnd: (undo: () => unknown) => void): Promise<string> {
+async function startReceiver(atEnd: (undo: () => unknown) => void): Promise<{ url: string; pid?: number }> {
   const child = spawn(process.execPath, [join(PROJECT_ROOT, 'dist', 'bench', 'gp-receiver.js')], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -54,8 +54,14 @@ async function startReceiver(atEnd: (undo: () => unknown) => void): Promise<stri
   const port = await new Promise<string>((resolve) => {
     createInterface({ input: child.stdout }).once('line', resolve);
   });
-  return `http://127.0.0.1:${port}`;
+  return { url: `http://127.0.0.1:${port}`, ...(child.pid !== undefined ? { pid: child.pid } : {}) };
 }
+
+/** CPU seconds of this process so far (user and system). */
+const ownCpu = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
 
 const stats = async (receiver: string) => (await (await fetch(`${receiver}/stats`)).json()) as ReceiverStats;
 
@@ -123,7 +129,11 @@ function dailyMessage(i: number, person: Patient, address: (ods: string) => stri
   return { event, message: { ...message, id: messageId(event) } };
 }
 
-async function dailyBatches(db: Db, receiver: string): Promise<string[]> {
+async function dailyBatches(
+  db: Db,
+  receiver: string,
+  pids: { receiver?: number; database?: number },
+): Promise<string[]> {
   const geography = syntheticGeography();
   const today = new Date();
   const day = ukDay(today.toISOString());
@@ -165,9 +175,12 @@ async function dailyBatches(db: Db, receiver: string): Promise<string[]> {
   const readSeconds = (performance.now() - started) / 1000;
 
   console.log('daily run...');
+  const cpu = () => [ownCpu(), cpuSeconds(pids.receiver), cpuSeconds(pids.database)];
+  const cpuBefore = cpu();
   started = performance.now();
   const { delivered, failed } = await outbox.run(day);
   const runSeconds = (performance.now() - started) / 1000;
+  const [senderCpu, receiverCpu, databaseCpu] = cpu().map((c, i) => c - cpuBefore[i]!);
   const received = await stats(receiver);
   if (received.distinct !== events || delivered !== events || failed !== 0)
     throw new Error(
@@ -210,7 +223,7 @@ async function dailyBatches(db: Db, receiver: string): Promise<string[]> {
     `| baseline: one document a message, scan of ${scanned.toLocaleString('en-GB')} scaled ×${scale.toFixed(0)} | ${(scanSeconds * scale).toFixed(1)} | ${(scanned / scanSeconds).toFixed(0)} |`,
     `| baseline: one document a message, ${marked.modifiedCount.toLocaleString('en-GB')} marked delivered (one updateMany) scaled ×${scale.toFixed(0)} | ${(markSeconds * scale).toFixed(1)} | ${(marked.modifiedCount / markSeconds).toFixed(0)} |`,
     '',
-    `Every message arrived once (${received.distinct.toLocaleString('en-GB')} distinct ids), each practice one batch; target for the daily run: under 60 s.`,
+    `Every message arrived once (${received.distinct.toLocaleString('en-GB')} distinct ids), each practice one batch; target for the daily run: under 60 s. CPU seconds during the run: nims ${senderCpu!.toFixed(1)}, receivers ${receiverCpu!.toFixed(1)}, FerretDB ${databaseCpu!.toFixed(1)} (2 cores).`,
   ];
 }
 
@@ -342,9 +355,12 @@ await withDatabase('nims-bench-gp-fanout-', async (database, atEnd) => {
   const client = new MongoClient(database.uri);
   await client.connect();
   atEnd(() => client.close());
-  const daily = await dailyBatches(client.db('nims_fanout'), receiver);
+  const daily = await dailyBatches(client.db('nims_fanout'), receiver.url, {
+    ...(receiver.pid !== undefined ? { receiver: receiver.pid } : {}),
+    ...(database.pid !== undefined ? { database: database.pid } : {}),
+  });
   console.log(daily.join('\n'));
-  const live = await asItHappens(database.uri, receiver, atEnd);
+  const live = await asItHappens(database.uri, receiver.url, atEnd);
   console.log(live.join('\n'));
   record('bench/gp-fanout', ['### Daily batches', '', ...daily, '', '### As it happens', '', ...live]);
 });

@@ -109,6 +109,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const letters = channels.get('letter');
   // one reading of the practices' endpoints for the dispatcher and both GP outboxes
   const endpoints = new Endpoints(database.db);
+  repository.onChange((event) => {
+    if (event.type === 'Endpoint') endpoints.forget();
+  });
   const gp = {
     immediate: gpOutbox(database.db, endpoints, config.gpMaxTries),
     daily: new GpDailyOutbox(database.db, endpoints, config.gpMaxTries),

@@ -12,13 +12,16 @@ export function deliveryModeOf(endpoint: Endpoint | undefined): DeliveryMode {
   return mode === 'daily' ? 'daily' : 'immediate';
 }
 
-/** How long the endpoints are remembered before they are read again. */
-const ENDPOINT_TTL_MS = 30_000;
+/**
+ * How long the endpoints are remembered before they are read again (a read of thousands takes the
+ * database seconds); a change made through this process is seen at once (`forget`).
+ */
+const ENDPOINT_TTL_MS = 5 * 60_000;
 
 /**
  * Practices' active endpoints by ODS code: all of them read at once (a few thousand small documents,
- * one pass) and remembered, read again in the background every 30 seconds, so fanning out to thousands
- * of practices is no search each and never waits for a re-read.
+ * one pass) and remembered, read again in the background every five minutes (at once after a change
+ * here), so fanning out to thousands of practices is no search each and never waits for a re-read.
  */
 export class Endpoints {
   private byPractice: Promise<Map<string, Endpoint>> | undefined;
@@ -46,6 +49,11 @@ export class Endpoints {
         .finally(() => (this.rereading = false));
     }
     return (await this.byPractice).get(practice);
+  }
+
+  /** Reads them again on the next question (an Endpoint was created, changed or deleted here). */
+  forget(): void {
+    this.byPractice = undefined;
   }
 
   private async readAll(): Promise<Map<string, Endpoint>> {
