@@ -28,6 +28,7 @@ import { BundleProcessor } from './fhir/transaction.js';
 import { FhirService, SERVER_CONTEXT } from './fhir/service.js';
 import { Validator } from './fhir/validation.js';
 import { createApp } from './http/app.js';
+import { IdempotentRequests } from './http/idempotency.js';
 import { preferenceRoutes } from './web/preferences.js';
 import { RESOURCE_TYPES } from './resources/registry.js';
 import { MAX_COUNT } from './search/controls.js';
@@ -178,6 +179,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     corsOrigins: config.corsOrigins,
     trustProxy: config.trustProxy,
     preferencePages: preferenceRoutes(database.db, preferences, tokens),
+    idempotency: new IdempotentRequests(database.db),
     ping: async () => {
       await database.db.command({ ping: 1 });
     },

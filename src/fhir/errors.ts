@@ -40,6 +40,7 @@ export const ERRORS = {
   'transaction-failed': { status: 422, type: 'processing' },
   'unknown-patient': { status: 422, type: 'not-found' },
   'identity-not-confirmed': { status: 422, type: 'processing' },
+  'idempotency-key-reused': { status: 422, type: 'business-rule' },
   'code-expired': { status: 422, type: 'expired' },
   'wrong-code': { status: 422, type: 'security' },
   'code-locked': { status: 422, type: 'security' },

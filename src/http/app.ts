@@ -15,6 +15,8 @@ import '../operations/index.js';
 import { allOperations } from '../operations/registry.js';
 import { RESOURCE_TYPES } from '../resources/registry.js';
 import { operatorRoutes } from './operator.js';
+import { fingerprintOf, IdempotentRequests } from './idempotency.js';
+import { fail } from '../fhir/errors.js';
 import { pageRoutes } from '../web/pages.js';
 import { authenticate, authRoutes, fhirBaseOf, smartConfiguration } from './auth.js';
 import type { Workers } from '../operations/registry.js';
@@ -40,6 +42,8 @@ export interface AppOptions {
   rateLimits: { perAddress: number; perClient: number };
   /** Browser origins allowed to call the API; none means no CORS headers at all. */
   corsOrigins: string[];
+  /** Writes done once per client key (`Idempotency-Key`, `X-Request-ID`); absent: keys are not kept. */
+  idempotency?: IdempotentRequests;
   /** The COVID-19 invitation preference pages (`/preferences`). */
   preferencePages?: express.Router;
   /** Whether the database answers, for the readiness check. */
@@ -110,6 +114,26 @@ function routeOf(url: string): string {
 const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
 const REQUEST_ID = /^[A-Za-z0-9\-_.]{1,64}$/;
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * The key that makes a write happen once: `Idempotency-Key`, else the client's own `X-Request-ID`.
+ * An Idempotency-Key that is not a safe token is refused; a bad X-Request-ID is only not used.
+ */
+function idempotencyKeyOf(request: Request): string | undefined {
+  if (!UNSAFE_METHODS.has(request.method)) return undefined;
+  const key = request.headers['idempotency-key'];
+  if (key !== undefined) {
+    if (typeof key !== 'string' || !REQUEST_ID.test(key))
+      fail(
+        'invalid-request',
+        'Idempotency-Key must be 1 to 64 letters, digits, dots, hyphens or underscores',
+      );
+    return key;
+  }
+  const requestId = request.headers['x-request-id'];
+  return typeof requestId === 'string' && REQUEST_ID.test(requestId) ? requestId : undefined;
+}
 
 export function createApp(options: AppOptions): express.Express {
   const app = express();
@@ -149,8 +173,16 @@ export function createApp(options: AppOptions): express.Express {
           'If-Modified-Since',
           'Prefer',
           'X-Request-Id',
+          'Idempotency-Key',
         ],
-        exposedHeaders: ['ETag', 'Location', 'Last-Modified', 'X-Request-Id', 'Retry-After'],
+        exposedHeaders: [
+          'ETag',
+          'Location',
+          'Last-Modified',
+          'X-Request-Id',
+          'Retry-After',
+          'Idempotent-Replayed',
+        ],
         maxAge: 600,
       }),
     );
@@ -186,13 +218,24 @@ export function createApp(options: AppOptions): express.Express {
     Promise.resolve()
       .then(async () => {
         const fhirRequest = toFhirRequest(request, context);
-        const result = await route(fhirRequest, {
-          service: options.service,
-          processBundle: (bundle, ctx) => options.bundles.process(bundle, ctx),
-          ...(options.audit ? { audit: options.audit } : {}),
-          ...options.workers,
-        });
-        sendResult(request, response, result, baseUrl);
+        const run = () =>
+          route(fhirRequest, {
+            service: options.service,
+            processBundle: (bundle, ctx) => options.bundles.process(bundle, ctx),
+            ...(options.audit ? { audit: options.audit } : {}),
+            ...options.workers,
+          });
+        const key = fhirRequest.stream ? undefined : idempotencyKeyOf(request);
+        if (key && options.idempotency) {
+          const body = Buffer.isBuffer(request.body) ? request.body : undefined;
+          const { result, replayed } = await options.idempotency.once(
+            `${context.access.clientId}|${key}`,
+            fingerprintOf(request.method, request.originalUrl, body),
+            run,
+          );
+          if (replayed) response.setHeader('Idempotent-Replayed', 'true');
+          sendResult(request, response, result, baseUrl);
+        } else sendResult(request, response, await run(), baseUrl);
       })
       .catch(next);
   });

@@ -9,6 +9,7 @@ export const EXPIRING_COLLECTIONS = [
   'preference_verifications',
   'preference_counters',
   'preference_web_sessions',
+  'idempotency_keys',
 ];
 
 /**

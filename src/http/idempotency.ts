@@ -1,0 +1,138 @@
+import { createHash } from 'node:crypto';
+import type { Collection, Db } from 'mongodb';
+import { FhirError, fail, type Problem } from '../fhir/errors.js';
+import type { InteractionResult } from '../fhir/service.js';
+import { Expiry } from '../store/expiry.js';
+import { isDuplicateKey } from '../store/mongo-errors.js';
+
+/** How long a key holds its answer. */
+const KEEP_MS = 24 * 3_600_000;
+/** How long a second request with the same key waits for the first to finish. */
+const WAIT_MS = 30_000;
+/** A first request still unfinished after this long died with its process: another may take its key. */
+const ABANDONED_MS = 120_000;
+
+/** What is kept of an answer to give it again: the interaction's result, or the error it ended in. */
+type Answer =
+  | { result: Pick<InteractionResult, 'status' | 'stored' | 'body'> }
+  | { error: { problems: Problem[]; headers: Record<string, string> } };
+
+interface KeyDocument {
+  /** `{client}|{key}`: keys are the client's own. */
+  _id: string;
+  /** What the request was (method, path, body): the same key for another request is refused. */
+  fingerprint: string;
+  startedAt: Date;
+  expires: Date;
+  answer?: Answer;
+}
+
+/** The fingerprint of a request: the same method, path and body make the same. */
+export function fingerprintOf(method: string, url: string, body: Buffer | undefined): string {
+  return createHash('sha256')
+    .update(`${method} ${url}\n`)
+    .update(body ?? Buffer.alloc(0))
+    .digest('hex');
+}
+
+/**
+ * Idempotent writes: a client's request carrying a key (`Idempotency-Key`, or `X-Request-ID`) is done
+ * once; the same key from the same client within 24 hours answers what the first answered and writes
+ * nothing, even when both arrive at once on two server processes: the key is claimed by inserting it
+ * (`_id`, unique in the store), and the loser waits for the winner's answer. A 4xx answer is kept like a
+ * success; a 5xx (the database away, say) frees the key for a retry.
+ */
+export class IdempotentRequests {
+  private readonly keys: Collection<KeyDocument>;
+  private readonly expiry: Expiry<KeyDocument>;
+
+  constructor(db: Db) {
+    this.keys = db.collection<KeyDocument>('idempotency_keys');
+    this.expiry = new Expiry(this.keys);
+  }
+
+  /** Runs the request once for its key; answers its result and whether it is a repeat of an earlier one. */
+  async once(
+    key: string,
+    fingerprint: string,
+    run: () => Promise<InteractionResult>,
+  ): Promise<{ result: InteractionResult; replayed: boolean }> {
+    this.expiry.touch();
+    const claimed = await this.claim(key, fingerprint);
+    if (!claimed) return { result: replay(await this.answerOf(key, fingerprint)), replayed: true };
+    let answer: Answer;
+    try {
+      const result = await run();
+      answer = {
+        result: {
+          status: result.status,
+          ...(result.stored ? { stored: result.stored } : {}),
+          ...(result.body ? { body: result.body } : {}),
+        },
+      };
+      await this.keys.updateOne({ _id: key }, { $set: { answer } });
+      return { result, replayed: false };
+    } catch (error) {
+      if (error instanceof FhirError && error.status < 500) {
+        answer = { error: { problems: error.problems, headers: error.headers } };
+        await this.keys.updateOne({ _id: key }, { $set: { answer } });
+      } else await this.keys.deleteOne({ _id: key, answer: { $exists: false } });
+      throw error;
+    }
+  }
+
+  /** Takes the key for this request; false when another request holds it (or held it: its answer is kept). */
+  private async claim(key: string, fingerprint: string): Promise<boolean> {
+    const now = new Date();
+    try {
+      await this.keys.insertOne({
+        _id: key,
+        fingerprint,
+        startedAt: now,
+        expires: new Date(now.getTime() + KEEP_MS),
+      });
+      return true;
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+    }
+    const held = await this.keys.findOne({ _id: key });
+    if (!held) return this.claim(key, fingerprint);
+    if (held.fingerprint !== fingerprint)
+      fail(
+        'idempotency-key-reused',
+        'This key was used for another request; send a new key for a new request',
+      );
+    // a first request that never finished (its process died): this one takes the key over
+    if (!held.answer && now.getTime() - held.startedAt.getTime() > ABANDONED_MS) {
+      const taken = await this.keys.updateOne(
+        { _id: key, startedAt: held.startedAt },
+        { $set: { startedAt: now } },
+      );
+      return taken.modifiedCount === 1;
+    }
+    return false;
+  }
+
+  /** The first request's answer, waited for while it is still being worked out. */
+  private async answerOf(key: string, fingerprint: string): Promise<Answer> {
+    const deadline = Date.now() + WAIT_MS;
+    for (;;) {
+      const held = await this.keys.findOne({ _id: key });
+      if (held?.fingerprint !== undefined && held.fingerprint !== fingerprint)
+        fail(
+          'idempotency-key-reused',
+          'This key was used for another request; send a new key for a new request',
+        );
+      if (held?.answer) return held.answer;
+      if (!held || Date.now() > deadline)
+        fail('version-conflict', 'The first request with this key has not finished; try again shortly');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+/** An earlier answer given again: its result, or its error thrown again. */
+function replay(answer: Answer): InteractionResult {
+  if ('error' in answer) throw new FhirError(answer.error.problems, answer.error.headers);
+  return answer.result;
+}
