@@ -123,8 +123,10 @@ export class GpDispatcher {
   }
 
   /** Stores the held daily messages, then the position after them. */
-  private async storeDaily(): Promise<void> {
+  private async storeDaily(leaseJustHeld = false): Promise<void> {
     if (!this.reader) return;
+    // another process took over meanwhile: its position counts, and it makes these messages itself
+    if (!leaseJustHeld && !(await this.leases.hold(LEASE, LEASE_MS))) return this.forget();
     await this.outboxes.daily.add(this.daily);
     this.daily = [];
     await this.cursor.replaceOne({ _id: 'cursor' }, this.reader.position, { upsert: true });
@@ -166,7 +168,7 @@ export class GpDispatcher {
       this.daily.length >= DAILY_PACK ||
       Date.now() - this.dailySince >= this.packMs
     )
-      await this.storeDaily();
+      await this.storeDaily(true);
   }
 
   /** The message a stored version of an Immunization makes for its person's practice, if there is one to tell. */

@@ -21,7 +21,6 @@ const ERRORS: Record<PreferenceRefusal['reason'], ErrorCode> = {
   'wrong-code': 'wrong-code',
   locked: 'code-locked',
   'no-code': 'invalid-request',
-  'not-verified': 'forbidden',
 };
 
 function preferences(services: OperationServices) {

@@ -68,8 +68,7 @@ export class PreferenceRefusal extends Error {
       | 'expired'
       | 'wrong-code'
       | 'locked'
-      | 'no-code'
-      | 'not-verified',
+      | 'no-code',
     message: string,
     readonly details: {
       /** Tries left of the code, after a wrong one. */
@@ -180,7 +179,7 @@ export class PreferenceService {
 
   /** Step 2: a new six-digit code to the chosen destination (an earlier code stops working). */
   async sendCode(handle: string, destination: CodeDestination, origin: Origin): Promise<{ expires: Date }> {
-    const verification = await this.open(handle);
+    const verification = await this.open(handle, 'send-code', origin);
     return this.step('send-code', origin, verification.patient, async () => {
       if (!verification.destinations.includes(destination))
         throw new PreferenceRefusal('invalid-details', 'Choose where to send the code');
@@ -214,7 +213,7 @@ export class PreferenceService {
 
   /** Step 3: the code. Answers the person it proves; a wrong code uses one of three tries. */
   async confirm(handle: string, code: string, origin: Origin): Promise<string> {
-    const verification = await this.open(handle);
+    const verification = await this.open(handle, 'confirm-code', origin);
     return this.step('confirm-code', origin, verification.patient, async () => {
       const sent = verification.code;
       if (!sent) throw new PreferenceRefusal('no-code', 'Ask for a code first');
@@ -245,13 +244,6 @@ export class PreferenceService {
       );
       return { result: verification.patient, outcome: 'confirmed' };
     });
-  }
-
-  /** The person a confirmed verification proved (for the web page's later steps). */
-  async confirmedPerson(handle: string): Promise<string> {
-    const verification = await this.open(handle);
-    if (!verification.confirmed) throw new PreferenceRefusal('not-verified', 'Confirm your code first');
-    return verification.patient;
   }
 
   /** The person's current choice (none recorded: invitations are sent). */
@@ -291,10 +283,13 @@ export class PreferenceService {
     return createHmac('sha256', salt).update(code).digest('hex');
   }
 
-  private async open(handle: string): Promise<VerificationDocument> {
+  /** The verification a handle names, while it lasts; a step on one that is gone is audited too. */
+  private async open(handle: string, step: Step, origin: Origin): Promise<VerificationDocument> {
     const verification = await this.verifications.findOne({ _id: sha256(handle) });
-    if (!verification || verification.expires.getTime() < this.now().getTime())
+    if (!verification || verification.expires.getTime() < this.now().getTime()) {
+      this.record(step, origin, undefined, 'expired: no verification under that handle', false);
       throw new PreferenceRefusal('expired', 'Your session has ended. Start again.');
+    }
     return verification;
   }
 
