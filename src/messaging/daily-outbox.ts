@@ -288,25 +288,23 @@ export class GpDailyOutbox implements Deliveries {
   private async sendShard(batches: ShardBatches): Promise<Outcome[]> {
     const practices = [...batches.keys()];
     const outcomes: Outcome[] = [];
-    for (let i = 0; i < practices.length; i += PARALLEL)
-      await Promise.all(
-        practices.slice(i, i + PARALLEL).map(async (practice) => {
-          const ofPractice = [...batches.get(practice)!].sort(([a], [b]) => a.localeCompare(b));
-          let blocked: string | undefined;
-          for (const [day, messages] of ofPractice) {
-            const entries = [...messages.values()].sort((a, b) => a.seq - b.seq).map((m) => m.entry);
-            // an earlier day that failed holds the later ones back: each person's order is kept
-            const error = blocked ?? (await this.deliver(practice, day, entries));
-            if (error !== undefined) blocked = `an earlier day's batch is waiting: ${error}`;
-            outcomes.push({
-              day,
-              practice,
-              messages: entries.length,
-              ...(error !== undefined ? { error } : {}),
-            });
-          }
-        }),
-      );
+    const sendPractice = async (practice: string) => {
+      const ofPractice = [...batches.get(practice)!].sort(([a], [b]) => a.localeCompare(b));
+      let blocked: string | undefined;
+      for (const [day, messages] of ofPractice) {
+        const entries = [...messages.values()].sort((a, b) => a.seq - b.seq).map((m) => m.entry);
+        // an earlier day that failed holds the later ones back: each person's order is kept
+        const error = blocked ?? (await this.deliver(practice, day, entries));
+        if (error !== undefined) blocked = `an earlier day's batch is waiting: ${error}`;
+        outcomes.push({ day, practice, messages: entries.length, ...(error !== undefined ? { error } : {}) });
+      }
+    };
+    // a pool: each sender takes the next practice as soon as it is done, none waits for the slowest
+    let next = 0;
+    const sender = async () => {
+      while (next < practices.length) await sendPractice(practices[next++]!);
+    };
+    await Promise.all(Array.from({ length: PARALLEL }, sender));
     return outcomes;
   }
 
