@@ -1,14 +1,15 @@
 import { expect } from 'chai';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Parameters } from 'fhir/r4';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { areaOrganizations, syntheticGeography, syntheticPerson } from '../../fixtures/population.js';
-import { PROJECT_ROOT, type RunningServer } from '../../src/server.js';
+import { preferenceOverride } from '../../fixtures/records.js';
+import type { RunningServer } from '../../src/server.js';
 import { extraServer, tokenFor } from './harness.js';
+import { chromiumInstalled, launchChromium, SCREENSHOTS } from './browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOT = join(PROJECT_ROOT, '.cache', 'screenshots', 'dashboard.png');
+const SCREENSHOT = join(SCREENSHOTS, 'dashboard.png');
 const geography = syntheticGeography();
 const today = new Date('2026-11-25T00:00:00Z');
 const people = Array.from({ length: 600 }, (_, i) => syntheticPerson(i, { seed: 21, today, geography }));
@@ -38,11 +39,7 @@ describe('the cohort dashboard, in Chromium', function () {
   this.timeout(120_000);
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      // .ci/run installs Debian's chromium; a machine without it cannot run this test
-      console.warn(`skipped: ${CHROMIUM} is not installed`);
-      this.skip();
-    }
+    if (!chromiumInstalled()) this.skip();
     // a database of its own (and so its own clients), with authentication on: the page uses the staff
     // member's token
     server = await extraServer({ MONGODB_DB: 'nims_dashboard_test' });
@@ -53,19 +50,7 @@ describe('the cohort dashboard, in Chromium', function () {
     );
     await api('/Organization/$load', ndjson(organizations), 'application/fhir+ndjson');
     await api('/Patient/$load', ndjson(people), 'application/fhir+ndjson');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
@@ -131,19 +116,13 @@ describe('the cohort dashboard, in Chromium', function () {
     const override = await fetch(`${server!.url}/Task`, {
       method: 'POST',
       headers: { 'content-type': 'application/fhir+json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({
-        resourceType: 'Task',
-        status: 'in-progress',
-        intent: 'order',
-        code: {
-          coding: [
-            { system: 'https://nims.example.org/fhir/CodeSystem/task-type', code: 'preference-override' },
-          ],
-        },
-        reasonCode: { text: 'Worsening pandemic' },
-        executionPeriod: { start: '2026-01-01T00:00:00Z', end: '2099-01-01T00:00:00Z' },
-        input: [{ type: { text: 'programme' }, valueCode: 'covid-19' }],
-      }),
+      body: JSON.stringify(
+        preferenceOverride(
+          'Worsening pandemic',
+          new Date('2026-01-01T00:00:00Z'),
+          new Date('2099-01-01T00:00:00Z'),
+        ),
+      ),
     });
     expect(override.status).to.equal(201);
     await page.getByLabel('Programme').selectOption('covid-19');
@@ -152,7 +131,7 @@ describe('the cohort dashboard, in Chromium', function () {
       .getByText(/set aside until .*: Worsening pandemic\./)
       .waitFor();
 
-    mkdirSync(join(PROJECT_ROOT, '.cache', 'screenshots'), { recursive: true });
+    mkdirSync(SCREENSHOTS, { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     expect(statSync(SCREENSHOT).size).to.be.above(10_000);
   });

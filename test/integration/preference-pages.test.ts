@@ -1,15 +1,14 @@
 import { expect } from 'chai';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Bundle, Consent, Parameters, Patient } from 'fhir/r4';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { nhsNumber } from '../../fixtures/records.js';
-import { PROJECT_ROOT, type RunningServer } from '../../src/server.js';
+import type { RunningServer } from '../../src/server.js';
 import { startFakeNotify, type FakeNotify } from '../fakes/notify.js';
 import { eventually, extraServer, tokenFor } from './harness.js';
+import { chromiumInstalled, launchChromium, SCREENSHOTS } from './browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOTS = join(PROJECT_ROOT, '.cache', 'screenshots');
 const NHS = 'https://fhir.nhs.uk/Id/nhs-number';
 
 let server: RunningServer | undefined;
@@ -92,10 +91,7 @@ describe('the COVID-19 invitation preference pages, in Chromium without JavaScri
   this.timeout(120_000);
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      console.warn(`skipped: ${CHROMIUM} is not installed`);
-      this.skip();
-    }
+    if (!chromiumInstalled()) this.skip();
     notify = await startFakeNotify();
     server = await extraServer({
       MONGODB_DB: 'nims_preference_pages_test',
@@ -105,16 +101,7 @@ describe('the COVID-19 invitation preference pages, in Chromium without JavaScri
     });
     admin = await tokenFor('system/*.cruds', undefined, server);
     for (const person of PEOPLE) ids.push((await api<Patient>('POST', '/Patient', person)).id!);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-      ],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Bundle, Consent, OperationOutcome, Parameters, Patient } from 'fhir/r4';
-import { nhsNumber } from '../../fixtures/records.js';
+import { nhsNumber, preferenceOverride } from '../../fixtures/records.js';
 import { PREFERENCE_STEP_SYSTEM } from '../../src/preferences/service.js';
 import type { RunningServer } from '../../src/server.js';
 import { startFakeNotify, type FakeNotify } from '../fakes/notify.js';
@@ -219,22 +219,11 @@ describe('COVID-19 invitation preferences: identity check, one-time code and Con
     // person 1 said no in the test before
     const before = await cohort();
     expect(value(before, 'preference-override')).to.equal(undefined);
-    const override = {
-      resourceType: 'Task',
-      status: 'in-progress',
-      intent: 'order',
-      code: {
-        coding: [
-          { system: 'https://nims.example.org/fhir/CodeSystem/task-type', code: 'preference-override' },
-        ],
-      },
-      reasonCode: { text: 'Worsening pandemic: a new variant (JCVI advice of 1 December)' },
-      executionPeriod: {
-        start: new Date(Date.now() - 60_000).toISOString(),
-        end: new Date(Date.now() + 86_400_000).toISOString(),
-      },
-      input: [{ type: { text: 'programme' }, valueCode: 'covid-19' }],
-    };
+    const override = preferenceOverride(
+      'Worsening pandemic: a new variant (JCVI advice of 1 December)',
+      new Date(Date.now() - 60_000),
+      new Date(Date.now() + 86_400_000),
+    );
     const { reasonCode: _reason, ...unreasoned } = override;
     const refused = await call('POST', '/Task', unreasoned, admin);
     expect(refused.status).to.equal(422);
