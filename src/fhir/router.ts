@@ -16,6 +16,11 @@ export interface Handlers extends OperationServices {
   processBundle: BundleHandler;
   /** Where each interaction is recorded; absent only where nothing is audited (unit use). */
   audit?: { record(entry: AuditEntry): Promise<void> };
+  /**
+   * Runs the interaction once for the request's idempotency key (its answer given again to a repeat),
+   * after the client's scopes were checked and before the audit trail records it.
+   */
+  once?: (run: () => Promise<InteractionResult>) => Promise<InteractionResult>;
 }
 
 /** What a request is, before it runs: its interaction, what the client needs, and how to run it. */
@@ -66,7 +71,8 @@ export async function route(request: FhirRequest, handlers: Handlers): Promise<I
   try {
     interaction = plan(request, handlers);
     for (const [type, permission] of interaction.needs) authorize(access, type, permission);
-    const result = await interaction.run();
+    const run = () => interaction!.run();
+    const result = await (handlers.once ? handlers.once(run) : run());
     await audit(handlers, request, interaction, result.status, touched(resourcesOf(result)));
     return result;
   } catch (error) {

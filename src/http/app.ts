@@ -7,7 +7,7 @@ import type { AuditLog } from '../auth/audit.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { BundleProcessor } from '../fhir/transaction.js';
 import { route } from '../fhir/router.js';
-import type { FhirService, RequestContext } from '../fhir/service.js';
+import type { FhirService, InteractionResult, RequestContext } from '../fhir/service.js';
 import { logger } from '../shared/logger.js';
 import { httpDuration, httpRequests } from '../shared/metrics.js';
 // the operations register themselves on import: the routes below serve them
@@ -218,24 +218,31 @@ export function createApp(options: AppOptions): express.Express {
     Promise.resolve()
       .then(async () => {
         const fhirRequest = toFhirRequest(request, context);
-        const run = () =>
-          route(fhirRequest, {
-            service: options.service,
-            processBundle: (bundle, ctx) => options.bundles.process(bundle, ctx),
-            ...(options.audit ? { audit: options.audit } : {}),
-            ...options.workers,
-          });
+        // with a key, the interaction runs once; a repeat gets the first answer (and is audited)
         const key = fhirRequest.stream ? undefined : idempotencyKeyOf(request);
-        if (key && options.idempotency) {
-          const body = Buffer.isBuffer(request.body) ? request.body : undefined;
-          const { result, replayed } = await options.idempotency.once(
-            `${context.access.clientId}|${key}`,
-            fingerprintOf(request.method, request.originalUrl, body),
-            run,
-          );
-          if (replayed) response.setHeader('Idempotent-Replayed', 'true');
-          sendResult(request, response, result, baseUrl);
-        } else sendResult(request, response, await run(), baseUrl);
+        const idempotency = key ? options.idempotency : undefined;
+        let replayed = false;
+        const once = idempotency
+          ? async (run: () => Promise<InteractionResult>) => {
+              const body = Buffer.isBuffer(request.body) ? request.body : undefined;
+              const answer = await idempotency.once(
+                `${context.access.clientId}|${key}`,
+                fingerprintOf(request.method, request.originalUrl, body),
+                run,
+              );
+              replayed = answer.replayed;
+              return answer.result;
+            }
+          : undefined;
+        const result = await route(fhirRequest, {
+          service: options.service,
+          processBundle: (bundle, ctx) => options.bundles.process(bundle, ctx),
+          ...(options.audit ? { audit: options.audit } : {}),
+          ...(once ? { once } : {}),
+          ...options.workers,
+        });
+        if (replayed) response.setHeader('Idempotent-Replayed', 'true');
+        sendResult(request, response, result, baseUrl);
       })
       .catch(next);
   });

@@ -133,6 +133,7 @@ export class IdempotentRequests {
 
 /** An earlier answer given again: its result, or its error thrown again. */
 function replay(answer: Answer): InteractionResult {
-  if ('error' in answer) throw new FhirError(answer.error.problems, answer.error.headers);
+  if ('error' in answer)
+    throw new FhirError(answer.error.problems, { ...answer.error.headers, 'Idempotent-Replayed': 'true' });
   return answer.result;
 }

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import type { Bundle, Patient } from 'fhir/r4';
 import { patient } from '../../fixtures/records.js';
 import type { RunningServer } from '../../src/server.js';
-import { defaultToken, errorCode, extraServer, http, testServer } from './harness.js';
+import { defaultToken, errorCode, eventually, extraServer, http, testServer } from './harness.js';
 
 const NHS = 'https://fhir.nhs.uk/Id/nhs-number';
 
@@ -29,6 +29,11 @@ describe('idempotent writes: Idempotency-Key and X-Request-ID', function () {
     expect(second.headers.get('idempotent-replayed')).to.equal('true');
     expect(first.headers.get('idempotent-replayed')).to.equal(null);
     expect(await holders(person.identifier![0]!.value!)).to.equal(1);
+    // the repeat is in the audit trail like the first
+    await eventually(async () => {
+      const audited = await http('GET', `/AuditEvent?entity=Patient/${String(first.body.id)}&action=C`);
+      expect((audited.body as unknown as Bundle).entry).to.have.length(2);
+    }, 10_000);
   });
 
   it('when the same key comes with another body, then it is refused and changes nothing', async () => {
@@ -51,6 +56,7 @@ describe('idempotent writes: Idempotency-Key and X-Request-ID', function () {
     const again = await http('POST', '/Patient', { body: bad, headers: { 'idempotency-key': key } });
     expect(first.status).to.equal(again.status);
     expect(again.body).to.deep.equal(first.body);
+    expect(again.headers.get('idempotent-replayed')).to.equal('true');
     const invalid = await http('POST', '/Patient', {
       body: patient(504, 7),
       headers: { 'idempotency-key': '{"$gt":""}' },
