@@ -14,7 +14,7 @@ export interface RuleContext {
 export interface ProfileRule<R extends Resource = Resource> {
   key: string;
   description: string;
-  check(resource: R, context: RuleContext): Omit<Problem, 'code' | 'rule'>[];
+  check(resource: R, context: RuleContext): Finding[];
 }
 
 export interface Profile<R extends Resource = Resource> {
@@ -24,6 +24,17 @@ export interface Profile<R extends Resource = Resource> {
   /** What the profile is for, when it is not a stored type's rules. */
   description?: string;
   rules: ProfileRule<R>[];
+}
+
+/** What a rule's check finds wrong: the words and where. */
+export type Finding = Omit<Problem, 'code' | 'rule'>;
+
+/** A check that looks only at the resources `applies` picks (one kind of Consent, of Task). */
+export function onlyWhen<R extends Resource>(
+  applies: (resource: R) => boolean,
+  check: (resource: R) => Finding[],
+): (resource: R) => Finding[] {
+  return (resource) => (applies(resource) ? check(resource) : []);
 }
 
 export function runProfile<R extends Resource>(

@@ -1,15 +1,7 @@
 import type { Consent } from 'fhir/r4';
 import { NHS_NUMBER_SYSTEM } from '../shared/nhs-number.js';
-import type { Profile } from '../profiles/rules.js';
+import { onlyWhen, type Profile } from '../profiles/rules.js';
 import { isInvitationPreference, PREFERENCE_CATEGORY, PREFERENCE_PROFILE } from '../preferences/consent.js';
-
-type Finding = { diagnostics: string; expression: string[] };
-
-/** Rules that apply to a Consent under the COVID-19 invitation policy (other Consents are left alone). */
-const preferenceRule =
-  (check: (consent: Consent) => Finding[]) =>
-  (consent: Consent): Finding[] =>
-    isInvitationPreference(consent) ? check(consent) : [];
 
 /**
  * A person's choice about central COVID-19 invitations: whose (reference and NHS number), what kind of
@@ -24,7 +16,7 @@ export const consentProfile: Profile<Consent> = {
     {
       key: 'pref-patient',
       description: 'The person is given by reference to their Patient and by NHS number',
-      check: preferenceRule((c) =>
+      check: onlyWhen(isInvitationPreference, (c) =>
         /^Patient\/[A-Za-z0-9\-.]{1,64}$/.test(c.patient?.reference ?? '') &&
         c.patient?.identifier?.system === NHS_NUMBER_SYSTEM &&
         Boolean(c.patient.identifier.value)
@@ -40,7 +32,7 @@ export const consentProfile: Profile<Consent> = {
     {
       key: 'pref-category',
       description: `The category is ${PREFERENCE_CATEGORY.system}|${PREFERENCE_CATEGORY.code}`,
-      check: preferenceRule((c) =>
+      check: onlyWhen(isInvitationPreference, (c) =>
         (c.category ?? []).some((cat) =>
           (cat.coding ?? []).some(
             (code) => code.system === PREFERENCE_CATEGORY.system && code.code === PREFERENCE_CATEGORY.code,
@@ -58,7 +50,7 @@ export const consentProfile: Profile<Consent> = {
     {
       key: 'pref-choice',
       description: 'The choice is provision.type: deny (no central invitations) or permit',
-      check: preferenceRule((c) =>
+      check: onlyWhen(isInvitationPreference, (c) =>
         c.provision?.type === 'deny' || c.provision?.type === 'permit'
           ? []
           : [
@@ -72,7 +64,7 @@ export const consentProfile: Profile<Consent> = {
     {
       key: 'pref-date',
       description: 'When the choice was made (dateTime) is given: the newest choice is the one in force',
-      check: preferenceRule((c) =>
+      check: onlyWhen(isInvitationPreference, (c) =>
         c.dateTime ? [] : [{ diagnostics: 'Consent.dateTime is required', expression: ['Consent.dateTime'] }],
       ),
     },

@@ -1,15 +1,7 @@
 import type { Task } from 'fhir/r4';
-import type { Profile } from '../profiles/rules.js';
+import { onlyWhen, type Profile } from '../profiles/rules.js';
 import { isOverride } from '../preferences/override.js';
 import { NIMS_BASE } from './extensions.js';
-
-type Finding = { diagnostics: string; expression: string[] };
-
-/** Rules that apply to a preference override only (other Tasks are left alone). */
-const overrideRule =
-  (check: (task: Task) => Finding[]) =>
-  (task: Task): Finding[] =>
-    isOverride(task) ? check(task) : [];
 
 /**
  * The Tasks nims acts on by itself. A preference override (code preference-override) sets people's
@@ -22,7 +14,7 @@ export const taskProfile: Profile<Task> = {
     {
       key: 'override-reason',
       description: 'A preference override gives its reason (reasonCode.text): the compelling grounds',
-      check: overrideRule((t) =>
+      check: onlyWhen(isOverride, (t) =>
         t.reasonCode?.text?.trim()
           ? []
           : [
@@ -36,7 +28,7 @@ export const taskProfile: Profile<Task> = {
     {
       key: 'override-period',
       description: 'A preference override is dated: executionPeriod with a start and a later end',
-      check: overrideRule((t) => {
+      check: onlyWhen(isOverride, (t) => {
         const { start, end } = t.executionPeriod ?? {};
         return start && end && Date.parse(start) < Date.parse(end)
           ? []
@@ -51,7 +43,7 @@ export const taskProfile: Profile<Task> = {
     {
       key: 'override-programme',
       description: 'A preference override names the programme whose preferences it sets aside: covid-19',
-      check: overrideRule((t) =>
+      check: onlyWhen(isOverride, (t) =>
         (t.input ?? []).some((i) => i.valueCode === 'covid-19')
           ? []
           : [
