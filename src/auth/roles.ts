@@ -20,8 +20,8 @@ export const ROLES = {
   },
   helpline: {
     description:
-      "Helpline agents: set a caller's COVID-19 invitation preference on their behalf (the code still goes to the caller)",
-    scopes: 'system/Consent.crus',
+      "Helpline agents: set a caller's COVID-19 invitation preference on their behalf (the code still goes to the caller); check a caller against the register and open a correction of their vaccination record",
+    scopes: 'system/Consent.crus system/Patient.rs system/Immunization.rs system/Task.crs',
   },
   'programme-staff': {
     description: 'Programme teams: cohorts, invitations, reminders and statistics',
@@ -38,7 +38,8 @@ export const ROLES = {
   },
   'data-quality': {
     description: 'Data-resolution team: Task workflows that add, fix and check records',
-    scopes: 'system/Patient.crus system/Immunization.cruds system/Task.cruds system/Observation.rs',
+    scopes:
+      'system/Patient.crus system/Immunization.cruds system/Task.cruds system/Observation.rs system/Provenance.crs',
   },
   'external-agency': {
     description: 'Agencies that receive bulk extracts',

@@ -41,6 +41,8 @@ export const ERRORS = {
   'unknown-patient': { status: 422, type: 'not-found' },
   'identity-not-confirmed': { status: 422, type: 'processing' },
   'idempotency-key-reused': { status: 422, type: 'business-rule' },
+  'workflow-managed': { status: 422, type: 'business-rule' },
+  'transition-not-allowed': { status: 409, type: 'conflict' },
   'code-expired': { status: 422, type: 'expired' },
   'wrong-code': { status: 422, type: 'security' },
   'code-locked': { status: 422, type: 'security' },

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Bundle, BundleEntry, BundleLink, OperationOutcome, Resource } from 'fhir/r4';
 import fastJsonPatch, { type Operation } from 'fast-json-patch';
 import { authorize, canSee, may, restrictionOf, UNRESTRICTED, type Access } from '../auth/access.js';
-import { RESOURCE_TYPES } from '../resources/registry.js';
+import { RESOURCE_TYPES, resourceDefinition } from '../resources/registry.js';
 import { encodeCursor, isResultParameter, parseControls, type SearchControls } from '../search/controls.js';
 import { compileCriteria, type CompiledCriteria } from '../search/criteria.js';
 import type { Repository, SearchMatch, StoredVersion, WriteReceipt } from '../store/repository.js';
@@ -36,6 +36,11 @@ export interface InteractionResult {
 }
 
 export type SearchParams = [string, string][];
+
+/** A write the server makes for itself (a workflow step) skips the rules that stop clients' writes. */
+export interface WriteOptions {
+  byServer?: boolean;
+}
 
 /** The server acting for itself (its own bookkeeping, not a client's request): everything allowed. */
 export const SERVER_CONTEXT: RequestContext = { baseUrl: '', strict: true, access: UNRESTRICTED };
@@ -88,6 +93,32 @@ export class FhirService {
     return stored;
   }
 
+  /** The current resource a reference (`Type/id`) names, if it exists and is not deleted. */
+  async resolve(reference: string | undefined): Promise<Resource | undefined> {
+    const [type, id, ...rest] = (reference ?? '').split('/');
+    if (!type || !id || rest.length > 0 || !RESOURCE_TYPES.includes(type) || !ID_PATTERN.test(id))
+      return undefined;
+    return (await this.repository.read(type, id))?.resource;
+  }
+
+  /**
+   * Runs the type's rules on clients' writes (see ResourceDefinition.clientWrites): `before` is what is
+   * stored now (read here unless given), `after` what the write would store (undefined for a delete).
+   */
+  private async checkClientWrite(
+    type: string,
+    id: string | undefined,
+    after: Resource | undefined,
+    options: WriteOptions | undefined,
+    before?: Resource,
+  ): Promise<void> {
+    const rule = resourceDefinition(type)?.clientWrites;
+    if (!rule || options?.byServer) return;
+    const stored =
+      before ?? (id === undefined ? undefined : (await this.repository.read(type, id))?.resource);
+    await rule({ before: stored, after }, (reference) => this.resolve(reference));
+  }
+
   private prepare(type: string, body: unknown, id: string): Resource {
     const resource = expectResource(body, type);
     const { meta, ...rest } = resource;
@@ -119,8 +150,14 @@ export class FhirService {
   }
 
   /** Create with an id the server chose earlier (a transaction resolving references first). */
-  async createWithId(type: string, body: unknown, id: string): Promise<InteractionResult> {
+  async createWithId(
+    type: string,
+    body: unknown,
+    id: string,
+    options?: WriteOptions,
+  ): Promise<InteractionResult> {
     const resource = this.prepare(type, body, id);
+    await this.checkClientWrite(type, undefined, resource, options);
     const result = await this.repository.write({ type, id, resource, method: 'POST', expectedVersion: 0 });
     return { status: 201, stored: result.stored, ...(result.receipt ? { receipt: result.receipt } : {}) };
   }
@@ -137,8 +174,15 @@ export class FhirService {
     return this.prepare(type, resource, id);
   }
 
-  async update(type: string, id: string, body: unknown, ifMatch?: number): Promise<InteractionResult> {
+  async update(
+    type: string,
+    id: string,
+    body: unknown,
+    ifMatch?: number,
+    options?: WriteOptions,
+  ): Promise<InteractionResult> {
     const prepared = this.prepareUpdate(type, id, body);
+    await this.checkClientWrite(type, id, prepared, options);
     const result = await this.repository.write({
       type,
       id,
@@ -237,6 +281,7 @@ export class FhirService {
       if (patched.resourceType !== type || patched.id !== id)
         fail('invalid-patch', 'A patch may not change resourceType or id');
       const prepared = this.prepare(type, patched, id);
+      await this.checkClientWrite(type, id, prepared, undefined, current.resource);
       try {
         const result = await this.repository.write({
           type,
@@ -256,9 +301,15 @@ export class FhirService {
     fail('version-conflict', `${type}/${id} is being changed by other requests; try again`);
   }
 
-  async delete(type: string, id: string, ifMatch?: number): Promise<InteractionResult> {
+  async delete(
+    type: string,
+    id: string,
+    ifMatch?: number,
+    options?: WriteOptions,
+  ): Promise<InteractionResult> {
     requireType(type);
     requireId(id);
+    await this.checkClientWrite(type, id, undefined, options);
     const result = await this.repository.write({
       type,
       id,

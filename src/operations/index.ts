@@ -9,4 +9,5 @@ import './outbox.js';
 import './preferences.js';
 import './process-message.js';
 import './returned-mail.js';
+import './transition.js';
 import './validate.js';

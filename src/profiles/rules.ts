@@ -32,9 +32,9 @@ export type Finding = Omit<Problem, 'code' | 'rule'>;
 /** A check that looks only at the resources `applies` picks (one kind of Consent, of Task). */
 export function onlyWhen<R extends Resource>(
   applies: (resource: R) => boolean,
-  check: (resource: R) => Finding[],
-): (resource: R) => Finding[] {
-  return (resource) => (applies(resource) ? check(resource) : []);
+  check: (resource: R, context: RuleContext) => Finding[],
+): (resource: R, context: RuleContext) => Finding[] {
+  return (resource, context) => (applies(resource) ? check(resource, context) : []);
 }
 
 export function runProfile<R extends Resource>(

@@ -1,8 +1,9 @@
+import type { Resource } from 'fhir/r4';
 import type { Profile } from '../profiles/rules.js';
 import { consentProfile } from './consent.js';
 import { immunizationProfile } from './immunization.js';
 import { patientProfile } from './patient.js';
-import { taskProfile } from './task.js';
+import { taskClientWrites, taskProfile } from './task.js';
 
 /** A resource type the server holds: its nims profile (rules beyond the FHIR schema), if any. */
 export interface ResourceDefinition {
@@ -13,6 +14,15 @@ export interface ResourceDefinition {
    * search it, never write it, and it has no type or system history.
    */
   readOnly?: boolean;
+  /**
+   * Rules on what a client may write, beyond the resource's own validity: they see what is stored now
+   * (`before`) and what would be (`after`, undefined for a delete) and throw to refuse. The server's own
+   * workflow steps skip them.
+   */
+  clientWrites?: (
+    change: { before?: Resource; after?: Resource },
+    resolve: (reference: string | undefined) => Promise<Resource | undefined>,
+  ) => Promise<void>;
 }
 
 const definitions: ResourceDefinition[] = [
@@ -20,7 +30,7 @@ const definitions: ResourceDefinition[] = [
   { type: 'Immunization', profile: immunizationProfile as Profile },
   { type: 'Communication' },
   { type: 'Consent', profile: consentProfile as Profile },
-  { type: 'Task', profile: taskProfile as Profile },
+  { type: 'Task', profile: taskProfile as Profile, clientWrites: taskClientWrites },
   { type: 'Organization' },
   { type: 'Location' },
   { type: 'Practitioner' },
@@ -28,6 +38,7 @@ const definitions: ResourceDefinition[] = [
   { type: 'Group' },
   { type: 'Appointment' },
   { type: 'Endpoint' },
+  { type: 'Provenance' },
   { type: 'AuditEvent', readOnly: true },
 ];
 

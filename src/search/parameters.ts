@@ -38,6 +38,7 @@ const ANY_RESOURCE = [
   'Group',
   'Appointment',
   'Endpoint',
+  'Provenance',
 ];
 const identifier = (type: string, unique?: SearchParamDef['unique']): SearchParamDef => ({
   name: 'identifier',
@@ -392,6 +393,25 @@ export const SEARCH_PARAMETERS: Record<string, SearchParamDef[]> = {
     { name: 'code', type: 'token', expression: 'Observation.code', description: 'What was observed' },
     { name: 'status', type: 'token', expression: 'Observation.status', description: 'Observation status' },
     { name: 'date', type: 'date', expression: 'Observation.effective', description: 'When observed' },
+  ],
+  Provenance: [
+    {
+      name: 'target',
+      type: 'reference',
+      expression: 'Provenance.target',
+      targets: ['Immunization', 'Patient', 'Task'],
+      description: 'What the provenance is about (Immunization/id, any version)',
+      posting: true,
+    },
+    {
+      name: 'entity',
+      type: 'reference',
+      expression: 'Provenance.entity.what',
+      targets: ['Task'],
+      description: 'What the change came from (the correction Task)',
+      posting: true,
+    },
+    { name: 'recorded', type: 'date', expression: 'Provenance.recorded', description: 'When recorded' },
   ],
   AuditEvent: [
     { name: 'date', type: 'date', expression: 'AuditEvent.recorded', description: 'When it happened' },

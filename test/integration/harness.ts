@@ -207,22 +207,26 @@ export async function http(
 }
 
 /**
- * Calls of one extra server's FHIR API started with AUTH=off (no token): a body is sent as JSON, or as
- * it is when it is text (with its content type); answers the status, the JSON body (none for 204) and
- * the Location header.
+ * Calls of one extra server's FHIR API, with a token when `token` gives one (none for AUTH=off): a body
+ * is sent as JSON, or as it is when it is text (with its content type); answers the status, the JSON
+ * body (none for 204) and the Location header.
  */
-export function caller(server: () => RunningServer | undefined) {
+export function caller(server: () => RunningServer | undefined, token?: () => string) {
   return async (
     method: string,
     path: string,
     body?: unknown,
     type = 'application/fhir+json',
+    headers: Record<string, string> = {},
   ): Promise<{ status: number; body: unknown; location?: string }> => {
     const response = await fetch(`${server()!.url}${path}`, {
       method,
-      ...(body !== undefined
-        ? { body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': type } }
-        : {}),
+      headers: {
+        ...(token ? { authorization: `Bearer ${token()}` } : {}),
+        ...(body !== undefined ? { 'content-type': type } : {}),
+        ...headers,
+      },
+      ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
     });
     const text = await response.text();
     const location = response.headers.get('location');
