@@ -41,6 +41,8 @@ export interface Config {
   gpMaxTries: number;
   /** When (UK, HH:MM) the daily batches to practices that take them go each morning. */
   gpDailyAt: string;
+  /** When (UK time, HH:MM) the daily anomaly scan of every vaccination record starts. */
+  anomalyScanAt: string;
   /** How long messages for daily batches are held, to be stored packed together, before they are stored. */
   gpDailyPackSeconds: number;
   /** The MLLP listener for HL7 v2 (port 0: a free one); absent with MLLP_PORT=off. */
@@ -129,6 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, projectRoot: string): Config 
     },
     gpMaxTries: integer('GP_MAX_TRIES', env.GP_MAX_TRIES, 72),
     gpDailyAt: env.GP_DAILY_AT ?? '02:00',
+    anomalyScanAt: env.ANOMALY_SCAN_AT ?? '03:00',
     gpDailyPackSeconds: integer('GP_DAILY_PACK_SECONDS', env.GP_DAILY_PACK_SECONDS, 300),
     preferences: {
       codeSeconds: integer('PREFERENCE_CODE_SECONDS', env.PREFERENCE_CODE_SECONDS, 600),
@@ -147,6 +150,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, projectRoot: string): Config 
   if ([config.channels.notify?.perSecond, config.channels.nhsApp?.perSecond].includes(0))
     throw new Error('NOTIFY_PER_SECOND and NHSAPP_PER_SECOND must be at least 1');
   if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(config.gpDailyAt)) throw new Error('GP_DAILY_AT must be HH:MM');
+  if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(config.anomalyScanAt))
+    throw new Error('ANOMALY_SCAN_AT must be HH:MM');
   if (env.MAILING_DIR && env.MAILING_URL) throw new Error('Give MAILING_DIR or MAILING_URL, not both');
   if (config.channels.mailing?.everySeconds === 0)
     throw new Error('MAILING_INTERVAL_SECONDS must be at least 1');

@@ -15,6 +15,7 @@ import { MailingHouse } from './notifications/letters.js';
 import { CallRecallScheduler } from './notifications/schedules.js';
 import { MllpListener } from './hl7v2/listener.js';
 import { GpDailyBatch } from './messaging/daily.js';
+import { AnomalyScanner } from './resolution/anomaly-scan.js';
 import { gpOutbox } from './messaging/delivery.js';
 import { GpDailyOutbox } from './messaging/daily-outbox.js';
 import { Endpoints } from './messaging/endpoints.js';
@@ -25,13 +26,12 @@ import { isOverride, PreferenceOverrides } from './preferences/override.js';
 import { TokenService } from './auth/tokens.js';
 import type { Config } from './config.js';
 import { BundleProcessor } from './fhir/transaction.js';
-import { FhirService, SERVER_CONTEXT } from './fhir/service.js';
+import { FhirService } from './fhir/service.js';
 import { Validator } from './fhir/validation.js';
 import { createApp } from './http/app.js';
 import { IdempotentRequests } from './http/idempotency.js';
 import { preferenceRoutes } from './web/preferences.js';
 import { RESOURCE_TYPES } from './resources/registry.js';
-import { MAX_COUNT } from './search/controls.js';
 import { logger } from './shared/logger.js';
 import { connect, ensureIndexes, type Database } from './store/database.js';
 import { startFerretdb, type EmbeddedDatabase } from './store/ferretdb.js';
@@ -88,17 +88,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const cohorts = new CohortKeeper(
     database.db,
     repository,
-    async (type, patientId) => {
-      const { sources } = await service.search(
-        type,
-        [
-          ['patient', `Patient/${patientId}`],
-          ['_count', String(MAX_COUNT)],
-        ],
-        SERVER_CONTEXT,
-      );
-      return sources;
-    },
+    (type, patientId) => service.ofPatient(type, patientId),
     overrides,
   );
   cohorts.start();
@@ -142,6 +132,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   await gpMessages.start();
   const gpDaily = new GpDailyBatch(gp.daily, leases, config.gpDailyAt, () => gpMessages.flush());
   gpDaily.start();
+  const anomalies = new AnomalyScanner(database.db, service, cohorts, leases, config.anomalyScanAt);
+  anomalies.start();
   const preferences = new PreferenceService(database.db, service, channels, config.preferences, audit);
   const mllp = config.mllp ? new MllpListener(service, gpMessages.inbound) : undefined;
   const mllpPort = config.mllp ? await mllp!.start(config.mllp.port, config.mllp.host) : undefined;
@@ -162,6 +154,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     gpMessages,
     gpDaily,
     preferences,
+    anomalies,
     ...(tokens ? { tokens } : {}),
   };
   const bundles = new BundleProcessor(service, repository, audit, workers);
@@ -215,6 +208,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       await callRecall.stop();
       await gpMessages.stop();
       await gpDaily.stop();
+      await anomalies.stop();
       await mllp?.stop();
       await Promise.all(outboxes.map((o) => o.stop()));
       await new Promise<void>((resolve) => {

@@ -36,7 +36,7 @@ const SCHEDULED = PROGRAMMES.filter((p) => p.schedule);
 const BOOKABLE = PROGRAMMES.filter((p) => p.bookable);
 /** Rows are added in steps of this many. */
 const GROWTH = 1 << 16;
-const NO_BIRTH_DATE = 0x7fffffff;
+const NO_DATE = 0x7fffffff;
 
 export interface CohortCriteria {
   /** Seasonal programmes leave out people vaccinated this season, MMR those with every dose. */
@@ -151,7 +151,7 @@ function widened<T extends Column>(old: T, capacity: number): T {
 }
 
 /** Changes whenever the columns or their meaning change: an older snapshot is then not used. */
-const SNAPSHOT_VERSION = 2;
+const SNAPSHOT_VERSION = 3;
 
 /** What a snapshot says besides its columns. */
 export interface IndexMeta {
@@ -289,6 +289,8 @@ class RowIds {
 export class CohortIndex {
   private size = 0;
   private birthDay = new Int32Array(GROWTH);
+  /** The day of death, when the register gives it. */
+  private deathDay = new Int32Array(GROWTH);
   private sex = new Uint8Array(GROWTH);
   private ethnic = new Uint8Array(GROWTH);
   private practice = new Uint16Array(GROWTH);
@@ -320,6 +322,7 @@ export class CohortIndex {
   private get columns(): Column[] {
     return [
       this.birthDay,
+      this.deathDay,
       this.sex,
       this.ethnic,
       this.practice,
@@ -336,8 +339,10 @@ export class CohortIndex {
   }
 
   private set columns(columns: Column[]) {
-    const [birthDay, sex, ethnic, practice, district, status, priority, risk, ...perProgramme] = columns;
+    const [birthDay, deathDay, sex, ethnic, practice, district, status, priority, risk, ...perProgramme] =
+      columns;
     this.birthDay = birthDay as Int32Array<ArrayBuffer>;
+    this.deathDay = deathDay as Int32Array<ArrayBuffer>;
     this.sex = sex as Uint8Array<ArrayBuffer>;
     this.ethnic = ethnic as Uint8Array<ArrayBuffer>;
     this.practice = practice as Uint16Array<ArrayBuffer>;
@@ -417,7 +422,8 @@ export class CohortIndex {
   /** Adds or replaces a person's row from their current Patient resource. */
   upsertPatient(id: string, patient: Patient): void {
     const row = this.rowOf(id, true)!;
-    this.birthDay[row] = dayNumber(patient.birthDate) ?? NO_BIRTH_DATE;
+    this.birthDay[row] = dayNumber(patient.birthDate) ?? NO_DATE;
+    this.deathDay[row] = dayNumber(patient.deceasedDateTime) ?? NO_DATE;
     this.sex[row] = Math.max(0, SEXES.indexOf(patient.gender ?? 'unknown'));
     const ethnicCode = patient.extension?.find((e) => e.url === EXTENSIONS.ethnicCategory)
       ?.valueCodeableConcept?.coding?.[0]?.code;
@@ -469,6 +475,18 @@ export class CohortIndex {
     return (this.dated.get(row) ?? []).some(
       (a) => ((a.group & groups) !== 0 || (a.risk & risks) !== 0) && a.from <= day && day <= a.until,
     );
+  }
+
+  /** A person's birth and death days (when known); undefined for someone not on the register. */
+  lifeDatesOf(patientId: string): { birthDay?: number; deathDay?: number } | undefined {
+    const row = this.rowOf(patientId, false);
+    if (row === undefined || (this.status[row]! & PRESENT) === 0) return undefined;
+    const birthDay = this.birthDay[row]!;
+    const deathDay = this.deathDay[row]!;
+    return {
+      ...(birthDay !== NO_DATE ? { birthDay } : {}),
+      ...(deathDay !== NO_DATE ? { deathDay } : {}),
+    };
   }
 
   /** Takes a person out of every count (their Patient was deleted). */

@@ -3,7 +3,13 @@ import type { Bundle, BundleEntry, BundleLink, OperationOutcome, Resource } from
 import fastJsonPatch, { type Operation } from 'fast-json-patch';
 import { authorize, canSee, may, restrictionOf, UNRESTRICTED, type Access } from '../auth/access.js';
 import { RESOURCE_TYPES, resourceDefinition } from '../resources/registry.js';
-import { encodeCursor, isResultParameter, parseControls, type SearchControls } from '../search/controls.js';
+import {
+  encodeCursor,
+  isResultParameter,
+  MAX_COUNT,
+  parseControls,
+  type SearchControls,
+} from '../search/controls.js';
 import { compileCriteria, type CompiledCriteria } from '../search/criteria.js';
 import type { Repository, SearchMatch, StoredVersion, WriteReceipt } from '../store/repository.js';
 import { historyBundle, searchEntry } from './bundles.js';
@@ -91,6 +97,19 @@ export class FhirService {
     if (!stored) fail('not-found', `Version ${version} of ${type}/${id} is not known`);
     if (stored.deleted) fail('gone', `Version ${version} of ${type}/${id} is a deletion`);
     return stored;
+  }
+
+  /** Every current resource of a type about one person (their Immunizations, Consents), by the patient posting. */
+  async ofPatient<R extends Resource = Resource>(type: string, patientId: string): Promise<R[]> {
+    const { sources } = await this.search(
+      type,
+      [
+        ['patient', `Patient/${patientId}`],
+        ['_count', String(MAX_COUNT)],
+      ],
+      SERVER_CONTEXT,
+    );
+    return sources as R[];
   }
 
   /** The current resource a reference (`Type/id`) names, if it exists and is not deleted. */

@@ -5,7 +5,6 @@ import { HL7Server, type HL7Request, type HL7Response, type HL7Socket } from 'hl
 import { FhirError } from '../fhir/errors.js';
 import { SERVER_CONTEXT, type FhirService } from '../fhir/service.js';
 import type { GpInbound } from '../messaging/inbound.js';
-import { MAX_COUNT } from '../search/controls.js';
 import { logger } from '../shared/logger.js';
 import { NHS_NUMBER_SYSTEM } from '../shared/nhs-number.js';
 import { SNOMED_SYSTEM } from '../shared/snomed.js';
@@ -157,15 +156,7 @@ export class MllpListener {
       .setValue(name?.given?.[0] ?? '');
     pid.field(7).setValue(hl7DateTime(patient.birthDate));
     pid.field(8).setValue(SEX_CODES[patient.gender ?? 'unknown'] ?? 'U');
-    const { sources } = await this.service.search(
-      'Immunization',
-      [
-        ['patient', `Patient/${person.id}`],
-        ['_count', String(MAX_COUNT)],
-      ],
-      SERVER_CONTEXT,
-    );
-    for (const immunization of sources as Immunization[]) {
+    for (const immunization of await this.service.ofPatient<Immunization>('Immunization', person.id)) {
       const orc = rsp.addSegment('ORC');
       orc.field(1).setValue('RE');
       orc.field(3).setValue(immunization.identifier?.[0]?.value ?? immunization.id ?? '');

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { stableUuid } from '../shared/stable-uuid.js';
 import type { Bundle, BundleEntry, FhirResource, Immunization, MessageHeader, Resource } from 'fhir/r4';
 import { NIMS_BASE } from '../resources/extensions.js';
 import { ODS_CODE_SYSTEM } from '../shared/ods.js';
@@ -26,13 +26,6 @@ export interface VaccinationEvent {
 /** The id of the message for an event: the same however often it is sent, so receivers drop repeats. */
 export function messageId(event: Pick<VaccinationEvent, 'immunization' | 'version' | 'practice'>): string {
   return stableUuid(`vaccination-message|${event.immunization}|${event.version}|${event.practice}`);
-}
-
-/** A UUID made from a key (SHA-256, shaped as a version 4 UUID): the same key, the same UUID. */
-export function stableUuid(key: string): string {
-  const hex = createHash('sha256').update(key).digest('hex');
-  const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 /**

@@ -10,16 +10,15 @@ import type {
 import type { Permission } from '../auth/scopes.js';
 import { PROGRAMMES, programmesOf, programmesRefusedBy, type Programme } from '../cohort/programmes.js';
 import { fail } from '../fhir/errors.js';
-import { SERVER_CONTEXT, type FhirService } from '../fhir/service.js';
+import type { FhirService } from '../fhir/service.js';
 import { forecast, type Forecast } from '../forecast/forecast.js';
 import { isCalendarDate } from '../preferences/matching.js';
 import { NIMS_BASE } from '../resources/extensions.js';
-import { MAX_COUNT } from '../search/controls.js';
-import { NHS_NUMBER_SYSTEM } from '../shared/nhs-number.js';
 import { patientIdOf } from '../shared/references.js';
 import { SNOMED_SYSTEM } from '../shared/snomed.js';
 import { ukClock } from '../shared/clock.js';
 import { input, parametersOf, readParameters } from './parameters.js';
+import { PERSON_INPUTS, personNamed } from './person.js';
 import { operationDefinition, registerOperation } from './registry.js';
 
 /** Forecast statuses FHIR names (due, overdue, complete); the others are nims's own. */
@@ -36,34 +35,10 @@ interface VaccinationRecord {
 
 /** The person named by `patient` (an id) or `nhs-number`, with their vaccinations and reactions. */
 async function recordOf(service: FhirService, values: Map<string, unknown[]>): Promise<VaccinationRecord> {
-  const id = values.get('patient')?.[0] as string | undefined;
-  const nhsNumber = values.get('nhs-number')?.[0] as string | undefined;
-  if ((id === undefined) === (nhsNumber === undefined))
-    fail('invalid-request', 'Give the person by patient (id) or by nhs-number, one of them', ['patient']);
-  let patient: Patient | undefined;
-  if (id !== undefined)
-    patient = (await service.readIfExists('Patient', id))?.resource as Patient | undefined;
-  else {
-    const holders = await service.repository.holders('Patient', 'identifier', [
-      `${NHS_NUMBER_SYSTEM}|${nhsNumber}`,
-    ]);
-    patient = [...holders.values()][0]?.resource as Patient | undefined;
-  }
-  if (!patient) fail('not-found', 'No one on the register is known by that');
-  const ofPatient = async (type: string) =>
-    (
-      await service.search(
-        type,
-        [
-          ['patient', `Patient/${patient.id}`],
-          ['_count', String(MAX_COUNT)],
-        ],
-        SERVER_CONTEXT,
-      )
-    ).sources;
+  const patient = await personNamed(service, values);
   const [immunizations, observations] = await Promise.all([
-    ofPatient('Immunization'),
-    ofPatient('Observation'),
+    service.ofPatient('Immunization', patient.id!),
+    service.ofPatient('Observation', patient.id!),
   ]);
   return {
     patient,
@@ -167,8 +142,7 @@ function reactionsTo(dose: Immunization, reactions: Observation[]): Observation[
 const today = () => ukClock(new Date()).date;
 
 const STATUS_INPUTS = [
-  input('patient', 'string', '1', 'The person by id (or nhs-number)'),
-  input('nhs-number', 'string', '1', 'The person by NHS number'),
+  ...PERSON_INPUTS,
   input('date', 'date', '1', 'The day to forecast for (default today, UK)'),
 ];
 const NEEDS: [string, Permission][] = [

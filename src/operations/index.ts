@@ -1,4 +1,5 @@
 // Every operation module registers itself on import; this list is where they are switched on.
+import './anomalies.js';
 import './cohort.js';
 import './gp-daily.js';
 import './immunization-status.js';

@@ -2,14 +2,10 @@ import type { Bundle, Immunization, MessageHeader, Patient } from 'fhir/r4';
 import { fail } from '../fhir/errors.js';
 import type { InteractionResult } from '../fhir/service.js';
 import type { PracticeRecord } from '../messaging/inbound.js';
-import {
-  MESSAGE_EVENT_SYSTEM,
-  RECORD_ACTION_SYSTEM,
-  stableUuid,
-  VACCINATION_EVENT,
-} from '../messaging/messages.js';
+import { MESSAGE_EVENT_SYSTEM, RECORD_ACTION_SYSTEM, VACCINATION_EVENT } from '../messaging/messages.js';
 import { NHS_NUMBER_SYSTEM } from '../shared/nhs-number.js';
 import { ODS_CODE_SYSTEM } from '../shared/ods.js';
+import { stableUuid } from '../shared/stable-uuid.js';
 import {
   operationDefinition,
   registerOperation,

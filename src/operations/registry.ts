@@ -11,6 +11,7 @@ import type { FhirService, InteractionResult } from '../fhir/service.js';
 import type { Deliveries } from '../store/outbox.js';
 import type { PreferenceService } from '../preferences/service.js';
 import type { TokenService } from '../auth/tokens.js';
+import type { AnomalyScanner } from '../resolution/anomaly-scan.js';
 
 type OperationRequest = FhirRequest & { type?: string; id?: string };
 
@@ -30,6 +31,8 @@ export interface Workers {
   gpDaily?: GpDailyBatch;
   /** The COVID-19 invitation preference journey (identity, one-time code, Consent). */
   preferences?: PreferenceService;
+  /** Finds suspect vaccination records and opens Tasks for them. */
+  anomalies?: AnomalyScanner;
   /** Issues tokens (absent with AUTH=off). */
   tokens?: TokenService;
 }

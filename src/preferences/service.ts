@@ -6,7 +6,6 @@ import { SERVER_CONTEXT, type FhirService } from '../fhir/service.js';
 import type { Channel, ChannelName } from '../notifications/channel.js';
 import { isChild, recipientOf } from '../notifications/recipient.js';
 import { NIMS_BASE } from '../resources/extensions.js';
-import { MAX_COUNT } from '../search/controls.js';
 import { logger } from '../shared/logger.js';
 import { Expiry } from '../store/expiry.js';
 import { currentChoice, preferenceConsent, type InvitationChoice } from './consent.js';
@@ -248,15 +247,7 @@ export class PreferenceService {
 
   /** The person's current choice (none recorded: invitations are sent). */
   async choiceOf(patientId: string): Promise<{ choice: InvitationChoice; consent?: Consent }> {
-    const { sources } = await this.service.search(
-      'Consent',
-      [
-        ['patient', `Patient/${patientId}`],
-        ['_count', String(MAX_COUNT)],
-      ],
-      SERVER_CONTEXT,
-    );
-    const consent = currentChoice(sources as Consent[]);
+    const consent = currentChoice(await this.service.ofPatient<Consent>('Consent', patientId));
     return { choice: consent?.provision?.type ?? 'permit', ...(consent ? { consent } : {}) };
   }
 

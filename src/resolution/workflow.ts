@@ -1,10 +1,10 @@
 import type { Immunization, Provenance, Resource, Task, TaskOutput } from 'fhir/r4';
-import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { Access } from '../auth/access.js';
 import { CLIENT_ID_SYSTEM } from '../auth/audit.js';
 import { fail } from '../fhir/errors.js';
 import type { FhirService } from '../fhir/service.js';
+import { stableUuid } from '../shared/stable-uuid.js';
 import type { StoredVersion } from '../store/repository.js';
 import {
   correctionOf,
@@ -34,9 +34,7 @@ export interface Step {
 const without = ({ meta: _m, id: _i, ...rest }: Resource): object => rest;
 
 /** An id derived from the Task, so writing the same correction again finds what it wrote before. */
-function derivedId(task: Task, what: string): string {
-  return createHash('sha256').update(`Task/${task.id}/${what}`).digest('hex').slice(0, 40);
-}
+const derivedId = (task: Task, what: string) => stableUuid(`Task/${task.id}/${what}`);
 
 /**
  * Moves a data-resolution Task one step along requested → accepted → in-progress → completed (or to

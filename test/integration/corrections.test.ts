@@ -114,7 +114,7 @@ describe('corrections of vaccination records as Tasks (data resolution)', functi
     expect(done.note!.map((n) => n.text)).to.deep.equal(['accepted', 'in-progress', 'completed']);
     expect(done.note![0]!.authorString).to.equal('Dana Quality');
     const [record = '', provenance = ''] = done.output!.map((o) => o.valueReference!.reference!);
-    expect(record).to.match(/^Immunization\/[0-9a-f]{40}\/_history\/1$/);
+    expect(record).to.match(/^Immunization\/[0-9a-f-]{36}\/_history\/1$/);
     const written = (await asAdmin('GET', `/${record}`)).body as Immunization;
     expect(written).to.deep.include({ lotNumber: 'ADD001', patient: { reference: `Patient/${patientId}` } });
 

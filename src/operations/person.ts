@@ -1,0 +1,30 @@
+import type { Patient } from 'fhir/r4';
+import { fail } from '../fhir/errors.js';
+import type { FhirService } from '../fhir/service.js';
+import { NHS_NUMBER_SYSTEM } from '../shared/nhs-number.js';
+import { input } from './parameters.js';
+
+/** The two ways an operation's caller names one person on the register. */
+export const PERSON_INPUTS = [
+  input('patient', 'string', '1', 'The person on the register by id (or give nhs-number)'),
+  input('nhs-number', 'string', '1', 'The person on the register by NHS number'),
+];
+
+/** The person an operation's `patient` (an id) or `nhs-number` names: exactly one must be given. */
+export async function personNamed(service: FhirService, values: Map<string, unknown[]>): Promise<Patient> {
+  const id = values.get('patient')?.[0] as string | undefined;
+  const nhsNumber = values.get('nhs-number')?.[0] as string | undefined;
+  if ((id === undefined) === (nhsNumber === undefined))
+    fail('invalid-request', 'Give the person by patient (id) or by nhs-number, one of them', ['patient']);
+  let patient: Patient | undefined;
+  if (id !== undefined)
+    patient = (await service.readIfExists('Patient', id))?.resource as Patient | undefined;
+  else {
+    const holders = await service.repository.holders('Patient', 'identifier', [
+      `${NHS_NUMBER_SYSTEM}|${nhsNumber}`,
+    ]);
+    patient = [...holders.values()][0]?.resource as Patient | undefined;
+  }
+  if (!patient) fail('not-found', 'No one on the register is known by that');
+  return patient;
+}

@@ -1,0 +1,121 @@
+import type { Immunization, Patient } from 'fhir/r4';
+import {
+  dayNumber,
+  programme as programmeByCode,
+  programmesOf,
+  seasonStartDay,
+  type ProgrammeCode,
+} from '../cohort/programmes.js';
+import { productOf } from '../resources/vaccines.js';
+import { SNOMED_SYSTEM } from '../shared/snomed.js';
+import { DOSE_LIMITS, type AnomalyCode } from './anomaly-rules.js';
+
+const DAY_MS = 86_400_000;
+
+/** What the anomaly rules need of a vaccination given (status completed), as small as it can be. */
+export interface Dose {
+  programmes: ProgrammeCode[];
+  /** Days since 1970-01-01 of the vaccination. */
+  day: number;
+  /** The dose number recorded (protocolApplied.doseNumberPositiveInt), if any. */
+  doseNumber?: number;
+  /** The product does not protect against a target disease recorded with it. */
+  mismatch: boolean;
+}
+
+/** Birth and death, as day numbers, when known. */
+export interface LifeDates {
+  birthDay?: number;
+  deathDay?: number;
+}
+
+export interface AnomalyFinding<D extends Dose = Dose> {
+  code: AnomalyCode;
+  /** The programme whose schedule the doses break (absent for a rule on one record). */
+  programme?: ProgrammeCode;
+  doses: D[];
+}
+
+/** A vaccination given, as the rules see it; undefined for records that are not one (refusals, undated). */
+export function doseOf(immunization: Immunization): Dose | undefined {
+  const day = dayNumber(immunization.occurrenceDateTime);
+  const programmes = programmesOf(immunization).map((p) => p.code);
+  if (day === undefined || programmes.length === 0) return undefined;
+  const doseNumber = (immunization.protocolApplied ?? []).find(
+    (p) => p.doseNumberPositiveInt !== undefined,
+  )?.doseNumberPositiveInt;
+  const product = productOf(
+    immunization.vaccineCode.coding?.find((c) => c.system === SNOMED_SYSTEM)?.code ?? '',
+  );
+  const targets = (immunization.protocolApplied ?? []).flatMap((p) =>
+    (p.targetDisease ?? []).flatMap((d) =>
+      (d.coding ?? []).filter((c) => c.system === SNOMED_SYSTEM).map((c) => c.code ?? ''),
+    ),
+  );
+  const mismatch = product !== undefined && targets.some((t) => !product.protectsAgainst.includes(t));
+  return { programmes, day, ...(doseNumber !== undefined ? { doseNumber } : {}), mismatch };
+}
+
+export function lifeDatesOf(patient: Patient): LifeDates {
+  const birthDay = dayNumber(patient.birthDate);
+  const deathDay = dayNumber(patient.deceasedDateTime);
+  return {
+    ...(birthDay !== undefined ? { birthDay } : {}),
+    ...(deathDay !== undefined ? { deathDay } : {}),
+  };
+}
+
+/** The day number `months` after `day`, on the same day of the month (or that month's last day). */
+function monthsAfter(day: number, months: number): number {
+  const date = new Date(day * DAY_MS);
+  const total = date.getUTCFullYear() * 12 + date.getUTCMonth() + months;
+  const year = Math.floor(total / 12);
+  const month = total - year * 12;
+  const last = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+  return Math.floor(Date.UTC(year, month, Math.min(date.getUTCDate(), last)) / DAY_MS);
+}
+
+/**
+ * Everything suspect about one person's vaccinations, by the rules of DOSE_LIMITS and their life dates.
+ * Each finding names the doses it rests on; the same doses give the same finding on every run.
+ */
+export function findAnomalies<D extends Dose>(life: LifeDates, doses: D[]): AnomalyFinding<D>[] {
+  const findings: AnomalyFinding<D>[] = [];
+  const { birthDay, deathDay } = life;
+  for (const dose of doses) {
+    if (birthDay !== undefined && dose.day < birthDay) findings.push({ code: 'before-birth', doses: [dose] });
+    if (deathDay !== undefined && dose.day > deathDay) findings.push({ code: 'after-death', doses: [dose] });
+    if (dose.mismatch) findings.push({ code: 'product-disease-mismatch', doses: [dose] });
+  }
+  for (const limits of DOSE_LIMITS) {
+    const { programme } = limits;
+    const given = doses.filter((d) => d.programmes.includes(programme)).sort((a, b) => a.day - b.day);
+    if (given.length === 0) continue;
+    const found = (code: AnomalyCode, which: D[]) => findings.push({ code, programme, doses: which });
+    const first = given[0]!.day;
+    for (const dose of given) {
+      if ((dose.doseNumber ?? 1) >= 2 && dose.day === first) found('dose-without-earlier', [dose]);
+      if (
+        limits.fromAgeMonths !== undefined &&
+        birthDay !== undefined &&
+        dose.day >= birthDay &&
+        dose.day < monthsAfter(birthDay, limits.fromAgeMonths)
+      )
+        found('before-minimum-age', [dose]);
+    }
+    for (let i = 1; i < given.length; i++) {
+      const [a, b] = [given[i - 1]!, given[i]!];
+      if (a.day === b.day) found('duplicate-record', [a, b]);
+      else if (b.day - a.day < limits.minIntervalDays) found('interval-too-short', [a, b]);
+    }
+    const periods = new Map<number, D[]>();
+    for (const dose of given) {
+      const period =
+        limits.per === 'life' ? 0 : seasonStartDay(programmeByCode(programme), new Date(dose.day * DAY_MS));
+      periods.set(period, [...(periods.get(period) ?? []), dose]);
+    }
+    for (const inPeriod of periods.values())
+      if (inPeriod.length > limits.maxDoses) found('too-many-doses', inPeriod);
+  }
+  return findings;
+}
