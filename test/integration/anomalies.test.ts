@@ -155,8 +155,8 @@ describe('$anomalies: suspect vaccination records become Tasks for the data-reso
       expect(task.status).to.equal('completed');
       return task;
     }, 30_000);
-    const totals: Record<string, number | undefined> = Object.fromEntries(
-      done.output!.map((o) => [o.type.text, o.valueInteger]),
+    const totals = Object.fromEntries(
+      done.output!.map((o): [string, number] => [o.type.text!, o.valueInteger!]),
     );
     expect(totals.records).to.be.at.least(18);
     expect(totals.findings).to.be.at.least(10);
