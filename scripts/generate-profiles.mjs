@@ -73,3 +73,68 @@ for (const [url, title, description, codes] of codeSystems) {
   };
   writeFileSync(join(root, 'profiles', `CodeSystem-${id}.json`), `${JSON.stringify(document, null, 2)}\n`);
 }
+
+// the data-resolution code systems: the anomaly rules, and the kinds of a resolution Task's inputs
+const { ANOMALY_RULES } = await import(join(root, 'dist', 'src', 'resolution', 'anomaly-rules.js'));
+const { ANOMALY_SYSTEM } = await import(join(root, 'dist', 'src', 'resolution', 'anomaly-scan.js'));
+const { RESOLUTION_INPUT_SYSTEM, RESOLUTION_INPUTS } = await import(
+  join(root, 'dist', 'src', 'resolution', 'tasks.js')
+);
+const resolutionSystems = [
+  [
+    ANOMALY_SYSTEM,
+    'VaccinationAnomaly',
+    'Vaccination anomaly',
+    'The rules $anomalies finds suspect vaccination records by: the reasonCode of each anomaly Task.',
+    Object.entries(ANOMALY_RULES).map(([code, display]) => ({ code, display })),
+  ],
+  [
+    RESOLUTION_INPUT_SYSTEM,
+    'ResolutionInput',
+    'Resolution input',
+    'The kinds of input and output of a data-resolution Task (a correction or an anomaly).',
+    Object.values(RESOLUTION_INPUTS).map((code) => ({ code, display: code.replaceAll('-', ' ') })),
+  ],
+];
+for (const [url, name, title, description, concept] of resolutionSystems) {
+  const id = url.split('/').pop();
+  const document = {
+    resourceType: 'CodeSystem',
+    id,
+    url,
+    name,
+    title,
+    status: 'active',
+    content: 'complete',
+    description,
+    concept,
+  };
+  writeFileSync(join(root, 'profiles', `CodeSystem-${id}.json`), `${JSON.stringify(document, null, 2)}\n`);
+}
+
+// the vaccines a vaccination given abroad may be recorded with, from the same table the rule reads
+const { VACCINES, UK_APPROVED_VACCINES_VALUE_SET } = await import(
+  join(root, 'dist', 'src', 'resources', 'vaccines.js')
+);
+const valueSet = {
+  resourceType: 'ValueSet',
+  id: UK_APPROVED_VACCINES_VALUE_SET.split('/').pop(),
+  url: UK_APPROVED_VACCINES_VALUE_SET,
+  name: 'UkApprovedVaccines',
+  title: 'Vaccines approved for use in the UK',
+  status: 'active',
+  description:
+    'The COVID-19, influenza and MMR vaccine products (SNOMED CT dm+d codes) approved for use in the UK: a vaccination given abroad is recorded only with one of these (rule abroad-approved-vaccine).',
+  compose: {
+    include: [
+      {
+        system: 'http://snomed.info/sct',
+        concept: VACCINES.filter((v) => v.approvedInUk).map(({ code, display }) => ({ code, display })),
+      },
+    ],
+  },
+};
+writeFileSync(
+  join(root, 'profiles', `ValueSet-${valueSet.id}.json`),
+  `${JSON.stringify(valueSet, null, 2)}\n`,
+);

@@ -289,8 +289,8 @@ class RowIds {
 export class CohortIndex {
   private size = 0;
   private birthDay = new Int32Array(GROWTH);
-  /** The day of death, when the register gives it. */
-  private deathDay = new Int32Array(GROWTH);
+  /** The day of death when the register gives it, 0 when not (deaths before 1970 are kept as its 2 January). */
+  private deathDay = new Uint16Array(GROWTH);
   private sex = new Uint8Array(GROWTH);
   private ethnic = new Uint8Array(GROWTH);
   private practice = new Uint16Array(GROWTH);
@@ -342,7 +342,7 @@ export class CohortIndex {
     const [birthDay, deathDay, sex, ethnic, practice, district, status, priority, risk, ...perProgramme] =
       columns;
     this.birthDay = birthDay as Int32Array<ArrayBuffer>;
-    this.deathDay = deathDay as Int32Array<ArrayBuffer>;
+    this.deathDay = deathDay as Uint16Array<ArrayBuffer>;
     this.sex = sex as Uint8Array<ArrayBuffer>;
     this.ethnic = ethnic as Uint8Array<ArrayBuffer>;
     this.practice = practice as Uint16Array<ArrayBuffer>;
@@ -423,7 +423,8 @@ export class CohortIndex {
   upsertPatient(id: string, patient: Patient): void {
     const row = this.rowOf(id, true)!;
     this.birthDay[row] = dayNumber(patient.birthDate) ?? NO_DATE;
-    this.deathDay[row] = dayNumber(patient.deceasedDateTime) ?? NO_DATE;
+    const died = dayNumber(patient.deceasedDateTime);
+    this.deathDay[row] = died === undefined ? 0 : Math.min(0xffff, Math.max(1, died));
     this.sex[row] = Math.max(0, SEXES.indexOf(patient.gender ?? 'unknown'));
     const ethnicCode = patient.extension?.find((e) => e.url === EXTENSIONS.ethnicCategory)
       ?.valueCodeableConcept?.coding?.[0]?.code;
@@ -485,7 +486,7 @@ export class CohortIndex {
     const deathDay = this.deathDay[row]!;
     return {
       ...(birthDay !== NO_DATE ? { birthDay } : {}),
-      ...(deathDay !== NO_DATE ? { deathDay } : {}),
+      ...(deathDay !== 0 ? { deathDay } : {}),
     };
   }
 

@@ -1,4 +1,5 @@
 import type { Immunization } from 'fhir/r4';
+import { vaccineOf } from '../resources/vaccines.js';
 import { SNOMED_SYSTEM } from '../shared/snomed.js';
 
 /**
@@ -9,10 +10,11 @@ import { SNOMED_SYSTEM } from '../shared/snomed.js';
 export interface Programme {
   code: ProgrammeCode;
   display: string;
-  /** SNOMED CT target diseases (Immunization.protocolApplied.targetDisease) that make a vaccination count. */
+  /**
+   * SNOMED CT target diseases (Immunization.protocolApplied.targetDisease, or else those of the vaccine)
+   * that make a vaccination count.
+   */
   targetDiseases: string[];
-  /** SNOMED CT vaccine products or substances (Immunization.vaccineCode) that count when no target is given. */
-  vaccines: string[];
   /** Seasonal: the season runs from this month and day (UTC) for a year. */
   seasonStart?: { month: number; day: number };
   /** Lifelong: vaccinated once this many doses were given. */
@@ -30,7 +32,6 @@ export const PROGRAMMES: Programme[] = [
     code: 'covid-19',
     display: 'COVID-19',
     targetDiseases: ['840539006'],
-    vaccines: ['39115611000001103', '39114911000001105'],
     seasonStart: { month: 9, day: 1 },
     bookable: true,
   },
@@ -38,7 +39,6 @@ export const PROGRAMMES: Programme[] = [
     code: 'flu',
     display: 'Seasonal influenza',
     targetDiseases: ['6142004'],
-    vaccines: ['46233009'],
     seasonStart: { month: 9, day: 1 },
   },
   {
@@ -46,7 +46,6 @@ export const PROGRAMMES: Programme[] = [
     display: 'Measles, mumps and rubella',
     // measles, mumps, rubella
     targetDiseases: ['14189004', '36989005', '36653000'],
-    vaccines: ['61153008'],
     doses: 2,
     // the routine childhood schedule: dose 1 from one year, dose 2 from 3 years 4 months, a month apart
     schedule: [{ fromMonths: 12 }, { fromMonths: 40, afterPreviousDays: 28 }],
@@ -95,7 +94,10 @@ export function programmesRefusedBy(immunization: Immunization): Programme[] {
   return refused ? programmesNamedBy(immunization) : [];
 }
 
-/** The programmes a vaccination record is about, whatever its status. */
+/**
+ * The programmes a vaccination record is about, whatever its status: by the target diseases recorded, or
+ * else by what the vaccine (VACCINES) protects against.
+ */
 function programmesNamedBy(immunization: Immunization): Programme[] {
   const snomed = (codings: { system?: string; code?: string }[] | undefined) =>
     (codings ?? []).filter((c) => c.system === SNOMED_SYSTEM).map((c) => c.code ?? '');
@@ -103,9 +105,7 @@ function programmesNamedBy(immunization: Immunization): Programme[] {
     (p.targetDisease ?? []).flatMap((d) => snomed(d.coding)),
   );
   const vaccines = snomed(immunization.vaccineCode?.coding);
-  return PROGRAMMES.filter((p) =>
-    targets.length > 0
-      ? targets.some((t) => p.targetDiseases.includes(t))
-      : vaccines.some((v) => p.vaccines.includes(v)),
-  );
+  const against =
+    targets.length > 0 ? targets : vaccines.flatMap((v) => vaccineOf(v)?.protectsAgainst ?? []);
+  return PROGRAMMES.filter((p) => against.some((d) => p.targetDiseases.includes(d)));
 }

@@ -18,6 +18,7 @@ import { patientIdOf } from '../shared/references.js';
 import { SNOMED_SYSTEM } from '../shared/snomed.js';
 import { ukClock } from '../shared/clock.js';
 import { input, parametersOf, readParameters } from './parameters.js';
+import { countryOf, givenAbroad } from '../resources/immunization.js';
 import { PERSON_INPUTS, personNamed } from './person.js';
 import { operationDefinition, registerOperation } from './registry.js';
 
@@ -110,6 +111,8 @@ function programmeParameter(
           },
           { name: 'product', valueCodeableConcept: dose.vaccineCode },
           ...(dose.lotNumber ? [{ name: 'batch', valueString: dose.lotNumber }] : []),
+          // given abroad: where, as reported (not recorded at the point of care)
+          ...(givenAbroad(dose) ? [{ name: 'given-abroad', valueCode: countryOf(dose)! }] : []),
           ...reactionsTo(dose, record.reactions).map((o) => ({
             name: 'reaction',
             valueReference: { reference: `Observation/${o.id}` },
@@ -173,7 +176,7 @@ registerOperation({
           min: 0,
           max: '*',
           documentation:
-            'Per programme: code, display, dose (immunization, date, dose-number, product, batch, reaction), refusal, forecast',
+            'Per programme: code, display, dose (immunization, date, dose-number, product, batch, given-abroad country, reaction), refusal, forecast',
         },
         {
           name: 'reaction',

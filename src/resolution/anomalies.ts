@@ -6,7 +6,7 @@ import {
   seasonStartDay,
   type ProgrammeCode,
 } from '../cohort/programmes.js';
-import { productOf } from '../resources/vaccines.js';
+import { vaccineOf } from '../resources/vaccines.js';
 import { SNOMED_SYSTEM } from '../shared/snomed.js';
 import { DOSE_LIMITS, type AnomalyCode } from './anomaly-rules.js';
 
@@ -44,7 +44,7 @@ export function doseOf(immunization: Immunization): Dose | undefined {
   const doseNumber = (immunization.protocolApplied ?? []).find(
     (p) => p.doseNumberPositiveInt !== undefined,
   )?.doseNumberPositiveInt;
-  const product = productOf(
+  const product = vaccineOf(
     immunization.vaccineCode.coding?.find((c) => c.system === SNOMED_SYSTEM)?.code ?? '',
   );
   const targets = (immunization.protocolApplied ?? []).flatMap((p) =>

@@ -14,6 +14,13 @@ export const EXTENSIONS = {
   nhsAppNotifications: `${NIMS_BASE}/StructureDefinition/nhs-app-notifications`,
   /** nims; a priority group or attribute list the person is on, with its source (0..*), on Patient. */
   priorityGroup: `${NIMS_BASE}/StructureDefinition/priority-group`,
+  /** nims; on Immunization: the country a vaccination was given in (valueCodeableConcept, ISO 3166-1). */
+  vaccinationCountry: `${NIMS_BASE}/StructureDefinition/vaccination-country`,
+  /**
+   * nims; on Immunization given abroad: who reviewed the evidence at a vaccination centre (reviewer, a
+   * Practitioner), that photo ID was checked (identity-checked), what the evidence was and when.
+   */
+  abroadEvidence: `${NIMS_BASE}/StructureDefinition/abroad-evidence-review`,
   /** nims; on Endpoint: how a GP practice gets vaccination messages (valueCode immediate or daily). */
   gpDeliveryMode: `${NIMS_BASE}/StructureDefinition/gp-delivery-mode`,
 } as const;
@@ -28,6 +35,9 @@ export const CODE_SYSTEMS = {
   /** nims; the vaccination programmes (covid-19, flu, mmr): what a Communication or Appointment is for. */
   programme: `${NIMS_BASE}/CodeSystem/programme`,
 } as const;
+
+/** ISO 3166-1 country codes (two letters). */
+export const COUNTRY_SYSTEM = 'urn:iso:std:iso:3166';
 
 export const IDENTIFIER_SYSTEMS = {
   /** ONS Government Statistical Service codes, as for local authorities (E06000001). */

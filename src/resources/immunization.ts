@@ -1,13 +1,16 @@
 import type { Extension, Immunization } from 'fhir/r4';
-import { notInFuture, requireSnomed, type Profile } from '../profiles/rules.js';
+import { notInFuture, onlyWhen, requireSnomed, type Profile } from '../profiles/rules.js';
+import { SNOMED_SYSTEM } from '../shared/snomed.js';
 import { referenceKey } from '../search/index-values.js';
 import {
   CODE_SYSTEMS,
+  COUNTRY_SYSTEM,
   ETHNIC_CATEGORY_CODES,
   EXTENSIONS,
   NIMS_BASE,
   RECIPIENT_GROUPS,
 } from './extensions.js';
+import { UK_APPROVED_VACCINES_VALUE_SET, vaccineOf } from './vaccines.js';
 
 /** UK Core extension carrying the SNOMED CT vaccination procedure. */
 export const VACCINATION_PROCEDURE_EXTENSION =
@@ -19,6 +22,24 @@ function extensionsOf(immunization: Immunization, url: string): [Extension, numb
   return (immunization.extension ?? []).flatMap((e, i): [Extension, number][] =>
     e.url === url ? [[e, i]] : [],
   );
+}
+
+/** The country a vaccination was given in (vaccination-country extension), if recorded. */
+export function countryOf(immunization: Immunization): string | undefined {
+  return extensionsOf(immunization, EXTENSIONS.vaccinationCountry)[0]?.[0].valueCodeableConcept?.coding?.find(
+    (c) => c.system === COUNTRY_SYSTEM,
+  )?.code;
+}
+
+/** A vaccination given outside the UK: its country is recorded and is not the UK. */
+export function givenAbroad(immunization: Immunization): boolean {
+  const country = countryOf(immunization);
+  return country !== undefined && country !== 'GB';
+}
+
+/** The sub-extension of the evidence review named `name`. */
+function reviewPart(immunization: Immunization, name: string): Extension | undefined {
+  return extensionsOf(immunization, EXTENSIONS.abroadEvidence)[0]?.[0].extension?.find((e) => e.url === name);
 }
 
 function referencesType(reference: string | undefined, type: string): boolean {
@@ -181,6 +202,86 @@ export const immunizationProfile: Profile<Immunization> = {
             : [];
         return [...bad, ...missing];
       },
+    },
+    {
+      key: 'imm-country',
+      description: 'The country of a vaccination, when given, is an ISO 3166-1 two-letter code',
+      check: (imm) =>
+        extensionsOf(imm, EXTENSIONS.vaccinationCountry).flatMap(([e, i]): Finding[] =>
+          (e.valueCodeableConcept?.coding ?? []).some(
+            (c) => c.system === COUNTRY_SYSTEM && /^[A-Z]{2}$/.test(c.code ?? ''),
+          )
+            ? []
+            : [
+                {
+                  diagnostics: `The country must be a two-letter code of ${COUNTRY_SYSTEM} (such as FR)`,
+                  expression: [`Immunization.extension[${i}].valueCodeableConcept`],
+                },
+              ],
+        ),
+    },
+    {
+      key: 'abroad-reported',
+      description: 'A vaccination given abroad is a reported record: primarySource false and a reportOrigin',
+      check: onlyWhen(givenAbroad, (imm) =>
+        imm.primarySource === false && imm.reportOrigin
+          ? []
+          : [
+              {
+                diagnostics:
+                  'A vaccination given abroad is recorded from evidence: primarySource false and reportOrigin (what the evidence was)',
+                expression: ['Immunization.primarySource', 'Immunization.reportOrigin'],
+              },
+            ],
+      ),
+    },
+    {
+      key: 'abroad-approved-vaccine',
+      description: `A vaccination given abroad is with a product approved for use in the UK (${UK_APPROVED_VACCINES_VALUE_SET})`,
+      check: onlyWhen(givenAbroad, (imm) => {
+        const codes = (imm.vaccineCode.coding ?? []).filter((c) => c.system === SNOMED_SYSTEM);
+        if (codes.some((c) => vaccineOf(c.code ?? '')?.approvedInUk)) return [];
+        const named = codes.map(
+          (c) => `${c.code} (${vaccineOf(c.code ?? '')?.display ?? c.display ?? 'unknown product'})`,
+        );
+        return [
+          {
+            diagnostics: `${named.join(', ') || 'The vaccine'} is not a product approved for use in the UK, so a vaccination given with it abroad cannot be recorded here (the approved products: ${UK_APPROVED_VACCINES_VALUE_SET})`,
+            expression: ['Immunization.vaccineCode'],
+          },
+        ];
+      }),
+    },
+    {
+      key: 'abroad-batch',
+      description: 'A vaccination given abroad has its batch (lotNumber)',
+      check: onlyWhen(givenAbroad, (imm) =>
+        imm.lotNumber?.trim()
+          ? []
+          : [
+              {
+                diagnostics: 'A vaccination given abroad needs the batch in lotNumber',
+                expression: ['Immunization.lotNumber'],
+              },
+            ],
+      ),
+    },
+    {
+      key: 'abroad-evidence-review',
+      description:
+        'A vaccination given abroad names who reviewed the evidence (a Practitioner) and that photo ID was checked',
+      check: onlyWhen(givenAbroad, (imm) => {
+        const reviewer = reviewPart(imm, 'reviewer')?.valueReference?.reference;
+        const checked = reviewPart(imm, 'identity-checked')?.valueBoolean;
+        return referencesType(reviewer, 'Practitioner') && checked === true
+          ? []
+          : [
+              {
+                diagnostics: `A vaccination given abroad needs the ${EXTENSIONS.abroadEvidence} extension with reviewer (a Practitioner) and identity-checked true`,
+                expression: ['Immunization.extension'],
+              },
+            ];
+      }),
     },
   ],
 };

@@ -162,7 +162,7 @@ describe('cohort index', () => {
         people[i % people.length]!,
       );
     expect(large.people).to.equal(300_000);
-    // about 68 here: 33 bytes of columns, the packed id (16), its hash slots and growth room
+    // about 70 here: 35 bytes of columns, the packed id (16), its hash slots and growth room
     expect(large.bytes / large.people).to.be.below(72);
   });
 });
