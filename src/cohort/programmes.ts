@@ -105,7 +105,6 @@ function programmesNamedBy(immunization: Immunization): Programme[] {
     (p.targetDisease ?? []).flatMap((d) => snomed(d.coding)),
   );
   const vaccines = snomed(immunization.vaccineCode?.coding);
-  const against =
-    targets.length > 0 ? targets : vaccines.flatMap((v) => vaccineOf(v)?.protectsAgainst ?? []);
+  const against = targets.length > 0 ? targets : vaccines.flatMap((v) => vaccineOf(v)?.protectsAgainst ?? []);
   return PROGRAMMES.filter((p) => against.some((d) => p.targetDiseases.includes(d)));
 }
