@@ -44,15 +44,15 @@ export async function closedLoop(
  * Runs a benchmark on an embedded FerretDB in a temporary directory. Whatever happens, what `atEnd` was
  * given is undone (newest first), then the database stops and its files go.
  */
-export async function withDatabase(
+export async function withDatabase<T = void>(
   prefix: string,
-  run: (database: EmbeddedDatabase, atEnd: (undo: () => unknown) => void) => Promise<void>,
-): Promise<void> {
+  run: (database: EmbeddedDatabase, atEnd: (undo: () => unknown) => void) => Promise<T>,
+): Promise<T> {
   const dataDir = mkdtempSync(join(tmpdir(), prefix));
   const database = await startFerretdb(PROJECT_ROOT, dataDir);
   const undos: (() => unknown)[] = [];
   try {
-    await run(database, (undo) => undos.push(undo));
+    return await run(database, (undo) => undos.push(undo));
   } finally {
     for (const undo of undos.reverse()) await undo();
     await database.stop();

@@ -132,7 +132,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   await gpMessages.start();
   const gpDaily = new GpDailyBatch(gp.daily, leases, config.gpDailyAt, () => gpMessages.flush());
   gpDaily.start();
-  const anomalies = new AnomalyScanner(database.db, service, cohorts, leases, config.anomalyScanAt);
+  const anomalies = new AnomalyScanner(service, cohorts, leases, config.anomalyScanAt);
   anomalies.start();
   const preferences = new PreferenceService(database.db, service, channels, config.preferences, audit);
   const mllp = config.mllp ? new MllpListener(service, gpMessages.inbound) : undefined;

@@ -7,7 +7,9 @@ import {
   type ClinicalRiskGroup,
   type PriorityGroup,
 } from '../register/attributes.js';
+import { doseOf, type Dose, type LifeDates } from '../resolution/anomalies.js';
 import { ODS_CODE_SYSTEM } from '../shared/ods.js';
+import { DoseLists } from './doses.js';
 import {
   dayNumber,
   programme as programmeByCode,
@@ -151,7 +153,7 @@ function widened<T extends Column>(old: T, capacity: number): T {
 }
 
 /** Changes whenever the columns or their meaning change: an older snapshot is then not used. */
-const SNAPSHOT_VERSION = 3;
+const SNAPSHOT_VERSION = 4;
 
 /** What a snapshot says besides its columns. */
 export interface IndexMeta {
@@ -162,6 +164,8 @@ export interface IndexMeta {
   /** Rows whose Patient id is not a UUID, with the id. */
   others: [number, string][];
   dated: [number, DatedAttribute[]][];
+  /** Bytes of the dose lists, between the columns and the ids. */
+  doseBytes: number;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -310,6 +314,8 @@ export class CohortIndex {
   private contacted = PROGRAMMES.map(() => new Uint16Array(GROWTH));
   /** Per programme people book: the day of their latest appointment for it. */
   private booked = BOOKABLE.map(() => new Uint16Array(GROWTH));
+  /** Every vaccination given, as the anomaly rules need it. */
+  private doses = new DoseLists();
   private readonly ids = new RowIds();
   readonly practices = new Codes(0xffff);
   readonly districts = new Codes(0xffff);
@@ -363,7 +369,7 @@ export class CohortIndex {
   get bytes(): number {
     // a dated attribute is a small object in a map entry: about 100 bytes, as V8 lays them out
     const dated = [...this.dated.values()].reduce((sum, list) => sum + 60 + 40 * list.length, 0);
-    return this.columns.reduce((sum, c) => sum + c.byteLength, 0) + this.ids.bytes + dated;
+    return this.columns.reduce((sum, c) => sum + c.byteLength, 0) + this.ids.bytes + dated + this.doses.bytes;
   }
 
   private grow(): void {
@@ -376,6 +382,7 @@ export class CohortIndex {
    */
   snapshot(): { meta: IndexMeta; data: Buffer } {
     const columns = this.columns.map((c) => Buffer.from(c.buffer, 0, this.size * c.BYTES_PER_ELEMENT));
+    const doses = this.doses.snapshot(this.size);
     const meta: IndexMeta = {
       version: SNAPSHOT_VERSION,
       size: this.size,
@@ -383,8 +390,9 @@ export class CohortIndex {
       districts: this.districts.list,
       others: this.ids.nonUuid(),
       dated: [...this.dated],
+      doseBytes: doses.length,
     };
-    return { meta, data: Buffer.concat([...columns, this.ids.packedBytes(this.size)]) };
+    return { meta, data: Buffer.concat([...columns, doses, this.ids.packedBytes(this.size)]) };
   }
 
   /** An index from a snapshot; undefined when it was made by another version of this code. */
@@ -402,6 +410,8 @@ export class CohortIndex {
       return column;
     });
     index.size = meta.size;
+    index.doses = DoseLists.restore(data.subarray(offset, offset + meta.doseBytes), meta.size);
+    offset += meta.doseBytes;
     index.ids.restore(data.subarray(offset), meta.size, capacity, meta.others);
     meta.practices.forEach((code) => index.practices.number(code));
     meta.districts.forEach((code) => index.districts.number(code));
@@ -479,15 +489,27 @@ export class CohortIndex {
   }
 
   /** A person's birth and death days (when known); undefined for someone not on the register. */
-  lifeDatesOf(patientId: string): { birthDay?: number; deathDay?: number } | undefined {
+  lifeDatesOf(patientId: string): LifeDates | undefined {
     const row = this.rowOf(patientId, false);
     if (row === undefined || (this.status[row]! & PRESENT) === 0) return undefined;
+    return this.lifeDatesAt(row);
+  }
+
+  private lifeDatesAt(row: number): LifeDates {
     const birthDay = this.birthDay[row]!;
     const deathDay = this.deathDay[row]!;
     return {
       ...(birthDay !== NO_DATE ? { birthDay } : {}),
       ...(deathDay !== 0 ? { deathDay } : {}),
     };
+  }
+
+  /** Everyone on the register with a vaccination given: their id, birth and death, and their doses. */
+  *vaccinatedPeople(): Generator<{ id: string; life: LifeDates; doses: Dose[] }> {
+    for (let row = 0; row < this.size; row++) {
+      if ((this.status[row]! & PRESENT) === 0 || !this.doses.has(row)) continue;
+      yield { id: this.ids.idOf(row), life: this.lifeDatesAt(row), doses: this.doses.of(row) };
+    }
   }
 
   /** Takes a person out of every count (their Patient was deleted). */
@@ -501,6 +523,7 @@ export class CohortIndex {
     const row = this.rowOf(patientId, false);
     if (row === undefined) return;
     for (const column of [...this.vaccinations, ...this.lastDose, ...this.refused]) column[row] = 0;
+    this.doses.clear(row);
     for (const immunization of immunizations) this.addVaccination(row, immunization);
   }
 
@@ -511,6 +534,8 @@ export class CohortIndex {
   }
 
   private addVaccination(row: number, immunization: Immunization): void {
+    const dose = doseOf(immunization);
+    if (dose) this.doses.add(row, dose);
     const day = dayNumber(immunization.occurrenceDateTime);
     const later = (column: Uint16Array | undefined) => {
       if (column && day !== undefined && day > column[row]!) column[row] = day;

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { Immunization, Patient, Task, TaskOutput } from 'fhir/r4';
-import type { Db } from 'mongodb';
 import type { CohortKeeper } from '../cohort/keeper.js';
 import { programme as programmeByCode } from '../cohort/programmes.js';
 import { FhirError } from '../fhir/errors.js';
@@ -9,10 +8,9 @@ import { TASK_TYPE_SYSTEM } from '../notifications/runs.js';
 import { NIMS_BASE } from '../resources/extensions.js';
 import { ukClock } from '../shared/clock.js';
 import { logger } from '../shared/logger.js';
-import { patientIdOf } from '../shared/references.js';
 import { stableUuid } from '../shared/stable-uuid.js';
 import type { Leases } from '../store/leases.js';
-import type { CurrentDocument, StoredVersion } from '../store/repository.js';
+import type { StoredVersion } from '../store/repository.js';
 import { ANOMALY_RULES, type AnomalyCode } from './anomaly-rules.js';
 import {
   doseOf,
@@ -41,10 +39,10 @@ type RecordDose = Dose & { record: Immunization };
 export type RecordFinding = AnomalyFinding<RecordDose>;
 
 export interface ScanTotals {
-  /** Vaccination records read, and the people they belong to. */
-  records: number;
+  /** Vaccinated people, and their doses (a vaccination counting for two programmes is two). */
   people: number;
-  /** People whose records broke a rule in the pass over every record, read again one by one. */
+  doses: number;
+  /** People whose doses broke a rule in the cohort index, whose records were read again one by one. */
   suspects: number;
   /** Findings on their current records, and how many of those were new Tasks. */
   findings: number;
@@ -53,32 +51,24 @@ export interface ScanTotals {
 }
 
 /**
- * The first stage of a whole-population scan: one pass over every vaccination record, kept only as the
- * few numbers the rules need and grouped by person, then the rules on each person. Answers the people
- * with something suspect. Birth and death come from `lifeDates` (the cohort index), so no Patient is read.
+ * The first stage of a whole-population scan: the rules on every vaccinated person's doses as the cohort
+ * index keeps them (a few numbers a dose, birth and death), without reading the database. Answers the
+ * people with something suspect.
  */
-export async function suspectsAmong(
-  records: AsyncIterable<Immunization> | Iterable<Immunization>,
-  lifeDates: (patientId: string) => LifeDates | undefined,
-  onRecord: (read: number) => void = () => undefined,
-): Promise<{ records: number; people: number; suspects: string[] }> {
-  const byPerson = new Map<string, Dose[]>();
-  let read = 0;
-  for await (const record of records) {
-    onRecord(++read);
-    const patient = patientIdOf(record.patient?.reference);
-    const dose = doseOf(record);
-    if (!patient || !dose) continue;
-    const doses = byPerson.get(patient);
-    if (doses) doses.push(dose);
-    else byPerson.set(patient, [dose]);
-  }
+export function suspectsIn(people: Iterable<{ id: string; life: LifeDates; doses: Dose[] }>): {
+  people: number;
+  doses: number;
+  suspects: string[];
+} {
+  let count = 0;
+  let doses = 0;
   const suspects: string[] = [];
-  for (const [patient, doses] of byPerson) {
-    const life = lifeDates(patient);
-    if (life && findAnomalies(life, doses).length > 0) suspects.push(patient);
+  for (const person of people) {
+    count++;
+    doses += person.doses.length;
+    if (findAnomalies(person.life, person.doses).length > 0) suspects.push(person.id);
   }
-  return { records: read, people: byPerson.size, suspects };
+  return { people: count, doses, suspects };
 }
 
 /** What is suspect about a person, from their Patient and current records, each finding with its records. */
@@ -142,9 +132,8 @@ const count = (name: string, value: number): TaskOutput => ({
 /**
  * Finds suspect vaccination records (DOSE_LIMITS and the rules of anomalies.ts) and opens one `Task` per
  * finding for the data-resolution team, never two for the same finding. For one person it reads their
- * records; for the whole population it makes one pass over every record (the cohort index gives birth and
- * death), then reads again the current records of the people with something suspect, so a record changed
- * during the pass is judged as it is now. A whole-population scan is a Task of its own (code
+ * records; for the whole population it runs the rules on the cohort index's doses, then reads the current
+ * records of the people with something suspect and judges those (the Task names the records as they are). A whole-population scan is a Task of its own (code
  * anomaly-scan) with its progress and totals; it runs every day at `at` (UK time) in one process.
  */
 export class AnomalyScanner {
@@ -153,7 +142,6 @@ export class AnomalyScanner {
   private stopped = false;
 
   constructor(
-    private readonly db: Db,
     private readonly service: FhirService,
     private readonly keeper: CohortKeeper,
     private readonly leases: Leases,
@@ -247,21 +235,7 @@ export class AnomalyScanner {
     };
     try {
       await this.keeper.current();
-      const cursor = this.db
-        .collection<CurrentDocument>('Immunization')
-        .find({}, { projection: { res: 1, del: 1 }, batchSize: 5000 });
-      const records = (async function* () {
-        for await (const doc of cursor) if (!doc.del && doc.res) yield doc.res as Immunization;
-      })();
-      const pass = await suspectsAmong(
-        records,
-        (id) => this.keeper.index.lifeDatesOf(id),
-        (read) => {
-          if (Date.now() - lastWrite < PROGRESS_EVERY_MS) return;
-          lastWrite = Date.now();
-          void report('in-progress', [count('records-read', read)]).catch(() => undefined);
-        },
-      );
+      const pass = suspectsIn(this.keeper.index.vaccinatedPeople());
       const totals: ScanTotals = {
         ...pass,
         suspects: pass.suspects.length,
@@ -285,10 +259,14 @@ export class AnomalyScanner {
           if (opened) totals.opened++;
           totals.byRule[finding.code] = (totals.byRule[finding.code] ?? 0) + 1;
         }
+        if (Date.now() - lastWrite >= PROGRESS_EVERY_MS) {
+          lastWrite = Date.now();
+          await report('in-progress', [count('suspects', pass.suspects.length), count('suspects-read', i)]);
+        }
       }
       await report('completed', [
-        count('records', totals.records),
         count('people', totals.people),
+        count('doses', totals.doses),
         count('suspects', totals.suspects),
         count('findings', totals.findings),
         count('opened', totals.opened),

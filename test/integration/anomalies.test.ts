@@ -158,7 +158,7 @@ describe('$anomalies: suspect vaccination records become Tasks for the data-reso
     const totals = Object.fromEntries(
       done.output!.map((o): [string, number] => [o.type.text!, o.valueInteger!]),
     );
-    expect(totals.records).to.be.at.least(18);
+    expect(totals.doses).to.be.at.least(18);
     expect(totals.findings).to.be.at.least(10);
     expect(totals['rule:dose-without-earlier']).to.be.at.least(2);
     // everything found was opened by the checks before, except the person added just now
