@@ -104,7 +104,7 @@ export class DoseLists {
     let at = 0;
     for (let row = 0; row < this.count.length; row++) {
       const count = this.count[row]!;
-      next.set(this.pool.subarray(this.start[row]!, this.start[row]! + count), at);
+      next.set(this.pool.subarray(this.start[row], this.start[row]! + count), at);
       this.start[row] = at;
       at += count;
     }
