@@ -68,6 +68,21 @@ export interface CohortCriteria {
   contactedSince?: number;
 }
 
+/** A person counted for uptake: what breakdowns need, and when they became vaccinated, if they did. */
+export interface UptakePerson {
+  /** Day number of birth (undefined when unknown). */
+  birthDay?: number;
+  sex: Sex;
+  /** Ethnic category code ('' when none recorded). */
+  ethnic: string;
+  /** GP practice ODS code ('' when none). */
+  practice: string;
+  /** The priority groups they are in on the day, as bits in PRIORITY_GROUPS order. */
+  groups: number;
+  /** The day they became vaccinated: the season's first dose, or (MMR) the schedule's last. */
+  vaccinatedDay?: number;
+}
+
 export type SkipReason =
   | 'not-registered'
   | 'deceased'
@@ -581,6 +596,47 @@ export class CohortIndex {
   setOptedOut(patientId: string, optedOut: boolean): void {
     const row = this.rowOf(patientId, false);
     if (row !== undefined) this.status[row] = (this.status[row]! & ~OPTED_OUT) | (optedOut ? OPTED_OUT : 0);
+  }
+
+  /**
+   * Calls `each` once for every person on the register (alive, not left) who meets any of the clauses on
+   * `on`, with the day they became vaccinated in `programme` by then: a seasonal programme's first dose
+   * since its season began, or the day of the last dose of a schedule.
+   */
+  eachEligible(
+    clauses: Omit<CohortCriteria, 'ageOn'>[],
+    programme: Programme,
+    on: Date,
+    each: (person: UptakePerson) => void,
+  ): void {
+    const chosen = new Uint8Array(this.size);
+    for (const clause of clauses)
+      this.scan({ ...clause, ageOn: on, includeOptedOut: true }, (row) => (chosen[row] = 1));
+    const day = Math.floor(on.getTime() / 86_400_000);
+    const from = programme.doses === undefined ? seasonStartDay(programme, on) : -0x80000000;
+    const allGroups = (1 << PRIORITY_GROUPS.length) - 1;
+    for (let row = 0; row < this.size; row++) {
+      if (chosen[row] === 0) continue;
+      const days = this.doses
+        .of(row)
+        .filter((d) => d.programmes.includes(programme.code) && d.day >= from && d.day <= day)
+        .map((d) => d.day)
+        .sort((a, b) => a - b);
+      const vaccinatedDay = programme.doses === undefined ? days[0] : days[programme.doses - 1];
+      let groups = this.priority[row]!;
+      if ((this.status[row]! & DATED) !== 0)
+        for (let bit = 1; bit <= allGroups; bit <<= 1)
+          if (this.datedHolds(row, bit, 0, day)) groups |= bit;
+      const born = this.birthDay[row]!;
+      each({
+        ...(born !== NO_DATE ? { birthDay: born } : {}),
+        sex: SEXES[this.sex[row]!]!,
+        ethnic: ETHNIC_CODES[this.ethnic[row]!]!,
+        practice: this.practices.list[this.practice[row]!]!,
+        groups,
+        ...(vaccinatedDay !== undefined ? { vaccinatedDay } : {}),
+      });
+    }
   }
 
   /** Calls `each` with the row of every person who meets the criteria. */
