@@ -32,39 +32,48 @@ function vaccinated(given: Immunization[], code: ProgrammeCode, on: Date): boole
 export function bruteForce(population: Population, criteria: CohortCriteria): Map<string, number> {
   const counts = new Map<string, number>();
   population.people.forEach((p, i) => {
-    if (p.deceasedDateTime && !criteria.includeDeceased) return;
-    if (p.active === false && !criteria.includeLeft) return;
-    const a = ageInMonths(p.birthDate!, criteria.ageOn);
-    if (criteria.ageFromMonths !== undefined && a < criteria.ageFromMonths) return;
-    if (criteria.ageToMonths !== undefined && a > criteria.ageToMonths) return;
-    if (criteria.sex && !criteria.sex.includes(p.gender as Sex)) return;
-    const ethnic = p.extension![0]!.valueCodeableConcept!.coding![0]!.code!;
-    if (criteria.ethnicCategory && !criteria.ethnicCategory.includes(ethnic)) return;
+    if (!meets(population, i, criteria)) return;
     const practice = p.generalPractitioner![0]!.identifier!.value!;
-    const district = postcodeDistrict(p.address![0]!.postalCode);
-    if (
-      criteria.area &&
-      !criteria.area.practices.includes(practice) &&
-      !criteria.area.districts.includes(district)
-    )
-      return;
-    const day = criteria.ageOn.toISOString().slice(0, 10);
-    const held = attributesOf(p).filter((a) => (a.start ?? day) <= day && day <= (a.end ?? day));
-    if (criteria.priorityGroups && !held.some((a) => criteria.priorityGroups!.includes(a.group))) return;
-    if (
-      criteria.clinicalRiskGroups &&
-      !held.some((a) => a.detail && criteria.clinicalRiskGroups!.includes(a.detail))
-    )
-      return;
-    if (criteria.programme === 'covid-19' && population.optedOut.has(i) && !criteria.includeOptedOut) return;
-    const given = population.vaccinations[i]!;
-    if (
-      criteria.programme &&
-      !criteria.includeVaccinated &&
-      vaccinated(given, criteria.programme, criteria.ageOn)
-    )
-      return;
     counts.set(practice, (counts.get(practice) ?? 0) + 1);
   });
   return counts;
+}
+
+/** Whether person `i` of the population meets the criteria. */
+export function meets(population: Population, i: number, criteria: CohortCriteria): boolean {
+  const p = population.people[i]!;
+  if (p.deceasedDateTime && !criteria.includeDeceased) return false;
+  if (p.active === false && !criteria.includeLeft) return false;
+  const a = ageInMonths(p.birthDate!, criteria.ageOn);
+  if (criteria.ageFromMonths !== undefined && a < criteria.ageFromMonths) return false;
+  if (criteria.ageToMonths !== undefined && a > criteria.ageToMonths) return false;
+  if (criteria.sex && !criteria.sex.includes(p.gender as Sex)) return false;
+  const ethnic = p.extension![0]!.valueCodeableConcept!.coding![0]!.code!;
+  if (criteria.ethnicCategory && !criteria.ethnicCategory.includes(ethnic)) return false;
+  const practice = p.generalPractitioner![0]!.identifier!.value!;
+  const district = postcodeDistrict(p.address![0]!.postalCode);
+  if (
+    criteria.area &&
+    !criteria.area.practices.includes(practice) &&
+    !criteria.area.districts.includes(district)
+  )
+    return false;
+  const day = criteria.ageOn.toISOString().slice(0, 10);
+  const held = attributesOf(p).filter((a) => (a.start ?? day) <= day && day <= (a.end ?? day));
+  if (criteria.priorityGroups && !held.some((a) => criteria.priorityGroups!.includes(a.group))) return false;
+  if (
+    criteria.clinicalRiskGroups &&
+    !held.some((a) => a.detail && criteria.clinicalRiskGroups!.includes(a.detail))
+  )
+    return false;
+  if (criteria.programme === 'covid-19' && population.optedOut.has(i) && !criteria.includeOptedOut)
+    return false;
+  const given = population.vaccinations[i]!;
+  if (
+    criteria.programme &&
+    !criteria.includeVaccinated &&
+    vaccinated(given, criteria.programme, criteria.ageOn)
+  )
+    return false;
+  return true;
 }

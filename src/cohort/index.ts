@@ -625,8 +625,7 @@ export class CohortIndex {
       const vaccinatedDay = programme.doses === undefined ? days[0] : days[programme.doses - 1];
       let groups = this.priority[row]!;
       if ((this.status[row]! & DATED) !== 0)
-        for (let bit = 1; bit <= allGroups; bit <<= 1)
-          if (this.datedHolds(row, bit, 0, day)) groups |= bit;
+        for (let bit = 1; bit <= allGroups; bit <<= 1) if (this.datedHolds(row, bit, 0, day)) groups |= bit;
       const born = this.birthDay[row]!;
       each({
         ...(born !== NO_DATE ? { birthDay: born } : {}),

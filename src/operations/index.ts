@@ -11,4 +11,5 @@ import './preferences.js';
 import './process-message.js';
 import './returned-mail.js';
 import './transition.js';
+import './uptake.js';
 import './validate.js';
