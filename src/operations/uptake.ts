@@ -1,10 +1,10 @@
 import type { ParametersParameter } from 'fhir/r4';
 import type { Permission } from '../auth/scopes.js';
-import { PROGRAMME_CODES, type ProgrammeCode } from '../cohort/programmes.js';
+import { PROGRAMME_CODES } from '../cohort/programmes.js';
 import { fail } from '../fhir/errors.js';
 import { isCalendarDate } from '../preferences/matching.js';
 import { ukClock } from '../shared/clock.js';
-import { BREAKDOWNS, percentage, uptake, type Breakdown, type Tally } from '../statistics/uptake.js';
+import { BREAKDOWNS, percentage, uptake, type Tally } from '../statistics/uptake.js';
 import { input, oneOf, parametersOf, readParameters } from './parameters.js';
 import { operationDefinition, registerOperation } from './registry.js';
 
@@ -97,11 +97,7 @@ registerOperation({
   handle: async (request, { cohorts }) => {
     if (!cohorts) fail('not-ready', 'Statistics are not available in this server');
     const values = readParameters(parametersOf(request), INPUTS);
-    const programme = oneOf(
-      values.get('programme')![0] as string,
-      PROGRAMME_CODES,
-      'programme',
-    );
+    const programme = oneOf(values.get('programme')![0] as string, PROGRAMME_CODES, 'programme');
     const on = dateParameter(values, 'date') ?? new Date(`${ukClock(new Date()).date}T00:00:00Z`);
     const from = dateParameter(values, 'from');
     if (from && from > on) fail('invalid-request', 'from must not be after date', ['from']);
