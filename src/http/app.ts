@@ -62,6 +62,7 @@ const OTHER_ROUTES = new Set([
   '/auth/token',
   '/auth/jwks.json',
   '/dashboard',
+  '/statistics',
   '/preferences',
   '/preferences/details',
   '/preferences/send-code',

@@ -10,8 +10,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 const PAGES = join(here, '..', '..', '..', 'web');
 
 /**
- * The web pages. The cohort dashboard is a static page whose script calls the FHIR API with the user's
- * own token, so the page needs no session of its own and sees exactly what the token allows.
+ * The web pages. The cohort dashboard and the statistics page are static pages whose scripts call the
+ * FHIR API with the user's own token, so they need no session of their own and see exactly what the
+ * token allows.
  */
 export function pageRoutes(): Router {
   const router = express.Router();
@@ -21,6 +22,9 @@ export function pageRoutes(): Router {
   router.get('/dashboard/style.css', file(join(PAGES, 'dashboard', 'style.css')));
   // compiled from src/web/dashboard.ts next to this module
   router.get('/dashboard/dashboard.js', file(join(here, 'dashboard.js')));
+  router.get('/statistics', file(join(PAGES, 'statistics', 'index.html')));
+  router.get('/statistics/style.css', file(join(PAGES, 'statistics', 'style.css')));
+  router.get('/statistics/statistics.js', file(join(here, 'statistics.js')));
   router.get('/dashboard/options.json', (_request, response) => {
     const named = (codes: readonly string[], names: Record<string, string>) =>
       codes.map((code) => ({ code, name: names[code] ?? code }));

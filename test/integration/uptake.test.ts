@@ -1,4 +1,7 @@
 import { expect } from 'chai';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
 import type { Parameters, ParametersParameter } from 'fhir/r4';
 import {
   areaOrganizations,
@@ -15,6 +18,7 @@ import { attributeExtension, attributesOf, PRIORITY_GROUPS } from '../../src/reg
 import type { RunningServer } from '../../src/server.js';
 import { eligibilityOf } from '../../src/statistics/eligibility.js';
 import { meets, type Population } from '../cohort-brute-force.js';
+import { chromiumInstalled, launchChromium, SCREENSHOTS } from './browser.js';
 import { caller, errorCode, extraServer } from './harness.js';
 
 const geography = syntheticGeography();
@@ -198,6 +202,52 @@ describe('programme statistics: $uptake', function () {
       const answer = await call('GET', `/$uptake?${query}`);
       expect(answer.status, query).to.equal(400);
       expect(errorCode(answer.body), query).to.equal('invalid-request');
+    }
+  });
+
+  it('when the statistics page is opened in Chromium, then its figures, charts and tables show the $uptake answer and the CSV holds what is shown', async function () {
+    if (!chromiumInstalled()) this.skip();
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 1600 }, acceptDownloads: true });
+      await page.goto(`${server!.url.replace(/\/fhir$/, '')}/statistics`);
+      await page.getByLabel('Programme').selectOption('flu');
+      await page.getByLabel('On').fill('2026-11-25');
+      await page.getByLabel('Areas by').selectOption('icb');
+      await page.getByRole('button', { name: 'Show', exact: true }).click();
+      await page.getByText('Uptake of flu on 2026-11-25.').waitFor();
+      const expected = bruteUptake('flu', today);
+      expect(await page.locator('#eligible').textContent()).to.equal(
+        expected.eligible.toLocaleString('en-GB'),
+      );
+      expect(await page.locator('#vaccinated').textContent()).to.equal(
+        expected.vaccinated.toLocaleString('en-GB'),
+      );
+      const icbs = [...expected.groups.keys()].filter((k) => k.startsWith('icb|'));
+      expect(await page.locator('#by-area .bar').count()).to.equal(icbs.length);
+      expect(await page.locator('#area-table tbody tr').count()).to.equal(icbs.length);
+      expect(await page.locator('#over-time polyline').getAttribute('points')).to.match(/^[\d.]+,[\d.]+ /);
+
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: 'Download CSV of what is shown' }).click(),
+      ]);
+      const csv = parse(readFileSync(await download.path(), 'utf8'), {
+        relax_column_count: true,
+      });
+      expect(csv[0]).to.deep.equal(['breakdown', 'code', 'name', 'eligible', 'vaccinated', 'percentage']);
+      const rows = csv.filter((row) => row[0] === 'icb');
+      expect(rows).to.have.length(icbs.length);
+      for (const [, code, , eligible, vaccinated] of rows)
+        expect(expected.groups.get(`icb|${code}`)).to.deep.equal([Number(eligible), Number(vaccinated)]);
+      // and the days: the running total ends at everyone vaccinated
+      expect(csv.at(-1)![2]).to.equal(String(expected.vaccinated));
+      mkdirSync(SCREENSHOTS, { recursive: true });
+      const screenshot = join(SCREENSHOTS, 'statistics.png');
+      await page.screenshot({ path: screenshot, fullPage: true });
+      expect(statSync(screenshot).size).to.be.above(10_000);
+    } finally {
+      await browser.close();
     }
   });
 });
