@@ -93,6 +93,30 @@ export class DoseLists {
     return Array.from(this.pool.subarray(start, start + count), unpack);
   }
 
+  /**
+   * The day of a person's `nth` dose (1 the first) of programme `programme` (its position in PROGRAMMES)
+   * between days `from` and `to` inclusive, or undefined: without building the list.
+   */
+  nthDay(row: number, programme: number, from: number, to: number, nth: number): number | undefined {
+    const count = this.count[row] ?? 0;
+    const start = this.start[row] ?? 0;
+    // the few smallest days so far, kept in order (nth is 1 or a schedule's length)
+    const smallest: number[] = [];
+    for (let k = start; k < start + count; k++) {
+      const packed = this.pool[k]!;
+      if (((packed >>> DAY_BITS) & 3) !== programme) continue;
+      const day = (packed & ((1 << DAY_BITS) - 1)) + DAY_BASE;
+      if (day < from || day > to) continue;
+      let at = smallest.length;
+      while (at > 0 && smallest[at - 1]! > day) at--;
+      if (at < nth) {
+        smallest.splice(at, 0, day);
+        if (smallest.length > nth) smallest.pop();
+      }
+    }
+    return smallest[nth - 1];
+  }
+
   /** Whether a person has any dose. */
   has(row: number): boolean {
     return (this.count[row] ?? 0) > 0;

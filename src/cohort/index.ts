@@ -68,20 +68,26 @@ export interface CohortCriteria {
   contactedSince?: number;
 }
 
-/** A person counted for uptake: what breakdowns need, and when they became vaccinated, if they did. */
+/**
+ * A person counted for uptake, as numbers (one object, reused from person to person): what breakdowns
+ * need, and when they became vaccinated, if they did.
+ */
 export interface UptakePerson {
-  /** Day number of birth (undefined when unknown). */
-  birthDay?: number;
-  sex: Sex;
-  /** Ethnic category code ('' when none recorded). */
-  ethnic: string;
-  /** GP practice ODS code ('' when none). */
-  practice: string;
+  /** Day number of birth (NO_BIRTH_DAY when unknown). */
+  birthDay: number;
+  /** Position in SEXES, ETHNIC_CODES and the index's practice codes (0: none recorded). */
+  sex: number;
+  ethnic: number;
+  practice: number;
   /** The priority groups they are in on the day, as bits in PRIORITY_GROUPS order. */
   groups: number;
-  /** The day they became vaccinated: the season's first dose, or (MMR) the schedule's last. */
-  vaccinatedDay?: number;
+  /** The day they became vaccinated (the season's first dose, or MMR the schedule's last); -1: not. */
+  vaccinatedDay: number;
 }
+
+/** The birth day of someone whose date of birth is not known. */
+export const NO_BIRTH_DAY = NO_DATE;
+export { SEXES };
 
 export type SkipReason =
   | 'not-registered'
@@ -614,27 +620,29 @@ export class CohortIndex {
       this.scan({ ...clause, ageOn: on, includeOptedOut: true }, (row) => (chosen[row] = 1));
     const day = Math.floor(on.getTime() / 86_400_000);
     const from = programme.doses === undefined ? seasonStartDay(programme, on) : -0x80000000;
+    const nth = programme.doses ?? 1;
+    const which = PROGRAMMES.indexOf(programme);
     const allGroups = (1 << PRIORITY_GROUPS.length) - 1;
+    const person: UptakePerson = {
+      birthDay: 0,
+      sex: 0,
+      ethnic: 0,
+      practice: 0,
+      groups: 0,
+      vaccinatedDay: -1,
+    };
     for (let row = 0; row < this.size; row++) {
       if (chosen[row] === 0) continue;
-      const days = this.doses
-        .of(row)
-        .filter((d) => d.programmes.includes(programme.code) && d.day >= from && d.day <= day)
-        .map((d) => d.day)
-        .sort((a, b) => a - b);
-      const vaccinatedDay = programme.doses === undefined ? days[0] : days[programme.doses - 1];
       let groups = this.priority[row]!;
       if ((this.status[row]! & DATED) !== 0)
         for (let bit = 1; bit <= allGroups; bit <<= 1) if (this.datedHolds(row, bit, 0, day)) groups |= bit;
-      const born = this.birthDay[row]!;
-      each({
-        ...(born !== NO_DATE ? { birthDay: born } : {}),
-        sex: SEXES[this.sex[row]!]!,
-        ethnic: ETHNIC_CODES[this.ethnic[row]!]!,
-        practice: this.practices.list[this.practice[row]!]!,
-        groups,
-        ...(vaccinatedDay !== undefined ? { vaccinatedDay } : {}),
-      });
+      person.birthDay = this.birthDay[row]!;
+      person.sex = this.sex[row]!;
+      person.ethnic = this.ethnic[row]!;
+      person.practice = this.practice[row]!;
+      person.groups = groups;
+      person.vaccinatedDay = this.doses.nthDay(row, which, from, day, nth) ?? -1;
+      each(person);
     }
   }
 

@@ -1,5 +1,5 @@
 import type { AreaTree } from '../cohort/areas.js';
-import type { CohortIndex, UptakePerson } from '../cohort/index.js';
+import { ETHNIC_CODES, NO_BIRTH_DAY, SEXES, type CohortIndex, type UptakePerson } from '../cohort/index.js';
 import { programme as programmeByCode, seasonStartDay, type ProgrammeCode } from '../cohort/programmes.js';
 import { PRIORITY_GROUP_NAMES, PRIORITY_GROUPS } from '../register/attributes.js';
 import { ETHNIC_CATEGORY_NAMES } from '../resources/extensions.js';
@@ -50,7 +50,12 @@ const dateOf = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10
 /** Five-year age bands, the last open: 0-4, 5-9, ..., 85-89, 90+. */
 const BAND_YEARS = 5;
 const BANDS = 19;
-const SEXES: Record<string, string> = { male: 'Male', female: 'Female', other: 'Other', unknown: 'Unknown' };
+const SEX_NAMES: Record<string, string> = {
+  male: 'Male',
+  female: 'Female',
+  other: 'Other',
+  unknown: 'Unknown',
+};
 
 /** The day number `years` before `on`, on the same day of the month (29 February: the 28th). */
 function yearsBefore(on: Date, years: number): number {
@@ -86,65 +91,78 @@ export function uptake(
         ? seasonStartDay(programme, on)
         : day - 364;
   const bandFrom = Array.from({ length: BANDS }, (_, k) => yearsBefore(on, k * BAND_YEARS));
-  const tallies = new Map<string, Tally>();
+  // tallies by number: [eligible, vaccinated] side by side, one pair a value of each breakdown
+  const pairs = (n: number) => new Int32Array(n * 2);
+  const byBand = pairs(BANDS + 1);
+  const bySex = pairs(SEXES.length);
+  const byEthnic = pairs(ETHNIC_CODES.length);
+  const byGroup = pairs(PRIORITY_GROUPS.length + 1);
+  const byPractice = pairs(index.practices.list.length);
   const byDay = new Int32Array(Math.max(0, day - first + 1));
   let before = 0;
   const total: Tally = { eligible: 0, vaccinated: 0 };
-  const practices = new Map<string, Tally>();
-  const count = (key: string, vaccinated: boolean) => {
-    let tally = tallies.get(key);
-    if (!tally) tallies.set(key, (tally = { eligible: 0, vaccinated: 0 }));
-    tally.eligible++;
-    if (vaccinated) tally.vaccinated++;
+  const tally = (counts: Int32Array, n: number, vaccinated: number) => {
+    counts[n * 2]!++;
+    counts[n * 2 + 1]! += vaccinated;
   };
-  const wanted = new Set(breakdowns);
   index.eachEligible(eligibility.clauses, programme, on, (person: UptakePerson) => {
-    const vaccinated = person.vaccinatedDay !== undefined;
+    const vaccinated = person.vaccinatedDay >= 0 ? 1 : 0;
     total.eligible++;
-    if (vaccinated) {
-      total.vaccinated++;
-      if (person.vaccinatedDay! < first) before++;
-      else byDay[person.vaccinatedDay! - first]!++;
+    total.vaccinated += vaccinated;
+    if (vaccinated === 1) {
+      if (person.vaccinatedDay < first) before++;
+      else byDay[person.vaccinatedDay - first]!++;
     }
-    if (wanted.has('age-band')) {
-      let band = -1;
-      if (person.birthDay !== undefined)
-        for (let k = BANDS - 1; k >= 0; k--)
-          if (person.birthDay <= bandFrom[k]!) {
-            band = k;
-            break;
-          }
-      count(`age-band|${band}`, vaccinated);
-    }
-    if (wanted.has('sex')) count(`sex|${person.sex}`, vaccinated);
-    if (wanted.has('ethnic-category')) count(`ethnic-category|${person.ethnic}`, vaccinated);
-    if (wanted.has('priority-group')) {
-      if (person.groups === 0) count('priority-group|', vaccinated);
-      PRIORITY_GROUPS.forEach((group, bit) => {
-        if ((person.groups & (1 << bit)) !== 0) count(`priority-group|${group}`, vaccinated);
-      });
-    }
-    let practice = practices.get(person.practice);
-    if (!practice) practices.set(person.practice, (practice = { eligible: 0, vaccinated: 0 }));
-    practice.eligible++;
-    if (vaccinated) practice.vaccinated++;
+    let band = BANDS; // age not known
+    if (person.birthDay !== NO_BIRTH_DAY)
+      for (let k = BANDS - 1; k >= 0; k--)
+        if (person.birthDay <= bandFrom[k]!) {
+          band = k;
+          break;
+        }
+    tally(byBand, band, vaccinated);
+    tally(bySex, person.sex, vaccinated);
+    tally(byEthnic, person.ethnic, vaccinated);
+    if (person.groups === 0) tally(byGroup, PRIORITY_GROUPS.length, vaccinated);
+    for (let bit = 0; bit < PRIORITY_GROUPS.length; bit++)
+      if ((person.groups & (1 << bit)) !== 0) tally(byGroup, bit, vaccinated);
+    tally(byPractice, person.practice, vaccinated);
   });
 
-  // areas: each practice's tally added to its local authority, care board and region
+  const tallies = new Map<string, Tally>();
   const names = new Map<string, string>();
-  for (const [code, tally] of practices) {
+  const put = (key: string, counts: Int32Array, n: number) => {
+    if (counts[n * 2] === 0) return;
+    const sum = tallies.get(key) ?? { eligible: 0, vaccinated: 0 };
+    tallies.set(key, {
+      eligible: sum.eligible + counts[n * 2]!,
+      vaccinated: sum.vaccinated + counts[n * 2 + 1]!,
+    });
+  };
+  const each = (breakdown: Breakdown, counts: Int32Array, code: (n: number) => string) => {
+    if (!wanted.has(breakdown)) return;
+    for (let n = 0; n < counts.length / 2; n++) put(`${breakdown}|${code(n)}`, counts, n);
+  };
+  const wanted = new Set(breakdowns);
+  each('age-band', byBand, String);
+  each('sex', bySex, (n) => SEXES[n]!);
+  each('ethnic-category', byEthnic, (n) => ETHNIC_CODES[n]!);
+  each('priority-group', byGroup, (n) => PRIORITY_GROUPS[n] ?? '');
+  // areas: each practice's tally added to its local authority, care board and region
+  for (let n = 0; n < byPractice.length / 2; n++) {
+    if (byPractice[n * 2] === 0) continue;
     const chain = new Map<string, { code: string; name: string }>();
-    for (let area = areas.get(code); area; area = area.parent ? areas.get(area.parent) : undefined)
+    for (
+      let area = areas.get(index.practices.list[n]!);
+      area;
+      area = area.parent ? areas.get(area.parent) : undefined
+    )
       chain.set(area.level, area);
     for (const level of AREA_LEVELS) {
       if (!wanted.has(level)) continue;
       const area = chain.get(level);
       const key = `${level}|${area?.code ?? ''}`;
-      const sum = tallies.get(key) ?? { eligible: 0, vaccinated: 0 };
-      tallies.set(key, {
-        eligible: sum.eligible + tally.eligible,
-        vaccinated: sum.vaccinated + tally.vaccinated,
-      });
+      put(key, byPractice, n);
       if (area) names.set(key, area.name);
     }
   }
@@ -152,6 +170,7 @@ export function uptake(
   const groups: UptakeGroup[] = [...tallies]
     .map(([key, tally]) => {
       const [breakdown, code] = key.split('|') as [Breakdown, string];
+      // age bands are counted by number and named once sorted
       return { breakdown, code, display: displayOf(breakdown, code, names.get(key)), ...tally };
     })
     .sort(
@@ -178,7 +197,7 @@ export function uptake(
 }
 
 function bandCode(band: number): string {
-  if (band < 0) return 'unknown';
+  if (band >= BANDS) return 'unknown';
   return band === BANDS - 1
     ? `${band * BAND_YEARS}+`
     : `${band * BAND_YEARS}-${band * BAND_YEARS + BAND_YEARS - 1}`;
@@ -187,9 +206,9 @@ function bandCode(band: number): string {
 function displayOf(breakdown: Breakdown, code: string, areaName: string | undefined): string {
   switch (breakdown) {
     case 'age-band':
-      return Number(code) < 0 ? 'Age not known' : `Aged ${bandCode(Number(code))}`;
+      return Number(code) >= BANDS ? 'Age not known' : `Aged ${bandCode(Number(code))}`;
     case 'sex':
-      return SEXES[code] ?? code;
+      return SEX_NAMES[code] ?? code;
     case 'ethnic-category':
       return code === '' ? 'Not recorded' : (ETHNIC_CATEGORY_NAMES[code] ?? code);
     case 'priority-group':

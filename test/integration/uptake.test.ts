@@ -12,12 +12,12 @@ import {
   syntheticImmunizations,
   syntheticPerson,
 } from '../../fixtures/population.js';
-import { programme, programmesOf, seasonStartDay, type ProgrammeCode } from '../../src/cohort/programmes.js';
+import type { ProgrammeCode } from '../../src/cohort/programmes.js';
 import { ATTRIBUTE_COLUMNS } from '../../src/register/attribute-load.js';
-import { attributeExtension, attributesOf, PRIORITY_GROUPS } from '../../src/register/attributes.js';
+import { attributeExtension } from '../../src/register/attributes.js';
 import type { RunningServer } from '../../src/server.js';
-import { eligibilityOf } from '../../src/statistics/eligibility.js';
-import { meets, type Population } from '../cohort-brute-force.js';
+import type { Population } from '../cohort-brute-force.js';
+import { uptakeByBruteForce } from '../uptake-brute-force.js';
 import { chromiumInstalled, launchChromium, SCREENSHOTS } from './browser.js';
 import { caller, errorCode, extraServer } from './harness.js';
 
@@ -40,62 +40,7 @@ const call = caller(() => server);
 
 const DAY_MS = 86_400_000;
 const dayOf = (date: string) => Math.floor(Date.parse(date.slice(0, 10)) / DAY_MS);
-
-/** The figures `$uptake` should give, counted plainly over the generated data. */
-function bruteUptake(code: ProgrammeCode, on: Date) {
-  const p = programme(code);
-  const day = dayOf(on.toISOString());
-  const from = p.doses === undefined ? seasonStartDay(p, on) : day - 364;
-  const groups = new Map<string, [number, number]>();
-  const byDay = new Map<number, number>();
-  let eligible = 0;
-  let vaccinated = 0;
-  let before = 0;
-  const add = (key: string, done: boolean) => {
-    const [e, v] = groups.get(key) ?? [0, 0];
-    groups.set(key, [e + 1, v + (done ? 1 : 0)]);
-  };
-  population.people.forEach((person, i) => {
-    const clauses = eligibilityOf(code).clauses;
-    if (!clauses.some((c) => meets(population, i, { ...c, ageOn: on, includeOptedOut: true }))) return;
-    const days = population.vaccinations[i]!.filter((v) => programmesOf(v).includes(p))
-      .map((v) => dayOf(v.occurrenceDateTime!))
-      .filter((d) => d <= day && (p.doses !== undefined || d >= from))
-      .sort((a, b) => a - b);
-    const when = p.doses === undefined ? days[0] : days[p.doses - 1];
-    const done = when !== undefined;
-    eligible++;
-    if (done) {
-      vaccinated++;
-      if (when < from) before++;
-      else byDay.set(when, (byDay.get(when) ?? 0) + 1);
-    }
-    const [y, m, d] = person.birthDate!.split('-').map(Number) as [number, number, number];
-    const years =
-      on.getUTCFullYear() -
-      y -
-      (on.getUTCMonth() + 1 < m || (on.getUTCMonth() + 1 === m && on.getUTCDate() < d) ? 1 : 0);
-    const band = Math.min(18, Math.floor(years / 5));
-    add(`age-band|${band === 18 ? '90+' : `${band * 5}-${band * 5 + 4}`}`, done);
-    add(`sex|${person.gender}`, done);
-    add(`ethnic-category|${person.extension![0]!.valueCodeableConcept!.coding![0]!.code}`, done);
-    const date = on.toISOString().slice(0, 10);
-    const held = new Set(
-      attributesOf(person)
-        .filter((a) => (a.start ?? date) <= date && date <= (a.end ?? date))
-        .map((a) => a.group),
-    );
-    if (held.size === 0) add('priority-group|', done);
-    for (const group of PRIORITY_GROUPS) if (held.has(group)) add(`priority-group|${group}`, done);
-    const practice = geography.practices.find(
-      (q) => q.code === person.generalPractitioner![0]!.identifier!.value,
-    )!;
-    add(`region|${practice.region}`, done);
-    add(`icb|${practice.icb}`, done);
-    add(`local-authority|${practice.localAuthority}`, done);
-  });
-  return { eligible, vaccinated, groups, byDay, before, from };
-}
+const bruteUptake = (code: ProgrammeCode, on: Date) => uptakeByBruteForce(population, geography, code, on);
 
 const value = (parts: ParametersParameter[], name: string) => parts.find((p) => p.name === name);
 
