@@ -19,6 +19,7 @@ export function uptakeByBruteForce(
   const p = programme(code);
   const day = dayOf(on.toISOString());
   const from = p.doses === undefined ? seasonStartDay(p, on) : day - 364;
+  const practices = new Map(geography.practices.map((q) => [q.code, q]));
   const groups = new Map<string, [number, number]>();
   const byDay = new Map<number, number>();
   let eligible = 0;
@@ -60,9 +61,7 @@ export function uptakeByBruteForce(
     );
     if (held.size === 0) add('priority-group|', done);
     for (const group of PRIORITY_GROUPS) if (held.has(group)) add(`priority-group|${group}`, done);
-    const practice = geography.practices.find(
-      (q) => q.code === person.generalPractitioner![0]!.identifier!.value,
-    )!;
+    const practice = practices.get(person.generalPractitioner![0]!.identifier!.value!)!;
     add(`region|${practice.region}`, done);
     add(`icb|${practice.icb}`, done);
     add(`local-authority|${practice.localAuthority}`, done);
