@@ -43,6 +43,10 @@ export interface Config {
   gpDailyAt: string;
   /** When (UK time, HH:MM) the daily anomaly scan of every vaccination record starts. */
   anomalyScanAt: string;
+  /** How long a Bulk Data export's files are kept after it starts. */
+  exportHours: number;
+  /** A JSON file of export profiles replacing the built-in ones (full, research). */
+  exportProfilesFile?: string;
   /** How long messages for daily batches are held, to be stored packed together, before they are stored. */
   gpDailyPackSeconds: number;
   /** The MLLP listener for HL7 v2 (port 0: a free one); absent with MLLP_PORT=off. */
@@ -132,6 +136,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, projectRoot: string): Config 
     gpMaxTries: integer('GP_MAX_TRIES', env.GP_MAX_TRIES, 72),
     gpDailyAt: env.GP_DAILY_AT ?? '02:00',
     anomalyScanAt: env.ANOMALY_SCAN_AT ?? '03:00',
+    exportHours: integer('EXPORT_HOURS', env.EXPORT_HOURS, 24),
+    ...(env.EXPORT_PROFILES_FILE ? { exportProfilesFile: env.EXPORT_PROFILES_FILE } : {}),
     gpDailyPackSeconds: integer('GP_DAILY_PACK_SECONDS', env.GP_DAILY_PACK_SECONDS, 300),
     preferences: {
       codeSeconds: integer('PREFERENCE_CODE_SECONDS', env.PREFERENCE_CODE_SECONDS, 600),

@@ -16,6 +16,8 @@ import { CallRecallScheduler } from './notifications/schedules.js';
 import { MllpListener } from './hl7v2/listener.js';
 import { GpDailyBatch } from './messaging/daily.js';
 import { AnomalyScanner } from './resolution/anomaly-scan.js';
+import { ExportJobs } from './export/jobs.js';
+import { exportProfiles } from './export/profiles.js';
 import { gpOutbox } from './messaging/delivery.js';
 import { GpDailyOutbox } from './messaging/daily-outbox.js';
 import { Endpoints } from './messaging/endpoints.js';
@@ -132,6 +134,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
   await gpMessages.start();
   const gpDaily = new GpDailyBatch(gp.daily, leases, config.gpDailyAt, () => gpMessages.flush());
   gpDaily.start();
+  const exports = new ExportJobs(
+    database.db,
+    exportProfiles(config.exportProfilesFile),
+    config.exportHours * 3_600_000,
+  );
   const anomalies = new AnomalyScanner(service, cohorts, leases, config.anomalyScanAt);
   anomalies.start();
   const preferences = new PreferenceService(database.db, service, channels, config.preferences, audit);
@@ -155,6 +162,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     gpDaily,
     preferences,
     anomalies,
+    exports,
     ...(tokens ? { tokens } : {}),
   };
   const bundles = new BundleProcessor(service, repository, audit, workers);
@@ -209,6 +217,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       await gpMessages.stop();
       await gpDaily.stop();
       await anomalies.stop();
+      await exports.stop();
       await mllp?.stop();
       await Promise.all(outboxes.map((o) => o.stop()));
       await new Promise<void>((resolve) => {

@@ -42,8 +42,9 @@ export const ROLES = {
       'system/Patient.crus system/Immunization.cruds system/Task.cruds system/Observation.rs system/Provenance.crs',
   },
   'external-agency': {
-    description: 'Agencies that receive bulk extracts',
-    scopes: 'system/Patient.rs system/Immunization.rs',
+    description:
+      'Agencies that receive bulk extracts: pseudonymised unless registered with nims-export/full instead',
+    scopes: 'system/Patient.rs system/Immunization.rs nims-export/research',
   },
   auditor: {
     description: 'Information governance: reads the audit trail',

@@ -1,6 +1,7 @@
 /**
  * SMART on FHIR system scopes: v2 `system/Type.cruds` (any ordered subset of c, r, u, d, s) and the v1
- * forms `system/Type.read`, `.write` and `.*`. `Type` may be `*`.
+ * forms `system/Type.read`, `.write` and `.*`. `Type` may be `*`. Also `nims-export/{profile}`, held as a
+ * grant to read the pseudo-type `export:{profile}`.
  */
 export type Permission = 'c' | 'r' | 'u' | 'd' | 's';
 
@@ -11,6 +12,8 @@ const V1: Record<string, Permission[]> = {
   '*': ORDER,
 };
 const SCOPE = /^system\/(\*|[A-Z][A-Za-z]+)\.([a-z*]+)$/;
+/** nims's own scope naming the Bulk Data export profile a client receives (see src/export/profiles.ts). */
+const EXPORT_SCOPE = /^nims-export\/([a-z][a-z0-9-]{0,40})$/;
 
 export interface Grant {
   type: string;
@@ -19,6 +22,8 @@ export interface Grant {
 
 /** One scope as a grant; undefined when it is not a system scope nims understands. */
 export function parseScope(scope: string): Grant | undefined {
+  const profile = EXPORT_SCOPE.exec(scope)?.[1];
+  if (profile) return { type: `export:${profile}`, permissions: ['r'] };
   const match = SCOPE.exec(scope);
   if (!match) return undefined;
   const [, type, letters] = match as unknown as [string, string, string];
@@ -30,6 +35,7 @@ export function parseScope(scope: string): Grant | undefined {
 }
 
 export function formatGrant(grant: Grant): string {
+  if (grant.type.startsWith('export:')) return `nims-export/${grant.type.slice('export:'.length)}`;
   return `system/${grant.type}.${grant.permissions.join('')}`;
 }
 

@@ -90,6 +90,8 @@ export class CohortKeeper {
   private reader: LogReader;
   /** Numbers of changes this process applied as they happened, skipped when the log brings them. */
   private appliedHere = new Set<number>();
+  /** This process's own changes still being applied: a count waits for them (it sees its own writes). */
+  private readonly applying = new Set<Promise<void>>();
   private catchingUp: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -116,9 +118,12 @@ export class CohortKeeper {
       // before the index is built, the change log brings these changes after the build
       if (!this.ready) return;
       if (event.sequence !== undefined) this.appliedHere.add(event.sequence);
-      this.apply(event).catch((error: unknown) =>
-        logger.error('cohort index update failed', { error: String(error), type: event.type }),
-      );
+      const applied: Promise<void> = this.apply(event)
+        .catch((error: unknown) => {
+          logger.error('cohort index update failed', { error: String(error), type: event.type });
+        })
+        .finally(() => this.applying.delete(applied));
+      this.applying.add(applied);
     });
   }
 
@@ -256,6 +261,8 @@ export class CohortKeeper {
         { 'Retry-After': '10' },
       );
     }
+    // the log's entries of this process's own changes are skipped: their updates must be done first
+    await Promise.all(this.applying);
     // one catch-up at a time; a caller arriving during one waits for the next, which sees its writes
     const previous = this.catchingUp ?? Promise.resolve();
     const next = previous.then(() => this.catchUp());

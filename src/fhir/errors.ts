@@ -50,6 +50,7 @@ export const ERRORS = {
   'database-unavailable': { status: 503, type: 'transient' },
   'not-ready': { status: 503, type: 'transient' },
   'internal-error': { status: 500, type: 'exception' },
+  'export-failed': { status: 500, type: 'exception' },
 } as const satisfies Record<string, { status: number; type: IssueType }>;
 
 export type ErrorCode = keyof typeof ERRORS;

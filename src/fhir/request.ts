@@ -16,5 +16,7 @@ export interface FhirRequest {
   ifModifiedSince?: string;
   /** An NDJSON or CSV body, unread: operations that load data stream it line by line. */
   stream?: { body: Readable; format: 'ndjson' | 'csv' };
+  /** Prefer: respond-async: the client takes a 202 and polls (Bulk Data). */
+  respondAsync?: boolean;
   context: RequestContext;
 }

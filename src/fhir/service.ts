@@ -39,6 +39,8 @@ export interface InteractionResult {
   receipt?: WriteReceipt;
   /** Every resource the answer drew on, whole (a search may answer with subsets): for the audit trail. */
   sources?: Resource[];
+  /** Headers beyond the version ones (Content-Location of an asynchronous request). */
+  headers?: Record<string, string>;
 }
 
 export type SearchParams = [string, string][];

@@ -7,6 +7,7 @@ import type { AuditLog } from '../auth/audit.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { BundleProcessor } from '../fhir/transaction.js';
 import { route } from '../fhir/router.js';
+import { bulkExportRoutes } from './bulk-export.js';
 import type { FhirService, InteractionResult, RequestContext } from '../fhir/service.js';
 import { logger } from '../shared/logger.js';
 import { httpDuration, httpRequests } from '../shared/metrics.js';
@@ -207,6 +208,13 @@ export function createApp(options: AppOptions): express.Express {
       limit: options.maxBodyBytes,
     }),
   );
+  if (options.workers.exports)
+    app.use(
+      '/fhir',
+      bulkExportRoutes(options.workers.exports, options.audit, (request) =>
+        fhirBaseOf(request, options.baseUrl),
+      ),
+    );
   app.use('/fhir', (request: Request, response: Response, next: NextFunction) => {
     const baseUrl = fhirBaseOf(request, options.baseUrl);
     const context: RequestContext = {

@@ -62,6 +62,8 @@ function parseVersionTag(value: string | undefined): number | undefined {
 export interface Preferences {
   return: 'minimal' | 'representation' | 'OperationOutcome';
   strict: boolean;
+  /** Prefer: respond-async (Bulk Data kick-off). */
+  respondAsync: boolean;
 }
 
 export function preferences(request: Request): Preferences {
@@ -76,6 +78,7 @@ export function preferences(request: Request): Preferences {
           ? 'OperationOutcome'
           : 'representation',
     strict: /handling=strict/.test(prefer),
+    respondAsync: /(^|[\s,;])respond-async($|[\s,;])/.test(prefer),
   };
 }
 
@@ -117,6 +120,7 @@ export function toFhirRequest(request: Request, context: RequestContext): FhirRe
     ...(header('if-none-match') ? { ifNoneMatch: header('if-none-match') } : {}),
     ...(header('if-modified-since') ? { ifModifiedSince: header('if-modified-since') } : {}),
     ...(streamFormat(request) ? { stream: { body: request, format: streamFormat(request)! } } : {}),
+    ...(preferences(request).respondAsync ? { respondAsync: true } : {}),
     context,
   };
 }

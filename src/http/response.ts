@@ -27,6 +27,7 @@ export function sendResult(
   baseUrl: string,
 ): void {
   const { stored } = result;
+  for (const [name, value] of Object.entries(result.headers ?? {})) response.setHeader(name, value);
   if (stored && stored.versionId > 0) {
     response.setHeader('ETag', etag(stored.versionId));
     response.setHeader('Last-Modified', new Date(stored.lastUpdated).toUTCString());

@@ -1,6 +1,7 @@
 // Every operation module registers itself on import; this list is where they are switched on.
 import './anomalies.js';
 import './cohort.js';
+import './export.js';
 import './gp-daily.js';
 import './immunization-status.js';
 import './invite.js';

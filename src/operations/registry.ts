@@ -12,6 +12,7 @@ import type { Deliveries } from '../store/outbox.js';
 import type { PreferenceService } from '../preferences/service.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { AnomalyScanner } from '../resolution/anomaly-scan.js';
+import type { ExportJobs } from '../export/jobs.js';
 
 type OperationRequest = FhirRequest & { type?: string; id?: string };
 
@@ -33,6 +34,8 @@ export interface Workers {
   preferences?: PreferenceService;
   /** Finds suspect vaccination records and opens Tasks for them. */
   anomalies?: AnomalyScanner;
+  /** Bulk Data exports. */
+  exports?: ExportJobs;
   /** Issues tokens (absent with AUTH=off). */
   tokens?: TokenService;
 }

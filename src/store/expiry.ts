@@ -10,6 +10,8 @@ export const EXPIRING_COLLECTIONS = [
   'preference_counters',
   'preference_web_sessions',
   'idempotency_keys',
+  'export_jobs',
+  'export_files',
 ];
 
 /**
