@@ -14,9 +14,7 @@ import { CohortIndex } from '../src/cohort/index.js';
 import { programmesOf, type ProgrammeCode } from '../src/cohort/programmes.js';
 import type { AnomalyCode } from '../src/resolution/anomaly-rules.js';
 import { findingsOf, suspectsIn } from '../src/resolution/anomaly-scan.js';
-import { versionDocuments } from '../src/store/mongo-repository.js';
-import { postingKeysOf } from '../src/store/postings.js';
-import { progress, record, startServerProcess, withDatabase } from './support.js';
+import { BulkWriter, progress, record, startServerProcess, withDatabase } from './support.js';
 
 const people = Number(process.env.BENCH_PEOPLE ?? 1_000_000);
 const seedEvery = Number(process.env.BENCH_SEED_EVERY ?? 500);
@@ -224,33 +222,17 @@ async function main(): Promise<void> {
     const db = mongo.db('nims');
     const subset = population.slice(0, dbPeople);
     const subsetRecords = subset.reduce((n, p) => n + p.records.length, 0);
-    const ts = new Date().toISOString();
-    const slots = new Map<string, number>();
+    const writer = new BulkWriter(db);
     for (let start = 0; start < subset.length; start += 2000) {
       const batch = subset.slice(start, start + 2000);
-      for (const [type, resources] of [
-        ['Patient', batch.map((p) => ({ ...p.patient, id: p.id }))],
-        ['Immunization', batch.flatMap((p) => p.records)],
-      ] as const) {
-        const docs = resources.map((r) => versionDocuments(r.id!, 1, ts, 'POST', r));
-        // a posting is a numbered slot per holder: a person's records share their patient key
-        const postings = docs.flatMap(({ current }) =>
-          postingKeysOf(type, current.idx).all.map((key) => {
-            const n = slots.get(key) ?? 0;
-            slots.set(key, n + 1);
-            return { _id: `${key}#${n}`, id: current._id, at: new Date() };
-          }),
-        );
-        await Promise.all([
-          db
-            .collection(`${type}_history`)
-            .insertMany(docs.map((d) => d.history) as never[], { ordered: false }),
-          db.collection(type).insertMany(docs.map((d) => d.current) as never[], { ordered: false }),
-          postings.length > 0
-            ? db.collection('postings').insertMany(postings as never[], { ordered: false })
-            : undefined,
-        ]);
-      }
+      await writer.write(
+        'Patient',
+        batch.map((p) => ({ ...p.patient, id: p.id })),
+      );
+      await writer.write(
+        'Immunization',
+        batch.flatMap((p) => p.records),
+      );
       progress('writing the database subset', start + batch.length, subset.length);
     }
     const server = await startServerProcess(database.uri);

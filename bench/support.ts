@@ -1,3 +1,7 @@
+import type { Resource } from 'fhir/r4';
+import type { Db } from 'mongodb';
+import { versionDocuments } from '../src/store/mongo-repository.js';
+import { postingKeysOf } from '../src/store/postings.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -168,4 +172,36 @@ export function table(rows: Figures[]): string[] {
       (r) => `| ${r.name} | ${r.requestsPerSecond.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} |`,
     ),
   ];
+}
+
+/**
+ * Writes resources straight into a repository's collections, as the repository would store them (its
+ * own document builder and posting keys), in bulk: how benchmarks fill a database quickly. `slots`
+ * numbers each posting key's holders across calls.
+ */
+export class BulkWriter {
+  private readonly slots = new Map<string, number>();
+  private readonly ts = new Date().toISOString();
+
+  constructor(private readonly db: Db) {}
+
+  async write(type: string, resources: Resource[]): Promise<void> {
+    const docs = resources.map((r) => versionDocuments(r.id!, 1, this.ts, 'POST', r));
+    const postings = docs.flatMap(({ current }) =>
+      postingKeysOf(type, current.idx).all.map((key) => {
+        const n = this.slots.get(key) ?? 0;
+        this.slots.set(key, n + 1);
+        return { _id: `${key}#${n}`, id: current._id, at: new Date() };
+      }),
+    );
+    await Promise.all([
+      this.db
+        .collection(`${type}_history`)
+        .insertMany(docs.map((d) => d.history) as never[], { ordered: false }),
+      this.db.collection(type).insertMany(docs.map((d) => d.current) as never[], { ordered: false }),
+      postings.length > 0
+        ? this.db.collection('postings').insertMany(postings as never[], { ordered: false })
+        : undefined,
+    ]);
+  }
 }

@@ -253,9 +253,13 @@ export class ExportJobs {
         file.chunks++;
         lines = [];
       };
+      // the index values only when criteria need them: every byte read costs on a store that scans
       const cursor = this.db
         .collection<CurrentDocument>(type)
-        .find({}, { projection: { srt: 0 }, batchSize: CHUNK });
+        .find(
+          {},
+          { projection: { res: 1, del: 1, ...(filters.has(type) ? { idx: 1 } : {}) }, batchSize: CHUNK },
+        );
       for await (const doc of cursor) {
         if (doc.del || !doc.res) continue;
         const resource = doc.res;
