@@ -56,6 +56,20 @@ async function main(): Promise<void> {
 
     const server = await startServerProcess(database.uri);
     atEnd(() => server.process.kill('SIGTERM'));
+    // a fresh server first builds its cohort index from the same collections: the export waits for it,
+    // so that it is measured alone
+    started = performance.now();
+    while (
+      (
+        await fetch(`${server.url}/Patient/$cohort`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/fhir+json' },
+          body: JSON.stringify({ resourceType: 'Parameters' }),
+        })
+      ).status === 503
+    )
+      await new Promise((r) => setTimeout(r, 1000));
+    const indexSeconds = (performance.now() - started) / 1000;
     const cpuBefore = cpuSeconds(server.process.pid);
     started = performance.now();
     const kickOff = await fetch(`${server.url}/$export?_type=Patient,Immunization`, {
@@ -93,7 +107,7 @@ async function main(): Promise<void> {
       throw new Error(`exported ${exported}, downloaded ${lines}, read ${read}, expected ${total}`);
     const rate = (n: number, s: number) => Math.round(n / s).toLocaleString('en-GB');
     const summary = [
-      `${people.toLocaleString('en-GB')} generated people and their ${vaccinations.toLocaleString('en-GB')} vaccinations on the embedded FerretDB 1.24.2, exported with the full profile (\`_type=Patient,Immunization\`), server without auth and audit; every resource exported and downloaded once.`,
+      `${people.toLocaleString('en-GB')} generated people and their ${vaccinations.toLocaleString('en-GB')} vaccinations on the embedded FerretDB 1.24.2, exported with the full profile (\`_type=Patient,Immunization\`), server without auth and audit; every resource exported and downloaded once. The server built its cohort index from the same collections in ${indexSeconds.toFixed(0)} s before the kick-off.`,
       '',
       '| step | resources | seconds | resources/s |',
       '|---|---:|---:|---:|',

@@ -125,7 +125,11 @@ export class ExportJobs {
         if (!isDuplicateKey(error)) throw error;
       }
       return Buffer.from((await keys.findOne({ _id: 'pseudonym' }))!.key, 'base64');
-    })();
+    })().catch((error: unknown) => {
+      // the database may be back for the next export
+      this.key = undefined;
+      throw error;
+    });
     return this.key;
   }
 

@@ -7,39 +7,18 @@ import type {
   ParametersParameter,
   Patient,
 } from 'fhir/r4';
-import {
-  areaOrganizations,
-  seeded,
-  syntheticGeography,
-  ATTRIBUTE_SOURCES,
-  attributeCsvLine,
-  syntheticAttributes,
-  syntheticImmunizations,
-  syntheticPerson,
-} from '../../fixtures/population.js';
-import { ATTRIBUTE_COLUMNS } from '../../src/register/attribute-load.js';
-import { attributeExtension, CLINICAL_RISK_GROUPS, PRIORITY_GROUPS } from '../../src/register/attributes.js';
+import { seeded } from '../../fixtures/population.js';
+import { CLINICAL_RISK_GROUPS, PRIORITY_GROUPS } from '../../src/register/attributes.js';
 import { ETHNIC_CODES, type CohortCriteria } from '../../src/cohort/index.js';
 import { preferenceConsent } from '../../src/preferences/consent.js';
 import type { RunningServer } from '../../src/server.js';
-import { bruteForce, type Population } from '../cohort-brute-force.js';
-import { errorCode, eventually, extraServer, http, tokenFor } from './harness.js';
+import { bruteForce } from '../cohort-brute-force.js';
+import { caller, errorCode, eventually, extraServer, http, tokenFor } from './harness.js';
+import { generatedPopulation, loadPopulation } from './population.js';
 
-const geography = syntheticGeography();
-const today = new Date('2026-11-25T00:00:00Z');
-const options = { seed: 11, today, geography };
 const PEOPLE = 1500;
-const people = Array.from({ length: PEOPLE }, (_, i) => syntheticPerson(i, options));
-const attributes = people.map((p, i) => syntheticAttributes(p, i, options));
-const population: Population = {
-  // as the attribute lists leave them
-  people: people.map((p, i) => ({
-    ...p,
-    extension: [...p.extension!, ...attributes[i]!.map(attributeExtension)],
-  })),
-  vaccinations: people.map((p, i) => syntheticImmunizations(p, i, options)),
-  optedOut: new Set(),
-};
+const generated = generatedPopulation(11, PEOPLE);
+const { geography, people, population } = generated;
 
 // a server and database of their own (the main test server's people would be counted too), without
 // authentication, which the last tests check on the main server
@@ -64,19 +43,6 @@ async function call(
       : {}),
   });
   return { status: response.status, body: await response.json() };
-}
-
-async function load(type: string, resources: object[]): Promise<void> {
-  const answer = await call(
-    server!,
-    'POST',
-    `/${type}/$load`,
-    resources.map((r) => JSON.stringify(r)).join('\n') + '\n',
-    'application/fhir+ndjson',
-  );
-  expect(answer.status, JSON.stringify(answer.body)).to.equal(200);
-  const rejected = (answer.body as Parameters).parameter!.find((p) => p.name === 'rejected')!.valueInteger;
-  expect(rejected, JSON.stringify(answer.body)).to.equal(0);
 }
 
 /** The criteria as $cohort parameters (ages in months, which the index counts in). */
@@ -131,27 +97,10 @@ describe('cohort selection: Patient/$cohort', function () {
 
   before(async () => {
     server = await extraServer({ AUTH: 'off', MONGODB_DB: DB });
-    await load('Organization', areaOrganizations(geography));
-    await load('Patient', people);
-    await load('Immunization', population.vaccinations.flat());
-    for (const source of ATTRIBUTE_SOURCES) {
-      const lines = attributes.flatMap((list, i) =>
-        list
-          .filter((a) => a.source === source)
-          .map((a) => attributeCsvLine(people[i]!.identifier![0]!.value!, a)),
-      );
-      const answer = await call(
-        server,
-        'POST',
-        `/Patient/$load-attributes?source=${source}`,
-        [ATTRIBUTE_COLUMNS.join(','), ...lines].join('\n') + '\n',
-        'text/csv',
-      );
-      expect(answer.status, JSON.stringify(answer.body)).to.equal(200);
-      expect(
-        (answer.body as Parameters).parameter!.find((p) => p.name === 'rejected')!.valueInteger,
-      ).to.equal(0);
-    }
+    await loadPopulation(
+      caller(() => server),
+      generated,
+    );
   });
   after(async () => {
     await second?.stop();

@@ -3,38 +3,16 @@ import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { Parameters, ParametersParameter } from 'fhir/r4';
-import {
-  areaOrganizations,
-  ATTRIBUTE_SOURCES,
-  attributeCsvLine,
-  syntheticAttributes,
-  syntheticGeography,
-  syntheticImmunizations,
-  syntheticPerson,
-} from '../../fixtures/population.js';
 import type { ProgrammeCode } from '../../src/cohort/programmes.js';
-import { ATTRIBUTE_COLUMNS } from '../../src/register/attribute-load.js';
-import { attributeExtension } from '../../src/register/attributes.js';
 import type { RunningServer } from '../../src/server.js';
-import type { Population } from '../cohort-brute-force.js';
 import { uptakeByBruteForce } from '../uptake-brute-force.js';
 import { chromiumInstalled, launchChromium, SCREENSHOTS } from './browser.js';
 import { caller, errorCode, extraServer } from './harness.js';
+import { generatedPopulation, loadPopulation, TODAY } from './population.js';
 
-const geography = syntheticGeography();
-const today = new Date('2026-11-25T00:00:00Z');
-const options = { seed: 23, today, geography };
-const PEOPLE = 1200;
-const people = Array.from({ length: PEOPLE }, (_, i) => syntheticPerson(i, options));
-const attributes = people.map((p, i) => syntheticAttributes(p, i, options));
-const population: Population = {
-  people: people.map((p, i) => ({
-    ...p,
-    extension: [...p.extension!, ...attributes[i]!.map(attributeExtension)],
-  })),
-  vaccinations: people.map((p, i) => syntheticImmunizations(p, i, options)),
-  optedOut: new Set(),
-};
+const generated = generatedPopulation(23, 1200);
+const { geography, population } = generated;
+const today = TODAY;
 let server: RunningServer | undefined;
 const call = caller(() => server);
 
@@ -49,32 +27,7 @@ describe('programme statistics: $uptake', function () {
 
   before(async () => {
     server = await extraServer({ AUTH: 'off', MONGODB_DB: 'nims_uptake_test' });
-    const load = async (type: string, resources: object[]) => {
-      const answer = await call(
-        'POST',
-        `/${type}/$load`,
-        resources.map((r) => JSON.stringify(r)).join('\n') + '\n',
-        'application/fhir+ndjson',
-      );
-      expect(answer.status, JSON.stringify(answer.body)).to.equal(200);
-    };
-    await load('Organization', areaOrganizations(geography));
-    await load('Patient', people);
-    await load('Immunization', population.vaccinations.flat());
-    for (const source of ATTRIBUTE_SOURCES) {
-      const lines = attributes.flatMap((list, i) =>
-        list
-          .filter((a) => a.source === source)
-          .map((a) => attributeCsvLine(people[i]!.identifier![0]!.value!, a)),
-      );
-      const answer = await call(
-        'POST',
-        `/Patient/$load-attributes?source=${source}`,
-        [ATTRIBUTE_COLUMNS.join(','), ...lines].join('\n') + '\n',
-        'text/csv',
-      );
-      expect(answer.status, JSON.stringify(answer.body)).to.equal(200);
-    }
+    await loadPopulation(call, generated);
   });
   after(() => server?.stop());
 
