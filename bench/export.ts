@@ -6,7 +6,15 @@
 import { randomUUID } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import { syntheticGeography, syntheticImmunizations, syntheticPerson } from '../fixtures/population.js';
-import { BulkWriter, cpuSeconds, progress, record, startServerProcess, withDatabase } from './support.js';
+import {
+  BulkWriter,
+  cpuSeconds,
+  progress,
+  record,
+  startServerProcess,
+  untilIndexed,
+  withDatabase,
+} from './support.js';
 
 const people = Number(process.env.BENCH_PEOPLE ?? 1_000_000);
 const today = new Date('2026-11-25T00:00:00Z');
@@ -58,18 +66,7 @@ async function main(): Promise<void> {
     atEnd(() => server.process.kill('SIGTERM'));
     // a fresh server first builds its cohort index from the same collections: the export waits for it,
     // so that it is measured alone
-    started = performance.now();
-    while (
-      (
-        await fetch(`${server.url}/Patient/$cohort`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/fhir+json' },
-          body: JSON.stringify({ resourceType: 'Parameters' }),
-        })
-      ).status === 503
-    )
-      await new Promise((r) => setTimeout(r, 1000));
-    const indexSeconds = (performance.now() - started) / 1000;
+    const indexSeconds = await untilIndexed(server.url);
     const cpuBefore = cpuSeconds(server.process.pid);
     started = performance.now();
     const kickOff = await fetch(`${server.url}/$export?_type=Patient,Immunization`, {
