@@ -13,7 +13,8 @@ const call = caller(() => server);
 function givenAbroad(patientId: string, country: string, code: string): Immunization {
   return immunization(patientId, {
     vaccineCode: { coding: [{ system: 'http://snomed.info/sct', code }] },
-    occurrenceDateTime: `${new Date().getUTCFullYear() - (new Date().getUTCMonth() >= 8 ? 0 : 1)}-09-20T10:00:00+02:00`,
+    // recently, so that it falls in this season whatever the day
+    occurrenceDateTime: new Date(Date.now() - 3_600_000).toISOString(),
     recorded: new Date(Date.now() - 60_000).toISOString(),
     primarySource: false,
     reportOrigin: {

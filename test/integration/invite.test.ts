@@ -106,8 +106,9 @@ describe('invitation runs: Group/$invite', function () {
     const vaccinated = immunization(ids.get('vaccinatedMeanwhile')!, {
       vaccineCode: { coding: [{ system: 'http://snomed.info/sct', code: '46233009' }] },
       protocolApplied: [{ targetDisease: [{ coding: [DISEASES.flu] }] }],
-      occurrenceDateTime: `${new Date().toISOString().slice(0, 10)}T09:00:00+00:00`,
-      recorded: `${new Date().toISOString().slice(0, 10)}T09:05:00+00:00`,
+      // an hour ago: a fixed time of day would lie in the future in the small hours
+      occurrenceDateTime: new Date(Date.now() - 3_600_000).toISOString(),
+      recorded: new Date(Date.now() - 3_000_000).toISOString(),
     });
     expect((await call('POST', '/Immunization', vaccinated)).status).to.equal(201);
 
