@@ -13,8 +13,8 @@ import {
   NEEDS_REASON,
   proposedRecord,
   RESOLUTION_INPUTS,
-  RESOLUTION_INPUT_SYSTEM,
   TRANSITIONS,
+  typedInput,
 } from './tasks.js';
 
 /** Marks a correction whose change is being written: only completing it may follow. */
@@ -161,12 +161,9 @@ export class ResolutionWorkflow {
     };
     const existing = await this.service.readIfExists('Provenance', provenance.id!);
     if (!existing?.resource) await this.service.update('Provenance', provenance.id!, provenance);
-    const result = {
-      type: { coding: [{ system: RESOLUTION_INPUT_SYSTEM, code: RESOLUTION_INPUTS.result }] },
-    };
     return [
-      { ...result, valueReference: { reference: target } },
-      { ...result, valueReference: { reference: `Provenance/${provenance.id}` } },
+      typedInput(RESOLUTION_INPUTS.result, { valueReference: { reference: target } }),
+      typedInput(RESOLUTION_INPUTS.result, { valueReference: { reference: `Provenance/${provenance.id}` } }),
     ];
   }
 }

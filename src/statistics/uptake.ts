@@ -129,6 +129,7 @@ export function uptake(
     tally(byPractice, person.practice, vaccinated);
   });
 
+  const wanted = new Set(breakdowns);
   const tallies = new Map<string, Tally>();
   const names = new Map<string, string>();
   const put = (key: string, counts: Int32Array, n: number) => {
@@ -143,7 +144,6 @@ export function uptake(
     if (!wanted.has(breakdown)) return;
     for (let n = 0; n < counts.length / 2; n++) put(`${breakdown}|${code(n)}`, counts, n);
   };
-  const wanted = new Set(breakdowns);
   each('age-band', byBand, String);
   each('sex', bySex, (n) => SEXES[n]!);
   each('ethnic-category', byEthnic, (n) => ETHNIC_CODES[n]!);
