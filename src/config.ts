@@ -45,6 +45,10 @@ export interface Config {
   anomalyScanAt: string;
   /** How long a Bulk Data export's files are kept after it starts. */
   exportHours: number;
+  /** How long supplier uploads, their reports and acknowledgements are kept. */
+  uploadHours: number;
+  /** Suppliers' drop folder: one folder a client id, files applied as uploads. */
+  dropDir?: string;
   /** A JSON file of export profiles replacing the built-in ones (full, research). */
   exportProfilesFile?: string;
   /** How long messages for daily batches are held, to be stored packed together, before they are stored. */
@@ -137,6 +141,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, projectRoot: string): Config 
     gpDailyAt: env.GP_DAILY_AT ?? '02:00',
     anomalyScanAt: env.ANOMALY_SCAN_AT ?? '03:00',
     exportHours: integer('EXPORT_HOURS', env.EXPORT_HOURS, 24),
+    uploadHours: integer('UPLOAD_HOURS', env.UPLOAD_HOURS, 168),
+    ...(env.BATCH_DROP_DIR ? { dropDir: env.BATCH_DROP_DIR } : {}),
     ...(env.EXPORT_PROFILES_FILE ? { exportProfilesFile: env.EXPORT_PROFILES_FILE } : {}),
     gpDailyPackSeconds: integer('GP_DAILY_PACK_SECONDS', env.GP_DAILY_PACK_SECONDS, 300),
     preferences: {

@@ -36,6 +36,10 @@ import { preferenceRoutes } from './web/preferences.js';
 import { RESOURCE_TYPES } from './resources/registry.js';
 import { logger } from './shared/logger.js';
 import { connect, ensureIndexes, type Database } from './store/database.js';
+import { SearchValues } from './store/reindex.js';
+import { SupplierUploads } from './batch/uploads.js';
+import { DropFolder } from './batch/drop-folder.js';
+import { ClientStore } from './auth/clients.js';
 import { startFerretdb, type EmbeddedDatabase } from './store/ferretdb.js';
 import { MongoRepository } from './store/mongo-repository.js';
 import type { Deliveries } from './store/outbox.js';
@@ -62,6 +66,8 @@ export interface RunningServer {
   outboxes: Deliveries[];
   /** The port the HL7 v2 MLLP listener took (absent with MLLP_PORT=off). */
   mllpPort?: number;
+  /** Stored search values kept in step with the parameter table. */
+  searchValues: SearchValues;
   /** The embedded FerretDB, when no MONGODB_URI was given. */
   embedded?: EmbeddedDatabase;
   /** Stops serving, writes the queued audit trail (for at most `auditDeadlineMs`), closes the database. */
@@ -79,6 +85,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const database = await connect(uri, config.dbName);
   await ensureIndexes(database, RESOURCE_TYPES);
   const repository = new MongoRepository(database.db);
+  const searchValues = new SearchValues(database.db, repository);
+  await searchValues.start(RESOURCE_TYPES);
   const service = new FhirService(repository, new Validator());
   const audit = config.audit ? new AuditLog(repository) : undefined;
   if (!audit) logger.warn('AUDIT=off: no AuditEvent is written for any request');
@@ -139,6 +147,13 @@ export async function startServer(config: Config): Promise<RunningServer> {
     exportProfiles(config.exportProfilesFile),
     config.exportHours * 3_600_000,
   );
+  const uploads = new SupplierUploads(
+    database.db,
+    repository,
+    service.validator,
+    config.uploadHours * 3_600_000,
+  );
+  await uploads.start();
   const anomalies = new AnomalyScanner(service, cohorts, leases, config.anomalyScanAt);
   anomalies.start();
   const preferences = new PreferenceService(database.db, service, channels, config.preferences, audit);
@@ -163,6 +178,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     preferences,
     anomalies,
     exports,
+    uploads,
     ...(tokens ? { tokens } : {}),
   };
   const bundles = new BundleProcessor(service, repository, audit, workers);
@@ -198,9 +214,14 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const port = (server.address() as AddressInfo).port;
   url = `${config.tls ? 'https' : 'http'}://localhost:${port}/fhir`;
   logger.info('nims listening', { url });
+  const dropFolder = config.dropDir
+    ? new DropFolder(config.dropDir, uploads, new ClientStore(database.db), () => config.baseUrl ?? url)
+    : undefined;
+  dropFolder?.start();
   return {
     url,
     database,
+    searchValues,
     cohorts,
     invitations,
     callRecall,
@@ -213,11 +234,14 @@ export async function startServer(config: Config): Promise<RunningServer> {
     stop: async ({ auditDeadlineMs }: { auditDeadlineMs?: number } = {}) => {
       cohorts.stop();
       invitations.stop();
+      await searchValues.stop();
       await callRecall.stop();
       await gpMessages.stop();
       await gpDaily.stop();
       await anomalies.stop();
       await exports.stop();
+      await dropFolder?.stop();
+      await uploads.stop();
       await mllp?.stop();
       await Promise.all(outboxes.map((o) => o.stop()));
       await new Promise<void>((resolve) => {

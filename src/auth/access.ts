@@ -1,9 +1,10 @@
 import type { Resource } from 'fhir/r4';
 import { fail } from '../fhir/errors.js';
-import { evaluate } from '../search/path.js';
-import { findParameter } from '../search/parameters.js';
+import { PROGRAMME_CODES } from '../cohort/programmes.js';
+import { CODE_SYSTEMS } from '../resources/extensions.js';
+import { findParameter, parameterNodes } from '../search/parameters.js';
 import { ODS_CODE_SYSTEM } from '../shared/ods.js';
-import { allows, formatGrant, type Grant, type Permission } from './scopes.js';
+import { allows, formatGrant, programmesAllowed, type Grant, type Permission } from './scopes.js';
 
 /** Who is asking and what they may do: from a verified access token (or everything, with AUTH=off). */
 export interface Access {
@@ -59,32 +60,86 @@ function boundOf(access: Access, type: string): [string, string] | undefined {
   return undefined;
 }
 
-/** Search criteria added to every search of `type` by this client: none unless it is bound. */
-export function restrictionOf(access: Access, type: string): [string, string][] {
-  const bound = boundOf(access, type);
-  return bound ? [bound] : [];
+/** The programmes a client's `permission` on `type` is narrowed to; undefined when it is not narrowed. */
+function narrowing(access: Access, type: string, permission: Permission): string[] | undefined {
+  return programmesAllowed(access.grants, type, permission);
 }
 
-/** Whether a bound client may see this resource (always true for other clients and types). */
-export function canSee(access: Access, resource: Resource): boolean {
-  const bound = boundOf(access, resource.resourceType);
-  if (!bound) return true;
-  const param = findParameter(resource.resourceType, bound[0])!;
-  return evaluate(resource, param.expression).some((node) => {
-    const value = node as { system?: unknown; value?: unknown; reference?: unknown };
-    return value.reference === bound[1] || `${String(value.system)}|${String(value.value)}` === bound[1];
+/** The programme search parameter's token for a programme code. */
+const programmeToken = (code: string) => `${CODE_SYSTEMS.programme}|${code}`;
+
+/**
+ * Search criteria added to every search of `type` by this client (or to what it reads in bulk): its bound (practice, person), and for a
+ * client narrowed to some programmes, records of those programmes and of no other.
+ */
+export function restrictionOf(
+  access: Access,
+  type: string,
+  permission: Permission = 's',
+): [string, string][] {
+  const bound = boundOf(access, type);
+  const criteria: [string, string][] = bound ? [bound] : [];
+  const programmes = narrowing(access, type, permission);
+  if (programmes) {
+    const others = PROGRAMME_CODES.filter((c) => !programmes.includes(c));
+    // an empty list matches nothing: a client with no search permission never gets this far
+    criteria.push(['programme', programmes.map(programmeToken).join(',')]);
+    if (others.length > 0) criteria.push(['programme:not', others.map(programmeToken).join(',')]);
+  }
+  return criteria;
+}
+
+/** Whether this resource's values of a parameter include `wanted` (a reference or system|code). */
+function holds(resource: Resource, parameter: string, wanted: string): boolean {
+  const param = findParameter(resource.resourceType, parameter)!;
+  return parameterNodes(resource, param).some((node) => {
+    const value = node as { system?: unknown; value?: unknown; code?: unknown; reference?: unknown };
+    return (
+      value.reference === wanted || `${String(value.system)}|${String(value.value ?? value.code)}` === wanted
+    );
   });
 }
 
-/** Refuses (403) a resource a bound client may not see. */
-export function requireVisible(access: Access, resource: Resource | undefined): void {
-  if (resource && !canSee(access, resource)) {
+const VERBS: Record<Permission, string> = { c: 'create', r: 'see', u: 'change', d: 'delete', s: 'find' };
+
+/**
+ * Why the client may not use `permission` on this resource, if it may not: a bound client works only
+ * within its bound, a narrowed client only on records whose programmes are all among its own (a record of
+ * no programme is outside every narrowed grant).
+ */
+export function refusalOf(access: Access, resource: Resource, permission: Permission): string | undefined {
+  const type = resource.resourceType;
+  const bound = boundOf(access, type);
+  if (bound && !holds(resource, bound[0], bound[1])) {
     const whose = access.practice ? `practice ${access.practice}` : `the person this token is for`;
-    fail('forbidden', `This client may see only ${resource.resourceType} of ${whose}`);
+    return `This client may see only ${type} of ${whose}`;
   }
+  const programmes = narrowing(access, type, permission);
+  if (!programmes) return undefined;
+  const about = PROGRAMME_CODES.filter((c) => holds(resource, 'programme', programmeToken(c)));
+  if (about.length > 0 && about.every((c) => programmes.includes(c))) return undefined;
+  return `This client may ${VERBS[permission]} ${type} records of ${programmes.join(', ') || 'no'} programme(s) only; this one is about ${about.join(', ') || 'no programme nims knows'}`;
 }
 
-/** Whether some resources of `type` are hidden from this client (so type-wide history is refused). */
-export function isPartial(access: Access, type: string): boolean {
-  return boundOf(access, type) !== undefined;
+/** Whether the client may use `permission` on this resource (always, for clients neither bound nor narrowed). */
+export function canSee(access: Access, resource: Resource, permission: Permission = 'r'): boolean {
+  return refusalOf(access, resource, permission) === undefined;
+}
+
+/** Refuses (403) a resource the client may not use `permission` on. */
+export function requireVisible(
+  access: Access,
+  resource: Resource | undefined,
+  permission: Permission = 'r',
+): void {
+  const refusal = resource && refusalOf(access, resource, permission);
+  if (refusal) fail('forbidden', refusal);
+}
+
+/**
+ * Whether the client may use `permission` on some resources of `type` only (so type-wide history is
+ * refused, and each write is checked against the records it touches).
+ */
+export function isPartial(access: Access, type: string, permission: Permission = 'r'): boolean {
+  return boundOf(access, type) !== undefined || narrowing(access, type, permission) !== undefined;
 }

@@ -1,8 +1,7 @@
 import type { AuditEvent, AuditEventEntity, Resource } from 'fhir/r4';
 import { NIMS_BASE } from '../resources/extensions.js';
 import { referenceKey } from '../search/index-values.js';
-import { evaluate } from '../search/path.js';
-import { findParameter } from '../search/parameters.js';
+import { findParameter, parameterNodes } from '../search/parameters.js';
 import { logger } from '../shared/logger.js';
 import type { Repository } from '../store/repository.js';
 import type { Access } from './access.js';
@@ -38,7 +37,7 @@ export function touched(resources: Resource[]): Pick<AuditEntry, 'references' | 
     if (resource.resourceType === 'Patient') patients.add(ref);
     const param = findParameter(resource.resourceType, 'patient');
     if (!param || resource.resourceType === 'AuditEvent') continue;
-    for (const node of evaluate(resource, param.expression)) {
+    for (const node of parameterNodes(resource, param)) {
       const reference = (node as { reference?: unknown }).reference;
       if (typeof reference !== 'string') continue;
       const key = referenceKey(reference);

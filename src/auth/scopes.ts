@@ -1,7 +1,11 @@
+import { PROGRAMME_CODES } from '../cohort/programmes.js';
+
 /**
  * SMART on FHIR system scopes: v2 `system/Type.cruds` (any ordered subset of c, r, u, d, s) and the v1
- * forms `system/Type.read`, `.write` and `.*`. `Type` may be `*`. Also `nims-export/{profile}`, held as a
- * grant to read the pseudo-type `export:{profile}`.
+ * forms `system/Type.read`, `.write` and `.*`. `Type` may be `*`. A v2 scope on Immunization may be
+ * narrowed to one programme (vaccine type) the SMART v2 way, with a search parameter:
+ * `system/Immunization.crs?programme=flu`. Also `nims-export/{profile}`, held as a grant to read the
+ * pseudo-type `export:{profile}`.
  */
 export type Permission = 'c' | 'r' | 'u' | 'd' | 's';
 
@@ -11,13 +15,17 @@ const V1: Record<string, Permission[]> = {
   write: ['c', 'u', 'd'],
   '*': ORDER,
 };
-const SCOPE = /^system\/(\*|[A-Z][A-Za-z]+)\.([a-z*]+)$/;
+const SCOPE = /^system\/(\*|[A-Z][A-Za-z]+)\.([a-z*]+)(?:\?programme=([a-z0-9-]+))?$/;
+/** The one type whose grants may be narrowed to programmes. */
+export const PROGRAMME_NARROWED_TYPE = 'Immunization';
 /** nims's own scope naming the Bulk Data export profile a client receives (see src/export/profiles.ts). */
 const EXPORT_SCOPE = /^nims-export\/([a-z][a-z0-9-]{0,40})$/;
 
 export interface Grant {
   type: string;
   permissions: Permission[];
+  /** Only records of this programme (PROGRAMME_CODES), on PROGRAMME_NARROWED_TYPE. */
+  programme?: string;
 }
 
 /** One scope as a grant; undefined when it is not a system scope nims understands. */
@@ -26,17 +34,23 @@ export function parseScope(scope: string): Grant | undefined {
   if (profile) return { type: `export:${profile}`, permissions: ['r'] };
   const match = SCOPE.exec(scope);
   if (!match) return undefined;
-  const [, type, letters] = match as unknown as [string, string, string];
+  const [, type, letters, programme] = match as unknown as [string, string, string, string?];
+  if (programme !== undefined) {
+    const known = type === PROGRAMME_NARROWED_TYPE && (PROGRAMME_CODES as string[]).includes(programme);
+    if (!known || V1[letters]) return undefined;
+  }
   const v1 = V1[letters];
   if (v1) return { type, permissions: v1 };
   // v2: letters in the order c, r, u, d, s, each at most once
   const permissions = ORDER.filter((p) => letters.includes(p));
-  return permissions.join('') === letters ? { type, permissions } : undefined;
+  if (permissions.join('') !== letters) return undefined;
+  return { type, permissions, ...(programme !== undefined ? { programme } : {}) };
 }
 
 export function formatGrant(grant: Grant): string {
   if (grant.type.startsWith('export:')) return `nims-export/${grant.type.slice('export:'.length)}`;
-  return `system/${grant.type}.${grant.permissions.join('')}`;
+  const narrowed = grant.programme !== undefined ? `?programme=${grant.programme}` : '';
+  return `system/${grant.type}.${grant.permissions.join('')}${narrowed}`;
 }
 
 /** Parses a space-separated scope list; `invalid` lists what could not be understood. */
@@ -51,29 +65,50 @@ export function parseScopes(text: string): { grants: Grant[]; invalid: string[] 
   return { grants, invalid };
 }
 
+/** Whether some grant gives `permission` on `type` (perhaps for some programmes only). */
 export function allows(grants: Grant[], type: string, permission: Permission): boolean {
   return grants.some((g) => (g.type === '*' || g.type === type) && g.permissions.includes(permission));
 }
 
 /**
+ * The programmes `permission` on `type` is limited to: undefined when some grant gives it for all of them
+ * (or the type is not narrowed), empty when no grant gives it.
+ */
+export function programmesAllowed(
+  grants: Grant[],
+  type: string,
+  permission: Permission,
+): string[] | undefined {
+  if (type !== PROGRAMME_NARROWED_TYPE) return undefined;
+  const giving = grants.filter(
+    (g) => (g.type === '*' || g.type === type) && g.permissions.includes(permission),
+  );
+  if (giving.some((g) => g.programme === undefined)) return undefined;
+  return [...new Set(giving.map((g) => g.programme!))];
+}
+
+/**
  * What a client gets when it asks for `requested` and is registered for `allowed`: each requested grant
  * cut down to the permissions the registration gives for its type (a requested `*` is cut per allowed
- * grant). Empty grants are dropped.
+ * grant), and to the narrower of the two programmes. Empty grants are dropped.
  */
 export function intersect(requested: Grant[], allowed: Grant[]): Grant[] {
-  const result = new Map<string, Set<Permission>>();
-  const give = (type: string, permissions: Permission[]) => {
+  const result = new Map<string, Grant>();
+  const give = (type: string, programme: string | undefined, permissions: Permission[]) => {
     if (permissions.length === 0) return;
-    const set = result.get(type) ?? new Set();
-    for (const p of permissions) set.add(p);
-    result.set(type, set);
+    const key = `${type}?${programme ?? ''}`;
+    const grant = result.get(key) ?? { type, permissions: [], ...(programme ? { programme } : {}) };
+    grant.permissions = ORDER.filter((p) => grant.permissions.includes(p) || permissions.includes(p));
+    result.set(key, grant);
   };
   for (const want of requested) {
     for (const have of allowed) {
+      if (want.programme && have.programme && want.programme !== have.programme) continue;
+      const programme = want.programme ?? have.programme;
       const common = want.permissions.filter((p) => have.permissions.includes(p));
-      if (want.type === '*') give(have.type, common);
-      else if (have.type === '*' || have.type === want.type) give(want.type, common);
+      if (want.type === '*') give(have.type, programme, common);
+      else if (have.type === '*' || have.type === want.type) give(want.type, programme, common);
     }
   }
-  return [...result].map(([type, set]) => ({ type, permissions: ORDER.filter((p) => set.has(p)) }));
+  return [...result.values()];
 }

@@ -76,7 +76,7 @@ export function seasonStartDay(programme: Programme, on: Date): number {
 
 /** The programmes a vaccination counts for: by target disease, else by vaccine. Not given: none. */
 export function programmesOf(immunization: Immunization): Programme[] {
-  return immunization.status === 'completed' ? programmesNamedBy(immunization) : [];
+  return immunization.status === 'completed' ? programmesAbout(immunization) : [];
 }
 
 /** Why a vaccination was not given that means the person (or their parent) said no. */
@@ -91,14 +91,14 @@ export function programmesRefusedBy(immunization: Immunization): Programme[] {
     (immunization.statusReason?.coding ?? []).some((c) =>
       REFUSAL_REASONS.some((r) => r.system === c.system && r.code === c.code),
     );
-  return refused ? programmesNamedBy(immunization) : [];
+  return refused ? programmesAbout(immunization) : [];
 }
 
 /**
  * The programmes a vaccination record is about, whatever its status: by the target diseases recorded, or
  * else by what the vaccine (VACCINES) protects against.
  */
-function programmesNamedBy(immunization: Immunization): Programme[] {
+export function programmesAbout(immunization: Immunization): Programme[] {
   const snomed = (codings: { system?: string; code?: string }[] | undefined) =>
     (codings ?? []).filter((c) => c.system === SNOMED_SYSTEM).map((c) => c.code ?? '');
   const targets = (immunization.protocolApplied ?? []).flatMap((p) =>

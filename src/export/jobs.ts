@@ -6,8 +6,7 @@ import type { Access } from '../auth/access.js';
 import { CohortMembers } from '../cohort/members.js';
 import { fail } from '../fhir/errors.js';
 import { compileCriteria, type CompiledCriteria } from '../search/criteria.js';
-import { findParameter } from '../search/parameters.js';
-import { evaluate } from '../search/path.js';
+import { findParameter, parameterNodes } from '../search/parameters.js';
 import { logger } from '../shared/logger.js';
 import { patientIdOf } from '../shared/references.js';
 import { Expiry } from '../store/expiry.js';
@@ -81,7 +80,7 @@ function patientOf(resource: Resource): string | undefined {
   if (resource.resourceType === 'Patient') return resource.id;
   const param = findParameter(resource.resourceType, 'patient');
   if (!param) return undefined;
-  for (const node of evaluate(resource, param.expression)) {
+  for (const node of parameterNodes(resource, param)) {
     const id = patientIdOf((node as { reference?: string }).reference);
     if (id) return id;
   }

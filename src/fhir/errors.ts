@@ -51,6 +51,7 @@ export const ERRORS = {
   'not-ready': { status: 503, type: 'transient' },
   'internal-error': { status: 500, type: 'exception' },
   'export-failed': { status: 500, type: 'exception' },
+  'upload-failed': { status: 500, type: 'exception' },
 } as const satisfies Record<string, { status: number; type: IssueType }>;
 
 export type ErrorCode = keyof typeof ERRORS;

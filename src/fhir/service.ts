@@ -1,7 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Bundle, BundleEntry, BundleLink, OperationOutcome, Resource } from 'fhir/r4';
 import fastJsonPatch, { type Operation } from 'fast-json-patch';
-import { authorize, canSee, may, restrictionOf, UNRESTRICTED, type Access } from '../auth/access.js';
+import {
+  authorize,
+  canSee,
+  isPartial,
+  may,
+  requireVisible,
+  restrictionOf,
+  UNRESTRICTED,
+  type Access,
+} from '../auth/access.js';
+import type { Permission } from '../auth/scopes.js';
 import { RESOURCE_TYPES, resourceDefinition } from '../resources/registry.js';
 import {
   encodeCursor,
@@ -18,6 +28,7 @@ import { subset } from './summary.js';
 import { expectResource, Validator } from './validation.js';
 
 export const ID_PATTERN = /^[A-Za-z0-9\-.]{1,64}$/;
+const WRITES: Permission[] = ['c', 'u', 'd'];
 /** More matches than this for a chained parameter or a conditional interaction is refused. */
 const MAX_CONDITIONAL_MATCHES = 1000;
 
@@ -45,9 +56,11 @@ export interface InteractionResult {
 
 export type SearchParams = [string, string][];
 
-/** A write the server makes for itself (a workflow step) skips the rules that stop clients' writes. */
 export interface WriteOptions {
+  /** A write the server makes for itself (a workflow step) skips the rules that stop clients' writes. */
   byServer?: boolean;
+  /** The client the write is for: a bound or programme-narrowed client may write only what it may touch. */
+  access?: Access;
 }
 
 /** The server acting for itself (its own bookkeeping, not a client's request): everything allowed. */
@@ -123,7 +136,8 @@ export class FhirService {
   }
 
   /**
-   * Runs the type's rules on clients' writes (see ResourceDefinition.clientWrites): `before` is what is
+   * Checks a client's write: the client may touch what is stored now and what it would store (see
+   * access.ts), and the type's rules allow it (see ResourceDefinition.clientWrites). `before` is what is
    * stored now (read here unless given), `after` what the write would store (undefined for a delete).
    */
   private async checkClientWrite(
@@ -133,11 +147,19 @@ export class FhirService {
     options: WriteOptions | undefined,
     before?: Resource,
   ): Promise<void> {
+    if (options?.byServer) return;
     const rule = resourceDefinition(type)?.clientWrites;
-    if (!rule || options?.byServer) return;
+    const access = options?.access;
+    const permission: Permission = after === undefined ? 'd' : id === undefined ? 'c' : 'u';
+    const checksAccess = access !== undefined && WRITES.some((p) => isPartial(access, type, p));
+    if (!rule && !checksAccess) return;
     const stored =
       before ?? (id === undefined ? undefined : (await this.repository.read(type, id))?.resource);
-    await rule({ before: stored, after }, (reference) => this.resolve(reference));
+    if (checksAccess) {
+      requireVisible(access, stored, permission);
+      requireVisible(access, after, stored ? permission : 'c');
+    }
+    if (rule) await rule({ before: stored, after }, (reference) => this.resolve(reference));
   }
 
   private prepare(type: string, body: unknown, id: string): Resource {
@@ -167,7 +189,7 @@ export class FhirService {
       if (ids.length > 1) fail('multiple-matches', `If-None-Exist matches ${ids.length} ${type} resources`);
       if (ids[0] !== undefined) return { status: 200, stored: await this.read(type, ids[0]) };
     }
-    return this.createWithId(type, body, randomUUID());
+    return this.createWithId(type, body, randomUUID(), { access: context.access });
   }
 
   /** Create with an id the server chose earlier (a transaction resolving references first). */
@@ -269,10 +291,16 @@ export class FhirService {
         `${type}.id`,
       ]);
     }
-    return this.update(type, id, { ...resource, id }, ifMatch);
+    return this.update(type, id, { ...resource, id }, ifMatch, { access: context.access });
   }
 
-  async patch(type: string, id: string, body: unknown, ifMatch?: number): Promise<InteractionResult> {
+  async patch(
+    type: string,
+    id: string,
+    body: unknown,
+    ifMatch?: number,
+    options?: WriteOptions,
+  ): Promise<InteractionResult> {
     requireType(type);
     requireId(id);
     if (!Array.isArray(body)) fail('invalid-patch', 'A JSON Patch body is an array of operations');
@@ -302,7 +330,7 @@ export class FhirService {
       if (patched.resourceType !== type || patched.id !== id)
         fail('invalid-patch', 'A patch may not change resourceType or id');
       const prepared = this.prepare(type, patched, id);
-      await this.checkClientWrite(type, id, prepared, undefined, current.resource);
+      await this.checkClientWrite(type, id, prepared, options, current.resource);
       try {
         const result = await this.repository.write({
           type,
@@ -358,7 +386,7 @@ export class FhirService {
       fail('multiple-matches', `The conditional delete matches ${ids.length} ${type} resources`);
     if (ids[0] === undefined)
       return { status: 200, body: informational(`No ${type} matched; nothing was deleted`) };
-    return this.delete(type, ids[0]);
+    return this.delete(type, ids[0], undefined, { access: context.access });
   }
 
   /** `$validate`: both validation layers, nothing stored. */
@@ -607,7 +635,9 @@ export class FhirService {
     const links: BundleLink[] = [{ relation: 'self', url: `${path}${toQuery(params)}` }];
     if (page.next !== undefined)
       links.push({ relation: 'next', url: `${path}${toQuery([...base, ['_page', String(page.next)]])}` });
-    return historyBundle(context.baseUrl, page.versions, links);
+    // a version the client may not see (a record once of another programme) is left out
+    const visible = page.versions.filter((v) => !v.resource || canSee(context.access, v.resource));
+    return historyBundle(context.baseUrl, visible, links);
   }
 }
 

@@ -7,6 +7,7 @@ import type { AuditLog } from '../auth/audit.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { BundleProcessor } from '../fhir/transaction.js';
 import { route } from '../fhir/router.js';
+import { batchUploadRoutes } from './batch-upload.js';
 import { bulkExportRoutes } from './bulk-export.js';
 import type { FhirService, InteractionResult, RequestContext } from '../fhir/service.js';
 import { logger } from '../shared/logger.js';
@@ -212,6 +213,13 @@ export function createApp(options: AppOptions): express.Express {
     app.use(
       '/fhir',
       bulkExportRoutes(options.workers.exports, options.audit, (request) =>
+        fhirBaseOf(request, options.baseUrl),
+      ),
+    );
+  if (options.workers.uploads)
+    app.use(
+      '/fhir',
+      batchUploadRoutes(options.workers.uploads, options.audit, (request) =>
         fhirBaseOf(request, options.baseUrl),
       ),
     );

@@ -1,9 +1,8 @@
-import express, { type Request, type Response, type Router } from 'express';
-import { ANONYMOUS, type Access } from '../auth/access.js';
+import express, { type Request, type Router } from 'express';
 import type { AuditLog } from '../auth/audit.js';
 import { FhirError, informational } from '../fhir/errors.js';
 import type { ExportJobs } from '../export/jobs.js';
-import { sendError } from './response.js';
+import { accessOf, auditedHandler, sendPieces } from './job-routes.js';
 
 /**
  * The Bulk Data status and file URLs a kick-off hands out (`$export-status/{id}`, `$export-file/{id}/
@@ -15,35 +14,7 @@ export function bulkExportRoutes(
   baseOf: (request: Request) => string,
 ): Router {
   const router = express.Router();
-  const accessOf = (response: Response) => (response.locals.access as Access | undefined) ?? ANONYMOUS;
-  const handle =
-    (
-      interaction: string,
-      action: 'R' | 'D',
-      run: (request: Request, response: Response) => Promise<number>,
-    ) =>
-    (request: Request, response: Response) => {
-      const access = accessOf(response);
-      const record = (status: number, failure?: string) =>
-        audit?.record({
-          access,
-          ...(request.ip ? { address: request.ip } : {}),
-          interaction,
-          action,
-          query: request.path.replace(/^\//, ''),
-          references: [],
-          patients: [],
-          status,
-          ...(failure ? { failure } : {}),
-        });
-      run(request, response)
-        .then((status) => record(status))
-        .catch(async (error: unknown) => {
-          if (error instanceof FhirError) await record(error.status, error.problems[0]?.code);
-          if (!response.headersSent) sendError(request, response, error);
-          else response.destroy();
-        });
-    };
+  const handle = auditedHandler(audit);
   const job = (request: Request) => String(request.params.id);
 
   router.get(
@@ -100,15 +71,11 @@ export function bulkExportRoutes(
     '/$export-file/:id/:file',
     handle('operation', 'R', async (request, response) => {
       const type = /^([A-Z][A-Za-z]+)\.ndjson$/.exec(String(request.params.file))?.[1] ?? '';
-      const pieces = exports.file(accessOf(response), job(request), type);
-      // the first piece proves the file exists before any header goes out
-      let next = await pieces.next();
-      response.status(200).type('application/fhir+ndjson');
-      while (!next.done) {
-        if (!response.write(next.value)) await new Promise((resolve) => response.once('drain', resolve));
-        next = await pieces.next();
-      }
-      response.end();
+      await sendPieces(
+        response,
+        'application/fhir+ndjson',
+        exports.file(accessOf(response), job(request), type),
+      );
       return 200;
     }),
   );

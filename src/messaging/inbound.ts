@@ -93,12 +93,14 @@ export class GpInbound {
     if (record.action === 'delete') {
       if (!existing)
         fail('not-found', 'No vaccination record has that identifier', ['Immunization.identifier']);
-      result = await service.delete('Immunization', existing.id);
+      result = await service.delete('Immunization', existing.id, undefined, { access: context.access });
     } else {
       const { id: _id, meta: _meta, ...content } = record.immunization;
       const immunization: Immunization = { ...content, patient: { reference: `Patient/${person.id}` } };
       result = existing
-        ? await service.update('Immunization', existing.id, { ...immunization, id: existing.id })
+        ? await service.update('Immunization', existing.id, { ...immunization, id: existing.id }, undefined, {
+            access: context.access,
+          })
         : await service.create('Immunization', immunization, context);
     }
     const stored = result.stored!;

@@ -1,5 +1,5 @@
 import type { OperationDefinitionParameter } from 'fhir/r4';
-import { authorize, may } from '../auth/access.js';
+import { authorize, may, restrictionOf } from '../auth/access.js';
 import { fail, informational } from '../fhir/errors.js';
 import type { FhirRequest } from '../fhir/request.js';
 import { PATIENT_COMPARTMENT, type ExportRequest } from '../export/jobs.js';
@@ -77,6 +77,14 @@ async function exportRequest(
         '_typeFilter',
       ]);
     (typeFilters[type] ??= []).push(query);
+  }
+  // a client that may read only some of a type's resources exports only those
+  for (const type of chosen) {
+    const restriction = new URLSearchParams(restrictionOf(access, type, 'r')).toString();
+    if (!restriction) continue;
+    typeFilters[type] = (typeFilters[type] ?? ['']).map((query) =>
+      query ? `${query}&${restriction}` : restriction,
+    );
   }
   return {
     level,

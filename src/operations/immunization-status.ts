@@ -7,7 +7,8 @@ import type {
   Patient,
   Resource,
 } from 'fhir/r4';
-import type { Permission } from '../auth/scopes.js';
+import { canSee, type Access } from '../auth/access.js';
+import { programmesAllowed, type Permission } from '../auth/scopes.js';
 import { PROGRAMMES, programmesOf, programmesRefusedBy, type Programme } from '../cohort/programmes.js';
 import { fail } from '../fhir/errors.js';
 import type { FhirService } from '../fhir/service.js';
@@ -27,29 +28,47 @@ const FHIR_FORECAST_STATUS = 'http://terminology.hl7.org/CodeSystem/immunization
 export const FORECAST_STATUS_SYSTEM = `${NIMS_BASE}/CodeSystem/forecast-status`;
 const LOINC = 'http://loinc.org';
 
-/** A person's vaccination record as the point of care needs it. */
+/** A person's vaccination record as the point of care needs it, as much as the client may see. */
 interface VaccinationRecord {
   patient: Patient;
+  /** The programmes the client may see records of. */
+  programmes: Programme[];
   immunizations: Immunization[];
   reactions: Observation[];
 }
 
-/** The person named by `patient` (an id) or `nhs-number`, with their vaccinations and reactions. */
-async function recordOf(service: FhirService, values: Map<string, unknown[]>): Promise<VaccinationRecord> {
+/**
+ * The person named by `patient` (an id) or `nhs-number`, with their vaccinations and reactions: of a
+ * client narrowed to some programmes, only those programmes' records and the reactions to them.
+ */
+async function recordOf(
+  service: FhirService,
+  values: Map<string, unknown[]>,
+  access: Access,
+): Promise<VaccinationRecord> {
   const patient = await personNamed(service, values);
-  const [immunizations, observations] = await Promise.all([
-    service.ofPatient('Immunization', patient.id!),
-    service.ofPatient('Observation', patient.id!),
+  const [all, observations] = await Promise.all([
+    service.ofPatient<Immunization>('Immunization', patient.id!),
+    service.ofPatient<Observation>('Observation', patient.id!),
   ]);
+  const immunizations = all.filter((i) => canSee(access, i, 's'));
+  const hidden = new Set(all.filter((i) => !immunizations.includes(i)).map((i) => `Immunization/${i.id}`));
+  const allowed = programmesAllowed(access.grants, 'Immunization', 's');
   return {
     patient,
-    immunizations: immunizations as Immunization[],
-    // reactions: observations that say so, or that belong to a vaccination
-    reactions: (observations as Observation[]).filter(
-      (o) =>
-        (o.partOf ?? []).some((p) => p.reference?.startsWith('Immunization/')) ||
-        (o.code.coding ?? []).some((c) => c.system === SNOMED_SYSTEM && c.code === '281647001'),
-    ),
+    programmes: PROGRAMMES.filter((p) => !allowed || allowed.includes(p.code)),
+    immunizations,
+    // reactions: observations that say so, or that belong to a vaccination the client may see
+    reactions: observations.filter((o) => {
+      const to = (o.partOf ?? []).flatMap((p) =>
+        p.reference?.startsWith('Immunization/') ? [p.reference] : [],
+      );
+      if (to.some((reference) => hidden.has(reference))) return false;
+      return (
+        to.length > 0 ||
+        (o.code.coding ?? []).some((c) => c.system === SNOMED_SYSTEM && c.code === '281647001')
+      );
+    }),
   };
 }
 
@@ -57,10 +76,15 @@ const dateOf = (immunization: Immunization) =>
   immunization.occurrenceDateTime ?? immunization.occurrenceString ?? immunization.recorded ?? '';
 
 /** Each programme's forecast for a person on a day, from their completed doses. */
-export function forecasts(patient: Patient, immunizations: Immunization[], on: string): Forecast[] {
+export function forecasts(
+  patient: Patient,
+  immunizations: Immunization[],
+  on: string,
+  programmes = PROGRAMMES,
+): Forecast[] {
   if (!patient.birthDate || !isCalendarDate(patient.birthDate.slice(0, 10)))
     fail('invalid-request', 'The person has no full date of birth to forecast from', ['Patient.birthDate']);
-  return PROGRAMMES.map((programme) =>
+  return programmes.map((programme) =>
     forecast(
       programme.code,
       patient.birthDate!.slice(0, 10),
@@ -194,15 +218,15 @@ registerOperation({
   handle: async (request, { service }) => {
     const values = readParameters(parametersOf(request), STATUS_INPUTS);
     const on = dayFrom(values, 'date');
-    const record = await recordOf(service, values);
-    const byProgramme = forecasts(record.patient, record.immunizations, on);
+    const record = await recordOf(service, values, request.context.access);
+    const byProgramme = forecasts(record.patient, record.immunizations, on, record.programmes);
     return {
       status: 200,
       body: {
         resourceType: 'Parameters',
         parameter: [
           { name: 'patient', valueReference: { reference: `Patient/${record.patient.id}` } },
-          ...PROGRAMMES.map((p, i) => programmeParameter(p, record, byProgramme[i]!)),
+          ...record.programmes.map((p, i) => programmeParameter(p, record, byProgramme[i]!)),
           ...record.reactions.map((o) => ({
             name: 'reaction',
             valueReference: { reference: `Observation/${o.id}` },
@@ -346,7 +370,9 @@ registerOperation({
   handle: async (request, { service }) => {
     const { values, patient, immunizations } = forecastInputs(parametersOf(request));
     const on = dayFrom(values, 'assessmentDate');
-    const record = patient ? { patient, immunizations } : await recordOf(service, values);
+    const record = patient
+      ? { patient, immunizations, programmes: PROGRAMMES }
+      : await recordOf(service, values, request.context.access);
     const strangers = record.immunizations.filter(
       (i) =>
         patient?.id && patientIdOf(i.patient.reference) && patientIdOf(i.patient.reference) !== patient.id,
@@ -360,7 +386,11 @@ registerOperation({
         parameter: [
           {
             name: 'recommendation',
-            resource: recommendation(record.patient, on, forecasts(record.patient, record.immunizations, on)),
+            resource: recommendation(
+              record.patient,
+              on,
+              forecasts(record.patient, record.immunizations, on, record.programmes),
+            ),
           },
         ],
       },

@@ -1,5 +1,6 @@
 // Every operation module registers itself on import; this list is where they are switched on.
 import './anomalies.js';
+import './batch-upload.js';
 import './cohort.js';
 import './export.js';
 import './gp-daily.js';

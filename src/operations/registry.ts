@@ -1,3 +1,4 @@
+import type { SupplierUploads } from '../batch/uploads.js';
 import type { OperationDefinition, OperationDefinitionParameter } from 'fhir/r4';
 import { NIMS_BASE } from '../resources/extensions.js';
 import type { Permission } from '../auth/scopes.js';
@@ -18,6 +19,8 @@ type OperationRequest = FhirRequest & { type?: string; id?: string };
 
 /** The server's background parts operations use; each absent where it does not run (unit use). */
 export interface Workers {
+  /** Suppliers' vaccination event files. */
+  uploads?: SupplierUploads;
   /** The population index behind cohorts. */
   cohorts?: CohortKeeper;
   /** Sends invitation runs. */

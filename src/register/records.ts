@@ -13,16 +13,44 @@ export interface LineRecord {
   unreadable?: string;
 }
 
-/** The records of a CSV body (a header row naming the columns), streamed. */
-export async function* csvRecords(stream: Readable): AsyncGenerator<LineRecord> {
+/**
+ * The records of a CSV body (a header row naming the columns), streamed. A row that cannot be read (a
+ * field count other than the header's, a broken quote) comes as an unreadable record at its line, and
+ * the rows after it still come.
+ */
+export async function* csvRecords(
+  stream: Readable,
+  options: { delimiter?: string } = {},
+): AsyncGenerator<LineRecord> {
   const parser = stream.pipe(
-    parse({ columns: true, info: true, skip_empty_lines: true, trim: true, max_record_size: MAX_LINE_BYTES }),
+    parse({
+      columns: true,
+      info: true,
+      skip_empty_lines: true,
+      trim: true,
+      max_record_size: MAX_LINE_BYTES,
+      relax_column_count: true,
+      skip_records_with_error: true,
+      ...(options.delimiter ? { delimiter: options.delimiter } : {}),
+    }),
   );
+  // rows skipped for an error, yielded in line order among the others
+  const skipped: LineRecord[] = [];
+  parser.on('skip', (error: Error & { lines?: number }) =>
+    skipped.push({ line: error.lines ?? 0, unreadable: `the row cannot be read: ${error.message}` }),
+  );
+  let inconsistent = 0;
   for await (const { record, info } of parser as AsyncIterable<{
     record: Record<string, string>;
-    info: { lines: number };
-  }>)
-    yield { line: info.lines, fields: record };
+    info: { lines: number; invalid_field_length: number };
+  }>) {
+    while (skipped.length > 0 && skipped[0]!.line < info.lines) yield skipped.shift()!;
+    if (info.invalid_field_length > inconsistent) {
+      inconsistent = info.invalid_field_length;
+      yield { line: info.lines, unreadable: 'the row has a different number of fields than the header' };
+    } else yield { line: info.lines, fields: record };
+  }
+  yield* skipped;
 }
 
 /** The records of an NDJSON body (one JSON object a line), streamed. */

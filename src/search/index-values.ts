@@ -1,7 +1,6 @@
 import type { Resource } from 'fhir/r4';
 import { parseDateRange, sortableTime, MAX_TIME, MIN_TIME, type DateRange } from './dates.js';
-import { evaluate } from './path.js';
-import { parametersOf, type SearchParamDef } from './parameters.js';
+import { parameterNodes, parametersOf, type SearchParamDef } from './parameters.js';
 
 /**
  * Search values stored beside each resource. Keys are parameter names, with `:modifier` suffixes for the
@@ -113,7 +112,7 @@ function indexParameter(
   values: IndexValues,
   sorts: SortValues,
 ): void {
-  const nodes = evaluate(resource, param.expression);
+  const nodes = parameterNodes(resource, param);
   switch (param.type) {
     case 'token': {
       const tokens = nodes.flatMap(tokensOf);

@@ -1,5 +1,8 @@
+import type { Immunization, Resource } from 'fhir/r4';
+import { programmesAbout } from '../cohort/programmes.js';
 import { NHS_NUMBER_SYSTEM } from '../shared/nhs-number.js';
-import { EXTENSIONS, IDENTIFIER_SYSTEMS } from '../resources/extensions.js';
+import { evaluate } from './path.js';
+import { CODE_SYSTEMS, EXTENSIONS, IDENTIFIER_SYSTEMS } from '../resources/extensions.js';
 import { ODS_CODE_SYSTEM } from '../shared/ods.js';
 
 export type SearchParamType = 'token' | 'string' | 'date' | 'reference';
@@ -13,6 +16,8 @@ export interface SearchParamDef {
   type: SearchParamType;
   /** FHIRPath-like expression (see path.ts) from the resource type. */
   expression: string;
+  /** Values worked out by nims's own rules rather than read at `expression` (which then only documents). */
+  derive?: (resource: Resource) => unknown[];
   description: string;
   /** Resource types a reference may point to. */
   targets?: string[];
@@ -116,6 +121,18 @@ export const SEARCH_PARAMETERS: Record<string, SearchParamDef[]> = {
       type: 'token',
       expression: 'Immunization.vaccineCode',
       description: 'Vaccine product (SNOMED CT)',
+    },
+    {
+      name: 'programme',
+      type: 'token',
+      expression: 'Immunization.protocolApplied.targetDisease | Immunization.vaccineCode',
+      description:
+        'The programme (vaccine type) the record is about, by its target diseases or else its vaccine: covid-19, flu, mmr',
+      derive: (resource) =>
+        programmesAbout(resource as Immunization).map((p) => ({
+          system: CODE_SYSTEMS.programme,
+          code: p.code,
+        })),
     },
     {
       name: 'date',
@@ -459,6 +476,11 @@ export const SEARCH_PARAMETERS: Record<string, SearchParamDef[]> = {
 
 export function parametersOf(type: string): SearchParamDef[] {
   return [...COMMON_PARAMETERS, ...(SEARCH_PARAMETERS[type] ?? [])];
+}
+
+/** The values a parameter finds in a resource (items of FHIR data, before they become search values). */
+export function parameterNodes(resource: Resource, param: SearchParamDef): unknown[] {
+  return param.derive ? param.derive(resource) : evaluate(resource, param.expression);
 }
 
 export function findParameter(type: string, name: string): SearchParamDef | undefined {

@@ -31,6 +31,7 @@ import type { SlotDocument } from './slots.js';
 /** Searches with more posting candidates than this read the collection instead of key by key. */
 const MAX_POSTING_CANDIDATES = 2000;
 const WRITE_ATTEMPTS = 20;
+const REINDEX_BATCH = 500;
 /** How long a version may sit in history ahead of the current document before it counts as abandoned. */
 const ABANDONED_WRITE_MS = 10_000;
 
@@ -478,6 +479,56 @@ export class MongoRepository implements Repository {
     const keys = postingKeysOf(type, repaired.idx);
     await this.postings.add(keys.all, keys.unique, id).catch(() => undefined);
     await this.current(type).replaceOne({ _id: id }, repaired, { upsert: true });
+  }
+
+  /**
+   * Works out the search values of every current `type` resource again (after the type's search
+   * parameters changed) and stores those that differ, in batches, calling `progress` with the count read.
+   * A resource written meanwhile keeps its writer's values (the update is conditional on the version).
+   * A posting a resource no longer has stays (searches re-check postings), a new one is added.
+   */
+  async reindex(type: string, progress: (read: number) => void): Promise<number> {
+    let read = 0;
+    let changed = 0;
+    let batch: CurrentDocument[] = [];
+    const store = async () => {
+      const fresh = batch.flatMap((doc) => {
+        const { idx, srt } = indexValues(doc.res!);
+        return JSON.stringify([idx, srt]) === JSON.stringify([doc.idx, doc.srt]) ? [] : [{ doc, idx, srt }];
+      });
+      for (const { doc, idx } of fresh) {
+        const keys = postingKeysOf(type, idx);
+        const had = new Set(postingKeysOf(type, doc.idx).all);
+        // a unique value another resource claims stays with that one; this resource is found by scan
+        await this.postings
+          .add(
+            keys.all.filter((k) => !had.has(k)),
+            keys.unique,
+            doc._id,
+          )
+          .catch(() => undefined);
+      }
+      await bulkUpdate(
+        this.current(type),
+        fresh.map(({ doc, idx, srt }) => ({
+          updateOne: { filter: { _id: doc._id, v: doc.v }, update: { $set: { idx, srt } } },
+        })),
+      );
+      changed += fresh.length;
+      batch = [];
+    };
+    for await (const doc of this.current(type).find({}, { batchSize: REINDEX_BATCH })) {
+      if (doc.del || !doc.res) continue;
+      batch.push(doc);
+      read++;
+      if (batch.length >= REINDEX_BATCH) {
+        await store();
+        progress(read);
+      }
+    }
+    await store();
+    progress(read);
+    return changed;
   }
 
   /** Takes a write back: the previous current document returns, the version and its postings go. */

@@ -1,5 +1,12 @@
 import { expect } from 'chai';
-import { allows, formatGrant, intersect, parseScope, parseScopes } from '../../src/auth/scopes.js';
+import {
+  allows,
+  formatGrant,
+  intersect,
+  parseScope,
+  parseScopes,
+  programmesAllowed,
+} from '../../src/auth/scopes.js';
 
 describe('SMART scopes', () => {
   it('when a v2 scope lists permissions in order, then each letter is a permission', () => {
@@ -50,5 +57,56 @@ describe('SMART scopes', () => {
     expect(intersect(parseScopes('system/Task.cu').grants, everything).map(formatGrant)).to.deep.equal([
       'system/Task.cu',
     ]);
+  });
+
+  it('when an Immunization scope names a programme, then the grant is narrowed to it', () => {
+    expect(parseScope('system/Immunization.crs?programme=flu')).to.deep.equal({
+      type: 'Immunization',
+      permissions: ['c', 'r', 's'],
+      programme: 'flu',
+    });
+    expect(formatGrant(parseScope('system/Immunization.rs?programme=covid-19')!)).to.equal(
+      'system/Immunization.rs?programme=covid-19',
+    );
+    for (const scope of [
+      'system/Immunization.rs?programme=hepatitis',
+      'system/Patient.rs?programme=flu',
+      'system/*.rs?programme=flu',
+      'system/Immunization.read?programme=flu',
+      'system/Immunization.rs?vaccine-code=flu',
+    ]) {
+      expect(parseScope(scope), scope).to.equal(undefined);
+    }
+  });
+
+  it('when grants are narrowed to programmes, then a permission covers the union of their programmes', () => {
+    const { grants } = parseScopes(
+      'system/Immunization.cruds?programme=flu system/Immunization.rs?programme=mmr system/Patient.rs',
+    );
+    expect(programmesAllowed(grants, 'Immunization', 'r')).to.deep.equal(['flu', 'mmr']);
+    expect(programmesAllowed(grants, 'Immunization', 'c')).to.deep.equal(['flu']);
+    expect(programmesAllowed(grants, 'Immunization', 'd')).to.deep.equal(['flu']);
+    // not narrowed: another type, or a grant for all programmes beside the narrowed ones
+    expect(programmesAllowed(grants, 'Patient', 'r')).to.equal(undefined);
+    const wide = parseScopes('system/Immunization.rs?programme=flu system/*.rs').grants;
+    expect(programmesAllowed(wide, 'Immunization', 'r')).to.equal(undefined);
+    expect(programmesAllowed(parseScopes('system/Patient.rs').grants, 'Immunization', 'r')).to.deep.equal([]);
+  });
+
+  it('when a narrowed registration meets a request, then the token keeps the narrower programme', () => {
+    const allowed = parseScopes('system/Immunization.cruds?programme=flu system/Patient.rs').grants;
+    const granted = (text: string) => intersect(parseScopes(text).grants, allowed).map(formatGrant);
+    expect(granted('system/*.rs')).to.deep.equal([
+      'system/Immunization.rs?programme=flu',
+      'system/Patient.rs',
+    ]);
+    expect(granted('system/Immunization.c?programme=flu')).to.deep.equal([
+      'system/Immunization.c?programme=flu',
+    ]);
+    expect(granted('system/Immunization.c?programme=mmr')).to.deep.equal([]);
+    const wide = parseScopes('system/Immunization.rs').grants;
+    expect(
+      intersect(parseScopes('system/Immunization.rs?programme=mmr').grants, wide).map(formatGrant),
+    ).to.deep.equal(['system/Immunization.rs?programme=mmr']);
   });
 });

@@ -1,0 +1,203 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { Immunization, Resource } from 'fhir/r4';
+import { refusalOf, type Access } from '../auth/access.js';
+import { FhirError } from '../fhir/errors.js';
+import type { Validator } from '../fhir/validation.js';
+import type { LineRecord } from '../register/records.js';
+import { NHS_NUMBER_SYSTEM } from '../shared/nhs-number.js';
+import type { Repository, StoredVersion } from '../store/repository.js';
+import { columnOf, readRow, type Action, type Row } from './flat-file.js';
+
+/** Rows checked and written together: two lookup rounds and one bulk insert each. */
+export const ROWS_PER_BATCH = 1000;
+/** Updates and deletions written at once within a batch. */
+const PARALLEL_WRITES = 16;
+
+export type Result = 'created' | 'updated' | 'deleted' | 'unchanged' | 'rejected';
+
+/** What became of one row: the record it made or touched, or the column at fault and why. */
+export interface Acknowledgement {
+  row: number;
+  /** UNIQUE_ID_URI|UNIQUE_ID, when the row gave them. */
+  key?: string;
+  action?: string;
+  result: Result;
+  id?: string;
+  version?: number;
+  column?: string;
+  reason?: string;
+}
+
+/** A line of the file and what readRow made of it. */
+interface ReadRow {
+  line: number;
+  row: Row;
+}
+
+interface Accepted {
+  row: number;
+  action: Action;
+  key: string;
+  immunization?: Immunization;
+  /** Its patient, by NHS number on the register. */
+  patient: string;
+}
+
+/** A stored resource's content, as a row would give it: without id and meta, which the server sets. */
+function content(resource: Resource | undefined): unknown {
+  if (!resource) return undefined;
+  const { id: _id, meta: _meta, ...rest } = resource;
+  return rest;
+}
+
+const ACCESS_OF: Record<Action, 'c' | 'u' | 'd'> = { new: 'c', update: 'u', delete: 'd' };
+
+/**
+ * Applies suppliers' vaccination event rows, each on its own: a row is checked (its columns, the person
+ * on the register with the same date of birth, the record it builds against the nims-immunization
+ * profile, the client's programmes) and then creates, updates or deletes the record its UNIQUE_ID
+ * names. Sending a row again changes nothing: a row equal to the stored record is `unchanged`. Rows are
+ * taken in batches; the same UNIQUE_ID twice in a file is applied in order.
+ */
+export class SupplierRows {
+  constructor(
+    private readonly repository: Repository,
+    private readonly validator: Validator,
+    private readonly access: Access,
+  ) {}
+
+  /** The acknowledgements of the rows, a batch at a time, in row order. */
+  async *apply(records: AsyncIterable<LineRecord>): AsyncGenerator<Acknowledgement[]> {
+    let batch: ReadRow[] = [];
+    const keys = new Set<string>();
+    for await (const record of records) {
+      const read: ReadRow = {
+        line: record.line,
+        row: record.fields
+          ? readRow(record.fields)
+          : { ok: false, column: '', reason: record.unreadable ?? 'the row cannot be read' },
+      };
+      const key = read.row.key;
+      if (batch.length >= ROWS_PER_BATCH || (key !== undefined && keys.has(key))) {
+        yield await this.applyBatch(batch);
+        batch = [];
+        keys.clear();
+      }
+      batch.push(read);
+      if (key !== undefined) keys.add(key);
+    }
+    if (batch.length > 0) yield await this.applyBatch(batch);
+  }
+
+  private async applyBatch(batch: ReadRow[]): Promise<Acknowledgement[]> {
+    const acks = new Map<number, Acknowledgement>();
+    const reject = (row: number, column: string, reason: string, key?: string, action?: string): [] => {
+      acks.set(row, {
+        row,
+        result: 'rejected',
+        column,
+        reason,
+        ...(key ? { key } : {}),
+        ...(action ? { action } : {}),
+      });
+      return [];
+    };
+    const rows = batch.flatMap(({ line, row }) =>
+      row.ok ? [{ ...row, row: line }] : reject(line, row.column, row.reason, row.key, row.action),
+    );
+    const people = await this.repository.holders('Patient', 'identifier', [
+      ...new Set(rows.map((r) => `${NHS_NUMBER_SYSTEM}|${r.nhsNumber}`)),
+    ]);
+    const accepted: Accepted[] = rows.flatMap((r) => {
+      const person = people.get(`${NHS_NUMBER_SYSTEM}|${r.nhsNumber}`);
+      const no = (column: string, reason: string) => reject(r.row, column, reason, r.key, r.action);
+      if (!person) return no('NHS_NUMBER', `No one with NHS number ${r.nhsNumber} is on the register`);
+      const registered = (person.resource as { birthDate?: string }).birthDate;
+      if (r.birthDate && registered !== r.birthDate)
+        return no('PERSON_DOB', "PERSON_DOB is not the register's date of birth for this NHS number");
+      if (!r.immunization) return [{ row: r.row, action: r.action, key: r.key, patient: person.id }];
+      const immunization: Immunization = {
+        ...r.immunization,
+        patient: { ...r.immunization.patient, reference: `Patient/${person.id}` },
+      };
+      const problem = this.validator.problems(immunization).find((p) => (p.severity ?? 'error') === 'error');
+      if (problem) return no(columnOf(problem.expression?.[0]), problem.diagnostics);
+      return [{ row: r.row, action: r.action, key: r.key, immunization, patient: person.id }];
+    });
+    const existing = await this.repository.holders(
+      'Immunization',
+      'identifier',
+      accepted.map((a) => a.key),
+    );
+    const creates: Accepted[] = [];
+    const changes: [Accepted, StoredVersion][] = [];
+    for (const row of accepted) {
+      const stored = existing.get(row.key);
+      const problem = this.problemOf(row, stored);
+      if (problem) reject(row.row, problem[0], problem[1], row.key, row.action);
+      else if (!stored) creates.push(row);
+      else if (row.action !== 'delete' && isDeepStrictEqual(content(stored.resource), row.immunization))
+        acks.set(row.row, { ...this.done(row, 'unchanged'), id: stored.id, version: stored.versionId });
+      else changes.push([row, stored]);
+    }
+    const created = await this.repository.createMany(
+      'Immunization',
+      creates.map((c) => c.immunization!),
+    );
+    created.forEach((result, i) => {
+      const row = creates[i]!;
+      if (result instanceof FhirError) reject(row.row, 'UNIQUE_ID', result.message, row.key, row.action);
+      else acks.set(row.row, { ...this.done(row, 'created'), id: result.id, version: result.versionId });
+    });
+    for (let start = 0; start < changes.length; start += PARALLEL_WRITES) {
+      await Promise.all(
+        changes.slice(start, start + PARALLEL_WRITES).map(async ([row, stored]) => {
+          try {
+            const result = await this.repository.write({
+              type: 'Immunization',
+              id: stored.id,
+              method: row.action === 'delete' ? 'DELETE' : 'PUT',
+              expectedVersion: stored.versionId,
+              ...(row.immunization ? { resource: { ...row.immunization, id: stored.id } } : {}),
+            });
+            acks.set(row.row, {
+              ...this.done(row, row.action === 'delete' ? 'deleted' : 'updated'),
+              id: stored.id,
+              version: result.stored.versionId,
+            });
+          } catch (error) {
+            if (!(error instanceof FhirError)) throw error;
+            reject(
+              row.row,
+              'UNIQUE_ID',
+              `${error.message} (the record changed meanwhile; send the row again)`,
+              row.key,
+              row.action,
+            );
+          }
+        }),
+      );
+    }
+    return batch.map((r) => acks.get(r.line)!);
+  }
+
+  /** Why an accepted row cannot be applied to what is stored: the column at fault and the reason. */
+  private problemOf(row: Accepted, stored: StoredVersion | undefined): [string, string] | undefined {
+    if (!stored && row.action !== 'new')
+      return ['UNIQUE_ID', `No current record has this UNIQUE_ID to ${row.action} (never sent, or deleted)`];
+    if (stored && row.action === 'new' && !isDeepStrictEqual(content(stored.resource), row.immunization))
+      return ['UNIQUE_ID', 'A record with this UNIQUE_ID exists already: send changes to it as an update'];
+    if (stored && (stored.resource as Immunization).patient.reference !== `Patient/${row.patient}`)
+      return ['NHS_NUMBER', "The record with this UNIQUE_ID is another person's"];
+    // the client must be allowed what is stored and what the row would store, by programme
+    const permission = ACCESS_OF[row.action];
+    const refusal =
+      (stored && refusalOf(this.access, stored.resource!, permission)) ||
+      (row.immunization && refusalOf(this.access, row.immunization, stored ? permission : 'c'));
+    return refusal ? ['VACCINE_PRODUCT_CODE', refusal] : undefined;
+  }
+
+  private done(row: Accepted, result: Result): Acknowledgement {
+    return { row: row.row, key: row.key, action: row.action, result };
+  }
+}
