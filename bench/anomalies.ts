@@ -236,7 +236,7 @@ async function main(): Promise<void> {
       progress('writing the database subset', start + batch.length, subset.length);
     }
     const server = await startServerProcess(database.uri);
-    atEnd(() => server.process.kill('SIGTERM'));
+    atEnd(() => server.stop());
     const post = () =>
       fetch(`${server.url}/$anomalies`, {
         method: 'POST',

@@ -65,7 +65,7 @@ async function main(): Promise<void> {
       startServerProcess(database.uri, {}),
     ]);
     const [open, authenticated, audited] = servers;
-    atEnd(() => servers.forEach((s) => s.process.kill('SIGTERM')));
+    atEnd(() => Promise.all(servers.map((s) => s.stop())));
     const ids: string[] = [];
     for (let start = 0; start < preload; start += BATCH) {
       const bundle: Bundle = {

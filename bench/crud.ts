@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     const server = await startServerProcess(database.uri);
     const mongo = new MongoClient(database.uri, { maxPoolSize: connections });
     const raw = mongo.db('bench_raw').collection<Patient & { _id: string }>('Patient');
-    atEnd(() => server.process.kill('SIGTERM'));
+    atEnd(() => server.stop());
     atEnd(() => mongo.close());
     // the same population for both: through the server as transactions, and raw as insertMany keyed by NHS number
     const ids: string[] = [];

@@ -63,7 +63,7 @@ async function main(): Promise<void> {
     const rawSeconds = (performance.now() - started) / 1000;
 
     const server = await startServerProcess(database.uri);
-    atEnd(() => server.process.kill('SIGTERM'));
+    atEnd(() => server.stop());
     // a fresh server first builds its cohort index from the same collections: the export waits for it,
     // so that it is measured alone
     const indexSeconds = await untilIndexed(server.url);

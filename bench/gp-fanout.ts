@@ -274,7 +274,7 @@ async function asItHappens(
   atEnd: (undo: () => unknown) => void,
 ): Promise<string[]> {
   const server = await startServerProcess(uri, { AUTH: 'off', AUDIT: 'off', MONGODB_DB: 'nims_fanout_live' });
-  atEnd(() => server.process.kill());
+  atEnd(() => server.stop());
   const url = server.url;
   const practices = syntheticGeography()
     .practices.slice(0, 300)

@@ -87,7 +87,7 @@ async function main(): Promise<void> {
       NOTIFY_API_KEY: fast.apiKey,
       NOTIFY_PER_SECOND: '1000000',
     });
-    atEnd(() => server.process.kill('SIGTERM'));
+    atEnd(() => server.stop());
     const mongo = new MongoClient(database.uri);
     atEnd(() => mongo.close());
     const geography = syntheticGeography();
@@ -125,7 +125,7 @@ async function main(): Promise<void> {
       NOTIFY_API_KEY: limited.apiKey,
       NOTIFY_PER_SECOND: String(rate),
     });
-    atEnd(() => paced.process.kill('SIGTERM'));
+    atEnd(() => paced.stop());
     const part = await inviteRun(
       paced.url,
       limited,

@@ -4,7 +4,6 @@
 // started again on the loaded register and timed until its cohort index is built (until Patient/$cohort
 // answers), against the raw driver reading the same collection.
 // Run: npm run bench:load   (BENCH_PEOPLE to change the size)
-import { once } from 'node:events';
 import { MongoClient } from 'mongodb';
 import { patient } from '../fixtures/records.js';
 import { cpuSeconds, progress, record, startServerProcess, withDatabase } from './support.js';
@@ -47,7 +46,7 @@ async function main(): Promise<void> {
       ...(server.process.pid ? { server: server.process.pid } : {}),
       ...(database.pid ? { database: database.pid } : {}),
     };
-    atEnd(() => server.process.kill('SIGTERM'));
+    atEnd(() => server.stop());
     atEnd(() => mongo.close());
     const lines = Array.from({ length: people }, (_, i) => JSON.stringify(patient(i, 5)));
     const load = (label: string, expect: string) =>
@@ -84,8 +83,7 @@ async function main(): Promise<void> {
     // every document (the snapshot the first server saved was of an empty register); then another, which
     // starts from the snapshot the second one saved
     const untilCounted = async (): Promise<{ seconds: number; url: string }> => {
-      server.process.kill('SIGTERM');
-      await once(server.process, 'exit');
+      await server.stop();
       server = await startServerProcess(database.uri);
       const started = performance.now();
       for (;;) {

@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     let server = await startServerProcess(database.uri);
     const mongo = new MongoClient(database.uri);
     const db = mongo.db('nims');
-    atEnd(() => server.process.kill('SIGTERM'));
+    atEnd(() => server.stop());
     atEnd(() => mongo.close());
     const known: Patient[] = [];
     for (let i = 0; i < 200; i++) {
@@ -64,7 +64,7 @@ async function main(): Promise<void> {
       Array.from({ length: LOOKUPS }, (_, i) => `${base}/Patient/${pick(i).id}`);
     const measure = async (label: string) => {
       // a fresh server process: the first lookup of each NHS number reads its postings
-      server.process.kill('SIGTERM');
+      await server.stop();
       server = await startServerProcess(database.uri);
       return [
         await sequential(

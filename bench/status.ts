@@ -55,7 +55,7 @@ async function main(): Promise<void> {
       progress('writing people and vaccinations', start + batch.length, people);
     }
     const server = await startServerProcess(database.uri);
-    atEnd(() => server.process.kill('SIGTERM'));
+    atEnd(() => server.stop());
     await untilIndexed(server.url);
     const sample = Array.from({ length: LOOKUPS }, (_, i) => everyone[(i * 7919) % everyone.length]!);
     const nhsNumber = (p: Patient) => p.identifier![0]!.value!;

@@ -109,6 +109,21 @@ export async function cannon(
   };
 }
 
+export interface ServerProcess {
+  url: string;
+  process: ChildProcess;
+  /** SIGTERM, and the process's exit (so its database is not taken away while it stops). */
+  stop(): Promise<void>;
+}
+
+/** Sends SIGTERM and waits for the process to exit. */
+export async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
 /**
  * Starts the built server as its own process against `mongodbUri`; by default without authentication
  * and audit trail, which the core benchmarks leave out (bench/auth measures what they cost).
@@ -116,7 +131,7 @@ export async function cannon(
 export async function startServerProcess(
   mongodbUri: string,
   env: Record<string, string> = { AUTH: 'off', AUDIT: 'off' },
-): Promise<{ url: string; process: ChildProcess }> {
+): Promise<ServerProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, [join(PROJECT_ROOT, 'dist', 'src', 'main.js')], {
     env: {
@@ -124,17 +139,18 @@ export async function startServerProcess(
       PORT: String(port),
       HOST: '127.0.0.1',
       MONGODB_URI: mongodbUri,
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: process.env.BENCH_SERVER_LOG_LEVEL ?? 'warn',
       // several servers at once in some benchmarks: each its own free MLLP port
       MLLP_PORT: '0',
       ...env,
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    // its log only when asked for (BENCH_SERVER_LOG_LEVEL)
+    stdio: ['ignore', process.env.BENCH_SERVER_LOG_LEVEL ? 'inherit' : 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}/fhir`;
   for (let i = 0; i < 300; i++) {
     try {
-      if ((await fetch(`${url}/metadata`)).ok) return { url, process: child };
+      if ((await fetch(`${url}/metadata`)).ok) return { url, process: child, stop: () => stopProcess(child) };
     } catch {
       // not listening yet
     }

@@ -45,6 +45,10 @@ export interface Config {
   anomalyScanAt: string;
   /** How long a Bulk Data export's files are kept after it starts. */
   exportHours: number;
+  /** At a stop, how long requests under way may take to finish before their connections close. */
+  drainMs: number;
+  /** At a stop, how long the whole stop may take before the process exits anyway. */
+  shutdownMs: number;
   /** How long supplier uploads, their reports and acknowledgements are kept. */
   uploadHours: number;
   /** Suppliers' drop folder: one folder a client id, files applied as uploads. */
@@ -142,6 +146,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, projectRoot: string): Config 
     anomalyScanAt: env.ANOMALY_SCAN_AT ?? '03:00',
     exportHours: integer('EXPORT_HOURS', env.EXPORT_HOURS, 24),
     uploadHours: integer('UPLOAD_HOURS', env.UPLOAD_HOURS, 168),
+    drainMs: integer('DRAIN_SECONDS', env.DRAIN_SECONDS, 10) * 1000,
+    shutdownMs: integer('SHUTDOWN_SECONDS', env.SHUTDOWN_SECONDS, 30) * 1000,
     ...(env.BATCH_DROP_DIR ? { dropDir: env.BATCH_DROP_DIR } : {}),
     ...(env.EXPORT_PROFILES_FILE ? { exportProfilesFile: env.EXPORT_PROFILES_FILE } : {}),
     gpDailyPackSeconds: integer('GP_DAILY_PACK_SECONDS', env.GP_DAILY_PACK_SECONDS, 300),

@@ -10,6 +10,14 @@ try {
     if (stopping) return;
     stopping = true;
     logger.info('stopping', { signal });
+    // a stop that cannot finish (a database that went first, a stuck worker) must not keep the process
+    setTimeout(() => {
+      logger.error('stop took too long; exiting', {
+        step: server.stopping.step,
+        seconds: config.shutdownMs / 1000,
+      });
+      process.exit(1);
+    }, config.shutdownMs).unref();
     server.stop().then(
       () => process.exit(0),
       () => process.exit(1),

@@ -70,8 +70,27 @@ export interface RunningServer {
   searchValues: SearchValues;
   /** The embedded FerretDB, when no MONGODB_URI was given. */
   embedded?: EmbeddedDatabase;
-  /** Stops serving, writes the queued audit trail (for at most `auditDeadlineMs`), closes the database. */
+  /**
+   * Stops serving (requests under way finish, for at most DRAIN_SECONDS), stops the workers, writes the
+   * queued audit trail (for at most `auditDeadlineMs`), closes the database.
+   */
   stop(options?: { auditDeadlineMs?: number }): Promise<void>;
+  /** The step a stop is at, for a stop that overruns its deadline to name. */
+  stopping: { step: string };
+}
+
+/**
+ * Stops listening and waits for the requests under way (idle keep-alive connections close at once); after
+ * `drainMs` the connections still open are closed.
+ */
+async function closeGracefully(server: Server, drainMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+    timer = setTimeout(() => server.closeAllConnections(), drainMs);
+  });
+  clearTimeout(timer);
 }
 
 /** Starts the whole server: database (embedded unless MONGODB_URI), repository, HTTP. */
@@ -214,6 +233,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const port = (server.address() as AddressInfo).port;
   url = `${config.tls ? 'https' : 'http'}://localhost:${port}/fhir`;
   logger.info('nims listening', { url });
+  const stopping = { step: '' };
   const dropFolder = config.dropDir
     ? new DropFolder(config.dropDir, uploads, new ClientStore(database.db), () => config.baseUrl ?? url)
     : undefined;
@@ -231,27 +251,34 @@ export async function startServer(config: Config): Promise<RunningServer> {
     ...(audit ? { audit } : {}),
     ...(tokens ? { tokens } : {}),
     ...(embedded ? { embedded } : {}),
+    stopping,
     stop: async ({ auditDeadlineMs }: { auditDeadlineMs?: number } = {}) => {
-      cohorts.stop();
-      invitations.stop();
-      await searchValues.stop();
-      await callRecall.stop();
-      await gpMessages.stop();
-      await gpDaily.stop();
-      await anomalies.stop();
-      await exports.stop();
-      await dropFolder?.stop();
-      await uploads.stop();
-      await mllp?.stop();
-      await Promise.all(outboxes.map((o) => o.stop()));
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      // requests are over: what they left in the audit queue is written before the database goes
-      await audit?.close(auditDeadlineMs);
-      await database.close();
-      await embedded?.stop();
+      // in order: no new requests (those under way finish), then the workers between two steps of
+      // theirs, then what is queued is written and the database closes
+      const steps: [string, () => unknown][] = [
+        ['http', () => closeGracefully(server, config.drainMs)],
+        ['cohort index', () => cohorts.stop()],
+        ['invitations', () => invitations.stop()],
+        ['search values', () => searchValues.stop()],
+        ['call and recall', () => callRecall.stop()],
+        ['GP messages', () => gpMessages.stop()],
+        ['GP daily batches', () => gpDaily.stop()],
+        ['anomaly scans', () => anomalies.stop()],
+        ['exports', () => exports.stop()],
+        ['drop folder', () => dropFolder?.stop()],
+        ['uploads', () => uploads.stop()],
+        ['MLLP', () => mllp?.stop()],
+        ['outboxes', () => Promise.all(outboxes.map((o) => o.stop()))],
+        ['audit trail', () => audit?.close(auditDeadlineMs)],
+        ['database', () => database.close()],
+        ['embedded FerretDB', () => embedded?.stop()],
+      ];
+      for (const [name, step] of steps) {
+        stopping.step = name;
+        const started = Date.now();
+        await step();
+        logger.debug('stopped', { step: name, ms: Date.now() - started });
+      }
     },
   };
 }
