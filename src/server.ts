@@ -38,6 +38,9 @@ import { logger } from './shared/logger.js';
 import { connect, ensureIndexes, type Database } from './store/database.js';
 import { SearchValues } from './store/reindex.js';
 import { SupplierUploads } from './batch/uploads.js';
+import { PatientMerges } from './register/merge.js';
+import { CohortMembers } from './cohort/members.js';
+import { Outbox } from './store/outbox.js';
 import { DropFolder } from './batch/drop-folder.js';
 import { ClientStore } from './auth/clients.js';
 import { startFerretdb, type EmbeddedDatabase } from './store/ferretdb.js';
@@ -187,6 +190,14 @@ export async function startServer(config: Config): Promise<RunningServer> {
     : undefined;
   if (tokens) await tokens.keys.current();
   else logger.warn('AUTH=off: every request is served without a token, as an unrestricted client');
+  const merges = new PatientMerges(
+    service,
+    new CohortMembers(database.db),
+    async (from, to) => {
+      for (const outbox of outboxes) if (outbox instanceof Outbox) await outbox.repoint(from, to);
+    },
+    (patientId) => anomalies.scanPatient(patientId),
+  );
   const workers = {
     cohorts,
     invitations,
@@ -198,6 +209,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     anomalies,
     exports,
     uploads,
+    merges,
     ...(tokens ? { tokens } : {}),
   };
   const bundles = new BundleProcessor(service, repository, audit, workers);

@@ -52,4 +52,18 @@ export class CohortMembers {
       yield* doc.patients;
     }
   }
+
+  /**
+   * Puts `to` in place of `from` in every cohort that has `from` (a merged record): one read of the
+   * chunks that hold it, a write of each.
+   */
+  async repoint(from: string, to: string): Promise<number> {
+    let changed = 0;
+    for await (const chunk of this.collection.find({ patients: from })) {
+      const patients = [...new Set(chunk.patients.map((p) => (p === from ? to : p)))];
+      await this.collection.updateOne({ _id: chunk._id }, { $set: { patients } });
+      changed++;
+    }
+    return changed;
+  }
 }

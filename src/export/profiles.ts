@@ -6,7 +6,7 @@ import { fail } from '../fhir/errors.js';
 import { postcodeDistrict } from '../cohort/index.js';
 import { NIMS_BASE } from '../resources/extensions.js';
 import { RESOURCE_TYPES } from '../resources/registry.js';
-import { NHS_NUMBER_SYSTEM } from '../shared/nhs-number.js';
+import { nhsNumberOf } from '../shared/nhs-number.js';
 import { patientIdOf } from '../shared/references.js';
 
 /**
@@ -157,7 +157,7 @@ export class ExportShaper {
       return copy;
     }
     const patient = copy as Patient;
-    const nhsNumber = patient.identifier?.find((i) => i.system === NHS_NUMBER_SYSTEM)?.value;
+    const nhsNumber = nhsNumberOf(patient);
     const home = patient.address?.find((a) => a.use === 'home') ?? patient.address?.[0];
     const district = postcodeDistrict(home?.postalCode);
     const {

@@ -1,6 +1,6 @@
 import type { Patient } from 'fhir/r4';
 import { EXTENSIONS } from '../resources/extensions.js';
-import { NHS_NUMBER_SYSTEM } from '../shared/nhs-number.js';
+import { nhsNumberOf } from '../shared/nhs-number.js';
 import { reaches, type Channel, type ChannelName, type Recipient } from './channel.js';
 
 /** A UK mobile number, as the register may hold it (07..., +447..., with spaces). */
@@ -55,7 +55,7 @@ export function isChild(patient: Patient, on: Date): boolean {
  * email and address (else the child's home address), never the child's own phone or NHS App.
  */
 export function recipientOf(patient: Patient, on: Date = new Date()): Recipient {
-  const nhsNumber = patient.identifier?.find((i) => i.system === NHS_NUMBER_SYSTEM)?.value ?? '';
+  const nhsNumber = nhsNumberOf(patient) ?? '';
   const personName = nameOf(patient.name?.find((n) => n.use === 'official') ?? patient.name?.[0]);
   const home = patient.address?.find((a) => a.use === 'home' && !a.period?.end) ?? patient.address?.[0];
   if (isChild(patient, on)) {

@@ -7,6 +7,7 @@ import './gp-daily.js';
 import './immunization-status.js';
 import './invite.js';
 import './load.js';
+import './merge.js';
 import './mmr-recall.js';
 import './outbox.js';
 import './preferences.js';

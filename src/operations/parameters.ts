@@ -1,4 +1,4 @@
-import type { OperationDefinitionParameter, Parameters } from 'fhir/r4';
+import type { OperationDefinitionParameter, Parameters, ParametersParameter } from 'fhir/r4';
 import { fail } from '../fhir/errors.js';
 import type { FhirRequest } from '../fhir/request.js';
 
@@ -43,6 +43,15 @@ const ELEMENTS: Record<string, string[]> = {
   date: ['valueDate', 'valueString'],
 };
 
+/** Complex types read as text: a Reference as its reference, an Identifier as `system|value`. */
+const COMPLEX: Record<string, (parameter: ParametersParameter) => string | undefined> = {
+  Reference: (p) => p.valueReference?.reference,
+  Identifier: (p) =>
+    p.valueIdentifier?.system && p.valueIdentifier.value
+      ? `${p.valueIdentifier.system}|${p.valueIdentifier.value}`
+      : undefined,
+};
+
 /**
  * The `in` parameters of an operation's Parameters body, checked against its definition: unknown names,
  * wrong value types, too many repeats and missing required ones are 400s naming the parameter. Answers the values by name.
@@ -61,7 +70,7 @@ export function readParameters(
     if (!defined) fail('invalid-request', `Unknown parameter '${String(parameter.name)}'`, [where]);
     const fields = parameter as unknown as Record<string, unknown>;
     const element = ELEMENTS[defined.type ?? '']?.find((e) => fields[e] !== undefined);
-    const value = element ? fields[element] : undefined;
+    const value = element ? fields[element] : COMPLEX[defined.type ?? '']?.(parameter);
     const expected =
       defined.type === 'integer' ? 'number' : defined.type === 'boolean' ? 'boolean' : 'string';
     if (typeof value !== expected || (typeof value === 'number' && !Number.isInteger(value)))

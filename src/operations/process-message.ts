@@ -3,7 +3,7 @@ import { fail } from '../fhir/errors.js';
 import type { InteractionResult } from '../fhir/service.js';
 import type { PracticeRecord } from '../messaging/inbound.js';
 import { MESSAGE_EVENT_SYSTEM, RECORD_ACTION_SYSTEM, VACCINATION_EVENT } from '../messaging/messages.js';
-import { NHS_NUMBER_SYSTEM } from '../shared/nhs-number.js';
+import { nhsNumberOf } from '../shared/nhs-number.js';
 import { ODS_CODE_SYSTEM } from '../shared/ods.js';
 import { stableUuid } from '../shared/stable-uuid.js';
 import {
@@ -98,7 +98,7 @@ async function process(
     'update') as PracticeRecord['action'];
   if (!['new', 'update', 'delete'].includes(action))
     fail('invalid-request', 'The reason must be new, update or delete', ['Bundle.entry[0].resource.reason']);
-  const nhsNumber = patient.identifier?.find((i) => i.system === NHS_NUMBER_SYSTEM)?.value;
+  const nhsNumber = nhsNumberOf(patient);
   if (!nhsNumber) fail('invalid-request', 'The Patient must carry an NHS number', ['Patient.identifier']);
   const focus = await gpMessages.inbound.take(
     service,

@@ -1,4 +1,5 @@
 import type { SupplierUploads } from '../batch/uploads.js';
+import type { PatientMerges } from '../register/merge.js';
 import type { OperationDefinition, OperationDefinitionParameter } from 'fhir/r4';
 import { NIMS_BASE } from '../resources/extensions.js';
 import type { Permission } from '../auth/scopes.js';
@@ -19,6 +20,8 @@ type OperationRequest = FhirRequest & { type?: string; id?: string };
 
 /** The server's background parts operations use; each absent where it does not run (unit use). */
 export interface Workers {
+  /** Merges of register records of one person. */
+  merges?: PatientMerges;
   /** Suppliers' vaccination event files. */
   uploads?: SupplierUploads;
   /** The population index behind cohorts. */

@@ -1,6 +1,6 @@
 import type { Consent, Patient } from 'fhir/r4';
 import { COVID_INVITATION_POLICY, NIMS_BASE } from '../resources/extensions.js';
-import { NHS_NUMBER_SYSTEM } from '../shared/nhs-number.js';
+import { NHS_NUMBER_SYSTEM, nhsNumberOf } from '../shared/nhs-number.js';
 
 /** A person's choice about central COVID-19 invitations and reminders. */
 export type InvitationChoice = 'permit' | 'deny';
@@ -33,7 +33,7 @@ export function currentChoice(consents: Consent[]): Consent | undefined {
  * are is kept in it.
  */
 export function preferenceConsent(patient: Patient, choice: InvitationChoice, at: Date): Consent {
-  const nhsNumber = patient.identifier?.find((i) => i.system === NHS_NUMBER_SYSTEM)?.value;
+  const nhsNumber = nhsNumberOf(patient);
   return {
     resourceType: 'Consent',
     meta: { profile: [PREFERENCE_PROFILE] },

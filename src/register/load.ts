@@ -43,6 +43,13 @@ interface Candidate {
   resource: Resource;
 }
 
+/** Whether a resource holds the identifier `system|value` only as `old` (superseded by a merge). */
+function keptAsOld(resource: Resource, key: string): boolean {
+  const identifiers = (resource as { identifier?: { system?: string; value?: string; use?: string }[] })
+    .identifier;
+  return (identifiers ?? []).some((i) => `${i.system}|${i.value}` === key && i.use === 'old');
+}
+
 /** A resource's content for comparison: without id and meta, which the server sets. */
 function content(resource: Resource): Omit<Resource, 'id' | 'meta'> {
   const { id: _id, meta: _meta, ...rest } = resource;
@@ -159,7 +166,12 @@ export class ResourceLoader {
     const updates: [Candidate, StoredVersion][] = [];
     for (const candidate of batch) {
       const existing = holders.get(candidate.key);
-      if (!existing) creates.push(candidate);
+      if (existing && keptAsOld(existing.resource!, candidate.key))
+        this.reject(
+          candidate.line,
+          `${candidate.key} was superseded by a merge into ${this.type}/${existing.id}: load that record by its identifier now`,
+        );
+      else if (!existing) creates.push(candidate);
       else if (isDeepStrictEqual(content(existing.resource!), candidate.resource)) this.report.unchanged++;
       else updates.push([candidate, existing]);
     }

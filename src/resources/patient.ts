@@ -38,10 +38,17 @@ export const patientProfile: Profile<Patient> = {
     },
     {
       key: 'patient-one-nhs-number',
-      description: 'A patient has at most one NHS number',
+      description:
+        'A patient has at most one NHS number in use (others, superseded by a merge, are marked old)',
       check: (patient) =>
-        (patient.identifier ?? []).filter((id) => id.system === NHS_NUMBER_SYSTEM).length > 1
-          ? [{ diagnostics: 'A patient has at most one NHS number', expression: ['Patient.identifier'] }]
+        (patient.identifier ?? []).filter((id) => id.system === NHS_NUMBER_SYSTEM && id.use !== 'old')
+          .length > 1
+          ? [
+              {
+                diagnostics: 'A patient has at most one NHS number in use',
+                expression: ['Patient.identifier'],
+              },
+            ]
           : [],
     },
     {

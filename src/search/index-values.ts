@@ -120,6 +120,15 @@ function indexParameter(
       add(values, param.name, unique(coded.map((t) => `${t.system ?? ''}|${t.code}`)));
       add(values, `${param.name}:code`, unique(coded.map((t) => t.code)));
       add(values, `${param.name}:text`, unique(tokens.flatMap((t) => (t.text ? [normalise(t.text)] : []))));
+      if (param.unique) {
+        // an identifier kept as `old` (a superseded NHS number after a merge) is found, never claimed
+        const current = nodes.filter((n) => !isObject(n) || n.use !== 'old').flatMap(tokensOf);
+        add(
+          values,
+          `${param.name}:unique`,
+          unique(current.filter((t) => t.code !== '').map((t) => `${t.system ?? ''}|${t.code}`)),
+        );
+      }
       sorts[param.name] = coded[0]?.code ?? '';
       break;
     }

@@ -1,5 +1,12 @@
 export const NHS_NUMBER_SYSTEM = 'https://fhir.nhs.uk/Id/nhs-number';
 
+/** A person's NHS number now: not one kept as `old` (superseded, after a merge). */
+export function nhsNumberOf(patient: {
+  identifier?: { system?: string; value?: string; use?: string }[];
+}): string | undefined {
+  return patient.identifier?.find((i) => i.system === NHS_NUMBER_SYSTEM && i.use !== 'old')?.value;
+}
+
 /** Modulus 11 check of a 10-digit NHS number (NHS Data Dictionary). */
 export function isValidNhsNumber(value: string): boolean {
   if (!/^\d{10}$/.test(value)) return false;

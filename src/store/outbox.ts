@@ -104,6 +104,26 @@ export class Outbox<T> implements Deliveries {
     await this.busy;
   }
 
+  /**
+   * Makes the pending entries this process hands over that name `from` (a reference such as
+   * `Patient/{id}`) name `to` instead: a merged record's entries go to the surviving one.
+   */
+  async repoint(from: string, to: string): Promise<number> {
+    const [was, now] = [JSON.stringify(from), JSON.stringify(to)];
+    let changed = 0;
+    for (const entry of this.queue.values()) {
+      const text = JSON.stringify(entry.payload);
+      if (!text.includes(was)) continue;
+      entry.payload = JSON.parse(text.replaceAll(was, now)) as T;
+      await this.entries.updateOne(
+        { _id: entry._id, state: 'pending' } as never,
+        { $set: { payload: entry.payload } } as never,
+      );
+      changed++;
+    }
+    return changed;
+  }
+
   /** Stores entries to hand over; an id stored before is left as it was (the same thing, added again). */
   async add(items: { id: string; payload: T }[]): Promise<void> {
     if (items.length === 0) return;

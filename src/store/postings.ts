@@ -23,12 +23,13 @@ export function postingKeysOf(type: string, idx: Record<string, unknown>): Posti
   for (const param of parametersOf(type)) {
     if (!param.posting) continue;
     const values = (idx[param.name] as string[] | undefined) ?? [];
+    const claimed = (idx[`${param.name}:unique`] as string[] | undefined) ?? [];
     for (const value of values) {
       // token postings need a system: `|code` and bare codes are searched by scan
       if (param.type === 'token' && value.startsWith('|')) continue;
       const key = postingKey(type, param.name, value);
       all.push(key);
-      if (isUniqueValue(param, value)) unique.add(key);
+      if (isUniqueValue(param, value) && claimed.includes(value)) unique.add(key);
     }
   }
   return { all, unique };
@@ -86,9 +87,10 @@ export class Postings {
         }
         const { entries, complete } = await this.slots.read(key, MAX_POSTING_ENTRIES);
         if (!complete) return undefined;
-        const last = entries[entries.length - 1];
-        if (last && isUniqueKey(key)) this.remember(key, last.id);
-        return [...new Set(entries.map((e) => e.id))];
+        const ids = [...new Set(entries.map((e) => e.id))];
+        // one holder is remembered; a value some hold as `old` (a merged record) is read each time
+        if (ids.length === 1 && isUniqueKey(key)) this.remember(key, ids[0]!);
+        return ids;
       }),
     );
     return { lists: new Map(keys.map((key, i) => [key, lists[i]])), cached };
@@ -144,6 +146,8 @@ export class Postings {
   }
 
   private async list(key: string, id: string): Promise<string | undefined> {
+    // a unique value listed without a claim (kept as `old`) has more than the one holder now
+    this.holders.delete(key);
     const { entries } = await this.slots.read(key);
     if (entries.some((e) => e.id === id)) return undefined;
     return this.slots.append(key, id, entries.length);
