@@ -45,6 +45,9 @@ export interface Config {
   anomalyScanAt: string;
   /** How long a Bulk Data export's files are kept after it starts. */
   exportHours: number;
+  /** How long a client may take to send a request's headers, and the whole request (408 after). */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
   /** At a stop, how long requests under way may take to finish before their connections close. */
   drainMs: number;
   /** At a stop, how long the whole stop may take before the process exits anyway. */
@@ -147,6 +150,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, projectRoot: string): Config 
     exportHours: integer('EXPORT_HOURS', env.EXPORT_HOURS, 24),
     uploadHours: integer('UPLOAD_HOURS', env.UPLOAD_HOURS, 168),
     drainMs: integer('DRAIN_SECONDS', env.DRAIN_SECONDS, 10) * 1000,
+    headersTimeoutMs: integer('HEADERS_TIMEOUT_SECONDS', env.HEADERS_TIMEOUT_SECONDS, 10) * 1000,
+    requestTimeoutMs: integer('REQUEST_TIMEOUT_SECONDS', env.REQUEST_TIMEOUT_SECONDS, 300) * 1000,
     shutdownMs: integer('SHUTDOWN_SECONDS', env.SHUTDOWN_SECONDS, 30) * 1000,
     ...(env.BATCH_DROP_DIR ? { dropDir: env.BATCH_DROP_DIR } : {}),
     ...(env.EXPORT_PROFILES_FILE ? { exportProfilesFile: env.EXPORT_PROFILES_FILE } : {}),
@@ -171,6 +176,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, projectRoot: string): Config 
   if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(config.anomalyScanAt))
     throw new Error('ANOMALY_SCAN_AT must be HH:MM');
   if (env.MAILING_DIR && env.MAILING_URL) throw new Error('Give MAILING_DIR or MAILING_URL, not both');
+  if (config.headersTimeoutMs > config.requestTimeoutMs)
+    throw new Error('HEADERS_TIMEOUT_SECONDS cannot be more than REQUEST_TIMEOUT_SECONDS');
   if (config.channels.mailing?.everySeconds === 0)
     throw new Error('MAILING_INTERVAL_SECONDS must be at least 1');
   if (Boolean(env.NOTIFY_URL) !== Boolean(env.NOTIFY_API_KEY))

@@ -108,7 +108,6 @@ export async function startServer(config: Config): Promise<RunningServer> {
   await ensureIndexes(database, RESOURCE_TYPES);
   const repository = new MongoRepository(database.db);
   const searchValues = new SearchValues(database.db, repository);
-  await searchValues.start(RESOURCE_TYPES);
   const service = new FhirService(repository, new Validator());
   const audit = config.audit ? new AuditLog(repository) : undefined;
   if (!audit) logger.warn('AUDIT=off: no AuditEvent is written for any request');
@@ -124,6 +123,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
     overrides,
   );
   cohorts.start();
+  // stored search values are worked out again once the cohort index is built: its full reads of the
+  // collections must not meet documents being rewritten without a change to follow
+  void cohorts
+    .whenReady()
+    .then(() => searchValues.start(RESOURCE_TYPES))
+    .catch((error: unknown) => logger.error('search values not checked', { error: String(error) }));
   const booking = config.booking
     ? bookingOutbox(database.db, config.booking.url, config.booking.apiKey)
     : undefined;
@@ -234,12 +239,19 @@ export async function startServer(config: Config): Promise<RunningServer> {
     ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
     ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}),
   });
+  // a client that is slow to send its headers or its body is answered 408 and cut off, checked every
+  // second, so it holds no connection for long
+  const timeouts = {
+    headersTimeout: config.headersTimeoutMs,
+    requestTimeout: config.requestTimeoutMs,
+    connectionsCheckingInterval: 1000,
+  };
   const server: Server = config.tls
     ? createHttpsServer(
-        { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) },
+        { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile), ...timeouts },
         app,
       )
-    : createHttpServer(app);
+    : createHttpServer(timeouts, app);
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   server.keepAliveTimeout = 65_000;
   const port = (server.address() as AddressInfo).port;

@@ -8,6 +8,7 @@ import type { Validator } from '../fhir/validation.js';
 import { csvRecords, type LineRecord } from '../register/records.js';
 import { logger } from '../shared/logger.js';
 import { Expiry } from '../store/expiry.js';
+import { isUnavailable } from '../store/mongo-errors.js';
 import type { Repository } from '../store/repository.js';
 import { SupplierRows, type Acknowledgement, type Result } from './rows.js';
 
@@ -241,11 +242,15 @@ export class SupplierUploads {
   private run(job: UploadJob): void {
     const running = this.apply(job)
       .catch(async (error: unknown) => {
+        // the database gone or the server stopping: the upload stays in progress, for a server to take up
+        if (this.stopping || isUnavailable(error)) return;
         logger.error('supplier upload failed', { job: job._id, error: String(error) });
-        await this.jobs.updateOne(
-          { _id: job._id, state: 'in-progress' },
-          { $set: { state: 'failed', error: 'The upload could not be applied; send the file again' } },
-        );
+        await this.jobs
+          .updateOne(
+            { _id: job._id, state: 'in-progress' },
+            { $set: { state: 'failed', error: 'The upload could not be applied; send the file again' } },
+          )
+          .catch(() => undefined);
       })
       .finally(() => this.running.delete(job._id));
     this.running.set(job._id, running);

@@ -156,10 +156,13 @@ export class ExportJobs {
     const run = this.run(job)
       .catch(async (error: unknown) => {
         logger.error('export failed', { job: job._id, error: String(error) });
-        await this.jobs.updateOne(
-          { _id: job._id, state: 'in-progress' },
-          { $set: { state: 'failed', error: 'The export failed; start it again' } },
-        );
+        // with the database gone this cannot be written: the job is found cut off by its heartbeat instead
+        await this.jobs
+          .updateOne(
+            { _id: job._id, state: 'in-progress' },
+            { $set: { state: 'failed', error: 'The export failed; start it again' } },
+          )
+          .catch(() => undefined);
       })
       .finally(() => this.running.delete(job._id));
     this.running.set(job._id, run);

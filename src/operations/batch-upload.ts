@@ -2,6 +2,7 @@ import type { Parameters } from 'fhir/r4';
 import { COLUMNS } from '../batch/flat-file.js';
 import { RESULTS, type UploadJob } from '../batch/uploads.js';
 import { fail, informational } from '../fhir/errors.js';
+import { output } from './parameters.js';
 import { operationDefinition, registerOperation } from './registry.js';
 
 /** What a finished upload says: its file, its counts per result, and where its acknowledgement is. */
@@ -19,15 +20,6 @@ export function uploadReport(job: UploadJob, baseUrl: string): Parameters {
   };
 }
 
-const count = (name: string, documentation: string) => ({
-  name,
-  use: 'out' as const,
-  min: 1,
-  max: '1',
-  type: 'integer' as const,
-  documentation,
-});
-
 registerOperation({
   definition: operationDefinition(
     'batch-upload',
@@ -35,17 +27,10 @@ registerOperation({
     [],
     `A supplier's file of vaccination events (text/csv, the national flat file: a header row, fields separated by | or a comma; columns ${COLUMNS.map((c) => c.name).join(', ')}). The file is stored as it arrives and applied in the background, each row on its own (ACTION_FLAG new, update or delete of the record its UNIQUE_ID_URI and UNIQUE_ID name): 202 with Content-Location, a status URL that answers 202 with X-Progress while rows are applied and then these counts and the acknowledgement file, one line a row (created, updated, deleted, unchanged with the Immunization id and version, or rejected with the column and why). The same file sent again answers the first upload and applies nothing. Optional ?file= names the file in the report.`,
     [
-      { name: 'upload', use: 'out', min: 1, max: '1', type: 'string', documentation: 'The upload id' },
-      count('rows', 'Rows read'),
-      ...RESULTS.map((r) => count(r, `Rows ${r}`)),
-      {
-        name: 'acknowledgement',
-        use: 'out',
-        min: 1,
-        max: '1',
-        type: 'url',
-        documentation: 'The acknowledgement file (text/csv)',
-      },
+      output('upload', 'string', '1', 'The upload id'),
+      output('rows', 'integer', '1', 'Rows read'),
+      ...RESULTS.map((r) => output(r, 'integer', '1', `Rows ${r}`)),
+      output('acknowledgement', 'url', '1', 'The acknowledgement file (text/csv)'),
     ],
     'system',
   ),

@@ -4,6 +4,7 @@ import { AttributeLoader } from '../register/attribute-load.js';
 import { lineRecords } from '../register/records.js';
 import { ndjsonLines } from '../register/ndjson.js';
 import { LOAD_KEYS, ResourceLoader, type LoadReport } from '../register/load.js';
+import { output } from './parameters.js';
 import { registerOperation, operationDefinition } from './registry.js';
 
 /** Longest line accepted: far more than any one person's record. */
@@ -34,22 +35,8 @@ function answer(counts: Record<string, number>, problems: LoadReport['problems']
   };
 }
 
-const count = (name: string, documentation: string) => ({
-  name,
-  use: 'out' as const,
-  min: 1,
-  max: '1',
-  type: 'integer' as const,
-  documentation,
-});
-const outcome = {
-  name: 'outcome',
-  use: 'out' as const,
-  min: 0,
-  max: '1',
-  type: 'OperationOutcome' as const,
-  documentation: 'The rejected lines (the first 1000) and why',
-};
+const count = (name: string, documentation: string) => output(name, 'integer', '1', documentation);
+const outcome = output('outcome', 'OperationOutcome', '1', 'The rejected lines (the first 1000) and why', 0);
 
 registerOperation({
   definition: operationDefinition(

@@ -3,7 +3,7 @@ import { fail, informational } from '../fhir/errors.js';
 import type { FhirService } from '../fhir/service.js';
 import type { MergeResult } from '../register/merge.js';
 import { NHS_NUMBER_SYSTEM } from '../shared/nhs-number.js';
-import { input, parametersOf, readParameters } from './parameters.js';
+import { input, output, parametersOf, readParameters } from './parameters.js';
 import { operationDefinition, registerOperation } from './registry.js';
 
 /** The input names of FHIR's Patient $merge (R5), which nims follows. */
@@ -68,54 +68,12 @@ function answer(result: MergeResult, done: string): Parameters {
 }
 
 const OUTPUTS = [
-  {
-    name: 'outcome',
-    use: 'out' as const,
-    min: 1,
-    max: '1',
-    type: 'OperationOutcome' as const,
-    documentation: 'What was done',
-  },
-  {
-    name: 'result',
-    use: 'out' as const,
-    min: 1,
-    max: '1',
-    type: 'Patient' as const,
-    documentation: 'The surviving record, as stored',
-  },
-  {
-    name: 'source',
-    use: 'out' as const,
-    min: 1,
-    max: '1',
-    type: 'Patient' as const,
-    documentation: 'The retired record, as stored',
-  },
-  {
-    name: 'provenance',
-    use: 'out' as const,
-    min: 1,
-    max: '1',
-    type: 'Reference' as const,
-    documentation: 'The Provenance of the merge (give it to $unmerge to undo it)',
-  },
-  {
-    name: 'moved',
-    use: 'out' as const,
-    min: 0,
-    max: '*',
-    type: 'Reference' as const,
-    documentation: 'Each record moved',
-  },
-  {
-    name: 'task',
-    use: 'out' as const,
-    min: 0,
-    max: '*',
-    type: 'Reference' as const,
-    documentation: 'Conflicts opened for the data-quality team',
-  },
+  output('outcome', 'OperationOutcome', '1', 'What was done'),
+  output('result', 'Patient', '1', 'The surviving record, as stored'),
+  output('source', 'Patient', '1', 'The retired record, as stored'),
+  output('provenance', 'Reference', '1', 'The Provenance of the merge (give it to $unmerge to undo it)'),
+  output('moved', 'Reference', '*', 'Each record moved', 0),
+  output('task', 'Reference', '*', 'Conflicts opened for the data-quality team', 0),
 ];
 
 registerOperation({

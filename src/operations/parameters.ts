@@ -34,6 +34,16 @@ export function input(
   return { name, use: 'in', min, max, type: type as never, documentation };
 }
 
+export function output(
+  name: string,
+  type: string,
+  max: string,
+  documentation: string,
+  min = 1,
+): OperationDefinitionParameter {
+  return { name, use: 'out', min, max, type: type as never, documentation };
+}
+
 /** The value[x] element each parameter type is read from; codes and strings are read from either. */
 const ELEMENTS: Record<string, string[]> = {
   code: ['valueCode', 'valueString'],

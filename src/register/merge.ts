@@ -84,7 +84,22 @@ export class PatientMerges {
     if (target.resource.active === false)
       fail('invalid-request', `Patient/${targetId} is not an active record`, ['target-patient']);
 
-    const written: string[] = [];
+    // the records move first: a merge cut off part way is finished by asking for it again
+    const movedVersions: string[] = [];
+    const moved: string[] = [];
+    for (const type of PERSON_RECORD_TYPES) {
+      for (const resource of await this.service.ofPatient(type, sourceId)) {
+        const result = await this.service.update(
+          type,
+          resource.id!,
+          repointed(resource, `Patient/${sourceId}`, `Patient/${targetId}`),
+          undefined,
+          { byServer: true },
+        );
+        moved.push(`${type}/${resource.id}`);
+        movedVersions.push(versionOf(result.stored!));
+      }
+    }
     const oldNumbers = (source.resource.identifier ?? [])
       .filter((i) => i.system === NHS_NUMBER_SYSTEM)
       .filter(
@@ -104,7 +119,6 @@ export class PatientMerges {
       },
       target.versionId,
     );
-    written.push(versionOf(survivor.stored!));
     const retired = await this.service.update(
       'Patient',
       sourceId,
@@ -118,25 +132,11 @@ export class PatientMerges {
       },
       source.versionId,
     );
-    written.push(versionOf(retired.stored!));
 
-    const moved: string[] = [];
-    for (const type of PERSON_RECORD_TYPES) {
-      for (const resource of await this.service.ofPatient(type, sourceId)) {
-        const result = await this.service.update(
-          type,
-          resource.id!,
-          repointed(resource, `Patient/${sourceId}`, `Patient/${targetId}`),
-          undefined,
-          { byServer: true },
-        );
-        moved.push(`${type}/${resource.id}`);
-        written.push(versionOf(result.stored!));
-      }
-    }
     await this.members.repoint(sourceId, targetId);
     await this.repointOutboxes(`Patient/${sourceId}`, `Patient/${targetId}`);
 
+    const written = [versionOf(survivor.stored!), versionOf(retired.stored!), ...movedVersions];
     const provenance = await this.record('merge', written, access, reason, [
       { role: 'source', what: { reference: `Patient/${sourceId}/_history/${source.versionId}` } },
       { role: 'source', what: { reference: `Patient/${targetId}/_history/${target.versionId}` } },

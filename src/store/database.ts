@@ -1,5 +1,5 @@
 import { EXPIRING_COLLECTIONS } from './expiry.js';
-import { MongoClient, type Db } from 'mongodb';
+import { MongoClient, ReadConcern, type Db } from 'mongodb';
 import { parametersOf, type SearchParamDef } from '../search/parameters.js';
 import { logger } from '../shared/logger.js';
 
@@ -11,17 +11,32 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/** Write and read settings on a replica set (retryable writes are the driver's default). */
+export const DURABLE = {
+  writeConcern: { w: 'majority' as const, journal: true, wtimeoutMS: 10_000 },
+  readConcern: new ReadConcern('majority'),
+};
+
 export async function connect(uri: string, dbName: string): Promise<Database> {
   const client = new MongoClient(uri, {
     serverSelectionTimeoutMS: 5000,
     maxPoolSize: 100,
     ignoreUndefined: true,
+    retryWrites: true,
   });
   await client.connect();
-  const db = client.db(dbName);
-  const buildInfo = await db.admin().command({ buildInfo: 1 });
+  const admin = client.db(dbName).admin();
+  const buildInfo = await admin.command({ buildInfo: 1 });
   const isFerretDb = typeof buildInfo.ferretdbVersion === 'string';
-  logger.info('database connected', { database: dbName, engine: isFerretDb ? 'ferretdb' : 'mongodb' });
+  const replicaSet = !isFerretDb && typeof (await admin.command({ hello: 1 })).setName === 'string';
+  // on a replica set, a write is acknowledged once a majority has it in their journals, and reads see
+  // only what a majority has: an acknowledged write survives the loss of the primary
+  const db = replicaSet ? client.db(dbName, DURABLE) : client.db(dbName);
+  logger.info('database connected', {
+    database: dbName,
+    engine: isFerretDb ? 'ferretdb' : 'mongodb',
+    ...(replicaSet ? { durability: 'majority, journaled' } : {}),
+  });
   return { client, db, isFerretDb, close: () => client.close() };
 }
 
@@ -49,12 +64,21 @@ export async function ensureIndexes(database: Database, types: string[]): Promis
     const fields = parametersOf(type).flatMap((p) =>
       indexedFields(p).map((suffix) => `idx.${p.name}${suffix}`),
     );
-    await database.db
-      .collection(type)
-      .createIndexes([
-        ...fields.map((f) => ({ key: { [f]: 1 } })),
-        { key: { del: 1, 'srt._lastUpdated': 1 } },
-      ]);
+    // values that must be unique (an NHS number, a vaccination's identifier) are refused twice by the
+    // database too, so a create retried after a lost answer cannot store a second copy
+    const unique = parametersOf(type)
+      .filter((p) => p.unique)
+      .map((p) => `idx.${p.name}:unique`);
+    await database.db.collection(type).createIndexes([
+      ...fields.map((f) => ({ key: { [f]: 1 } })),
+      { key: { del: 1, 'srt._lastUpdated': 1 } },
+      ...unique.map((f) => ({
+        key: { [f]: 1 },
+        name: `${f}_unique`,
+        unique: true,
+        partialFilterExpression: { [f]: { $exists: true } },
+      })),
+    ]);
   }
   // what is of no use once expired goes by itself (FerretDB has no TTL indexes: see Expiry)
   for (const name of EXPIRING_COLLECTIONS)

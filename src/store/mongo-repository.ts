@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { Resource } from 'fhir/r4';
 import type { Collection, Db } from 'mongodb';
 import { Query } from 'mingo';
@@ -481,6 +482,11 @@ export class MongoRepository implements Repository {
     await this.current(type).replaceOne({ _id: id }, repaired, { upsert: true });
   }
 
+  /** Whether anything of `type` was ever stored (a deletion too). */
+  async holdsAny(type: string): Promise<boolean> {
+    return (await this.current(type).findOne({}, { projection: { _id: 1 } })) !== null;
+  }
+
   /**
    * Works out the search values of every current `type` resource again (after the type's search
    * parameters changed) and stores those that differ, in batches, calling `progress` with the count read.
@@ -494,7 +500,8 @@ export class MongoRepository implements Repository {
     const store = async () => {
       const fresh = batch.flatMap((doc) => {
         const { idx, srt } = indexValues(doc.res!);
-        return JSON.stringify([idx, srt]) === JSON.stringify([doc.idx, doc.srt]) ? [] : [{ doc, idx, srt }];
+        // compared whatever the order of keys: only real differences are written
+        return isDeepStrictEqual([idx, srt], [doc.idx, doc.srt]) ? [] : [{ doc, idx, srt }];
       });
       for (const { doc, idx } of fresh) {
         const keys = postingKeysOf(type, idx);

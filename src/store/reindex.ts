@@ -54,7 +54,11 @@ export class SearchValues {
   /** Finds the types to index again and starts doing so; resolves once that work has started. */
   async start(types: string[]): Promise<void> {
     const marks = new Map((await this.marks.find({}).toArray()).map((m) => [m._id, m.fingerprint]));
-    const stale = types.filter((t) => marks.get(t) !== fingerprintOf(t));
+    const changed = types.filter((t) => marks.get(t) !== fingerprintOf(t));
+    // a type with nothing stored has nothing to work out again: it is marked at once
+    const empty = await Promise.all(changed.map(async (t) => !(await this.repository.holdsAny(t))));
+    for (const type of changed.filter((_, i) => empty[i])) await this.mark(type);
+    const stale = changed.filter((_, i) => !empty[i]);
     for (const type of stale) this.pending.add(type);
     if (stale.length > 0) this.running = this.reindex(stale);
   }
@@ -70,6 +74,14 @@ export class SearchValues {
     await this.running;
   }
 
+  private async mark(type: string): Promise<void> {
+    await this.marks.replaceOne(
+      { _id: type },
+      { fingerprint: fingerprintOf(type), at: new Date() },
+      { upsert: true },
+    );
+  }
+
   private async reindex(types: string[]): Promise<void> {
     for (const type of types) {
       if (this.stopping) return;
@@ -82,8 +94,7 @@ export class SearchValues {
           last = Date.now();
           logger.info('search values being worked out again', { type, read });
         });
-        const fingerprint = fingerprintOf(type);
-        await this.marks.replaceOne({ _id: type }, { fingerprint, at: new Date() }, { upsert: true });
+        await this.mark(type);
         if (changed > 0)
           logger.info('search values worked out again', { type, changed, ms: Date.now() - started });
       } catch (error) {
