@@ -120,6 +120,8 @@ export class CohortKeeper {
       if (event.sequence !== undefined) this.appliedHere.add(event.sequence);
       const applied: Promise<void> = this.apply(event)
         .catch((error: unknown) => {
+          // not applied after all: the change log brings it at the next catch-up
+          if (event.sequence !== undefined) this.appliedHere.delete(event.sequence);
           logger.error('cohort index update failed', { error: String(error), type: event.type });
         })
         .finally(() => this.applying.delete(applied));
