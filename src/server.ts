@@ -1,10 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Task } from 'fhir/r4';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AuditLog } from './auth/audit.js';
@@ -32,6 +30,7 @@ import { FhirService } from './fhir/service.js';
 import { Validator } from './fhir/validation.js';
 import { createApp } from './http/app.js';
 import { IdempotentRequests } from './http/idempotency.js';
+import { LiveProcesses } from './store/processes.js';
 import { preferenceRoutes } from './web/preferences.js';
 import { RESOURCE_TYPES } from './resources/registry.js';
 import { logger } from './shared/logger.js';
@@ -106,7 +105,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
   }
   const database = await connect(uri, config.dbName);
   await ensureIndexes(database, RESOURCE_TYPES);
-  const repository = new MongoRepository(database.db);
+  // this process says it is alive, so what it claims and leaves behind when killed is taken over quickly
+  const processes = new LiveProcesses(database.db);
+  await processes.start();
+  const repository = new MongoRepository(database.db, undefined, processes);
   const searchValues = new SearchValues(database.db, repository);
   const service = new FhirService(repository, new Validator());
   const audit = config.audit ? new AuditLog(repository) : undefined;
@@ -125,9 +127,13 @@ export async function startServer(config: Config): Promise<RunningServer> {
   cohorts.start();
   // stored search values are worked out again once the cohort index is built: its full reads of the
   // collections must not meet documents being rewritten without a change to follow
+  let cohortIndexBuilt = false;
   void cohorts
     .whenReady()
-    .then(() => searchValues.start(RESOURCE_TYPES))
+    .then(() => {
+      cohortIndexBuilt = true;
+      return searchValues.start(RESOURCE_TYPES);
+    })
     .catch((error: unknown) => logger.error('search values not checked', { error: String(error) }));
   const booking = config.booking
     ? bookingOutbox(database.db, config.booking.url, config.booking.apiKey)
@@ -153,7 +159,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   await Promise.all(outboxes.map((o) => o.start()));
   const invitations = new InvitationWorker(database.db, service, cohorts, channels, booking);
   await invitations.start();
-  const leases = new Leases(database.db, `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`);
+  const leases = new Leases(database.db, processes);
   const callRecall = new CallRecallScheduler(database.db, { service, cohorts, invitations }, leases);
   callRecall.start();
   let url = '';
@@ -217,6 +223,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     merges,
     ...(tokens ? { tokens } : {}),
   };
+  const stopping = { step: '' };
   const bundles = new BundleProcessor(service, repository, audit, workers);
   const app = createApp({
     service,
@@ -232,9 +239,13 @@ export async function startServer(config: Config): Promise<RunningServer> {
     corsOrigins: config.corsOrigins,
     trustProxy: config.trustProxy,
     preferencePages: preferenceRoutes(database.db, preferences, tokens),
-    idempotency: new IdempotentRequests(database.db),
+    idempotency: new IdempotentRequests(database.db, processes),
     ping: async () => {
       await database.db.command({ ping: 1 });
+    },
+    notReady: () => {
+      if (stopping.step) return 'stopping';
+      return cohortIndexBuilt ? undefined : 'building the cohort index';
     },
     ...(config.metricsToken ? { metricsToken: config.metricsToken } : {}),
     ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}),
@@ -257,7 +268,6 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const port = (server.address() as AddressInfo).port;
   url = `${config.tls ? 'https' : 'http'}://localhost:${port}/fhir`;
   logger.info('nims listening', { url });
-  const stopping = { step: '' };
   const dropFolder = config.dropDir
     ? new DropFolder(config.dropDir, uploads, new ClientStore(database.db), () => config.baseUrl ?? url)
     : undefined;
@@ -294,6 +304,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         ['MLLP', () => mllp?.stop()],
         ['outboxes', () => Promise.all(outboxes.map((o) => o.stop()))],
         ['audit trail', () => audit?.close(auditDeadlineMs)],
+        ['process', () => processes.stop()],
         ['database', () => database.close()],
         ['embedded FerretDB', () => embedded?.stop()],
       ];

@@ -60,11 +60,6 @@ function boundOf(access: Access, type: string): [string, string] | undefined {
   return undefined;
 }
 
-/** The programmes a client's `permission` on `type` is narrowed to; undefined when it is not narrowed. */
-function narrowing(access: Access, type: string, permission: Permission): string[] | undefined {
-  return programmesAllowed(access.grants, type, permission);
-}
-
 /** The programme search parameter's token for a programme code. */
 const programmeToken = (code: string) => `${CODE_SYSTEMS.programme}|${code}`;
 
@@ -79,7 +74,7 @@ export function restrictionOf(
 ): [string, string][] {
   const bound = boundOf(access, type);
   const criteria: [string, string][] = bound ? [bound] : [];
-  const programmes = narrowing(access, type, permission);
+  const programmes = programmesAllowed(access.grants, type, permission);
   if (programmes) {
     const others = PROGRAMME_CODES.filter((c) => !programmes.includes(c));
     // an empty list matches nothing: a client with no search permission never gets this far
@@ -114,7 +109,7 @@ export function refusalOf(access: Access, resource: Resource, permission: Permis
     const whose = access.practice ? `practice ${access.practice}` : `the person this token is for`;
     return `This client may see only ${type} of ${whose}`;
   }
-  const programmes = narrowing(access, type, permission);
+  const programmes = programmesAllowed(access.grants, type, permission);
   if (!programmes) return undefined;
   const about = PROGRAMME_CODES.filter((c) => holds(resource, 'programme', programmeToken(c)));
   if (about.length > 0 && about.every((c) => programmes.includes(c))) return undefined;
@@ -141,5 +136,7 @@ export function requireVisible(
  * refused, and each write is checked against the records it touches).
  */
 export function isPartial(access: Access, type: string, permission: Permission = 'r'): boolean {
-  return boundOf(access, type) !== undefined || narrowing(access, type, permission) !== undefined;
+  return (
+    boundOf(access, type) !== undefined || programmesAllowed(access.grants, type, permission) !== undefined
+  );
 }

@@ -50,6 +50,8 @@ export interface AppOptions {
   preferencePages?: express.Router;
   /** Whether the database answers, for the readiness check. */
   ping(): Promise<void>;
+  /** Why the server should not take traffic yet (or any more); undefined when it should. */
+  notReady(): string | undefined;
   /** The bearer token `/metrics` asks for; absent: served only to callers on this machine. */
   metricsToken?: string;
   /** Express's `trust proxy`: which proxies' X-Forwarded-For to believe for the caller's address. */
@@ -59,8 +61,8 @@ export interface AppOptions {
 /** Paths outside the FHIR API that are worth a route of their own in logs and metrics. */
 const OTHER_ROUTES = new Set([
   '/metrics',
-  '/health/live',
-  '/health/ready',
+  '/healthz',
+  '/readyz',
   '/auth/token',
   '/auth/jwks.json',
   '/dashboard',

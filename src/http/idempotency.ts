@@ -4,13 +4,17 @@ import { FhirError, fail, type Problem } from '../fhir/errors.js';
 import type { InteractionResult } from '../fhir/service.js';
 import { Expiry } from '../store/expiry.js';
 import { isDuplicateKey } from '../store/mongo-errors.js';
+import type { LiveProcesses } from '../store/processes.js';
 
 /** How long a key holds its answer. */
 const KEEP_MS = 24 * 3_600_000;
 /** How long a second request with the same key waits for the first to finish. */
 const WAIT_MS = 30_000;
-/** A first request still unfinished after this long died with its process: another may take its key. */
+/** A first request that names no process (an older key) and is unfinished after this long has died. */
 const ABANDONED_MS = 120_000;
+
+/** Answers that say "try again" (a conflict with a write under way, too many requests): not kept. */
+const RETRYABLE = new Set([409, 429]);
 
 /** What is kept of an answer to give it again: the interaction's result, or the error it ended in. */
 type Answer =
@@ -22,6 +26,8 @@ interface KeyDocument {
   _id: string;
   /** What the request was (method, path, body): the same key for another request is refused. */
   fingerprint: string;
+  /** The process running the first request (see LiveProcesses). */
+  holder?: string;
   startedAt: Date;
   expires: Date;
   answer?: Answer;
@@ -40,13 +46,18 @@ export function fingerprintOf(method: string, url: string, body: Buffer | undefi
  * once; the same key from the same client within 24 hours answers what the first answered and writes
  * nothing, even when both arrive at once on two server processes: the key is claimed by inserting it
  * (`_id`, unique in the store), and the loser waits for the winner's answer. A 4xx answer is kept like a
- * success; a 5xx (the database away, say) frees the key for a retry.
+ * success, except 409 and 429, which ask for a retry; those and a 5xx (the database away, say) free the
+ * key for the retry, and so does the death of the process that ran the first request (killed before it
+ * answered): the next request with the key runs.
  */
 export class IdempotentRequests {
   private readonly keys: Collection<KeyDocument>;
   private readonly expiry: Expiry<KeyDocument>;
 
-  constructor(db: Db) {
+  constructor(
+    db: Db,
+    private readonly processes: LiveProcesses,
+  ) {
     this.keys = db.collection<KeyDocument>('idempotency_keys');
     this.expiry = new Expiry(this.keys);
   }
@@ -58,8 +69,11 @@ export class IdempotentRequests {
     run: () => Promise<InteractionResult>,
   ): Promise<{ result: InteractionResult; replayed: boolean }> {
     this.expiry.touch();
-    const claimed = await this.claim(key, fingerprint);
-    if (!claimed) return { result: replay(await this.answerOf(key, fingerprint)), replayed: true };
+    while (!(await this.claim(key, fingerprint))) {
+      const answer = await this.answerOf(key, fingerprint);
+      if (answer) return { result: replay(answer), replayed: true };
+      // the first request will never answer (its process died, or it failed): this one runs
+    }
     let answer: Answer;
     try {
       const result = await run();
@@ -73,7 +87,7 @@ export class IdempotentRequests {
       await this.keys.updateOne({ _id: key }, { $set: { answer } });
       return { result, replayed: false };
     } catch (error) {
-      if (error instanceof FhirError && error.status < 500) {
+      if (error instanceof FhirError && error.status < 500 && !RETRYABLE.has(error.status)) {
         answer = { error: { problems: error.problems, headers: error.headers } };
         await this.keys.updateOne({ _id: key }, { $set: { answer } });
       } else await this.keys.deleteOne({ _id: key, answer: { $exists: false } });
@@ -88,6 +102,7 @@ export class IdempotentRequests {
       await this.keys.insertOne({
         _id: key,
         fingerprint,
+        holder: this.processes.self,
         startedAt: now,
         expires: new Date(now.getTime() + KEEP_MS),
       });
@@ -102,29 +117,40 @@ export class IdempotentRequests {
         'idempotency-key-reused',
         'This key was used for another request; send a new key for a new request',
       );
-    // a first request that never finished (its process died): this one takes the key over
-    if (!held.answer && now.getTime() - held.startedAt.getTime() > ABANDONED_MS) {
+    // a first request that will never finish (its process died): this one takes the key over
+    if (!held.answer && !(await this.underWay(held))) {
       const taken = await this.keys.updateOne(
         { _id: key, startedAt: held.startedAt },
-        { $set: { startedAt: now } },
+        { $set: { startedAt: now, holder: this.processes.self } },
       );
       return taken.modifiedCount === 1;
     }
     return false;
   }
 
-  /** The first request's answer, waited for while it is still being worked out. */
-  private async answerOf(key: string, fingerprint: string): Promise<Answer> {
+  /** Whether the request that holds a key unanswered may still answer: its process is alive. */
+  private async underWay(held: KeyDocument): Promise<boolean> {
+    if (held.holder !== undefined) return this.processes.alive(held.holder);
+    return Date.now() - held.startedAt.getTime() <= ABANDONED_MS;
+  }
+
+  /**
+   * The first request's answer, waited for while it is still being worked out; undefined when it will
+   * not come (the key was let go, or its holder died), so the key can be claimed again.
+   */
+  private async answerOf(key: string, fingerprint: string): Promise<Answer | undefined> {
     const deadline = Date.now() + WAIT_MS;
     for (;;) {
       const held = await this.keys.findOne({ _id: key });
-      if (held?.fingerprint !== undefined && held.fingerprint !== fingerprint)
+      if (!held) return undefined;
+      if (held.fingerprint !== fingerprint)
         fail(
           'idempotency-key-reused',
           'This key was used for another request; send a new key for a new request',
         );
-      if (held?.answer) return held.answer;
-      if (!held || Date.now() > deadline)
+      if (held.answer) return held.answer;
+      if (!(await this.underWay(held))) return undefined;
+      if (Date.now() > deadline)
         fail('version-conflict', 'The first request with this key has not finished; try again shortly');
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

@@ -22,11 +22,15 @@ function mayScrape(request: Request, token: string | undefined): boolean {
 }
 
 /**
- * What the people who run nims look at: `/health/live` (the process answers), `/health/ready` (and its
- * database does: take traffic), both `application/health+json` with nothing about the data; and
- * `/metrics` in Prometheus text format for a scraper.
+ * What the people who run nims look at: `/healthz` (the process answers), `/readyz` (take traffic: the
+ * database answers, the cohort index is built, the workers run and the server is not stopping), both
+ * `application/health+json` with nothing about the data; and `/metrics` in Prometheus text format.
  */
-export function operatorRoutes(options: { ping(): Promise<void>; metricsToken?: string }): express.Router {
+export function operatorRoutes(options: {
+  ping(): Promise<void>;
+  notReady(): string | undefined;
+  metricsToken?: string;
+}): express.Router {
   const router = express.Router();
   const health = (response: express.Response, pass: boolean, output?: string) =>
     response
@@ -34,8 +38,10 @@ export function operatorRoutes(options: { ping(): Promise<void>; metricsToken?: 
       .setHeader('Cache-Control', 'no-store')
       .type('application/health+json')
       .send(JSON.stringify({ status: pass ? 'pass' : 'fail', ...(output ? { output } : {}) }));
-  router.get('/health/live', (_request, response) => health(response, true));
-  router.get('/health/ready', (_request, response) => {
+  router.get('/healthz', (_request, response) => health(response, true));
+  router.get('/readyz', (_request, response) => {
+    const reason = options.notReady();
+    if (reason) return health(response, false, reason);
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error('the database did not answer in time')), PING_TIMEOUT_MS);

@@ -91,9 +91,10 @@ export class GpDispatcher {
     await this.leases.release(LEASE).catch(() => undefined);
   }
 
-  /** One pass: the changes since the last, as messages in the outboxes. */
+  /** One pass: the changes since the last, as messages in the outboxes (none while one is under way). */
   tick(): Promise<void> {
-    return this.exclusively(() => this.dispatch());
+    // ticks do not queue up behind a slow pass (the database away, say): the next tick does its work
+    return this.busy ?? this.exclusively(() => this.dispatch());
   }
 
   /** Stores at once the messages held for daily batches (before a daily run, at stop). */

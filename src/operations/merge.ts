@@ -4,6 +4,7 @@ import type { FhirService } from '../fhir/service.js';
 import type { MergeResult } from '../register/merge.js';
 import { NHS_NUMBER_SYSTEM } from '../shared/nhs-number.js';
 import { input, output, parametersOf, readParameters } from './parameters.js';
+import { holderOfNhsNumber } from './person.js';
 import { operationDefinition, registerOperation } from './registry.js';
 
 /** The input names of FHIR's Patient $merge (R5), which nims follows. */
@@ -46,8 +47,7 @@ async function sideOf(
     fail('invalid-request', `${side}-patient-identifier must be an NHS number`, [
       `${side}-patient-identifier`,
     ]);
-  const holders = await service.repository.holders('Patient', 'identifier', [identifier!]);
-  const holder = [...holders.values()][0];
+  const holder = await holderOfNhsNumber(service, identifier!.slice(NHS_NUMBER_SYSTEM.length + 1));
   if (!holder)
     fail('not-found', `No one on the register has the ${side} NHS number`, [`${side}-patient-identifier`]);
   return holder.id;

@@ -2,6 +2,7 @@ import type { Patient } from 'fhir/r4';
 import { fail } from '../fhir/errors.js';
 import type { FhirService } from '../fhir/service.js';
 import { NHS_NUMBER_SYSTEM } from '../shared/nhs-number.js';
+import type { StoredVersion } from '../store/repository.js';
 import { input } from './parameters.js';
 
 /** The two ways an operation's caller names one person on the register. */
@@ -19,12 +20,18 @@ export async function personNamed(service: FhirService, values: Map<string, unkn
   let patient: Patient | undefined;
   if (id !== undefined)
     patient = (await service.readIfExists('Patient', id))?.resource as Patient | undefined;
-  else {
-    const holders = await service.repository.holders('Patient', 'identifier', [
-      `${NHS_NUMBER_SYSTEM}|${nhsNumber}`,
-    ]);
-    patient = [...holders.values()][0]?.resource as Patient | undefined;
-  }
+  else patient = (await holderOfNhsNumber(service, nhsNumber!))?.resource as Patient | undefined;
   if (!patient) fail('not-found', 'No one on the register is known by that');
   return patient;
+}
+
+/** The register's record that holds `nhsNumber` (a number kept as `old` after a merge is not held). */
+export async function holderOfNhsNumber(
+  service: FhirService,
+  nhsNumber: string,
+): Promise<StoredVersion | undefined> {
+  const holders = await service.repository.holders('Patient', 'identifier', [
+    `${NHS_NUMBER_SYSTEM}|${nhsNumber}`,
+  ]);
+  return [...holders.values()][0];
 }

@@ -13,6 +13,14 @@ export interface ChangeDocument {
 
 /** Misses in a row after which the end of the log is taken as found (numbers lost to crashes are gaps). */
 const END_MISSES = 8;
+/**
+ * Misses in a row after which a process starting to number entries takes the end as found: more than a
+ * killed process can have taken without writing (its appends under way and one batch), so that a new
+ * process never numbers below what an earlier one wrote and the numbers stay in the order of writing.
+ */
+const START_MISSES = 2048;
+/** How far from its version's time an entry is looked for: a writer appends its entry this soon. */
+const NEAR_MS = 10_000;
 
 /**
  * The change log behind system and type history. Entries are numbered 1, 2, 3, ... and each is written by
@@ -34,8 +42,11 @@ export class ChangeLog {
     return this.changes.findOne({ _id: String(seq) }, { projection: { _id: 1 } }).then((d) => d !== null);
   }
 
-  /** The highest sequence number written, found by doubling then bisecting, then stepping over gaps. */
-  async last(from = 0): Promise<number> {
+  /**
+   * The highest sequence number written, found by doubling then bisecting, then stepping over gaps of
+   * fewer than `reach` numbers.
+   */
+  async last(from = 0, reach = END_MISSES): Promise<number> {
     let known = from;
     if (known === 0) {
       if (!(await this.exists(1))) return 0;
@@ -51,9 +62,7 @@ export class ChangeLog {
       known = lo;
     }
     for (;;) {
-      const ahead = await Promise.all(
-        Array.from({ length: END_MISSES }, (_, i) => this.exists(known + 1 + i)),
-      );
+      const ahead = await Promise.all(Array.from({ length: reach }, (_, i) => this.exists(known + 1 + i)));
       const furthest = ahead.lastIndexOf(true);
       if (furthest < 0) return known;
       known += furthest + 1;
@@ -62,7 +71,7 @@ export class ChangeLog {
 
   private async take(): Promise<number> {
     if (this.counter === undefined) {
-      this.starting ??= this.last()
+      this.starting ??= this.last(0, START_MISSES)
         .then((n) => {
           this.counter ??= n + 1;
         })
@@ -127,6 +136,30 @@ export class ChangeLog {
     }
   }
 
+  /**
+   * The number of the entry for this version, if the log has one. Entries are numbered in about the
+   * order of their times, so it is looked for among those near `ts`: the first of them found by
+   * bisection, then read forward until they are later than that.
+   */
+  async find(entry: Omit<ChangeDocument, '_id' | 'seq'>): Promise<number | undefined> {
+    const at = Date.parse(entry.ts);
+    const end = await this.last();
+    let [lo, hi] = [1, end + 1];
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const doc = (await this.read(range(mid, Math.min(END_MISSES, hi - mid)))).find((d) => d !== null);
+      if (!doc || Date.parse(doc.ts) >= at - NEAR_MS) hi = mid;
+      else lo = doc.seq + 1;
+    }
+    for (let seq = lo; seq <= end; seq += 64) {
+      const docs = (await this.read(range(seq, Math.min(64, end - seq + 1)))).filter((d) => d !== null);
+      const found = docs.find((d) => d.type === entry.type && d.id === entry.id && d.v === entry.v);
+      if (found) return found.seq;
+      if (docs.length > 0 && Date.parse(docs.at(-1)!.ts) > at + NEAR_MS) return undefined;
+    }
+    return undefined;
+  }
+
   /** The entries with these numbers, null where there is none. */
   read(seqs: number[]): Promise<(ChangeDocument | null)[]> {
     return Promise.all(seqs.map((seq) => this.changes.findOne({ _id: String(seq) })));
@@ -146,3 +179,6 @@ export class ChangeLog {
     }
   }
 }
+
+/** `count` numbers from `first` on. */
+const range = (first: number, count: number) => Array.from({ length: count }, (_, i) => first + i);

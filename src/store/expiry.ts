@@ -12,6 +12,7 @@ export const EXPIRING_COLLECTIONS = [
   'idempotency_keys',
   'export_jobs',
   'export_files',
+  'processes',
 ];
 
 /**

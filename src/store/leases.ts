@@ -1,5 +1,6 @@
 import type { Collection, Db } from 'mongodb';
 import { isDuplicateKey } from './mongo-errors.js';
+import type { LiveProcesses } from './processes.js';
 
 interface LeaseDocument {
   /** The job and its occasion: `{schedule}/{day}`. */
@@ -13,17 +14,19 @@ interface LeaseDocument {
 /**
  * Leases on scheduled jobs, so that of several server processes exactly one runs each occasion: the
  * first to insert the occasion's document holds it; a holder that stopped before finishing is taken
- * over once its lease runs out (compare-and-set on `until`).
+ * over once its lease runs out or the holder is no longer alive (compare-and-set on `until`).
  */
 export class Leases {
   private readonly leases: Collection<LeaseDocument>;
+  /** Who this process is, in the lease documents. */
+  private readonly holder: string;
 
   constructor(
     db: Db,
-    /** Who this process is, in the lease documents. */
-    private readonly holder: string,
+    private readonly processes: LiveProcesses,
   ) {
     this.leases = db.collection<LeaseDocument>('job_leases');
+    this.holder = processes.self;
   }
 
   /** Whether this process now holds `key` for `forMs` (false: done already, or another holds it). */
@@ -36,7 +39,8 @@ export class Leases {
       if (!isDuplicateKey(error)) throw error;
     }
     const lease = await this.leases.findOne({ _id: key });
-    if (!lease || lease.done || lease.until > Date.now()) return false;
+    if (!lease || lease.done) return false;
+    if (lease.until > Date.now() && (await this.processes.alive(lease.holder))) return false;
     const taken = await this.leases.updateOne(
       { _id: key, until: lease.until, done: false },
       { $set: { holder: this.holder, until } },

@@ -41,11 +41,16 @@ export class LogReader {
       this.log.forward(this.seen),
       retried.length > 0 ? this.log.read(retried) : Promise.resolve([]),
     ]);
-    const late = found.flatMap((doc) => (doc ? [doc] : []));
+    // the reads go in parallel, so a number may have been read before its entry was written and a later
+    // one after: read again now, every entry written before the later ones were read is there (one
+    // still missing was under way at the same time as they were, so none of them came after it)
+    const again = missing.length > 0 ? await this.log.read(missing) : [];
+    const late = [...found, ...again].flatMap((doc) => (doc ? [doc] : []));
     for (const doc of late) this.holes.delete(doc.seq);
     for (const [seq, since] of this.holes) if (now - since > HOLE_PATIENCE_MS) this.holes.delete(seq);
-    for (const seq of missing) this.holes.set(seq, now);
+    const foundAgain = new Set(again.flatMap((doc) => (doc ? [doc.seq] : [])));
+    for (const seq of missing) if (!foundAgain.has(seq)) this.holes.set(seq, now);
     this.seen = last;
-    return [...late, ...entries];
+    return [...late, ...entries].sort((a, b) => a.seq - b.seq);
   }
 }

@@ -27,6 +27,7 @@ import type {
   WriteRequest,
   WriteResult,
 } from './repository.js';
+import type { LiveProcesses } from './processes.js';
 import type { SlotDocument } from './slots.js';
 
 /** Searches with more posting candidates than this read the collection instead of key by key. */
@@ -157,9 +158,13 @@ export class MongoRepository implements Repository {
   constructor(
     private readonly db: Db,
     private readonly now: () => Date = () => new Date(),
+    /** The server processes alive: an identifier claimed by a write of a dead one is free at once. */
+    processes?: LiveProcesses,
   ) {
-    this.postings = new Postings(db.collection<SlotDocument>('postings'), (key, holder) =>
-      this.holds(key, holder),
+    this.postings = new Postings(
+      db.collection<SlotDocument>('postings'),
+      (key, holder) => this.holds(key, holder),
+      processes,
     );
     this.changes = new ChangeLog(db);
   }
@@ -234,13 +239,14 @@ export class MongoRepository implements Repository {
         fresh.map((d) => d.history),
         { ordered: false },
       );
-      const [, sequences] = await Promise.all([
-        this.current(type).insertMany(
-          fresh.map((d) => d.current),
-          { ordered: false },
-        ),
-        this.changes.appendMany(fresh.map(({ current: c }) => ({ type, id: c.id, v: 1, ts }))),
-      ]);
+      // entries before current copies, as in a single write
+      const sequences = await this.changes.appendMany(
+        fresh.map(({ current: c }) => ({ type, id: c.id, v: 1, ts })),
+      );
+      await this.current(type).insertMany(
+        fresh.map((d) => d.current),
+        { ordered: false },
+      );
       fresh.forEach(({ current: c }, i) =>
         this.tell({ type, id: c.id, sequence: sequences[i]!, ...(c.res ? { resource: c.res } : {}) }),
       );
@@ -302,8 +308,13 @@ export class MongoRepository implements Repository {
     const won = writes.filter((_, i) => !taken.has(i));
     const lost = writes.filter((_, i) => taken.has(i));
     const [sequences] = await Promise.all([
-      this.changes.appendMany(won.map(({ current: c }) => ({ type, id: c.id, v: c.v, ts }))),
-      this.replaceCurrent(type, won),
+      // entries before current copies, as in a single write
+      this.changes
+        .appendMany(won.map(({ current: c }) => ({ type, id: c.id, v: c.v, ts })))
+        .then(async (numbers) => {
+          await this.replaceCurrent(type, won);
+          return numbers;
+        }),
       ...lost.map(async ({ index, current: c }) => {
         await this.repairAbandoned(type, c.id, c.v);
         results[index] = changedMeanwhile(type, c.id);
@@ -409,19 +420,19 @@ export class MongoRepository implements Repository {
       await this.repairAbandoned(type, id, version);
       return undefined;
     }
-    const [sequence] = await Promise.all([
-      this.changes.append({ type, id, v: version, ts: history.ts }),
-      // a first version has no current copy yet: an insert is cheaper than an upsert
-      version === 1
-        ? this.current(type)
-            .insertOne(document)
-            // a repair copied this version first (this writer stalled): keep whatever is newest
-            .catch(async (error: unknown) => {
-              if (!isDuplicateKey(error)) throw error;
-              await this.settle(type, id, version);
-            })
-        : this.current(type).replaceOne({ _id: id }, document, { upsert: true }),
-    ]);
+    // the change log entry before the current copy: a version that is current has its entry, and one
+    // cut off before its copy is completed, entry and all, by repairAbandoned
+    const sequence = await this.changes.append({ type, id, v: version, ts: history.ts });
+    // a first version has no current copy yet: an insert is cheaper than an upsert
+    if (version === 1)
+      await this.current(type)
+        .insertOne(document)
+        // a repair copied this version first (this writer stalled): keep whatever is newest
+        .catch(async (error: unknown) => {
+          if (!isDuplicateKey(error)) throw error;
+          await this.settle(type, id, version);
+        });
+    else await this.current(type).replaceOne({ _id: id }, document, { upsert: true });
     // only a write slower than the repair delay can have been overtaken by a repair
     if (Date.now() - started > ABANDONED_WRITE_MS / 2) await this.settle(type, id, version);
     const receipt: WriteReceipt = {
@@ -468,18 +479,26 @@ export class MongoRepository implements Repository {
     if (newest) await this.current(type).replaceOne({ _id: id }, currentOf(newest), { upsert: true });
   }
 
-  /** A history version with no current copy is a write that died between its steps: complete it once old. */
+  /**
+   * A history version with no current copy is a write that died between its steps: once old, it is
+   * completed. Inserting the version was what made it stored, so its postings, change log entry (unless
+   * the writer got that far) and copy follow.
+   */
   private async repairAbandoned(type: string, id: string, version: number): Promise<void> {
     const [doc, current] = await Promise.all([
       this.versions(type).findOne({ _id: versionKey(id, version) }),
-      this.current(type).findOne({ _id: id }, { projection: { v: 1 } }),
+      this.current(type).findOne({ _id: id }),
     ]);
     if (!doc || (current && current.v >= version)) return;
     if (this.now().getTime() - Date.parse(doc.ts) < ABANDONED_WRITE_MS) return;
     const repaired = currentOf(doc);
     const keys = postingKeysOf(type, repaired.idx);
     await this.postings.add(keys.all, keys.unique, id).catch(() => undefined);
+    const entry = { type, id, v: version, ts: doc.ts };
+    const sequence = (await this.changes.find(entry)) ?? (await this.changes.append(entry));
     await this.current(type).replaceOne({ _id: id }, repaired, { upsert: true });
+    logger.warn('completed a write cut off by a crash', { type, id, version });
+    this.tell(changeEvent(type, sequence, repaired, current && !current.del ? current : undefined));
   }
 
   /** Whether anything of `type` was ever stored (a deletion too). */
@@ -563,7 +582,14 @@ export class MongoRepository implements Repository {
   private async holds(key: string, holder: string): Promise<Holding> {
     const [type, param] = key.split('|') as [string, string];
     const value = key.slice(type.length + param.length + 2);
-    const doc = await this.current(type).findOne({ _id: holder }, { projection: { idx: 1, del: 1 } });
+    const currentOfHolder = () =>
+      this.current(type).findOne({ _id: holder }, { projection: { idx: 1, del: 1 } });
+    let doc = await currentOfHolder();
+    if (!doc) {
+      // a first version stored by a write that was cut off before its copy: completed, it holds the value
+      await this.repairAbandoned(type, holder, 1);
+      doc = await currentOfHolder();
+    }
     if (!doc) return 'absent';
     const values = (doc.idx[param] as string[] | undefined) ?? [];
     return !doc.del && values.includes(value) ? 'yes' : 'no';

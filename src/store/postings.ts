@@ -2,6 +2,7 @@ import type { Collection } from 'mongodb';
 import { fail } from '../fhir/errors.js';
 import { postingKey } from '../search/criteria.js';
 import { parametersOf, type SearchParamDef } from '../search/parameters.js';
+import type { LiveProcesses } from './processes.js';
 import { Slots, type SlotDocument } from './slots.js';
 
 /**
@@ -45,7 +46,10 @@ function isUniqueKey(key: string): boolean {
   return param !== undefined && isUniqueValue(param, key.slice(type.length + name.length + 2));
 }
 
-/** A holder that does not exist yet may be a write in progress; after this long it is an abandoned one. */
+/**
+ * A holder that does not exist yet may be a write in progress, unless the process that claimed for it
+ * died; after this long it is an abandoned one in any case.
+ */
 const ABANDONED_CLAIM_MS = 60_000;
 /** A key listing more resources than this is not selective: searches on it read the collection instead. */
 export const MAX_POSTING_ENTRIES = 1000;
@@ -64,8 +68,10 @@ export class Postings {
     collection: Collection<SlotDocument>,
     /** Whether `holder`'s current version carries the value of `key`. */
     private readonly holds: (key: string, holder: string) => Promise<Holding>,
+    /** This server process and the others still alive, when known: a claim by a dead one is free. */
+    private readonly processes?: Pick<LiveProcesses, 'self' | 'alive'>,
   ) {
-    this.slots = new Slots(collection);
+    this.slots = new Slots(collection, processes?.self);
   }
 
   /**
@@ -161,14 +167,22 @@ export class Postings {
       for (const entry of entries) {
         if (entry.id === id) continue;
         const state = await this.holds(key, entry.id);
-        const inFlight = state === 'absent' && Date.now() - entry.at.getTime() < ABANDONED_CLAIM_MS;
-        if (state === 'yes' || inFlight) {
-          // the value itself is not repeated: it may be a person's NHS number
-          const [type, param] = key.split('|') as [string, string];
+        const inFlight =
+          state === 'absent' &&
+          Date.now() - entry.at.getTime() < ABANDONED_CLAIM_MS &&
+          (entry.by === undefined || this.processes === undefined || (await this.processes.alive(entry.by)));
+        // the value itself is not repeated in either answer: it may be a person's NHS number
+        const [type, param] = key.split('|') as [string, string];
+        if (state === 'yes')
           fail('duplicate-identifier', `Another ${type} already holds this ${param} value`, [
             `${type}.${param}`,
           ]);
-        }
+        if (inFlight)
+          fail(
+            'version-conflict',
+            `Another request is storing a ${type} with this ${param} value; try again shortly`,
+            [`${type}.${param}`],
+          );
       }
       if (await this.slots.insertAt(key, id, entries.length)) {
         this.remember(key, id);

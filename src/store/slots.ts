@@ -11,6 +11,8 @@ export interface SlotDocument {
   _id: string;
   id: string;
   at: Date;
+  /** The server process that wrote the entry (see LiveProcesses), where one was named. */
+  by?: string;
 }
 
 /** At most this many lookups at once, however long the list is known to be. */
@@ -22,8 +24,14 @@ export class Slots {
 
   constructor(
     private readonly collection: Collection<SlotDocument>,
+    /** Who writes the entries, named in each. */
+    private readonly by?: string,
     private readonly maxHints = 200_000,
   ) {}
+
+  private entry(key: string, n: number, id: string): SlotDocument {
+    return { _id: `${key}#${n}`, id, at: new Date(), ...(this.by ? { by: this.by } : {}) };
+  }
 
   private remember(key: string, length: number): void {
     if (this.hints.size >= this.maxHints) this.hints.delete(this.hints.keys().next().value!);
@@ -59,7 +67,7 @@ export class Slots {
   /** Takes number `n` of `key` for `id`; false when another writer took it first. */
   async insertAt(key: string, id: string, n: number): Promise<boolean> {
     try {
-      await this.collection.insertOne({ _id: `${key}#${n}`, id, at: new Date() });
+      await this.collection.insertOne(this.entry(key, n, id));
       this.remember(key, n + 1);
       return true;
     } catch (error) {
@@ -108,7 +116,7 @@ export class Slots {
     const docs = entries.map(({ key, id }) => {
       const n = ends.get(key) ?? this.hints.get(key) ?? 0;
       ends.set(key, n + 1);
-      return { _id: `${key}#${n}`, id, at: new Date() };
+      return this.entry(key, n, id);
     });
     for (const [key, end] of ends) this.remember(key, end);
     const retry = new Map<string, string[]>();
@@ -136,7 +144,7 @@ export class Slots {
   async claimFirst(entries: { key: string; id: string }[]): Promise<Set<string>> {
     const refused = new Set(entries.filter(({ key }) => (this.hints.get(key) ?? 0) > 0).map((e) => e.key));
     const fresh = entries.filter(({ key }) => !refused.has(key));
-    const docs = fresh.map(({ key, id }) => ({ _id: `${key}#0`, id, at: new Date() }));
+    const docs = fresh.map(({ key, id }) => this.entry(key, 0, id));
     for (const index of await insertAllNew(this.collection, docs)) refused.add(fresh[index]!.key);
     for (const { key } of fresh) if (!refused.has(key)) this.remember(key, 1);
     return refused;

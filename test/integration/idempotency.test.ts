@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import type { Bundle, Patient } from 'fhir/r4';
 import { patient } from '../../fixtures/records.js';
+import { fingerprintOf } from '../../src/http/idempotency.js';
 import type { RunningServer } from '../../src/server.js';
 import { defaultToken, errorCode, eventually, extraServer, http, testServer } from './harness.js';
 
@@ -89,6 +90,40 @@ describe('idempotent writes: Idempotency-Key and X-Request-ID', function () {
     } finally {
       await other.stop();
     }
+  });
+
+  it('when the process that ran the first request died before answering, then the next request with the key runs at once', async () => {
+    const { database } = await testServer();
+    const person = patient(507, 7);
+    const key = randomUUID();
+    const body = JSON.stringify(person);
+    // what a server killed in the middle of the first request leaves: the key claimed, no answer
+    const token = await defaultToken();
+    const client = (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { sub: string })
+      .sub;
+    await database.db.collection('idempotency_keys').insertOne({
+      _id: `${client}|${key}` as never,
+      fingerprint: fingerprintOf('POST', '/fhir/Patient', Buffer.from(body)),
+      holder: 'another-host/4242/dead0000',
+      startedAt: new Date(),
+      expires: new Date(Date.now() + 3_600_000),
+    });
+
+    const started = Date.now();
+    const retried = await http('POST', '/Patient', {
+      raw: body,
+      headers: { 'idempotency-key': key, 'content-type': 'application/fhir+json' },
+    });
+
+    expect(retried.status).to.equal(201);
+    expect(retried.headers.get('idempotent-replayed')).to.equal(null);
+    expect(Date.now() - started).to.be.lessThan(5000);
+    const again = await http('POST', '/Patient', {
+      raw: body,
+      headers: { 'idempotency-key': key, 'content-type': 'application/fhir+json' },
+    });
+    expect(again.body.id).to.equal(retried.body.id);
+    expect(await holders(person.identifier![0]!.value!)).to.equal(1);
   });
 
   it('when an update is repeated with its key, then one version is made', async () => {

@@ -9,7 +9,7 @@ describe('health checks and metrics for operators', function () {
 
   it('when a probe asks, then liveness and readiness answer pass as health+json without any token', async () => {
     const server = await testServer();
-    for (const path of ['/health/live', '/health/ready']) {
+    for (const path of ['/healthz', '/readyz']) {
       const response = await fetch(root(server, path));
       expect(response.status).to.equal(200);
       expect(response.headers.get('content-type')).to.match(/^application\/health\+json/);

@@ -1,0 +1,422 @@
+// The crash test: several clients create and update vaccination records while the server process is
+// killed with SIGKILL at random moments and started again. Clients do what a careful supplier system
+// does: send a request again when the connection was cut, with the same idempotency key or the same
+// conditional create, and find out what happened when the answer says the write may already be there.
+// Afterwards every acknowledged write must be stored exactly once with the right version history, no
+// record may be stored that no client asked for, and every message derived from a stored version must
+// have reached the practice's GP system (by message id).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import type { Bundle, Endpoint, Immunization, Patient } from 'fhir/r4';
+import { pick, seeded } from '../../fixtures/population.js';
+import { immunization, patient } from '../../fixtures/records.js';
+import { messageId } from '../../src/messaging/messages.js';
+import { PROJECT_ROOT } from '../../src/server.js';
+import { ODS_CODE_SYSTEM } from '../../src/shared/ods.js';
+import { freePort } from '../../src/store/ferretdb.js';
+import { startFakeGpSystem } from '../fakes/gp-system.js';
+
+export interface CrashOptions {
+  mongodbUri: string;
+  dbName: string;
+  /** Creates and updates in all. */
+  writes: number;
+  /** SIGKILLs spread over the load. */
+  kills: number;
+  /** Clients writing at once. */
+  clients: number;
+  seed: number;
+  onProgress?: (acknowledged: number, kills: number) => void;
+}
+
+export interface CrashReport {
+  writes: number;
+  records: number;
+  kills: number;
+  seconds: number;
+  /** Milliseconds from a kill until the new process answered ready: median and worst. */
+  restartMs: { median: number; max: number };
+  /** How writes were acknowledged: at the first answer, by a replayed answer, or found out by reading. */
+  acknowledged: { answered: number; replayed: number; reconciled: number };
+  /** Requests sent again because the connection was cut or the server was starting. */
+  resent: number;
+  /** Writes put off because the answer said an earlier attempt might still be under way. */
+  putOff: number;
+  /** Versions stored, messages expected and distinct messages the GP system took; deliveries with repeats. */
+  versions: number;
+  messages: number;
+  taken: number;
+  deliveries: number;
+  violations: string[];
+}
+
+const PRACTICE = 'Y90001';
+const SUPPLIER = 'https://supplier.example.org/crash-test';
+/** How long a write may keep being put off before the test gives up on it. */
+const PUT_OFF_LIMIT_MS = 180_000;
+
+/** The server as a child process on a fixed port, killed and started again. */
+class KillableServer {
+  private child: ChildProcess | undefined;
+  readonly url: string;
+
+  constructor(
+    private readonly port: number,
+    private readonly env: Record<string, string>,
+  ) {
+    this.url = `http://127.0.0.1:${port}/fhir`;
+  }
+
+  /** Starts the process and waits until it is ready; answers how long that took. */
+  async start(): Promise<number> {
+    const began = performance.now();
+    this.child = spawn(process.execPath, [join(PROJECT_ROOT, 'dist', 'src', 'main.js')], {
+      env: { ...process.env, ...this.env, PORT: String(this.port), HOST: '127.0.0.1' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const ready = this.url.replace(/\/fhir$/, '/readyz');
+    for (let i = 0; i < 600; i++) {
+      if (this.child.exitCode !== null) throw new Error(`the server exited with ${this.child.exitCode}`);
+      if (
+        await fetch(ready).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        return performance.now() - began;
+      await sleep(50);
+    }
+    throw new Error('the server did not become ready in 30 s');
+  }
+
+  async kill(signal: 'SIGKILL' | 'SIGTERM'): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill(signal);
+    await exited;
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Answer {
+  status: number;
+  body: unknown;
+  replayed: boolean;
+}
+
+/** One vaccination record's planned life: a create, then `updates` updates, one after another. */
+interface Plan {
+  n: number;
+  patientId: string;
+  updates: number;
+  /** Writes acknowledged so far; the next to send is this one (0: the create). */
+  done: number;
+  id?: string;
+  /** When the write was first put off, and the answer that put it off last; it rests until `notBefore`. */
+  putOffSince?: number;
+  refusal?: string;
+  notBefore: number;
+}
+
+const refusalOf = (answer: Answer) => `${answer.status} ${JSON.stringify(answer.body).slice(0, 300)}`;
+const lotOf = (n: number, write: number) => `CRASH-${n}-${write}`;
+const identifierOf = (n: number) => ({ system: SUPPLIER, value: `vaccination-${n}` });
+
+export async function crashTest(options: CrashOptions): Promise<CrashReport> {
+  const random = seeded(options.seed);
+  const gp = await startFakeGpSystem();
+  const server = new KillableServer(await freePort(), {
+    MONGODB_URI: options.mongodbUri,
+    MONGODB_DB: options.dbName,
+    AUTH: 'off',
+    AUDIT: 'off',
+    MLLP_PORT: 'off',
+    LOG_LEVEL: process.env.CRASH_SERVER_LOG_LEVEL ?? 'error',
+  });
+  const report: CrashReport = {
+    writes: 0,
+    records: 0,
+    kills: 0,
+    seconds: 0,
+    restartMs: { median: 0, max: 0 },
+    acknowledged: { answered: 0, replayed: 0, reconciled: 0 },
+    resent: 0,
+    putOff: 0,
+    versions: 0,
+    messages: 0,
+    taken: 0,
+    deliveries: 0,
+    violations: [],
+  };
+  const violation = (text: string) => {
+    if (report.violations.length < 50) report.violations.push(text);
+  };
+  const restarts: number[] = [];
+
+  /** Sends until an answer comes: a cut connection or a 5xx (the server starting) is sent again. */
+  const send = async (method: string, path: string, body?: object, headers: Record<string, string> = {}) => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const response = await fetch(`${server.url}${path}`, {
+          method,
+          headers: {
+            accept: 'application/fhir+json',
+            ...headers,
+            ...(body ? { 'content-type': 'application/fhir+json' } : {}),
+          },
+          ...(body ? { body: JSON.stringify(body) } : {}),
+        });
+        const text = await response.text();
+        if (response.status < 500) {
+          return {
+            status: response.status,
+            body: text ? (JSON.parse(text) as unknown) : undefined,
+            replayed: response.headers.get('idempotent-replayed') === 'true',
+          } satisfies Answer;
+        }
+      } catch {
+        // the connection was refused or cut: the server is down or starting
+      }
+      report.resent++;
+      if (attempt > 1200) throw new Error(`${method} ${path}: no answer for a minute`);
+      await sleep(50);
+    }
+  };
+
+  try {
+    await server.start();
+    // the practice's GP system, and people registered with it
+    const endpoint: Endpoint = {
+      resourceType: 'Endpoint',
+      status: 'active',
+      connectionType: {
+        system: 'http://terminology.hl7.org/CodeSystem/endpoint-connection-type',
+        code: 'hl7-fhir-msg',
+      },
+      payloadType: [{ text: 'Vaccination record changes (FHIR messages)' }],
+      address: gp.url,
+      managingOrganization: { identifier: { system: ODS_CODE_SYSTEM, value: PRACTICE } },
+    };
+    if ((await send('POST', '/Endpoint', endpoint)).status !== 201) throw new Error('no Endpoint');
+    const patientIds: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const person: Patient = {
+        ...patient(i, options.seed),
+        generalPractitioner: [{ identifier: { system: ODS_CODE_SYSTEM, value: PRACTICE } }],
+      };
+      const created = await send('POST', '/Patient', person);
+      if (created.status !== 201) throw new Error(`no Patient: ${JSON.stringify(created.body)}`);
+      patientIds.push((created.body as Patient).id!);
+    }
+
+    const plans: Plan[] = [];
+    for (let planned = 0; planned < options.writes; ) {
+      const updates = Math.min(Math.floor(random() * 4), options.writes - planned - 1);
+      plans.push({ n: plans.length, patientId: pick(random, patientIds), updates, done: 0, notBefore: 0 });
+      planned += 1 + updates;
+    }
+    report.records = plans.length;
+    const recordOf = (plan: Plan, write: number): Immunization => ({
+      ...immunization(plan.patientId, {
+        identifier: [identifierOf(plan.n)],
+        lotNumber: lotOf(plan.n, write),
+      }),
+      ...(plan.id ? { id: plan.id } : {}),
+    });
+
+    /** The record as stored now, found by its identifier (what a client does when unsure). */
+    const stored = async (plan: Plan): Promise<Immunization[]> => {
+      const { system, value } = identifierOf(plan.n);
+      const found = await send('GET', `/Immunization?identifier=${encodeURIComponent(`${system}|${value}`)}`);
+      return ((found.body as Bundle).entry ?? []).map((e) => e.resource as Immunization);
+    };
+
+    /** The next write of `plan`; true when it was acknowledged, false when it is put off. */
+    const step = async (plan: Plan): Promise<boolean> => {
+      const write = plan.done;
+      const key = `crash-${options.seed}-${plan.n}-${write}`;
+      const acknowledged = (answer: Answer, version: number) => {
+        const resource = answer.body as Immunization;
+        if (resource.lotNumber !== lotOf(plan.n, write) || Number(resource.meta?.versionId) !== version)
+          violation(
+            `record ${plan.n} write ${write}: acknowledged as ${resource.meta?.versionId} ${resource.lotNumber}`,
+          );
+        if (answer.replayed) report.acknowledged.replayed++;
+        else report.acknowledged.answered++;
+        plan.id = resource.id;
+        return true;
+      };
+      const reconciled = (found: Immunization | undefined) => {
+        if (found?.lotNumber !== lotOf(plan.n, write) || Number(found.meta?.versionId) !== write + 1)
+          return false;
+        report.acknowledged.reconciled++;
+        plan.id = found.id;
+        return true;
+      };
+      if (write === 0) {
+        // even records come with an idempotency key, odd ones as a conditional create on the identifier
+        const { system, value } = identifierOf(plan.n);
+        const headers: Record<string, string> =
+          plan.n % 2 === 0
+            ? { 'idempotency-key': key }
+            : { 'if-none-exist': `identifier=${system}|${value}` };
+        const answer = await send('POST', '/Immunization', recordOf(plan, 0), headers);
+        if (answer.status === 201 || answer.status === 200) return acknowledged(answer, 1);
+        if (answer.status === 422 || answer.status === 409) {
+          // the identifier is taken or the key is in use: perhaps by this record's earlier attempt
+          plan.refusal = refusalOf(answer);
+          const found = await stored(plan);
+          if (found.length > 1) violation(`record ${plan.n}: stored ${found.length} times`);
+          return reconciled(found[0]);
+        }
+        violation(`record ${plan.n} create: ${refusalOf(answer)}`);
+        return true;
+      }
+      const answer = await send('PUT', `/Immunization/${plan.id}`, recordOf(plan, write), {
+        'idempotency-key': key,
+        'if-match': `W/"${write}"`,
+      });
+      if (answer.status === 200) return acknowledged(answer, write + 1);
+      if (answer.status === 412 || answer.status === 409) {
+        plan.refusal = refusalOf(answer);
+        const read = await send('GET', `/Immunization/${plan.id}`);
+        return reconciled(read.body as Immunization);
+      }
+      violation(
+        `record ${plan.n} update ${write}: ${answer.status} ${JSON.stringify(answer.body).slice(0, 300)}`,
+      );
+      return true;
+    };
+
+    // kills land at random points of the load, each a little after the write count passes its mark
+    const marks = Array.from({ length: options.kills }, () => Math.floor(random() * options.writes)).sort(
+      (a, b) => a - b,
+    );
+    let acknowledgedWrites = 0;
+    let loadDone = false;
+    const killer = (async () => {
+      for (const mark of marks) {
+        while (acknowledgedWrites < mark && !loadDone) await sleep(5);
+        if (loadDone) break;
+        await sleep(random() * 100);
+        await server.kill('SIGKILL');
+        report.kills++;
+        restarts.push(await server.start());
+        options.onProgress?.(acknowledgedWrites, report.kills);
+      }
+    })();
+
+    const began = performance.now();
+    const waiting = [...plans];
+    const worker = async () => {
+      for (;;) {
+        const index = waiting.findIndex((p) => p.notBefore <= Date.now());
+        if (index < 0) {
+          if (waiting.length === 0) return;
+          await sleep(50);
+          continue;
+        }
+        const [plan] = waiting.splice(index, 1) as [Plan];
+        while (plan.done <= plan.updates) {
+          if (await step(plan)) {
+            plan.done++;
+            plan.putOffSince = undefined;
+            report.writes++;
+            if (++acknowledgedWrites % 500 === 0) options.onProgress?.(acknowledgedWrites, report.kills);
+            continue;
+          }
+          // an earlier attempt may still be under way, or died with its process: try again later
+          report.putOff++;
+          plan.putOffSince ??= Date.now();
+          if (Date.now() - plan.putOffSince > PUT_OFF_LIMIT_MS) {
+            violation(
+              `record ${plan.n} write ${plan.done}: still refused after ${PUT_OFF_LIMIT_MS / 1000} s (${plan.refusal})`,
+            );
+            break;
+          }
+          plan.notBefore = Date.now() + 1000;
+          waiting.push(plan);
+          break;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: options.clients }, worker));
+    loadDone = true;
+    await killer;
+    report.seconds = (performance.now() - began) / 1000;
+
+    // what is stored: each record once, with one version per write in order
+    const expected = new Set<string>();
+    for (const plan of plans) {
+      const found = await stored(plan);
+      if (found.length !== 1) {
+        violation(`record ${plan.n}: found ${found.length} times by its identifier`);
+        continue;
+      }
+      const id = found[0]!.id!;
+      if (plan.id !== undefined && id !== plan.id)
+        violation(`record ${plan.n}: acknowledged as ${plan.id}, stored as ${id}`);
+      const history = (await send('GET', `/Immunization/${id}/_history?_count=100`)).body as Bundle;
+      const lots = (history.entry ?? [])
+        .map((e) => e.resource as Immunization)
+        .sort((a, b) => Number(a.meta?.versionId) - Number(b.meta?.versionId))
+        .map((r) => `${r.meta?.versionId}:${r.lotNumber}`);
+      const wanted = Array.from({ length: plan.done }, (_, w) => `${w + 1}:${lotOf(plan.n, w)}`);
+      if (lots.join() !== wanted.join())
+        violation(`record ${plan.n}: history ${lots.join()} but wrote ${wanted.join()}`);
+      report.versions += lots.length;
+      for (let version = 1; version <= lots.length; version++)
+        expected.add(messageId({ immunization: id, version, practice: PRACTICE }));
+    }
+    // the type's history (the change log) lists each stored version once, and no other
+    const listed = new Map<string, number>();
+    for (let page: string | undefined = '/Immunization/_history?_count=500'; page; ) {
+      const bundle = (await send('GET', page)).body as Bundle;
+      for (const entry of bundle.entry ?? []) {
+        const version = `${entry.resource?.id}/${entry.resource?.meta?.versionId}`;
+        listed.set(version, (listed.get(version) ?? 0) + 1);
+      }
+      const next = bundle.link?.find((l) => l.relation === 'next')?.url;
+      page = next?.slice(next.indexOf('/fhir') + '/fhir'.length);
+    }
+    const repeated = [...listed].filter(([, times]) => times > 1);
+    if (repeated.length > 0) violation(`${repeated.length} versions listed more than once in history`);
+    if (listed.size !== report.versions)
+      violation(`history lists ${listed.size} versions, ${report.versions} are stored`);
+    const count = await send('GET', '/Immunization?_summary=count');
+    if ((count.body as Bundle).total !== plans.length)
+      violation(`${String((count.body as Bundle).total)} Immunizations stored for ${plans.length} records`);
+
+    // every message once at the GP system: wait for the outbox to empty (each message has a stable id)
+    report.messages = expected.size;
+    const deadline = Date.now() + 120_000;
+    const distinct = () => new Set(gp.messages.map((m) => m.id ?? ''));
+    while (Date.now() < deadline && [...expected].some((id) => !distinct().has(id))) await sleep(500);
+    await sleep(2000); // repeats still on their way
+    const taken = distinct();
+    const missing = [...expected].filter((id) => !taken.has(id));
+    const unexpected = [...taken].filter((id) => !expected.has(id));
+    if (missing.length > 0) violation(`${missing.length} messages never reached the GP system`);
+    if (unexpected.length > 0) violation(`${unexpected.length} messages about versions that are not stored`);
+    report.taken = expected.size - missing.length;
+    // each record's messages came in the order of its versions
+    const arrived = new Map<string, number[]>();
+    for (const message of gp.messages) {
+      const record = message.entry?.find((e) => e.resource?.resourceType === 'Immunization')?.resource;
+      if (!record?.id) continue;
+      arrived.set(record.id, [...(arrived.get(record.id) ?? []), Number(record.meta?.versionId)]);
+    }
+    for (const [id, versions] of arrived)
+      if (versions.some((v, i) => i > 0 && v < versions[i - 1]!))
+        violation(`the messages about Immunization/${id} came as versions ${versions.join(', ')}`);
+    report.deliveries = gp.deliveries;
+  } finally {
+    await server.kill('SIGTERM');
+    await gp.close();
+  }
+  restarts.sort((a, b) => a - b);
+  report.restartMs = { median: restarts[Math.floor(restarts.length / 2)] ?? 0, max: restarts.at(-1) ?? 0 };
+  return report;
+}

@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+import { expect } from 'chai';
+import type { Bundle, Immunization } from 'fhir/r4';
+import { immunization, patient } from '../../fixtures/records.js';
+import { MongoRepository } from '../../src/store/mongo-repository.js';
+import { create, errorCode, http, testServer } from './harness.js';
+
+const SYSTEM = 'https://supplier.example.org/cut-off';
+
+/** How many times the type history's newest entries list this record's first version. */
+async function listedInHistory(id: string): Promise<number> {
+  const history = (await http('GET', '/Immunization/_history?_count=200')).body as unknown as Bundle;
+  return (history.entry ?? []).filter((e) => e.resource?.id === id && e.resource.meta?.versionId === '1')
+    .length;
+}
+
+// What a server killed in the middle of a create leaves behind, made by hand: the version stored in
+// history (with its postings) a while ago, and then nothing, or its change log entry but no current copy.
+describe('writes cut off by a crash', function () {
+  this.timeout(30_000);
+  let patientId = '';
+
+  before(async () => {
+    await testServer();
+    patientId = (await create(patient(9701))).id;
+  });
+
+  async function cutOff(value: string, keepLogEntry: boolean): Promise<string> {
+    const { database } = await testServer();
+    // written twenty seconds ago, by "another process", so that it counts as abandoned now
+    const earlier = new MongoRepository(database.db, () => new Date(Date.now() - 20_000));
+    const sequences: number[] = [];
+    earlier.onChange((event) => sequences.push(event.sequence!));
+    const id = randomUUID();
+    await earlier.write({
+      type: 'Immunization',
+      id,
+      method: 'POST',
+      resource: immunization(patientId, { identifier: [{ system: SYSTEM, value }] }),
+    });
+    await database.db.collection('Immunization').deleteOne({ _id: id as never });
+    if (!keepLogEntry)
+      await database.db.collection('changes').deleteOne({ _id: String(sequences[0]) as never });
+    return id;
+  }
+
+  for (const keepLogEntry of [false, true]) {
+    it(`when a create stored its version and died before its copy${keepLogEntry ? ' (its change log entry written)' : ' and its change log entry'}, then the retry finds it completed and history lists it once`, async () => {
+      const value = `cut-${keepLogEntry}-${randomUUID()}`;
+      const id = await cutOff(value, keepLogEntry);
+
+      // the client sends its create again: the identifier is the cut-off record's
+      const retry = await http('POST', '/Immunization', {
+        body: immunization(patientId, { identifier: [{ system: SYSTEM, value }] }),
+      });
+
+      expect(retry.status).to.equal(422);
+      expect(errorCode(retry.body)).to.equal('duplicate-identifier');
+      const read = await http('GET', `/Immunization/${id}`);
+      expect(read.status).to.equal(200);
+      const found = (await http('GET', `/Immunization?identifier=${SYSTEM}|${value}`))
+        .body as unknown as Bundle;
+      expect(found.entry?.map((e) => (e.resource as Immunization).id)).to.deep.equal([id]);
+      expect(await listedInHistory(id)).to.equal(1);
+    });
+  }
+});
