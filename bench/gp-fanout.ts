@@ -13,17 +13,16 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Endpoint, Immunization, Location, Patient, Practitioner } from 'fhir/r4';
+import type { Immunization, Location, Patient, Practitioner } from 'fhir/r4';
 import { MongoClient, type Db } from 'mongodb';
 import { syntheticGeography, syntheticPerson } from '../fixtures/population.js';
-import { immunization as pointOfCare } from '../fixtures/records.js';
+import { gpEndpoint, immunization as pointOfCare } from '../fixtures/records.js';
 import { FhirService } from '../src/fhir/service.js';
 import { Validator } from '../src/fhir/validation.js';
 import { GpDailyOutbox, ukDay } from '../src/messaging/daily-outbox.js';
 import type { GpMessage } from '../src/messaging/dispatcher.js';
 import { Endpoints } from '../src/messaging/endpoints.js';
 import { messageId, vaccinationMessage, type VaccinationEvent } from '../src/messaging/messages.js';
-import { EXTENSIONS } from '../src/resources/extensions.js';
 import { PROJECT_ROOT } from '../src/server.js';
 import { ODS_CODE_SYSTEM } from '../src/shared/ods.js';
 import { MongoRepository } from '../src/store/mongo-repository.js';
@@ -64,21 +63,6 @@ const ownCpu = () => {
 };
 
 const stats = async (receiver: string) => (await (await fetch(`${receiver}/stats`)).json()) as ReceiverStats;
-
-function endpoint(ods: string, address: string, daily: boolean): Endpoint {
-  return {
-    resourceType: 'Endpoint',
-    status: 'active',
-    connectionType: {
-      system: 'http://terminology.hl7.org/CodeSystem/endpoint-connection-type',
-      code: 'hl7-fhir-msg',
-    },
-    payloadType: [{ text: 'Vaccination record changes (FHIR messages)' }],
-    address,
-    managingOrganization: { identifier: { system: ODS_CODE_SYSTEM, value: ods } },
-    ...(daily ? { extension: [{ url: EXTENSIONS.gpDeliveryMode, valueCode: 'daily' }] } : {}),
-  };
-}
 
 /** Where and by whom the generated vaccinations were given: carried in every message, as in life. */
 const site: Location = {
@@ -143,7 +127,7 @@ async function dailyBatches(
   for (let i = 0; i < practices.length; i += 500)
     await service.createMany(
       'Endpoint',
-      practices.slice(i, i + 500).map((ods) => endpoint(ods, address(ods), true)),
+      practices.slice(i, i + 500).map((ods) => gpEndpoint(ods, address(ods), true)),
     );
   const outbox = new GpDailyOutbox(db, new Endpoints(db), 3);
 
@@ -288,7 +272,7 @@ async function asItHappens(
     if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
     return (await response.json()) as { id?: string; entry?: { response?: { location?: string } }[] };
   };
-  for (const ods of practices) await post('/Endpoint', endpoint(ods, `${receiver}/gp/${ods}/fhir`, false));
+  for (const ods of practices) await post('/Endpoint', gpEndpoint(ods, `${receiver}/gp/${ods}/fhir`));
   const today = new Date();
   const geography = syntheticGeography();
   const register = async (count: number, withPractice: boolean): Promise<string[]> => {

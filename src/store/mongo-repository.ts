@@ -163,7 +163,7 @@ export class MongoRepository implements Repository {
   ) {
     this.postings = new Postings(
       db.collection<SlotDocument>('postings'),
-      (key, holder) => this.holds(key, holder),
+      (key, holder, writerGone) => this.holds(key, holder, writerGone),
       processes,
     );
     this.changes = new ChangeLog(db);
@@ -480,17 +480,22 @@ export class MongoRepository implements Repository {
   }
 
   /**
-   * A history version with no current copy is a write that died between its steps: once old, it is
-   * completed. Inserting the version was what made it stored, so its postings, change log entry (unless
+   * A history version with no current copy is a write that died between its steps: once old (or at
+   * once when its writer is known to be gone), it is completed. Inserting the version was what made it stored, so its postings, change log entry (unless
    * the writer got that far) and copy follow.
    */
-  private async repairAbandoned(type: string, id: string, version: number): Promise<void> {
+  private async repairAbandoned(
+    type: string,
+    id: string,
+    version: number,
+    writerGone = false,
+  ): Promise<void> {
     const [doc, current] = await Promise.all([
       this.versions(type).findOne({ _id: versionKey(id, version) }),
       this.current(type).findOne({ _id: id }),
     ]);
     if (!doc || (current && current.v >= version)) return;
-    if (this.now().getTime() - Date.parse(doc.ts) < ABANDONED_WRITE_MS) return;
+    if (!writerGone && this.now().getTime() - Date.parse(doc.ts) < ABANDONED_WRITE_MS) return;
     const repaired = currentOf(doc);
     const keys = postingKeysOf(type, repaired.idx);
     await this.postings.add(keys.all, keys.unique, id).catch(() => undefined);
@@ -579,7 +584,7 @@ export class MongoRepository implements Repository {
   }
 
   /** Whether `holder` (of the posting's type) currently carries the value of `key`. */
-  private async holds(key: string, holder: string): Promise<Holding> {
+  private async holds(key: string, holder: string, writerGone: boolean): Promise<Holding> {
     const [type, param] = key.split('|') as [string, string];
     const value = key.slice(type.length + param.length + 2);
     const currentOfHolder = () =>
@@ -587,7 +592,7 @@ export class MongoRepository implements Repository {
     let doc = await currentOfHolder();
     if (!doc) {
       // a first version stored by a write that was cut off before its copy: completed, it holds the value
-      await this.repairAbandoned(type, holder, 1);
+      await this.repairAbandoned(type, holder, 1, writerGone);
       doc = await currentOfHolder();
     }
     if (!doc) return 'absent';

@@ -66,8 +66,11 @@ export class Postings {
 
   constructor(
     collection: Collection<SlotDocument>,
-    /** Whether `holder`'s current version carries the value of `key`. */
-    private readonly holds: (key: string, holder: string) => Promise<Holding>,
+    /**
+     * Whether `holder`'s current version carries the value of `key`; `writerGone` when the process that
+     * was writing it died (a version it stored is completed at once, not after a delay).
+     */
+    private readonly holds: (key: string, holder: string, writerGone: boolean) => Promise<Holding>,
     /** This server process and the others still alive, when known: a claim by a dead one is free. */
     private readonly processes?: Pick<LiveProcesses, 'self' | 'alive'>,
   ) {
@@ -166,11 +169,12 @@ export class Postings {
       if (last?.id === id) return undefined;
       for (const entry of entries) {
         if (entry.id === id) continue;
-        const state = await this.holds(key, entry.id);
+        // a claim by a process that died will be written no further: what it got to is completed now
+        const claimantGone =
+          entry.by !== undefined && this.processes !== undefined && !(await this.processes.alive(entry.by));
+        const state = await this.holds(key, entry.id, claimantGone);
         const inFlight =
-          state === 'absent' &&
-          Date.now() - entry.at.getTime() < ABANDONED_CLAIM_MS &&
-          (entry.by === undefined || this.processes === undefined || (await this.processes.alive(entry.by)));
+          state === 'absent' && !claimantGone && Date.now() - entry.at.getTime() < ABANDONED_CLAIM_MS;
         // the value itself is not repeated in either answer: it may be a person's NHS number
         const [type, param] = key.split('|') as [string, string];
         if (state === 'yes')

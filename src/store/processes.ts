@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Collection, Db } from 'mongodb';
 import { logger } from '../shared/logger.js';
 import { Expiry } from './expiry.js';
 
 interface ProcessDocument {
-  /** `{host}/{pid}/{random}`: a process started again is a new one. */
+  /** `{host}~{pid namespace}/{pid}/{random}`: a process started again is a new one. */
   _id: string;
   /** Until when it counts as alive (epoch ms) unless it says so again. */
   until: number;
@@ -22,7 +23,7 @@ const ALIVE_MS = 10_000;
  * request. One that cannot reach the database stops counting as alive: its writes fail by then too.
  */
 export class LiveProcesses {
-  readonly self = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
+  readonly self = `${PIDS_OF}/${process.pid}/${randomUUID().slice(0, 8)}`;
   private readonly processes: Collection<ProcessDocument>;
   private readonly expiry: Expiry<ProcessDocument>;
   private timer: NodeJS.Timeout | undefined;
@@ -57,7 +58,8 @@ export class LiveProcesses {
    * program since only makes it wait).
    */
   private async forgetGoneOnThisHost(): Promise<void> {
-    const host = `${hostname()}/`;
+    if (!PIDS_OF.includes('~')) return; // pids of this process's namespace are not known to be comparable
+    const host = `${PIDS_OF}/`;
     const gone = (await this.processes.find({}, { projection: { _id: 1 } }).toArray())
       .map((doc) => doc._id)
       .filter((id) => id.startsWith(host) && id !== this.self && !running(Number(id.split('/')[1])));
@@ -78,7 +80,19 @@ export class LiveProcesses {
   }
 }
 
-/** Whether a process with this pid runs on this host. */
+/**
+ * Where this process's pid means something: the host name and, on Linux, the pid namespace (containers
+ * on one host may share a name but not their pids).
+ */
+const PIDS_OF = (() => {
+  try {
+    return `${hostname()}~${readlinkSync('/proc/self/ns/pid').replace(/\D/g, '')}`;
+  } catch {
+    return hostname();
+  }
+})();
+
+/** Whether a process with this pid runs in this pid namespace. */
 function running(pid: number): boolean {
   try {
     process.kill(pid, 0);

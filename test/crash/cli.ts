@@ -41,7 +41,9 @@ await withDatabase('nims-crash-', async (database) => {
     `| GP messages expected / taken by message id | ${n(report.messages)} / ${n(report.taken)} |`,
     `| GP deliveries, repeats included | ${n(report.deliveries)} |`,
     `| violations | ${report.violations.length} |`,
+    `| answers slower than 10 s | ${report.slow.length} |`,
     ...(report.violations.length > 0 ? ['', ...report.violations.map((v) => `- ${v}`)] : []),
+    ...(report.slow.length > 0 ? ['', 'Slow answers:', ...report.slow.map((v) => `- ${v}`)] : []),
   ];
   console.log(summary.join('\n'));
   record('crash test', summary);

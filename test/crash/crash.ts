@@ -7,9 +7,9 @@
 // have reached the practice's GP system (by message id).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import type { Bundle, Endpoint, Immunization, Patient } from 'fhir/r4';
+import type { Bundle, Immunization, Patient } from 'fhir/r4';
 import { pick, seeded } from '../../fixtures/population.js';
-import { immunization, patient } from '../../fixtures/records.js';
+import { gpEndpoint, immunization, patient } from '../../fixtures/records.js';
 import { messageId } from '../../src/messaging/messages.js';
 import { PROJECT_ROOT } from '../../src/server.js';
 import { ODS_CODE_SYSTEM } from '../../src/shared/ods.js';
@@ -42,6 +42,8 @@ export interface CrashReport {
   resent: number;
   /** Writes put off because the answer said an earlier attempt might still be under way. */
   putOff: number;
+  /** Answers that took longer than ten seconds (a request left waiting), the first few described. */
+  slow: string[];
   /** Versions stored, messages expected and distinct messages the GP system took; deliveries with repeats. */
   versions: number;
   messages: number;
@@ -144,6 +146,7 @@ export async function crashTest(options: CrashOptions): Promise<CrashReport> {
     acknowledged: { answered: 0, replayed: 0, reconciled: 0 },
     resent: 0,
     putOff: 0,
+    slow: [],
     versions: 0,
     messages: 0,
     taken: 0,
@@ -158,6 +161,7 @@ export async function crashTest(options: CrashOptions): Promise<CrashReport> {
   /** Sends until an answer comes: a cut connection or a 5xx (the server starting) is sent again. */
   const send = async (method: string, path: string, body?: object, headers: Record<string, string> = {}) => {
     for (let attempt = 0; ; attempt++) {
+      const began = performance.now();
       try {
         const response = await fetch(`${server.url}${path}`, {
           method,
@@ -169,6 +173,11 @@ export async function crashTest(options: CrashOptions): Promise<CrashReport> {
           ...(body ? { body: JSON.stringify(body) } : {}),
         });
         const text = await response.text();
+        const seconds = (performance.now() - began) / 1000;
+        if (seconds > 10 && report.slow.length < 20)
+          report.slow.push(
+            `${method} ${path.slice(0, 80)}: ${response.status} after ${seconds.toFixed(0)} s`,
+          );
         if (response.status < 500) {
           return {
             status: response.status,
@@ -188,18 +197,8 @@ export async function crashTest(options: CrashOptions): Promise<CrashReport> {
   try {
     await server.start();
     // the practice's GP system, and people registered with it
-    const endpoint: Endpoint = {
-      resourceType: 'Endpoint',
-      status: 'active',
-      connectionType: {
-        system: 'http://terminology.hl7.org/CodeSystem/endpoint-connection-type',
-        code: 'hl7-fhir-msg',
-      },
-      payloadType: [{ text: 'Vaccination record changes (FHIR messages)' }],
-      address: gp.url,
-      managingOrganization: { identifier: { system: ODS_CODE_SYSTEM, value: PRACTICE } },
-    };
-    if ((await send('POST', '/Endpoint', endpoint)).status !== 201) throw new Error('no Endpoint');
+    if ((await send('POST', '/Endpoint', gpEndpoint(PRACTICE, gp.url))).status !== 201)
+      throw new Error('no Endpoint');
     const patientIds: string[] = [];
     for (let i = 0; i < 20; i++) {
       const person: Patient = {

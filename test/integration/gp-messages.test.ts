@@ -1,9 +1,8 @@
 import { expect } from 'chai';
-import type { Bundle, Endpoint, Immunization, MessageHeader, Parameters, Patient } from 'fhir/r4';
-import { immunization, nhsNumber } from '../../fixtures/records.js';
+import type { Bundle, Immunization, MessageHeader, Parameters, Patient } from 'fhir/r4';
+import { gpEndpoint, immunization, nhsNumber } from '../../fixtures/records.js';
 import { gpMessageProfile } from '../../src/messaging/profile.js';
 import { RECORD_ACTION_SYSTEM } from '../../src/messaging/messages.js';
-import { EXTENSIONS } from '../../src/resources/extensions.js';
 import { ukClock } from '../../src/shared/clock.js';
 import { runProfile } from '../../src/profiles/rules.js';
 import { SchemaValidator } from '../../src/fhir/schema.js';
@@ -21,21 +20,6 @@ let practiceC: FakeGpSystem;
 const call = caller(() => server);
 /** Messages for daily batches are held a second (not five minutes) before they are stored. */
 const SETTINGS = { AUTH: 'off', MONGODB_DB: 'nims_gp_test', GP_DAILY_PACK_SECONDS: '1' };
-
-function endpoint(ods: string, address: string): Endpoint {
-  return {
-    resourceType: 'Endpoint',
-    status: 'active',
-    name: `GP system of ${ods}`,
-    connectionType: {
-      system: 'http://terminology.hl7.org/CodeSystem/endpoint-connection-type',
-      code: 'hl7-fhir-msg',
-    },
-    payloadType: [{ text: 'Vaccination record changes (FHIR messages)' }],
-    address,
-    managingOrganization: { identifier: { system: ODS, value: ods } },
-  };
-}
 
 const registeredWith = (ods: string) => [{ identifier: { system: ODS, value: ods } }];
 const header = (bundle: Bundle) => bundle.entry![0]!.resource as MessageHeader;
@@ -58,13 +42,9 @@ describe('vaccination events to GP practices as FHIR messages', function () {
       startFakeGpSystem(),
     ]);
     server = await extraServer(SETTINGS);
-    expect((await call('POST', '/Endpoint', endpoint('A81001', practiceA.url))).status).to.equal(201);
-    expect((await call('POST', '/Endpoint', endpoint('B82002', practiceB.url))).status).to.equal(201);
-    const daily = {
-      ...endpoint('C83003', practiceC.url),
-      extension: [{ url: EXTENSIONS.gpDeliveryMode, valueCode: 'daily' }],
-    };
-    expect((await call('POST', '/Endpoint', daily)).status).to.equal(201);
+    expect((await call('POST', '/Endpoint', gpEndpoint('A81001', practiceA.url))).status).to.equal(201);
+    expect((await call('POST', '/Endpoint', gpEndpoint('B82002', practiceB.url))).status).to.equal(201);
+    expect((await call('POST', '/Endpoint', gpEndpoint('C83003', practiceC.url, true))).status).to.equal(201);
     const patient: Patient = {
       resourceType: 'Patient',
       identifier: [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: nhsNumber(1, 61) }],

@@ -152,7 +152,10 @@ describe('the COVID-19 invitation preference pages, in Chromium without JavaScri
     const { page } = await openPage();
     await page.getByRole('button', { name: 'Continue' }).click();
     expect(await page.title()).to.match(/^Error: /);
-    expect(await page.evaluate(() => document.activeElement?.className)).to.equal('error-summary');
+    // autofocus is applied by the browser at its next rendering step, not at once on load
+    await page.waitForFunction(() => document.activeElement?.className === 'error-summary', undefined, {
+      timeout: 5000,
+    });
     const links = await page
       .locator('.error-summary a')
       .evaluateAll((as) => as.map((a) => a.getAttribute('href')));
