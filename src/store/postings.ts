@@ -74,7 +74,7 @@ export class Postings {
     /** This server process and the others still alive, when known: a claim by a dead one is free. */
     private readonly processes?: Pick<LiveProcesses, 'self' | 'alive'>,
   ) {
-    this.slots = new Slots(collection, processes?.self);
+    this.slots = new Slots(collection);
   }
 
   /**
@@ -132,7 +132,7 @@ export class Postings {
    */
   async addNewClaiming(items: { id: string; keys: PostingKeys }[]): Promise<Set<string>> {
     const claims = items.flatMap(({ id, keys }) => [...keys.unique].map((key) => ({ key, id })));
-    const refusedKeys = await this.slots.claimFirst(claims);
+    const refusedKeys = await this.slots.claimFirst(claims, this.processes?.self);
     const refused = new Set(claims.filter((c) => refusedKeys.has(c.key)).map((c) => c.id));
     for (const { key, id } of claims) if (!refused.has(id)) this.remember(key, id);
     await this.addNew(
@@ -188,7 +188,7 @@ export class Postings {
             [`${type}.${param}`],
           );
       }
-      if (await this.slots.insertAt(key, id, entries.length)) {
+      if (await this.slots.insertAt(key, id, entries.length, this.processes?.self)) {
         this.remember(key, id);
         return `${key}#${entries.length}`;
       }

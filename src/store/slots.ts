@@ -24,14 +24,8 @@ export class Slots {
 
   constructor(
     private readonly collection: Collection<SlotDocument>,
-    /** Who writes the entries, named in each. */
-    private readonly by?: string,
     private readonly maxHints = 200_000,
   ) {}
-
-  private entry(key: string, n: number, id: string): SlotDocument {
-    return { _id: `${key}#${n}`, id, at: new Date(), ...(this.by ? { by: this.by } : {}) };
-  }
 
   private remember(key: string, length: number): void {
     if (this.hints.size >= this.maxHints) this.hints.delete(this.hints.keys().next().value!);
@@ -64,10 +58,10 @@ export class Slots {
     return { entries, complete: true };
   }
 
-  /** Takes number `n` of `key` for `id`; false when another writer took it first. */
-  async insertAt(key: string, id: string, n: number): Promise<boolean> {
+  /** Takes number `n` of `key` for `id` (by the process `by`); false when another writer took it first. */
+  async insertAt(key: string, id: string, n: number, by?: string): Promise<boolean> {
     try {
-      await this.collection.insertOne(this.entry(key, n, id));
+      await this.collection.insertOne(entry(key, n, id, by));
       this.remember(key, n + 1);
       return true;
     } catch (error) {
@@ -116,7 +110,7 @@ export class Slots {
     const docs = entries.map(({ key, id }) => {
       const n = ends.get(key) ?? this.hints.get(key) ?? 0;
       ends.set(key, n + 1);
-      return this.entry(key, n, id);
+      return entry(key, n, id);
     });
     for (const [key, end] of ends) this.remember(key, end);
     const retry = new Map<string, string[]>();
@@ -141,10 +135,10 @@ export class Slots {
    * that already have entries (known here, or found on insert) are returned: their earlier holders must
    * be checked before a claim, one by one. Keys must be distinct.
    */
-  async claimFirst(entries: { key: string; id: string }[]): Promise<Set<string>> {
+  async claimFirst(entries: { key: string; id: string }[], by?: string): Promise<Set<string>> {
     const refused = new Set(entries.filter(({ key }) => (this.hints.get(key) ?? 0) > 0).map((e) => e.key));
     const fresh = entries.filter(({ key }) => !refused.has(key));
-    const docs = fresh.map(({ key, id }) => this.entry(key, 0, id));
+    const docs = fresh.map(({ key, id }) => entry(key, 0, id, by));
     for (const index of await insertAllNew(this.collection, docs)) refused.add(fresh[index]!.key);
     for (const { key } of fresh) if (!refused.has(key)) this.remember(key, 1);
     return refused;
@@ -155,4 +149,9 @@ export class Slots {
     await Promise.all(slotIds.map((slot) => this.collection.deleteOne({ _id: slot })));
     for (const slot of slotIds) this.hints.delete(slot.slice(0, slot.lastIndexOf('#')));
   }
+}
+
+/** Entry `n` of `key`; a claim names the process that made it (`by`), so a dead one's is known free. */
+function entry(key: string, n: number, id: string, by?: string): SlotDocument {
+  return { _id: `${key}#${n}`, id, at: new Date(), ...(by ? { by } : {}) };
 }
