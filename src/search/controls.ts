@@ -34,7 +34,8 @@ export interface SearchControls {
   cursor?: PageCursor;
 }
 
-const RESULT_PARAMETERS = new Set([
+/** Parameters that shape the result rather than select resources. */
+export const RESULT_PARAMETERS: ReadonlySet<string> = new Set([
   '_count',
   '_sort',
   '_include',

@@ -3,6 +3,7 @@ import type { Resource } from 'fhir/r4';
 import { immunization, patient } from '../../fixtures/records.js';
 import { Validator } from '../../src/fhir/validation.js';
 import { RESOURCE_TYPES } from '../../src/resources/registry.js';
+import { RESULT_PARAMETERS } from '../../src/search/controls.js';
 import { parametersOf } from '../../src/search/parameters.js';
 
 /**
@@ -97,16 +98,7 @@ const body = fc.oneof(
 
 const searchParameter = fc.oneof(
   fc.constantFrom(...RESOURCE_TYPES.flatMap((t) => parametersOf(t).map((p) => p.name))),
-  fc.constantFrom(
-    '_count',
-    '_sort',
-    '_include',
-    '_revinclude',
-    '_summary',
-    '_elements',
-    '_page',
-    '_has:Immunization:patient:status',
-  ),
+  fc.constantFrom(...RESULT_PARAMETERS, '_has:Immunization:patient:status'),
   text,
 );
 const query = fc
