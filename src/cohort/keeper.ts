@@ -110,7 +110,7 @@ export class CohortKeeper {
     /** Staff overrides that set people's COVID-19 invitation preferences aside for a while. */
     private readonly overrides?: PreferenceOverrides,
   ) {
-    this.log = new ChangeLog(database);
+    this.log = ChangeLog.of(database);
     this.reader = new LogReader(this.log);
     this.members = new CohortMembers(database);
     this.snapshots = new CohortSnapshots(database);

@@ -70,7 +70,7 @@ export class GpDispatcher {
   ) {
     this.cursor = db.collection<CursorDocument>('gp_dispatch');
     this.inbound = new GpInbound(db);
-    this.log = new ChangeLog(db);
+    this.log = ChangeLog.of(db);
   }
 
   /**

@@ -22,20 +22,47 @@ const START_MISSES = 2048;
 /** How far from its version's time an entry is looked for: a writer appends its entry this soon. */
 const NEAR_MS = 10_000;
 
+/** Entries this process wrote that are kept in memory for the log's readers in the same process. */
+const RECENT_ENTRIES = 50_000;
+
+const logs = new WeakMap<Db, ChangeLog>();
+
 /**
  * The change log behind system and type history. Entries are numbered 1, 2, 3, ... and each is written by
  * inserting the next number (a number another process took first is skipped), so the log needs neither a
  * counter document nor updates, and reading it in either direction is a series of `_id` lookups. The key
  * is text because FerretDB looks up only string (and ObjectId) keys without reading the collection.
+ * One instance per database in a process (`ChangeLog.of`): the entries it wrote lately are read from
+ * memory by the followers of the log in the same process (cohort index, GP messages), which would
+ * otherwise read each of them back, each follower once.
  */
 export class ChangeLog {
   private readonly changes: Collection<ChangeDocument>;
   /** The next number this process will try; found from the log on first use. */
   private counter: number | undefined;
   private starting: Promise<void> | undefined;
+  /** Entries written by this process, oldest first: only ones the database acknowledged. */
+  private readonly recent = new Map<number, ChangeDocument>();
 
-  constructor(db: Db) {
+  private constructor(db: Db) {
     this.changes = db.collection<ChangeDocument>('changes');
+  }
+
+  static of(db: Db): ChangeLog {
+    let log = logs.get(db);
+    if (!log) {
+      log = new ChangeLog(db);
+      logs.set(db, log);
+    }
+    return log;
+  }
+
+  private written(docs: ChangeDocument[]): void {
+    for (const doc of docs) this.recent.set(doc.seq, doc);
+    for (const seq of this.recent.keys()) {
+      if (this.recent.size <= RECENT_ENTRIES) break;
+      this.recent.delete(seq);
+    }
   }
 
   private exists(seq: number): Promise<boolean> {
@@ -87,7 +114,9 @@ export class ChangeLog {
     for (;;) {
       const seq = await this.take();
       try {
-        await this.changes.insertOne({ _id: String(seq), seq, ...entry });
+        const doc = { _id: String(seq), seq, ...entry };
+        await this.changes.insertOne(doc);
+        this.written([doc]);
         return seq;
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
@@ -108,22 +137,30 @@ export class ChangeLog {
     this.counter = first + entries.length;
     const docs = entries.map((entry, i) => ({ _id: String(first + i), seq: first + i, ...entry }));
     const numbers = docs.map((d) => d.seq);
+    const taken = await insertAllNew(this.changes, docs);
+    this.written(docs.filter((_, i) => !taken.includes(i)));
     // numbers another process took meanwhile: those entries go after the end it has reached
-    for (const index of await insertAllNew(this.changes, docs))
-      numbers[index] = await this.append(entries[index]!);
+    for (const index of taken) numbers[index] = await this.append(entries[index]!);
     return numbers;
   }
 
   /**
-   * The entries after `after`, read forward by `_id` in widening batches until a batch finds none, and
-   * the numbers below the last entry found that were missing (not yet written, or lost to a crash).
+   * The entries after `after`, read forward by `_id` in batches (widening while they are full) until
+   * `END_MISSES` numbers in a row are missing, and the numbers below the last entry found that were
+   * missing (not yet written, or lost to a crash).
    */
   async forward(after: number): Promise<{ entries: ChangeDocument[]; missing: number[]; last: number }> {
     const entries: ChangeDocument[] = [];
     const missing: number[] = [];
     let last = after;
-    for (let width = END_MISSES; ; width = Math.min(width * 2, 512)) {
-      const seqs = Array.from({ length: width }, (_, i) => last + 1 + i);
+    let width = END_MISSES;
+    for (;;) {
+      // entries this process wrote are taken from memory, without lookups
+      for (let doc = this.recent.get(last + 1); doc; doc = this.recent.get(last + 1)) {
+        entries.push(doc);
+        last = doc.seq;
+      }
+      const seqs = range(last + 1, width);
       const docs = await this.read(seqs);
       let furthest = docs.length - 1;
       while (furthest >= 0 && docs[furthest] === null) furthest--;
@@ -133,6 +170,10 @@ export class ChangeLog {
         else missing.push(seqs[i]!);
       });
       last = seqs[furthest]!;
+      const trailing = width - 1 - furthest;
+      if (trailing >= END_MISSES) return { entries, missing, last };
+      // a full batch: the log goes on; one that ended early: its end is near
+      width = trailing === 0 ? Math.min(width * 2, 512) : END_MISSES;
     }
   }
 
@@ -162,10 +203,13 @@ export class ChangeLog {
 
   /** The entries with these numbers, null where there is none. */
   read(seqs: number[]): Promise<(ChangeDocument | null)[]> {
-    return Promise.all(seqs.map((seq) => this.changes.findOne({ _id: String(seq) })));
+    return Promise.all(
+      seqs.map(async (seq) => this.recent.get(seq) ?? (await this.changes.findOne({ _id: String(seq) }))),
+    );
   }
 
   async remove(seq: number): Promise<void> {
+    this.recent.delete(seq);
     await this.changes.deleteOne({ _id: String(seq) });
   }
 

@@ -8,6 +8,7 @@ import { postingKey } from '../search/criteria.js';
 import { cursorFilter, type SortKey } from '../search/controls.js';
 import { indexValues } from '../search/index-values.js';
 import { ChangeLog } from './changelog.js';
+import { GroupCommit } from '../shared/group-commit.js';
 import { logger } from '../shared/logger.js';
 import { bulkUpdate, insertAllNew, isDuplicateKey } from './mongo-errors.js';
 import { postingKeysOf, Postings, type Holding } from './postings.js';
@@ -154,6 +155,9 @@ export class MongoRepository implements Repository {
   private readonly postings: Postings;
   private readonly changes: ChangeLog;
   private readonly listeners: ((event: ChangeEvent) => void)[] = [];
+  private readonly creates = new GroupCommit((type: string, requests: WriteRequest[]) =>
+    this.createTogether(type, requests),
+  );
 
   constructor(
     private readonly db: Db,
@@ -166,7 +170,7 @@ export class MongoRepository implements Repository {
       (key, holder, writerGone) => this.holds(key, holder, writerGone),
       processes,
     );
-    this.changes = new ChangeLog(db);
+    this.changes = ChangeLog.of(db);
   }
 
   onChange(listener: (event: ChangeEvent) => void): void {
@@ -209,9 +213,14 @@ export class MongoRepository implements Repository {
   }
 
   async write(request: WriteRequest): Promise<WriteResult> {
+    // creates under fresh server-made ids have nothing to look up: those arriving together are stored together
+    if (request.method === 'POST' && request.resource) {
+      const committed = await this.creates.submit(request.type, request);
+      if (committed) return committed;
+    }
     const { type, id, expectedVersion } = request;
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
-      // a create under a fresh server-made id has nothing to look up; its insert still proves it is new
+      // a create refused by the group commit still has nothing to look up: its insert proves it is new
       const current =
         request.method === 'POST' && attempt === 0 ? null : await this.current(type).findOne({ _id: id });
       if (expectedVersion !== undefined && (current?.v ?? 0) !== expectedVersion)
@@ -228,41 +237,77 @@ export class MongoRepository implements Repository {
   }
 
   async createMany(type: string, resources: Resource[]): Promise<(StoredVersion | FhirError)[]> {
-    const ts = this.now().toISOString();
-    const docs = resources.map((r) => versionDocuments(randomUUID(), 1, ts, 'POST', r));
-    const refused = await this.postings.addNewClaiming(
-      docs.map(({ current }) => ({ id: current.id, keys: postingKeysOf(type, current.idx) })),
-    );
-    const fresh = docs.filter(({ current }) => !refused.has(current.id));
-    if (fresh.length > 0) {
-      await this.versions(type).insertMany(
-        fresh.map((d) => d.history),
-        { ordered: false },
-      );
-      // entries before current copies, as in a single write
-      const sequences = await this.changes.appendMany(
-        fresh.map(({ current: c }) => ({ type, id: c.id, v: 1, ts })),
-      );
-      await this.current(type).insertMany(
-        fresh.map((d) => d.current),
-        { ordered: false },
-      );
-      fresh.forEach(({ current: c }, i) =>
-        this.tell({ type, id: c.id, sequence: sequences[i]!, ...(c.res ? { resource: c.res } : {}) }),
-      );
-    }
+    const requests = resources.map((resource) => ({
+      type,
+      id: randomUUID(),
+      resource,
+      method: 'POST' as const,
+    }));
+    const committed = await this.createTogether(type, requests);
     return Promise.all(
-      docs.map(async ({ current }, i) => {
-        if (!refused.has(current.id)) return toStored(type, current, current.id);
+      requests.map(async (request, i) => {
         try {
-          const result = await this.write({ type, id: current.id, resource: resources[i]!, method: 'POST' });
-          return result.stored;
+          return (committed[i] ?? (await this.write(request))).stored;
         } catch (error) {
           if (error instanceof FhirError) return error;
           throw error;
         }
       }),
     );
+  }
+
+  /**
+   * The steps of `tryWrite` for many new resources at once, in the same order and so with the same crash
+   * safety: postings, history, change log entries, current copies, each one command for all. A resource
+   * with a unique value someone held before (its earlier holders must be checked), one sharing a unique
+   * value with another of the group, or one whose id is taken is answered undefined: it takes the
+   * one-by-one path.
+   */
+  private async createTogether(type: string, requests: WriteRequest[]): Promise<(WriteResult | undefined)[]> {
+    const ts = this.now().toISOString();
+    const claimed = new Set<string>();
+    const docs = requests.map(({ id, resource }) => {
+      const documents = versionDocuments(id, 1, ts, 'POST', resource);
+      const keys = postingKeysOf(type, documents.current.idx);
+      const shared = [...keys.unique].some((key) => claimed.has(key));
+      for (const key of keys.unique) claimed.add(key);
+      return { ...documents, keys, shared };
+    });
+    const alone = docs.filter((d) => !d.shared);
+    const { refused, slots } = await this.postings.addNewClaiming(
+      alone.map(({ current, keys }) => ({ id: current.id, keys })),
+    );
+    const listed = alone.filter(({ current }) => !refused.has(current.id));
+    const started = Date.now();
+    const taken = new Set(
+      (
+        await insertAllNew(
+          this.versions(type),
+          listed.map((d) => d.history),
+        )
+      ).map((i) => listed[i]!.current.id),
+    );
+    const fresh = listed.filter(({ current }) => !taken.has(current.id));
+    // entries before current copies, as in a single write
+    const sequences = await this.changes.appendMany(
+      fresh.map(({ current: c }) => ({ type, id: c.id, v: 1, ts })),
+    );
+    const copied = await insertAllNew(
+      this.current(type),
+      fresh.map((d) => d.current),
+    );
+    // a repair copied some first (this writer stalled), or the group was slow: keep whatever is newest
+    const unsettled = Date.now() - started > ABANDONED_WRITE_MS / 2 ? fresh.map((_, i) => i) : copied;
+    await Promise.all(unsettled.map((i) => this.settle(type, fresh[i]!.current.id, 1)));
+    const results = new Map(
+      fresh.map(({ current }, i): [string, WriteResult] => {
+        const sequence = sequences[i]!;
+        this.tell(changeEvent(type, sequence, current, undefined));
+        const receipt = { type, id: current.id, version: 1, postings: slots.get(current.id) ?? [], sequence };
+        return [current.id, { stored: toStored(type, current, current.id), created: true, receipt }];
+      }),
+    );
+    return requests.map(({ id }) => results.get(id));
   }
 
   /**

@@ -127,27 +127,37 @@ export class Postings {
 
   /**
    * Lists new resources in bulk: values nobody has held are claimed in one insert, other keys appended in
-   * another. Returns the ids with a unique value someone held before: they take the one-by-one path, where
-   * earlier holders are checked (claims they did make stay theirs, and that path finds them so).
+   * another. Answers the ids with a unique value someone held before (they take the one-by-one path, where
+   * earlier holders are checked: claims they did make stay theirs, and that path finds them so), and the
+   * slots written for each of the others, so a failed transaction can take them back. Keys to claim must
+   * be distinct.
    */
-  async addNewClaiming(items: { id: string; keys: PostingKeys }[]): Promise<Set<string>> {
+  async addNewClaiming(
+    items: { id: string; keys: PostingKeys }[],
+  ): Promise<{ refused: Set<string>; slots: Map<string, string[]> }> {
     const claims = items.flatMap(({ id, keys }) => [...keys.unique].map((key) => ({ key, id })));
     const refusedKeys = await this.slots.claimFirst(claims, this.processes?.self);
     const refused = new Set(claims.filter((c) => refusedKeys.has(c.key)).map((c) => c.id));
-    for (const { key, id } of claims) if (!refused.has(id)) this.remember(key, id);
-    await this.addNew(
-      items
-        .filter(({ id }) => !refused.has(id))
-        .flatMap(({ id, keys }) =>
-          keys.all.filter((key) => !keys.unique.has(key)).map((key) => ({ key, id })),
-        ),
-    );
-    return refused;
+    const slots = new Map<string, string[]>();
+    for (const { key, id } of claims) {
+      if (refused.has(id)) continue;
+      this.remember(key, id);
+      slots.set(id, [...(slots.get(id) ?? []), `${key}#0`]);
+    }
+    const listed = items
+      .filter(({ id }) => !refused.has(id))
+      .flatMap(({ id, keys }) => keys.all.filter((key) => !keys.unique.has(key)).map((key) => ({ key, id })));
+    const taken = await this.addNew(listed);
+    listed.forEach(({ id }, i) => slots.set(id, [...(slots.get(id) ?? []), taken[i]!]));
+    return { refused, slots };
   }
 
-  /** Lists new resources (ones that cannot be listed yet) under non-unique keys, without reading the lists. */
-  async addNew(entries: { key: string; id: string }[]): Promise<void> {
-    if (entries.length > 0) await this.slots.appendNew(entries);
+  /**
+   * Lists new resources (ones that cannot be listed yet) under non-unique keys, without reading the lists;
+   * answers the slot each entry took.
+   */
+  async addNew(entries: { key: string; id: string }[]): Promise<string[]> {
+    return entries.length > 0 ? this.slots.appendNew(entries) : [];
   }
 
   async remove(slotIds: string[]): Promise<void> {

@@ -103,9 +103,10 @@ export class Slots {
   /**
    * Appends ids known not to be listed yet (new resources) in one insert, without reading the lists: each
    * key continues where this process last saw it end, or at 0 when it has not seen the key (most keys of
-   * the audit trail are new). Slots found taken are appended after the list's real end instead.
+   * the audit trail are new). Slots found taken are appended after the list's real end instead. Answers
+   * the slot each entry took.
    */
-  async appendNew(entries: { key: string; id: string }[]): Promise<void> {
+  async appendNew(entries: { key: string; id: string }[]): Promise<string[]> {
     const ends = new Map<string, number>();
     const docs = entries.map(({ key, id }) => {
       const n = ends.get(key) ?? this.hints.get(key) ?? 0;
@@ -113,21 +114,24 @@ export class Slots {
       return entry(key, n, id);
     });
     for (const [key, end] of ends) this.remember(key, end);
-    const retry = new Map<string, string[]>();
+    const slots = docs.map((d) => d._id);
+    const retry = new Map<string, number[]>();
     for (const index of await insertAllNew(this.collection, docs)) {
-      const { key, id } = entries[index]!;
-      retry.set(key, [...(retry.get(key) ?? []), id]);
+      const { key } = entries[index]!;
+      retry.set(key, [...(retry.get(key) ?? []), index]);
     }
     await Promise.all(
-      [...retry].map(async ([key, ids]) => {
+      [...retry].map(async ([key, indexes]) => {
         this.hints.delete(key);
         let from = await this.length(key);
-        for (const id of ids) {
-          const slot = await this.append(key, id, from);
+        for (const index of indexes) {
+          const slot = await this.append(key, entries[index]!.id, from);
+          slots[index] = slot;
           from = Number(slot.slice(slot.lastIndexOf('#') + 1)) + 1;
         }
       }),
     );
+    return slots;
   }
 
   /**

@@ -55,4 +55,24 @@ describe('concurrent writes', () => {
     const found = (await http('GET', `/Patient?identifier=${nhsNumber}`)).body as unknown as Bundle;
     expect(found.entry).to.have.length(1);
   });
+
+  it('when many clients create at once (stored together), some with the same NHS number, then each person is stored once, found by NHS number, and listed once in history', async () => {
+    const people = Array.from({ length: 40 }, (_, i) => 520 + (i % 30));
+    const responses = await Promise.all(
+      people.map((n) => http('POST', '/Patient', { body: patient(n, 41) })),
+    );
+    const created = responses.filter((r) => r.status === 201);
+    expect(created).to.have.length(30);
+    for (const r of responses) expect([201, 409, 422]).to.include(r.status);
+    const ids = new Set(created.map((r) => (r.body as { id: string }).id));
+    for (const n of new Set(people)) {
+      const nhsNumber = patient(n, 41).identifier![0]!.value!;
+      const found = (await http('GET', `/Patient?identifier=${nhsNumber}`)).body as unknown as Bundle;
+      expect(found.entry?.map((e) => e.resource!.id)).to.have.length(1);
+      expect(ids.has(found.entry![0]!.resource!.id!)).to.equal(true);
+    }
+    const history = (await http('GET', '/Patient/_history?_count=100')).body as unknown as Bundle;
+    const listed = (history.entry ?? []).filter((e) => ids.has(e.resource?.id ?? ''));
+    expect(listed).to.have.length(30);
+  });
 });

@@ -27,8 +27,10 @@ describe('writes cut off by a crash', function () {
 
   async function cutOff(value: string, keepLogEntry: boolean): Promise<string> {
     const { database } = await testServer();
-    // written twenty seconds ago, by "another process", so that it counts as abandoned now
-    const earlier = new MongoRepository(database.db, () => new Date(Date.now() - 20_000));
+    // written twenty seconds ago, by "another process" (a database handle of its own, so that the
+    // server does not share its change log in memory), so that it counts as abandoned now
+    const otherProcess = database.db.client.db(database.db.databaseName);
+    const earlier = new MongoRepository(otherProcess, () => new Date(Date.now() - 20_000));
     const sequences: number[] = [];
     earlier.onChange((event) => sequences.push(event.sequence!));
     const id = randomUUID();
