@@ -279,14 +279,20 @@ export class CohortKeeper {
 
   private async catchUp(): Promise<void> {
     // what counts is each resource as it is now, and whose it was before the first of these changes
-    const changed = new Map<string, { type: string; id: string; firstVersion: number }>();
+    const changed = new Map<
+      string,
+      { type: string; id: string; firstVersion: number; lastVersion: number }
+    >();
     for (const entry of await this.reader.next()) {
       if (this.appliedHere.delete(entry.seq)) continue;
       if (!(INDEXED_TYPES as readonly string[]).includes(entry.type)) continue;
       const key = `${entry.type}/${entry.id}`;
       const known = changed.get(key);
-      if (known) known.firstVersion = Math.min(known.firstVersion, entry.v);
-      else changed.set(key, { type: entry.type, id: entry.id, firstVersion: entry.v });
+      if (known) {
+        known.firstVersion = Math.min(known.firstVersion, entry.v);
+        known.lastVersion = Math.max(known.lastVersion, entry.v);
+      } else
+        changed.set(key, { type: entry.type, id: entry.id, firstVersion: entry.v, lastVersion: entry.v });
     }
     const all = [...changed.values()];
     for (let start = 0; start < all.length; start += PARALLEL_READS)
@@ -296,19 +302,26 @@ export class CohortKeeper {
   }
 
   /** Applies a resource another process changed, read as it is now (and as it was, when whose it was matters). */
-  private async reread(change: { type: string; id: string; firstVersion: number }): Promise<void> {
-    const { type, id, firstVersion } = change;
+  private async reread(change: {
+    type: string;
+    id: string;
+    firstVersion: number;
+    lastVersion: number;
+  }): Promise<void> {
+    const { type, id, firstVersion, lastVersion } = change;
     const whose = type === 'Immunization' || type === 'Consent' || type === 'Appointment';
-    const [now, before] = await Promise.all([
+    const history = this.database.collection<CurrentDocument>(`${type}_history`);
+    const [current, before] = await Promise.all([
       this.database
         .collection<CurrentDocument>(type)
-        .findOne({ _id: id }, { projection: { res: 1, del: 1 } }),
-      whose && firstVersion > 1
-        ? this.database
-            .collection<CurrentDocument>(`${type}_history`)
-            .findOne({ _id: `${id}/_history/${firstVersion - 1}` })
-        : null,
+        .findOne({ _id: id }, { projection: { res: 1, del: 1, v: 1 } }),
+      whose && firstVersion > 1 ? history.findOne({ _id: `${id}/_history/${firstVersion - 1}` }) : null,
     ]);
+    // the log entry is written before the current copy: a copy not there yet is read from history
+    const now =
+      current && current.v >= lastVersion
+        ? current
+        : ((await history.findOne({ _id: `${id}/_history/${lastVersion}` })) ?? current);
     await this.apply({
       type,
       id,

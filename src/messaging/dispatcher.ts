@@ -23,7 +23,7 @@ export interface GpMessage {
 const LEASE = 'gp-dispatcher';
 const LEASE_MS = 30_000;
 /** Changes read and turned into messages at once. */
-const PARALLEL = 16;
+const PARALLEL = 64;
 /** Daily messages held before they are stored, at most: packed well, and a few tens of megabytes. */
 const DAILY_PACK = 20_000;
 
@@ -145,8 +145,13 @@ export class GpDispatcher {
     }
     const changes = (await this.reader.next()).filter((c) => c.type === 'Immunization');
     const messages: GpMessage[] = [];
+    // the places, people and practices many messages of a pass name are read once in it
+    const read = memoised((reference: string) => {
+      const [type, id] = reference.split('/') as [string, string];
+      return this.service.readIfExists(type, id).then((stored) => stored?.resource);
+    });
     for (let i = 0; i < changes.length; i += PARALLEL) {
-      const built = await Promise.all(changes.slice(i, i + PARALLEL).map((c) => this.messageFor(c)));
+      const built = await Promise.all(changes.slice(i, i + PARALLEL).map((c) => this.messageFor(c, read)));
       messages.push(...built.flatMap((m) => (m ? [m] : [])));
     }
     // each practice's messages go its way, as its endpoint says now
@@ -173,7 +178,10 @@ export class GpDispatcher {
   }
 
   /** The message a stored version of an Immunization makes for its person's practice, if there is one to tell. */
-  private async messageFor(change: ChangeDocument): Promise<GpMessage | undefined> {
+  private async messageFor(
+    change: ChangeDocument,
+    read: (reference: string) => Promise<Resource | undefined>,
+  ): Promise<GpMessage | undefined> {
     const repository = this.service.repository;
     const stored = await repository.vread('Immunization', change.id, change.v);
     const deleted = !stored?.resource;
@@ -182,20 +190,15 @@ export class GpDispatcher {
     ) as Immunization | undefined;
     if (!immunization) return undefined;
     const patientId = patientIdOf(immunization.patient.reference);
-    const patient = patientId
-      ? ((await this.service.readIfExists('Patient', patientId))?.resource as Patient | undefined)
-      : undefined;
-    const practice = patient ? await this.practiceOf(patient) : undefined;
+    const patient = patientId ? ((await read(`Patient/${patientId}`)) as Patient | undefined) : undefined;
+    const practice = patient ? await this.practiceOf(patient, read) : undefined;
     if (!patient || !practice) return undefined;
     // the practice sent this version itself: it is not told its own news
     if ((await this.inbound.madeBy(change.id, change.v)) === practice) return undefined;
     const related = await Promise.all(
       referencesOf(immunization)
         .filter((r) => r !== `Patient/${patientId}`)
-        .map(async (reference) => {
-          const [type, id] = reference.split('/') as [string, string];
-          return (await this.service.readIfExists(type, id))?.resource;
-        }),
+        .map(read),
     );
     const event: VaccinationEvent = {
       immunization: change.id,
@@ -217,17 +220,31 @@ export class GpDispatcher {
   }
 
   /** The ODS code of a person's GP practice: on the reference, or on the Organization it points to. */
-  private async practiceOf(patient: Patient): Promise<string | undefined> {
+  private async practiceOf(
+    patient: Patient,
+    read: (reference: string) => Promise<Resource | undefined>,
+  ): Promise<string | undefined> {
     for (const gp of patient.generalPractitioner ?? []) {
       if (gp.identifier?.system === ODS_CODE_SYSTEM && gp.identifier.value) return gp.identifier.value;
       const id = /^Organization\/([A-Za-z0-9\-.]{1,64})$/.exec(gp.reference ?? '')?.[1];
       if (!id) continue;
-      const organization = (await this.service.readIfExists('Organization', id))?.resource as
-        | Organization
-        | undefined;
+      const organization = (await read(`Organization/${id}`)) as Organization | undefined;
       const ods = organization?.identifier?.find((i) => i.system === ODS_CODE_SYSTEM)?.value;
       if (ods) return ods;
     }
     return undefined;
   }
+}
+
+/** `load` answering each key once: later calls with the same key share the first one's answer. */
+function memoised<T>(load: (key: string) => Promise<T>): (key: string) => Promise<T> {
+  const answers = new Map<string, Promise<T>>();
+  return (key) => {
+    let answer = answers.get(key);
+    if (!answer) {
+      answer = load(key);
+      answers.set(key, answer);
+    }
+    return answer;
+  };
 }

@@ -41,7 +41,7 @@ export class ChangeLog {
   /** The next number this process will try; found from the log on first use. */
   private counter: number | undefined;
   private starting: Promise<void> | undefined;
-  /** Entries written by this process, oldest first: only ones the database acknowledged. */
+  /** Entries written by this process whose versions are current, in the order they became so. */
   private readonly recent = new Map<number, ChangeDocument>();
 
   private constructor(db: Db) {
@@ -57,8 +57,9 @@ export class ChangeLog {
     return log;
   }
 
-  private written(docs: ChangeDocument[]): void {
-    for (const doc of docs) this.recent.set(doc.seq, doc);
+  /** An entry this process wrote, whose version is now current: its followers here read it from memory. */
+  remember(doc: ChangeDocument): void {
+    this.recent.set(doc.seq, doc);
     for (const seq of this.recent.keys()) {
       if (this.recent.size <= RECENT_ENTRIES) break;
       this.recent.delete(seq);
@@ -114,9 +115,7 @@ export class ChangeLog {
     for (;;) {
       const seq = await this.take();
       try {
-        const doc = { _id: String(seq), seq, ...entry };
-        await this.changes.insertOne(doc);
-        this.written([doc]);
+        await this.changes.insertOne({ _id: String(seq), seq, ...entry });
         return seq;
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
@@ -137,10 +136,9 @@ export class ChangeLog {
     this.counter = first + entries.length;
     const docs = entries.map((entry, i) => ({ _id: String(first + i), seq: first + i, ...entry }));
     const numbers = docs.map((d) => d.seq);
-    const taken = await insertAllNew(this.changes, docs);
-    this.written(docs.filter((_, i) => !taken.includes(i)));
     // numbers another process took meanwhile: those entries go after the end it has reached
-    for (const index of taken) numbers[index] = await this.append(entries[index]!);
+    for (const index of await insertAllNew(this.changes, docs))
+      numbers[index] = await this.append(entries[index]!);
     return numbers;
   }
 

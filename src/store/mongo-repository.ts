@@ -188,6 +188,28 @@ export class MongoRepository implements Repository {
     }
   }
 
+  /**
+   * Tells listeners of a stored version, once it is current. Its change log entry is handed to the log's
+   * followers in this process from then on, not before: a follower that met it earlier would read a
+   * current copy not yet written.
+   */
+  private announce(
+    type: string,
+    sequence: number,
+    document: CurrentDocument,
+    live: CurrentDocument | undefined,
+  ): void {
+    this.changes.remember({
+      _id: String(sequence),
+      seq: sequence,
+      type,
+      id: document.id,
+      v: document.v,
+      ts: document.ts,
+    });
+    this.tell(changeEvent(type, sequence, document, live));
+  }
+
   private current(type: string): Collection<CurrentDocument> {
     return this.db.collection<CurrentDocument>(type);
   }
@@ -302,7 +324,7 @@ export class MongoRepository implements Repository {
     const results = new Map(
       fresh.map(({ current }, i): [string, WriteResult] => {
         const sequence = sequences[i]!;
-        this.tell(changeEvent(type, sequence, current, undefined));
+        this.announce(type, sequence, current, undefined);
         const receipt = { type, id: current.id, version: 1, postings: slots.get(current.id) ?? [], sequence };
         return [current.id, { stored: toStored(type, current, current.id), created: true, receipt }];
       }),
@@ -369,7 +391,7 @@ export class MongoRepository implements Repository {
     if (Date.now() - started > ABANDONED_WRITE_MS / 2)
       await Promise.all(won.map(({ current: c }) => this.settle(type, c.id, c.v)));
     won.forEach(({ index, live, current }, i) => {
-      this.tell(changeEvent(type, sequences[i]!, current, live));
+      this.announce(type, sequences[i]!, current, live);
       results[index] = toStored(type, current, current.id);
     });
     return results;
@@ -488,7 +510,7 @@ export class MongoRepository implements Repository {
       sequence,
       ...(current ? { previous: current } : {}),
     };
-    this.tell(changeEvent(type, sequence, document, live));
+    this.announce(type, sequence, document, live);
     return { stored: toStored(type, document, id), created: !live && !document.del, receipt };
   }
 
@@ -548,7 +570,7 @@ export class MongoRepository implements Repository {
     const sequence = (await this.changes.find(entry)) ?? (await this.changes.append(entry));
     await this.current(type).replaceOne({ _id: id }, repaired, { upsert: true });
     logger.warn('completed a write cut off by a crash', { type, id, version });
-    this.tell(changeEvent(type, sequence, repaired, current && !current.del ? current : undefined));
+    this.announce(type, sequence, repaired, current && !current.del ? current : undefined);
   }
 
   /** Whether anything of `type` was ever stored (a deletion too). */

@@ -17,6 +17,21 @@ export interface OutboxEntry<T> {
   lastError?: string;
 }
 
+/** What is stored of an entry besides its payload: small, so that recording each try is cheap. */
+type EntryState<T> = Omit<OutboxEntry<T>, 'payload'> & {
+  /** Entries stored before payloads had their own collection carry it here. */
+  payload?: T;
+};
+
+/** Entries' payloads, written once (and only changed by a merge's repointing). */
+interface PayloadDocument<T> {
+  _id: string;
+  payload: T;
+}
+
+/** Payloads read at once when pending or revived entries are picked up. */
+const PARALLEL_READS = 64;
+
 /**
  * Hands a batch over. Resolves when every entry was taken; a map of entry id to error for those that
  * were not (the others were taken); throws when none was (the receiver is down, say).
@@ -67,14 +82,18 @@ export interface OutboxStatus {
 }
 
 /**
- * An outbox for one kind of delivery (`outbox_{topic}`): entries are stored before anyone is told, so a
- * crash loses none; a worker hands them over in batches with retries that back off, and gives up after
- * `maxTries` (dead letters, visible to staff and retried on request). Delivery is at least once: an
- * entry handed over just before a crash is handed over again, under the same id. Pending entries are
- * read once at start and then driven from memory by `_id` (no polling by filter).
+ * An outbox for one kind of delivery: entries are stored before anyone is told, so a crash loses none; a
+ * worker hands them over in batches with retries that back off, and gives up after `maxTries` (dead
+ * letters, visible to staff and retried on request). Delivery is at least once: an entry handed over
+ * just before a crash is handed over again, under the same id. Pending entries are read once at start
+ * and then driven from memory by `_id` (no polling by filter). Each entry is two documents: its state
+ * (`outbox_{topic}`, rewritten at each try, small) and its payload (`outbox_{topic}_payloads`, a whole
+ * GP message say, written once): on FerretDB a rewrite costs as much as the document is long, and the
+ * scan at start reads only the states.
  */
 export class Outbox<T> implements Deliveries {
-  private readonly entries: Collection<OutboxEntry<T>>;
+  private readonly entries: Collection<EntryState<T>>;
+  private readonly payloads: Collection<PayloadDocument<T>>;
   private readonly options: OutboxOptions;
   /** Pending entries this process hands over, by id. */
   private readonly queue = new Map<string, OutboxEntry<T>>();
@@ -87,16 +106,31 @@ export class Outbox<T> implements Deliveries {
     private readonly deliver: Deliver<T>,
     options: Partial<OutboxOptions> = {},
   ) {
-    this.entries = db.collection<OutboxEntry<T>>(`outbox_${topic}`);
+    this.entries = db.collection<EntryState<T>>(`outbox_${topic}`);
+    this.payloads = db.collection<PayloadDocument<T>>(`outbox_${topic}_payloads`);
     this.options = { ...DEFAULTS, ...options };
   }
 
   /** Picks up what a previous process left pending (one scan), then hands entries over as they come. */
   async start(): Promise<void> {
-    for await (const entry of this.entries.find({ state: 'pending' })) this.queue.set(entry._id, entry);
+    await this.pickUp(await this.entries.find({ state: 'pending' }).toArray());
     this.counted();
     this.timer = setInterval(() => void this.tick(), this.options.tickMs);
     this.timer.unref();
+  }
+
+  /** Puts entries in the queue, with their payloads. */
+  private async pickUp(states: EntryState<T>[]): Promise<void> {
+    for (let i = 0; i < states.length; i += PARALLEL_READS) {
+      const batch = states.slice(i, i + PARALLEL_READS);
+      const stored = await Promise.all(batch.map((state) => this.payloads.findOne({ _id: state._id })));
+      batch.forEach(({ payload: inline, ...state }, k) => {
+        const payload = stored[k]?.payload ?? inline;
+        if (payload === undefined)
+          logger.error('outbox entry without its payload', { topic: this.topic, id: state._id });
+        else this.queue.set(state._id, { ...state, payload });
+      });
+    }
   }
 
   async stop(): Promise<void> {
@@ -115,10 +149,7 @@ export class Outbox<T> implements Deliveries {
       const text = JSON.stringify(entry.payload);
       if (!text.includes(was)) continue;
       entry.payload = JSON.parse(text.replaceAll(was, now)) as T;
-      await this.entries.updateOne(
-        { _id: entry._id, state: 'pending' } as never,
-        { $set: { payload: entry.payload } } as never,
-      );
+      await this.payloads.replaceOne({ _id: entry._id }, { payload: entry.payload }, { upsert: true });
       changed++;
     }
     return changed;
@@ -128,19 +159,23 @@ export class Outbox<T> implements Deliveries {
   async add(items: { id: string; payload: T }[]): Promise<void> {
     if (items.length === 0) return;
     const now = Date.now();
-    const docs: OutboxEntry<T>[] = items.map(({ id, payload }) => ({
+    // payloads first: a state is never stored without its payload (one stored twice is the same thing)
+    await insertAllNew(
+      this.payloads,
+      items.map(({ id, payload }) => ({ _id: id, payload })),
+    );
+    const states: EntryState<T>[] = items.map(({ id }) => ({
       _id: id,
-      payload,
       state: 'pending',
       tries: 0,
       createdAt: new Date(now).toISOString(),
       nextAt: now,
     }));
-    const duplicates = new Set(await insertAllNew(this.entries, docs));
-    docs.forEach((doc, i) => {
-      if (!duplicates.has(i)) this.queue.set(doc._id, doc);
+    const duplicates = new Set(await insertAllNew(this.entries, states));
+    states.forEach((state, i) => {
+      if (!duplicates.has(i)) this.queue.set(state._id, { ...state, payload: items[i]!.payload });
     });
-    outboxAdded.inc({ topic: this.topic }, docs.length - duplicates.size);
+    outboxAdded.inc({ topic: this.topic }, states.length - duplicates.size);
     this.counted();
   }
 
@@ -251,7 +286,7 @@ export class Outbox<T> implements Deliveries {
   async status(limit = 100): Promise<OutboxStatus> {
     const counts = { pending: 0, delivered: 0, dead: 0 };
     const deadEntries: OutboxStatus['deadEntries'] = [];
-    for await (const entry of this.entries.find({}, { projection: { payload: 0 } })) {
+    for await (const entry of this.entries.find({})) {
       counts[entry.state]++;
       if (entry.state === 'dead' && deadEntries.length < limit)
         deadEntries.push({
@@ -272,13 +307,12 @@ export class Outbox<T> implements Deliveries {
         )
       : await this.entries.find({ state: 'dead' }).toArray();
     const now = Date.now();
-    for (const entry of dead) {
+    for (const entry of dead)
       await this.entries.updateOne(
         { _id: entry._id, state: 'dead' },
         { $set: { state: 'pending', tries: 0, nextAt: now } },
       );
-      this.queue.set(entry._id, { ...entry, state: 'pending', tries: 0, nextAt: now });
-    }
+    await this.pickUp(dead.map((entry) => ({ ...entry, state: 'pending', tries: 0, nextAt: now })));
     this.counted();
     return dead.length;
   }

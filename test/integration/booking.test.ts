@@ -96,7 +96,8 @@ describe('booking hand-off: invited people to the booking system, bookings back 
     );
     expect(invited.status).to.equal(202);
     const runId = (invited.body as Task).id!;
-    expect(output(await finished(runId), 'sent')).to.equal(4);
+    const run = await finished(runId);
+    expect(output(run, 'sent'), JSON.stringify(run.output)).to.equal(4);
     const waiting = await eventually(async () => {
       const status = (await call('GET', '/$outbox?topic=booking')).body as Parameters;
       const parts = status.parameter![0]!.part!;
@@ -233,6 +234,52 @@ describe('outbox: retries, dead letters and requeue', function () {
       expect(delivered.filter((id) => id === 'a')).to.have.length(1);
     } finally {
       await outbox.stop();
+      await main.stop();
+    }
+  });
+
+  it('when a process starts with entries another left pending (payloads in their own documents, or inside the entry as stored before), then each is handed over once with its payload', async () => {
+    const main = await extraServer({ AUTH: 'off', MONGODB_DB: 'nims_outbox_test' });
+    const topic = `restart${Date.now()}`;
+    const handed: { id: string; n: number }[] = [];
+    const outbox = (deliver: boolean) =>
+      new Outbox<{ n: number }>(
+        main.database.db,
+        topic,
+        (entries) => {
+          if (!deliver) return Promise.reject(new Error('not this process'));
+          handed.push(...entries.map((e) => ({ id: e._id, n: e.payload.n })));
+          return Promise.resolve(undefined);
+        },
+        { tickMs: 10 },
+      );
+    try {
+      // the first process stores entries and stops before handing them over (it never started)
+      await outbox(false).add([
+        { id: 'a', payload: { n: 1 } },
+        { id: 'b', payload: { n: 2 } },
+      ]);
+      await main.database.db.collection(`outbox_${topic}`).insertOne({
+        _id: 'c' as never,
+        payload: { n: 3 },
+        state: 'pending',
+        tries: 0,
+        createdAt: new Date().toISOString(),
+        nextAt: Date.now(),
+      });
+      const next = outbox(true);
+      await next.start();
+      try {
+        await eventually(async () => expect((await next.status()).delivered).to.equal(3));
+      } finally {
+        await next.stop();
+      }
+      expect(handed.sort((x, y) => x.id.localeCompare(y.id))).to.deep.equal([
+        { id: 'a', n: 1 },
+        { id: 'b', n: 2 },
+        { id: 'c', n: 3 },
+      ]);
+    } finally {
       await main.stop();
     }
   });
