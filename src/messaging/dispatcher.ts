@@ -53,6 +53,8 @@ export class GpDispatcher {
    * waited `packMs`); the saved position stays before them until they are stored, so a crash loses none.
    */
   private daily: GpMessage[] = [];
+  /** The position as last saved by this process (or read at start), to save only a changed one. */
+  private savedPosition: string | undefined;
   private dailySince = 0;
 
   constructor(
@@ -120,6 +122,7 @@ export class GpDispatcher {
 
   private forget(): void {
     this.reader = undefined;
+    this.savedPosition = undefined;
     this.daily = [];
   }
 
@@ -130,7 +133,11 @@ export class GpDispatcher {
     if (!leaseJustHeld && !(await this.leases.hold(LEASE, LEASE_MS))) return this.forget();
     await this.outboxes.daily.add(this.daily);
     this.daily = [];
+    // a pass that found nothing leaves the position as saved
+    const position = JSON.stringify(this.reader.position);
+    if (position === this.savedPosition) return;
     await this.cursor.replaceOne({ _id: 'cursor' }, this.reader.position, { upsert: true });
+    this.savedPosition = position;
   }
 
   private async dispatch(): Promise<void> {

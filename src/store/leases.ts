@@ -2,6 +2,9 @@ import type { Collection, Db } from 'mongodb';
 import { isDuplicateKey } from './mongo-errors.js';
 import type { LiveProcesses } from './processes.js';
 
+/** A standing lease renewed this recently is taken as still held, without asking the database. */
+const RECHECK_MS = 2000;
+
 interface LeaseDocument {
   /** The job and its occasion: `{schedule}/{day}`. */
   _id: string;
@@ -20,6 +23,8 @@ export class Leases {
   private readonly leases: Collection<LeaseDocument>;
   /** Who this process is, in the lease documents. */
   private readonly holder: string;
+  /** Standing leases this process holds, with when each was last renewed (epoch ms). */
+  private readonly held = new Map<string, number>();
 
   constructor(
     db: Db,
@@ -53,6 +58,16 @@ export class Leases {
    * true when this process held it or has now taken it (it was free or ran out), extended for `forMs`.
    */
   async hold(key: string, forMs: number): Promise<boolean> {
+    const now = Date.now();
+    // callers ask often (each pass over the change log): a lease with most of its time left is held
+    if (now - (this.held.get(key) ?? -Infinity) < Math.min(RECHECK_MS, forMs / 3)) return true;
+    const holding = await this.renew(key, forMs);
+    if (holding) this.held.set(key, now);
+    else this.held.delete(key);
+    return holding;
+  }
+
+  private async renew(key: string, forMs: number): Promise<boolean> {
     if (await this.claim(key, forMs)) return true;
     const lease = await this.leases.findOne({ _id: key });
     if (lease?.holder !== this.holder) return false;
@@ -65,6 +80,7 @@ export class Leases {
 
   /** Gives the lease up (the occasion failed, or the process stops): the next to claim it takes it. */
   async release(key: string): Promise<void> {
+    this.held.delete(key);
     await this.leases.updateOne({ _id: key, holder: this.holder, done: false }, { $set: { until: 0 } });
   }
 
