@@ -286,7 +286,8 @@ export class Outbox<T> implements Deliveries {
   async status(limit = 100): Promise<OutboxStatus> {
     const counts = { pending: 0, delivered: 0, dead: 0 };
     const deadEntries: OutboxStatus['deadEntries'] = [];
-    for await (const entry of this.entries.find({})) {
+    // entries stored before payloads had their own collection carry it: not read here
+    for await (const entry of this.entries.find({}, { projection: { payload: 0 } })) {
       counts[entry.state]++;
       if (entry.state === 'dead' && deadEntries.length < limit)
         deadEntries.push({
