@@ -240,6 +240,11 @@ export class MongoRepository implements Repository {
       const committed = await this.creates.submit(request.type, request);
       if (committed) return committed;
     }
+    return this.writeOne(request);
+  }
+
+  /** A write on its own: the create a group refused, or any other. */
+  private async writeOne(request: WriteRequest): Promise<WriteResult> {
     const { type, id, expectedVersion } = request;
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
       // a create refused by the group commit still has nothing to look up: its insert proves it is new
@@ -269,7 +274,7 @@ export class MongoRepository implements Repository {
     return Promise.all(
       requests.map(async (request, i) => {
         try {
-          return (committed[i] ?? (await this.write(request))).stored;
+          return (committed[i] ?? (await this.writeOne(request))).stored;
         } catch (error) {
           if (error instanceof FhirError) return error;
           throw error;

@@ -17,8 +17,6 @@ export interface SlotDocument {
 
 /** At most this many lookups at once, however long the list is known to be. */
 const MAX_BATCH = 64;
-/** Lookups in the first round of reading a list of unknown length. */
-const FIRST_ROUND = 4;
 
 export class Slots {
   /** Where the last read or append of a key ended: a hint only, other processes may have appended. */
@@ -37,11 +35,10 @@ export class Slots {
   /** Every entry of `key`, oldest first; stops after `limit` entries (then `complete` is false). */
   async read(key: string, limit = Infinity): Promise<{ entries: SlotDocument[]; complete: boolean }> {
     const entries: SlotDocument[] = [];
-    // what is known to exist and the slot after it are read in one parallel round; an unknown key, the
-    // first few slots: most lists (a person's vaccinations, the holders of a value) are that short
+    // what is known to exist and the slot after it are read in one parallel round; an unknown key, one slot
     const hint = this.hints.get(key);
-    let batch = hint === undefined ? FIRST_ROUND : Math.min(hint + 1, MAX_BATCH);
-    let probe = FIRST_ROUND;
+    let batch = hint === undefined ? 1 : Math.min(hint + 1, MAX_BATCH);
+    let probe = 1;
     for (;;) {
       const start = entries.length;
       const found = await Promise.all(
