@@ -13,6 +13,7 @@ import { FhirError } from '../fhir/errors.js';
 import { currentChoice } from '../preferences/consent.js';
 import type { PreferenceOverrides } from '../preferences/override.js';
 import { logger } from '../shared/logger.js';
+import { cohortIndexBytes, cohortIndexLag, cohortIndexPeople } from '../shared/metrics.js';
 import { patientIdOf } from '../shared/references.js';
 import { ChangeLog } from '../store/changelog.js';
 import { LogReader } from '../store/log-reader.js';
@@ -101,6 +102,9 @@ export class CohortKeeper {
   private saving: Promise<void> | undefined;
   private snapshotAt = 0;
   private changesSinceSnapshot = 0;
+  /** When the index last caught up with the change log (epoch ms): how stale it may be. */
+  private caughtUpAt: number | undefined;
+  private readonly unwatch: (() => void)[] = [];
 
   constructor(
     /** The database it reads; also where population-wide lists (cohort members, attribute lists) live. */
@@ -131,6 +135,14 @@ export class CohortKeeper {
 
   /** Starts building in the background; `current()` waits for it. */
   start(): void {
+    if (this.unwatch.length === 0)
+      this.unwatch.push(
+        cohortIndexPeople.watch({}, () => (this.ready ? this.index.people : undefined)),
+        cohortIndexBytes.watch({}, () => (this.ready ? this.index.bytes : undefined)),
+        cohortIndexLag.watch({}, () =>
+          this.caughtUpAt === undefined ? undefined : (Date.now() - this.caughtUpAt) / 1000,
+        ),
+      );
     this.building ??= this.build().then(
       () => {
         if (this.stopped) return;
@@ -155,6 +167,7 @@ export class CohortKeeper {
   stop(): void {
     this.stopped = true;
     clearInterval(this.timer);
+    for (const unwatch of this.unwatch.splice(0)) unwatch();
   }
 
   private async build(): Promise<void> {
@@ -278,6 +291,8 @@ export class CohortKeeper {
   }
 
   private async catchUp(): Promise<void> {
+    // the index holds every change stored before this moment once the catch-up is through
+    const asOf = Date.now();
     // what counts is each resource as it is now, and whose it was before the first of these changes
     const changed = new Map<
       string,
@@ -299,6 +314,7 @@ export class CohortKeeper {
       await Promise.all(all.slice(start, start + PARALLEL_READS).map((change) => this.reread(change)));
     // numbers applied here that the log has passed will not come again
     for (const seq of this.appliedHere) if (this.reader.passed(seq)) this.appliedHere.delete(seq);
+    this.caughtUpAt = asOf;
   }
 
   /** Applies a resource another process changed, read as it is now (and as it was, when whose it was matters). */

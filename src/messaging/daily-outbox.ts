@@ -6,7 +6,14 @@ import { brotliCompress, brotliDecompress, constants } from 'node:zlib';
 import type { Bundle } from 'fhir/r4';
 import { Binary, type Collection, type Db } from 'mongodb';
 import { logger } from '../shared/logger.js';
-import { outboxAdded, outboxDead, outboxDelivered, outboxFailed } from '../shared/metrics.js';
+import {
+  outboxAdded,
+  outboxDead,
+  outboxDelivered,
+  outboxFailed,
+  outboxOldestAge,
+  outboxQueued,
+} from '../shared/metrics.js';
 import { groupBy } from '../shared/group.js';
 import { ukClock } from '../shared/clock.js';
 import type { Deliveries, OutboxStatus } from '../store/outbox.js';
@@ -40,6 +47,8 @@ const PARALLEL_READS = 4;
 const TIMEOUT_MS = 60_000;
 
 const COMMA = Buffer.from(',');
+/** How old the metrics' view of waiting batches may be before a scrape has it read again. */
+const VIEW_MS = 60_000;
 
 /** A message as an entry of a practice's daily batch: POSTed to the practice's `$process-message`. */
 const batchEntry = (message: Bundle) => ({
@@ -156,6 +165,13 @@ export class GpDailyOutbox implements Deliveries {
   private readonly chunks: Collection<ChunkDocument>;
   /** Runs in this process, one after another. */
   private running: Promise<unknown> = Promise.resolve();
+  /** What the metrics say of the waiting batches: from the day documents, read when a scrape finds it old. */
+  private view: { pending: number; oldestDay?: string; at: number; reading: boolean } = {
+    pending: 0,
+    at: 0,
+    reading: false,
+  };
+  private unwatch: (() => void) | undefined;
 
   constructor(
     db: Db,
@@ -167,11 +183,43 @@ export class GpDailyOutbox implements Deliveries {
   }
 
   start(): Promise<void> {
+    this.unwatch = outboxOldestAge.watch({ topic: this.topic }, () => {
+      this.refreshView();
+      const { oldestDay } = this.view;
+      return oldestDay ? Math.max(0, (Date.now() - Date.parse(`${oldestDay}T00:00:00Z`)) / 1000) : 0;
+    });
     return Promise.resolve();
   }
 
   stop(): Promise<void> {
+    this.unwatch?.();
     return this.running.then(() => undefined);
+  }
+
+  /**
+   * Reads how many messages wait for a batch and the oldest day they are of, when the view is older
+   * than a minute; the scrape that asks is answered from the view it had (a scrape never waits on the
+   * database, and reads it at most once a minute).
+   */
+  private refreshView(): void {
+    if (this.view.reading || Date.now() - this.view.at < VIEW_MS) return;
+    this.view.reading = true;
+    (async () => {
+      let pending = 0;
+      let oldestDay: string | undefined;
+      for await (const day of this.days.find({ closed: { $ne: true } })) {
+        const waiting = Object.values(day.practices)
+          .filter((state) => !isDone(state))
+          .reduce((sum, state) => sum + state.stored, 0);
+        pending += waiting;
+        if (waiting > 0 && (oldestDay === undefined || day._id < oldestDay)) oldestDay = day._id;
+      }
+      this.view = { pending, ...(oldestDay ? { oldestDay } : {}), at: Date.now(), reading: false };
+      outboxQueued.set({ topic: this.topic }, pending);
+    })().catch((error: unknown) => {
+      this.view.reading = false;
+      logger.warn('GP daily batches not counted for the metrics', { error: String(error) });
+    });
   }
 
   /** Stores messages for their practices' next daily batch, packed per day and shard. */

@@ -53,8 +53,69 @@ export const outboxDead = new Counter({
 
 export const outboxQueued = new Gauge({
   name: 'nims_outbox_queued',
-  help: 'Pending outbox entries this process is handing over',
+  help: 'Pending outbox entries this process is handing over (gp_daily: messages waiting for their daily batch)',
   labelNames: ['topic'] as const,
+  registers: [metrics],
+});
+
+/** A gauge whose values are read at each scrape from the parts that report them (see `watch`). */
+function scrapedGauge<L extends string>(name: string, help: string, labelNames: readonly L[] = []) {
+  const sources = new Map<string, { labels: Partial<Record<L, string>>; read: () => number | undefined }>();
+  new Gauge<L>({
+    name,
+    help,
+    labelNames,
+    registers: [metrics],
+    collect() {
+      this.reset();
+      for (const { labels, read } of sources.values()) {
+        const value = read();
+        if (value !== undefined) this.set(labels, value);
+      }
+    },
+  });
+  return {
+    /**
+     * Reports `read()` under `labels` at every scrape (nothing while it answers undefined); the last part
+     * to watch a set of labels is the one read. Answers the function that stops it.
+     */
+    watch(labels: Partial<Record<L, string>>, read: () => number | undefined): () => void {
+      const key = JSON.stringify(labels);
+      const source = { labels, read };
+      sources.set(key, source);
+      return () => {
+        if (sources.get(key) === source) sources.delete(key);
+      };
+    },
+  };
+}
+
+export const outboxOldestAge = scrapedGauge(
+  'nims_outbox_oldest_age_seconds',
+  'Age of the oldest pending outbox entry (0 when none waits); gp_daily: of the oldest day with a batch waiting',
+  ['topic'] as const,
+);
+
+export const cohortIndexPeople = scrapedGauge(
+  'nims_cohort_index_people',
+  'People in the cohort index of this process (absent until it is built)',
+);
+
+export const cohortIndexBytes = scrapedGauge(
+  'nims_cohort_index_bytes',
+  'Memory the cohort index of this process takes, as it counts it',
+);
+
+export const cohortIndexLag = scrapedGauge(
+  'nims_cohort_index_lag_seconds',
+  'Time since the cohort index of this process last caught up with the change log (it polls every second)',
+);
+
+export const databaseDuration = new Histogram({
+  name: 'nims_db_operation_duration_seconds',
+  help: 'Time the database took to answer a command, by command, collection and outcome (ok or failed)',
+  labelNames: ['command', 'collection', 'outcome'] as const,
+  buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
   registers: [metrics],
 });
 

@@ -1,7 +1,8 @@
 import { EXPIRING_COLLECTIONS } from './expiry.js';
-import { MongoClient, ReadConcern, type Db } from 'mongodb';
+import { MongoClient, ReadConcern, type CommandStartedEvent, type Db } from 'mongodb';
 import { parametersOf, type SearchParamDef } from '../search/parameters.js';
 import { logger } from '../shared/logger.js';
+import { databaseDuration } from '../shared/metrics.js';
 
 export interface Database {
   client: MongoClient;
@@ -23,7 +24,9 @@ export async function connect(uri: string, dbName: string): Promise<Database> {
     maxPoolSize: 100,
     ignoreUndefined: true,
     retryWrites: true,
+    monitorCommands: true,
   });
+  timeCommands(client);
   await client.connect();
   const admin = client.db(dbName).admin();
   const buildInfo = await admin.command({ buildInfo: 1 });
@@ -38,6 +41,33 @@ export async function connect(uri: string, dbName: string): Promise<Database> {
     ...(replicaSet ? { durability: 'majority, journaled' } : {}),
   });
   return { client, db, isFerretDb, close: () => client.close() };
+}
+
+/** A collection name as a metric label: names nims makes, never anything longer or odd. */
+const COLLECTION_LABEL = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+
+/**
+ * Times every command the driver sends into `nims_db_operation_duration_seconds`. The driver names the
+ * collection only when a command starts, so it is kept by request id until the command ends.
+ */
+function timeCommands(client: MongoClient): void {
+  const started = new Map<number, { command: string; collection: string }>();
+  const collectionOf = (event: CommandStartedEvent): string => {
+    const value: unknown =
+      event.commandName === 'getMore' ? event.command.collection : event.command[event.commandName];
+    return typeof value === 'string' && COLLECTION_LABEL.test(value) ? value : '';
+  };
+  const ended = (outcome: string) => (event: { requestId: number; duration: number }) => {
+    const labels = started.get(event.requestId);
+    if (!labels) return;
+    started.delete(event.requestId);
+    databaseDuration.observe({ ...labels, outcome }, event.duration / 1000);
+  };
+  client.on('commandStarted', (event) =>
+    started.set(event.requestId, { command: event.commandName, collection: collectionOf(event) }),
+  );
+  client.on('commandSucceeded', ended('ok'));
+  client.on('commandFailed', ended('failed'));
 }
 
 /** The stored forms of a parameter's values (see index-values.ts), each of which a search may filter on. */

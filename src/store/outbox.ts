@@ -1,6 +1,13 @@
 import type { Collection, Db } from 'mongodb';
 import { logger } from '../shared/logger.js';
-import { outboxAdded, outboxDead, outboxDelivered, outboxFailed, outboxQueued } from '../shared/metrics.js';
+import {
+  outboxAdded,
+  outboxDead,
+  outboxDelivered,
+  outboxFailed,
+  outboxOldestAge,
+  outboxQueued,
+} from '../shared/metrics.js';
 import { bulkUpdate, insertAllNew } from './mongo-errors.js';
 
 /** A thing to hand to another system, kept until it was taken (or given up on). */
@@ -99,6 +106,7 @@ export class Outbox<T> implements Deliveries {
   private readonly queue = new Map<string, OutboxEntry<T>>();
   private timer: NodeJS.Timeout | undefined;
   private busy: Promise<void> | undefined;
+  private unwatch: (() => void) | undefined;
 
   constructor(
     db: Db,
@@ -115,8 +123,18 @@ export class Outbox<T> implements Deliveries {
   async start(): Promise<void> {
     await this.pickUp(await this.entries.find({ state: 'pending' }).toArray());
     this.counted();
+    this.unwatch = outboxOldestAge.watch({ topic: this.topic }, () => this.oldestAgeSeconds());
     this.timer = setInterval(() => void this.tick(), this.options.tickMs);
     this.timer.unref();
+  }
+
+  /** How long the oldest entry this process hands over has waited (0 when none waits). */
+  private oldestAgeSeconds(): number {
+    let oldest: string | undefined;
+    // ISO times of one format compare as text: one parse, however long the queue
+    for (const entry of this.queue.values())
+      if (oldest === undefined || entry.createdAt < oldest) oldest = entry.createdAt;
+    return oldest === undefined ? 0 : Math.max(0, (Date.now() - Date.parse(oldest)) / 1000);
   }
 
   /** Puts entries in the queue, with their payloads. */
@@ -135,6 +153,7 @@ export class Outbox<T> implements Deliveries {
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    this.unwatch?.();
     await this.busy;
   }
 

@@ -97,6 +97,9 @@ describe('vaccination events to GP practices as FHIR messages', function () {
     }, 10_000);
     // tried, refused, and tried again once the practice is back
     await eventually(() => Promise.resolve(expect(practiceA.refused).to.be.above(0)), 10_000);
+    // operators see how long the oldest message has waited
+    const waited = (await scrape(server!)).get('nims_outbox_oldest_age_seconds{topic="gp"}');
+    expect(waited).to.be.above(0);
     practiceA.down = undefined;
     await eventually(() => Promise.resolve(expect(about(practiceA, first.id!)).to.have.length(2)), 20_000);
     expect(about(practiceA, first.id!)).to.deep.equal([

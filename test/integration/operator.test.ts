@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { RunningServer } from '../../src/server.js';
-import { extraServer, scrape, testServer } from './harness.js';
+import { create, eventually, extraServer, scrape, testServer } from './harness.js';
 
 const root = (server: RunningServer, path: string) => new URL(path, server.url).toString();
 
@@ -31,6 +31,29 @@ describe('health checks and metrics for operators', function () {
     expect(routes.some((s) => s.includes('route="/fhir/Patient/:id/:unknown"'))).to.equal(true);
     expect(routes.join('\n')).not.to.match(/NoSuchType|made-up|9434765919/);
     expect(after.get('nims_process_resident_memory_bytes')).to.be.greaterThan(0);
+  });
+
+  it('when the server works, then /metrics shows database command times, the cohort index and how long outbox entries wait', async () => {
+    const server = await testServer();
+    await create({ resourceType: 'Patient', birthDate: '1960-01-01' });
+    const series = await eventually(async () => {
+      const now = await scrape(server);
+      // the daily batches' view is read when a scrape first finds it old, and shown by the next
+      expect([...now.keys()]).to.include('nims_outbox_oldest_age_seconds{topic="gp_daily"}');
+      return now;
+    });
+    const find = (pattern: RegExp) => [...series].filter(([name]) => pattern.test(name));
+    const inserts = find(
+      /^nims_db_operation_duration_seconds_count\{.*command="insert".*collection="Patient"/,
+    );
+    expect(inserts.length).to.be.greaterThan(0);
+    expect(inserts.every(([name]) => /outcome="(ok|failed)"/.test(name))).to.equal(true);
+    expect(series.get('nims_cohort_index_people')).to.be.greaterThan(0);
+    expect(series.get('nims_cohort_index_bytes')).to.be.greaterThan(0);
+    expect(series.get('nims_cohort_index_lag_seconds')).to.be.within(0, 30);
+    for (const topic of ['gp', 'gp_daily'])
+      expect(series.get(`nims_outbox_oldest_age_seconds{topic="${topic}"}`)).to.be.at.least(0);
+    expect(series.get('nims_outbox_queued{topic="gp_daily"}')).to.be.at.least(0);
   });
 
   it('when METRICS_TOKEN is set, then /metrics asks for it as a bearer token', async () => {
