@@ -13,7 +13,9 @@ import { syntheticGeography, syntheticPerson } from '../fixtures/population.js';
 import { readRow } from '../src/batch/flat-file.js';
 import {
   BulkWriter,
+  commandsPer,
   cpuSeconds,
+  databaseCommands,
   progress,
   record,
   startServerProcess,
@@ -117,6 +119,7 @@ async function main(): Promise<void> {
 
     // the file: streamed up, applied in the background
     const cpuBefore = cpuSeconds(server.process.pid);
+    const commandsBefore = await databaseCommands(server.url, process.env.BENCH_BY_COLLECTION === "1");
     started = performance.now();
     let bytes = 0;
     const body = Readable.from(
@@ -151,6 +154,7 @@ async function main(): Promise<void> {
     progress('applying rows', rows, rows);
     const applySeconds = (performance.now() - started) / 1000;
     const applyCpu = cpuSeconds(server.process.pid) - cpuBefore;
+    const commands = commandsPer(commandsBefore, await databaseCommands(server.url, process.env.BENCH_BY_COLLECTION === "1"), rows);
     const count = (name: string) => report.parameter.find((p) => p.name === name)!;
 
     started = performance.now();
@@ -198,6 +202,8 @@ async function main(): Promise<void> {
       `| **sent to every row applied (server CPU ${applyCpu.toFixed(0)} s)** | ${rows.toLocaleString('en-GB')} | **${applySeconds.toFixed(1)}** | **${rate(rows, applySeconds)}** |`,
       `| acknowledgement downloaded | ${acked.toLocaleString('en-GB')} | ${downloadSeconds.toFixed(1)} | ${rate(acked, downloadSeconds)} |`,
       `| the same file again (answers the first upload) | ${rows.toLocaleString('en-GB')} | ${againSeconds.toFixed(1)} | ${rate(rows, againSeconds)} |`,
+      '',
+      `Database commands a row, from receiving the file to every row applied (the server's whole work, GP messages included): ${commands}.`,
     ];
     console.log(summary.join('\n'));
     record('bench/batch-upload', summary);

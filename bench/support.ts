@@ -73,6 +73,39 @@ export function cpuSeconds(pid: number | undefined): number {
 }
 
 /** One HTTP workload by autocannon: each request from `next`; any non-2xx answer fails the run. */
+/**
+ * The database commands a server process has sent so far, by command name, from its `/metrics`: what a
+ * piece of work costs the database, counted the same on a fast machine and a slow one. By command name,
+ * or by command and collection.
+ */
+export async function databaseCommands(
+  serverUrl: string,
+  byCollection = false,
+): Promise<Map<string, number>> {
+  const text = await (await fetch(serverUrl.replace(/\/fhir$/, '/metrics'))).text();
+  const counts = new Map<string, number>();
+  for (const [, command, collection, count] of text.matchAll(
+    /^nims_db_operation_duration_seconds_count\{command="([^"]+)",collection="([^"]*)"[^}]*\} (\d+)$/gm,
+  )) {
+    const key = byCollection ? `${command} ${collection}` : command!;
+    counts.set(key, (counts.get(key) ?? 0) + Number(count));
+  }
+  return counts;
+}
+
+/** The commands sent between two counts, per unit of work, as `find 3.1, insert 0.8, ...` (most first). */
+export function commandsPer(before: Map<string, number>, after: Map<string, number>, units: number): string {
+  const spent = [...after].map(
+    ([command, n]) => [command, (n - (before.get(command) ?? 0)) / units] as const,
+  );
+  const total = spent.reduce((sum, [, n]) => sum + n, 0);
+  const each = spent
+    .filter(([, n]) => n >= 0.05)
+    .sort((a, b) => b[1] - a[1])
+    .map(([command, n]) => `${command} ${n.toFixed(1)}`);
+  return `${total.toFixed(1)} (${each.join(', ')})`;
+}
+
 export async function cannon(
   name: string,
   url: string,

@@ -12,6 +12,7 @@ import { GroupCommit } from '../shared/group-commit.js';
 import { logger } from '../shared/logger.js';
 import { bulkUpdate, insertAllNew, isDuplicateKey } from './mongo-errors.js';
 import { postingKeysOf, Postings, type Holding } from './postings.js';
+import { RecentVersions } from './recent-versions.js';
 import type {
   ChangeEvent,
   CurrentDocument,
@@ -155,6 +156,8 @@ export class MongoRepository implements Repository {
   private readonly postings: Postings;
   private readonly changes: ChangeLog;
   private readonly listeners: ((event: ChangeEvent) => void)[] = [];
+  /** Versions this process stored lately: read back without the database. */
+  private readonly recent = new RecentVersions();
   private readonly creates = new GroupCommit((type: string, requests: WriteRequest[]) =>
     this.createTogether(type, requests),
   );
@@ -199,6 +202,7 @@ export class MongoRepository implements Repository {
     document: CurrentDocument,
     live: CurrentDocument | undefined,
   ): void {
+    this.recent.remember(toStored(type, document, document.id));
     this.changes.remember({
       _id: String(sequence),
       seq: sequence,
@@ -224,6 +228,8 @@ export class MongoRepository implements Repository {
   }
 
   async vread(type: string, id: string, version: number): Promise<StoredVersion | undefined> {
+    const recent = this.recent.get(type, id, version);
+    if (recent) return recent;
     const doc = await this.versions(type).findOne({ _id: versionKey(id, version) });
     if (doc) return toStored(type, doc, id);
     // resources stored by insertNew have their only version in the type's collection
@@ -639,6 +645,7 @@ export class MongoRepository implements Repository {
     const { type, id, version, previous } = receipt;
     const written = await this.current(type).findOne({ _id: id }, { projection: { v: 1 } });
     if (written && written.v !== version) return; // someone wrote after us; their version stands
+    this.recent.forget(type, id, version);
     const undone = await this.versions(type).findOne({ _id: versionKey(id, version) });
     if (previous) await this.current(type).replaceOne({ _id: id }, previous, { upsert: true });
     else await this.current(type).deleteOne({ _id: id });

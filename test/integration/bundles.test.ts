@@ -101,6 +101,34 @@ describe('batch and transaction', () => {
     ).to.equal(201);
   });
 
+  it('when a later update of a transaction is refused, then an earlier update is taken back, from its history too', async () => {
+    const existing = await create(patient(231));
+    const taken = { system: 'https://supplier.example/tx', value: `taken-${Date.now()}` };
+    await create(immunization(existing.id, { identifier: [taken] }));
+    const response = await http('POST', '/', {
+      body: {
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: [
+          {
+            resource: { ...existing, gender: 'other' },
+            request: { method: 'PUT', url: `Patient/${existing.id}` },
+          },
+          {
+            resource: { ...immunization(existing.id, { identifier: [taken] }), id: 'tx-taken-identifier' },
+            request: { method: 'PUT', url: 'Immunization/tx-taken-identifier' },
+          },
+        ],
+      },
+    });
+    expect(response.status).to.equal(422);
+    expect(
+      ((await http('GET', `/Patient/${existing.id}`)).body as unknown as Patient).meta?.versionId,
+    ).to.equal('1');
+    // the version it wrote is not served from anywhere, the server's memory included
+    expect((await http('GET', `/Patient/${existing.id}/_history/2`)).status).to.equal(404);
+  });
+
   it('when a transaction uses If-Match with a stale version, then it fails with 412 and writes nothing', async () => {
     const existing = await create(patient(205));
     const nhs = patient(206).identifier![0]!.value!;
