@@ -8,7 +8,7 @@ import { NHS_NUMBER_SYSTEM } from '../shared/nhs-number.js';
 import type { Repository, StoredVersion } from '../store/repository.js';
 import { columnOf, readRow, type Action, type Row } from './flat-file.js';
 
-/** Rows checked and written together: two lookup rounds and one bulk insert each. */
+/** Rows checked and written together: a lookup round, one bulk create, and a lookup round for the rest. */
 export const ROWS_PER_BATCH = 1000;
 /** Updates and deletions written at once within a batch. */
 const PARALLEL_WRITES = 16;
@@ -124,31 +124,40 @@ export class SupplierRows {
       if (problem) return no(columnOf(problem.expression?.[0]), problem.diagnostics);
       return [{ row: r.row, action: r.action, key: r.key, immunization, patient: person.id }];
     });
+    // a new record's UNIQUE_ID is claimed by creating it; only the rows it was claimed for before (sent
+    // before, or by another supplier) and the changes look up what is stored
+    const fresh = accepted.filter((row) => row.action === 'new' && !this.problemOf(row, undefined));
+    const created = await this.repository.createMany(
+      'Immunization',
+      fresh.map((row) => row.immunization!),
+    );
+    created.forEach((result, i) => {
+      const row = fresh[i]!;
+      if (!(result instanceof FhirError))
+        acks.set(row.row, { ...this.done(row, 'created'), id: result.id, version: result.versionId });
+      // a UNIQUE_ID held already is looked up with the rest: the same row again is `unchanged`
+      else if (result.problems[0]?.code !== 'duplicate-identifier')
+        reject(row.row, 'UNIQUE_ID', result.message, row.key, row.action);
+    });
+    const rest = accepted.filter((row) => !acks.has(row.row));
     const existing = await this.repository.holders(
       'Immunization',
       'identifier',
-      accepted.map((a) => a.key),
+      rest.map((a) => a.key),
     );
-    const creates: Accepted[] = [];
     const changes: [Accepted, StoredVersion][] = [];
-    for (const row of accepted) {
+    for (const row of rest) {
       const stored = existing.get(row.key);
-      const problem = this.problemOf(row, stored);
+      const problem =
+        this.problemOf(row, stored) ??
+        (stored
+          ? undefined
+          : (['UNIQUE_ID', 'The record with this UNIQUE_ID changed meanwhile; send the row again'] as const));
       if (problem) reject(row.row, problem[0], problem[1], row.key, row.action);
-      else if (!stored) creates.push(row);
-      else if (row.action !== 'delete' && isDeepStrictEqual(content(stored.resource), row.immunization))
-        acks.set(row.row, { ...this.done(row, 'unchanged'), id: stored.id, version: stored.versionId });
-      else changes.push([row, stored]);
+      else if (row.action !== 'delete' && isDeepStrictEqual(content(stored!.resource), row.immunization))
+        acks.set(row.row, { ...this.done(row, 'unchanged'), id: stored!.id, version: stored!.versionId });
+      else changes.push([row, stored!]);
     }
-    const created = await this.repository.createMany(
-      'Immunization',
-      creates.map((c) => c.immunization!),
-    );
-    created.forEach((result, i) => {
-      const row = creates[i]!;
-      if (result instanceof FhirError) reject(row.row, 'UNIQUE_ID', result.message, row.key, row.action);
-      else acks.set(row.row, { ...this.done(row, 'created'), id: result.id, version: result.versionId });
-    });
     for (let start = 0; start < changes.length; start += PARALLEL_WRITES) {
       await Promise.all(
         changes.slice(start, start + PARALLEL_WRITES).map(async ([row, stored]) => {

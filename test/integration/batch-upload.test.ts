@@ -164,6 +164,24 @@ describe('Supplier batch files ($batch-upload) with per-row acknowledgement', fu
     expect(other.rows.map((r) => [r.RESULT, r.IMMUNIZATION_ID, r.VERSION])).to.deep.equal([
       ['unchanged', first.rows[0]!.IMMUNIZATION_ID, '1'],
     ]);
+    // the same UNIQUE_ID as new with other content: refused, the record stays as it was
+    const changed = await upload(
+      flatFile(
+        [
+          flatFileRow({
+            NHS_NUMBER: nhs(ann),
+            PERSON_DOB: dob(ann),
+            UNIQUE_ID: 'again-1',
+            BATCH_NUMBER: 'ZZ99',
+          }),
+        ],
+        ',',
+      ),
+    );
+    expect(changed.rows.map((r) => [r.RESULT, r.COLUMN])).to.deep.equal([['rejected', 'UNIQUE_ID']]);
+    expect(changed.rows[0]!.REASON).to.match(/exists already/);
+    const kept = (await full('GET', `/Immunization/${first.rows[0]!.IMMUNIZATION_ID}`)).body as Immunization;
+    expect(kept.meta!.versionId).to.equal('1');
   });
 
   it("when a row's field holds the delimiter in quotes, then it is read whole", async () => {
