@@ -144,14 +144,18 @@ export class ChangeLog {
 
   /**
    * The entries after `after`, read forward by `_id` in batches (widening while they are full) until
-   * `END_MISSES` numbers in a row are missing, and the numbers below the last entry found that were
-   * missing (not yet written, or lost to a crash).
+   * `reach` numbers in a row are missing, and the numbers below the last entry found that were missing
+   * (not yet written, or lost to a crash). A reach of 1 stops at the first number missing after the
+   * last entry: one lookup when nothing was written, but no step over a number lost for good.
    */
-  async forward(after: number): Promise<{ entries: ChangeDocument[]; missing: number[]; last: number }> {
+  async forward(
+    after: number,
+    reach = END_MISSES,
+  ): Promise<{ entries: ChangeDocument[]; missing: number[]; last: number }> {
     const entries: ChangeDocument[] = [];
     const missing: number[] = [];
     let last = after;
-    let width = END_MISSES;
+    let width = reach;
     for (;;) {
       // entries this process wrote are taken from memory, without lookups
       for (let doc = this.recent.get(last + 1); doc; doc = this.recent.get(last + 1)) {
@@ -169,9 +173,9 @@ export class ChangeLog {
       });
       last = seqs[furthest]!;
       const trailing = width - 1 - furthest;
-      if (trailing >= END_MISSES) return { entries, missing, last };
+      if (trailing >= reach) return { entries, missing, last };
       // a full batch: the log goes on; one that ended early: its end is near
-      width = trailing === 0 ? Math.min(width * 2, 512) : END_MISSES;
+      width = trailing === 0 ? Math.min(width * 2, 512) : reach;
     }
   }
 

@@ -2,6 +2,12 @@ import type { ChangeDocument, ChangeLog } from './changelog.js';
 
 /** How long a missing change log number is looked for again (a write still under way takes this long). */
 const HOLE_PATIENCE_MS = 30_000;
+/**
+ * How often a read looks past a missing number at the end for entries beyond it; the reads between stop
+ * at the first missing number (one lookup a poll when nothing was written). Only a number lost to a crash
+ * stays missing, so what comes after one waits this long at most.
+ */
+const STEP_OVER_EVERY_MS = 5_000;
 
 /**
  * Reads the change log forward from where it got to, for a follower of every change (the cohort index,
@@ -14,10 +20,12 @@ export class LogReader {
   seen: number;
   /** Numbers below `seen` not found yet, with when they were first missed. */
   private holes: Map<number, number>;
+  private steppedOverAt = 0;
 
   constructor(
     private readonly log: ChangeLog,
     from: { seen: number; holes: number[] } = { seen: 0, holes: [] },
+    private readonly stepOverEveryMs = STEP_OVER_EVERY_MS,
   ) {
     this.seen = from.seen;
     this.holes = new Map(from.holes.map((seq) => [seq, Date.now()]));
@@ -36,9 +44,11 @@ export class LogReader {
   /** The entries written since the last read, holes that turned up included, oldest first. */
   async next(): Promise<ChangeDocument[]> {
     const now = Date.now();
+    const stepOver = now - this.steppedOverAt >= this.stepOverEveryMs;
+    if (stepOver) this.steppedOverAt = now;
     const retried = [...this.holes.keys()];
     const [{ entries, missing, last }, found] = await Promise.all([
-      this.log.forward(this.seen),
+      this.log.forward(this.seen, stepOver ? undefined : 1),
       retried.length > 0 ? this.log.read(retried) : Promise.resolve([]),
     ]);
     // the reads go in parallel, so a number may have been read before its entry was written and a later

@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import type { Bundle, Patient } from 'fhir/r4';
 import { patient } from '../../fixtures/records.js';
 import type { HistoryDocument } from '../../src/store/repository.js';
+import { ChangeLog, type ChangeDocument } from '../../src/store/changelog.js';
+import { LogReader } from '../../src/store/log-reader.js';
 import { Slots, type SlotDocument } from '../../src/store/slots.js';
 import { create, http, testServer } from './harness.js';
 
@@ -41,6 +43,38 @@ describe('slot lists', () => {
     expect(complete).to.equal(true);
     expect(entries.map((e) => e.id).sort()).to.deep.equal(['a', 'b', 'c', 'd', 'e']);
     expect((await new Slots(collection).read(`${key}-other`)).entries.map((e) => e.id)).to.deep.equal(['x']);
+  });
+});
+
+describe('change log readers', () => {
+  it('when numbers are missing, then a reader stops at the first between polls and steps over it now and then', async () => {
+    const { database } = await testServer();
+    const db = database.db.client.db(`nims_changelog_${Date.now()}`);
+    // entries another process wrote: 3 is still being written at first, 6 is lost to a crash
+    const written = (...seqs: number[]) =>
+      db.collection<ChangeDocument>('changes').insertMany(
+        seqs.map((seq) => ({
+          _id: String(seq),
+          seq,
+          type: 'Patient',
+          id: `p${seq}`,
+          v: 1,
+          ts: new Date().toISOString(),
+        })),
+      );
+    const reader = new LogReader(ChangeLog.of(db), { seen: 0, holes: [] }, 300);
+    const read = async () => (await reader.next()).map((entry) => entry.seq);
+    await written(1, 2, 4);
+    expect(await read()).to.deep.equal([1, 2, 4]);
+    await written(3, 5);
+    expect(await read()).to.deep.equal([3, 5]);
+    await written(7);
+    // the read stops where 6 is missing: one lookup
+    expect(await read()).to.deep.equal([]);
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    expect(await read()).to.deep.equal([7]);
+    expect(reader.position).to.deep.equal({ seen: 7, holes: [6] });
+    await db.dropDatabase();
   });
 });
 
