@@ -60,7 +60,9 @@ export const outboxQueued = new Gauge({
 
 /** A gauge whose values are read at each scrape from the parts that report them (see `watch`). */
 function scrapedGauge<L extends string>(name: string, help: string, labelNames: readonly L[] = []) {
-  const sources = new Map<string, { labels: Partial<Record<L, string>>; read: () => number | undefined }>();
+  type Source = { labels: Partial<Record<L, string>>; read: () => number | undefined };
+  /** By label set, every part watching it, latest last (a test runs several servers in one process). */
+  const sources = new Map<string, Source[]>();
   new Gauge<L>({
     name,
     help,
@@ -68,7 +70,8 @@ function scrapedGauge<L extends string>(name: string, help: string, labelNames: 
     registers: [metrics],
     collect() {
       this.reset();
-      for (const { labels, read } of sources.values()) {
+      for (const watching of sources.values()) {
+        const { labels, read } = watching.at(-1)!;
         const value = read();
         if (value !== undefined) this.set(labels, value);
       }
@@ -76,15 +79,17 @@ function scrapedGauge<L extends string>(name: string, help: string, labelNames: 
   });
   return {
     /**
-     * Reports `read()` under `labels` at every scrape (nothing while it answers undefined); the last part
-     * to watch a set of labels is the one read. Answers the function that stops it.
+     * Reports `read()` under `labels` at every scrape (nothing while it answers undefined); of the parts
+     * watching the same labels, the latest is read. Answers the function that stops it.
      */
     watch(labels: Partial<Record<L, string>>, read: () => number | undefined): () => void {
       const key = JSON.stringify(labels);
       const source = { labels, read };
-      sources.set(key, source);
+      sources.set(key, [...(sources.get(key) ?? []), source]);
       return () => {
-        if (sources.get(key) === source) sources.delete(key);
+        const rest = (sources.get(key) ?? []).filter((s) => s !== source);
+        if (rest.length > 0) sources.set(key, rest);
+        else sources.delete(key);
       };
     },
   };
