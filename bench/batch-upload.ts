@@ -119,7 +119,7 @@ async function main(): Promise<void> {
 
     // the file: streamed up, applied in the background
     const cpuBefore = cpuSeconds(server.process.pid);
-    const commandsBefore = await databaseCommands(server.url, process.env.BENCH_BY_COLLECTION === '1');
+    const commandsBefore = await databaseCommands(server.url);
     started = performance.now();
     let bytes = 0;
     const body = Readable.from(
@@ -154,11 +154,7 @@ async function main(): Promise<void> {
     progress('applying rows', rows, rows);
     const applySeconds = (performance.now() - started) / 1000;
     const applyCpu = cpuSeconds(server.process.pid) - cpuBefore;
-    const commands = commandsPer(
-      commandsBefore,
-      await databaseCommands(server.url, process.env.BENCH_BY_COLLECTION === '1'),
-      rows,
-    );
+    const commands = commandsPer(commandsBefore, await databaseCommands(server.url), rows);
     const count = (name: string) => report.parameter.find((p) => p.name === name)!;
 
     started = performance.now();

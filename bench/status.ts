@@ -73,11 +73,10 @@ async function main(): Promise<void> {
       if (!response.ok) throw new Error(`${path}: ${response.status}`);
       return (await response.json()) as { entry?: { resource: { id: string } }[] };
     };
-    const byCollection = process.env.BENCH_BY_COLLECTION === '1';
-    let commands = await databaseCommands(server.url, byCollection);
+    let commands = await databaseCommands(server.url);
     /** The database commands a lookup took since the last call (warm-up lookups included). */
     const commandsSince = async () => {
-      const now = await databaseCommands(server.url, byCollection);
+      const now = await databaseCommands(server.url);
       const per = commandsPer(commands, now, LOOKUPS + 50);
       commands = now;
       return per;

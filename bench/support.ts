@@ -1,7 +1,9 @@
 import type { Resource } from 'fhir/r4';
 import type { Db } from 'mongodb';
 import { versionDocuments } from '../src/store/mongo-repository.js';
+import { bulkUpdate } from '../src/store/mongo-errors.js';
 import { postingKeysOf } from '../src/store/postings.js';
+import type { SlotDocument } from '../src/store/slots.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -72,16 +74,13 @@ export function cpuSeconds(pid: number | undefined): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** One HTTP workload by autocannon: each request from `next`; any non-2xx answer fails the run. */
 /**
  * The database commands a server process has sent so far, by command name, from its `/metrics`: what a
- * piece of work costs the database, counted the same on a fast machine and a slow one. By command name,
- * or by command and collection.
+ * piece of work costs the database, counted the same on a fast machine and a slow one. Split by
+ * collection as well when `BENCH_BY_COLLECTION=1`.
  */
-export async function databaseCommands(
-  serverUrl: string,
-  byCollection = false,
-): Promise<Map<string, number>> {
+export async function databaseCommands(serverUrl: string): Promise<Map<string, number>> {
+  const byCollection = process.env.BENCH_BY_COLLECTION === '1';
   const text = await (await fetch(serverUrl.replace(/\/fhir$/, '/metrics'))).text();
   const counts = new Map<string, number>();
   for (const [, command, collection, count] of text.matchAll(
@@ -106,6 +105,7 @@ export function commandsPer(before: Map<string, number>, after: Map<string, numb
   return `${total.toFixed(1)} (${each.join(', ')})`;
 }
 
+/** One HTTP workload by autocannon: each request from `next`; any non-2xx answer fails the run. */
 export async function cannon(
   name: string,
   url: string,
@@ -238,13 +238,29 @@ export class BulkWriter {
 
   async write(type: string, resources: Resource[]): Promise<void> {
     const docs = resources.map((r) => versionDocuments(r.id!, 1, this.ts, 'POST', r));
-    const postings = docs.flatMap(({ current }) =>
-      postingKeysOf(type, current.idx).all.map((key) => {
-        const n = this.slots.get(key) ?? 0;
-        this.slots.set(key, n + 1);
-        return { _id: `${key}#${n}`, id: current._id, at: new Date() };
-      }),
+    const keys = docs.flatMap(({ current }) =>
+      postingKeysOf(type, current.idx).all.map((key) => ({ key, id: current._id })),
     );
+    const inThis = new Map<string, number>();
+    for (const { key } of keys) inThis.set(key, (inThis.get(key) ?? 0) + 1);
+    // as the store writes them: an entry 0 alone says so, and stops saying so before entry 1 is written
+    const continued = [...inThis.keys()].filter((key) => this.slots.get(key) === 1);
+    await bulkUpdate(
+      this.db.collection<SlotDocument>('postings'),
+      continued.map((key) => ({
+        updateOne: { filter: { _id: `${key}#0` }, update: { $set: { only: false } } },
+      })),
+    );
+    const postings = keys.map(({ key, id }) => {
+      const n = this.slots.get(key) ?? 0;
+      this.slots.set(key, n + 1);
+      return {
+        _id: `${key}#${n}`,
+        id,
+        at: new Date(),
+        ...(n === 0 && inThis.get(key) === 1 ? { only: true } : {}),
+      };
+    });
     await Promise.all([
       this.db
         .collection(`${type}_history`)

@@ -61,7 +61,11 @@ export interface WriteOptions {
   byServer?: boolean;
   /** The client the write is for: a bound or programme-narrowed client may write only what it may touch. */
   access?: Access;
+  /** The GP practice (ODS code) whose own message the write is: the version is not sent back to it. */
+  origin?: string;
 }
+
+const originOf = (options?: WriteOptions) => (options?.origin ? { origin: options.origin } : {});
 
 /** The server acting for itself (its own bookkeeping, not a client's request): everything allowed. */
 export const SERVER_CONTEXT: RequestContext = { baseUrl: '', strict: true, access: UNRESTRICTED };
@@ -201,7 +205,14 @@ export class FhirService {
   ): Promise<InteractionResult> {
     const resource = this.prepare(type, body, id);
     await this.checkClientWrite(type, undefined, resource, options);
-    const result = await this.repository.write({ type, id, resource, method: 'POST', expectedVersion: 0 });
+    const result = await this.repository.write({
+      type,
+      id,
+      resource,
+      method: 'POST',
+      expectedVersion: 0,
+      ...originOf(options),
+    });
     return { status: 201, stored: result.stored, ...(result.receipt ? { receipt: result.receipt } : {}) };
   }
 
@@ -232,6 +243,7 @@ export class FhirService {
       resource: prepared,
       method: 'PUT',
       ...(ifMatch !== undefined ? { expectedVersion: ifMatch } : {}),
+      ...originOf(options),
     });
     return {
       status: result.created ? 201 : 200,
@@ -364,6 +376,7 @@ export class FhirService {
       id,
       method: 'DELETE',
       ...(ifMatch !== undefined ? { expectedVersion: ifMatch } : {}),
+      ...originOf(options),
     });
     const what = result.receipt
       ? `Deleted ${type}/${id}`

@@ -207,7 +207,9 @@ export class GpDailyOutbox implements Deliveries {
     (async () => {
       let pending = 0;
       let oldestDay: string | undefined;
-      for await (const day of this.days.find({ closed: { $ne: true } })) {
+      // the chunk list of a day can be thousands of ids; the counts are all this needs
+      const open = this.days.find({ closed: { $ne: true } }, { projection: { practices: 1 } });
+      for await (const day of open) {
         const waiting = Object.values(day.practices)
           .filter((state) => !isDone(state))
           .reduce((sum, state) => sum + state.stored, 0);

@@ -201,7 +201,7 @@ export class GpDispatcher {
     const practice = patient ? await this.practiceOf(patient, read) : undefined;
     if (!patient || !practice) return undefined;
     // the practice sent this version itself: it is not told its own news
-    if ((await this.inbound.madeBy(change.id, change.v)) === practice) return undefined;
+    if (change.origin === practice) return undefined;
     const related = await Promise.all(
       referencesOf(immunization)
         .filter((r) => r !== `Patient/${patientId}`)

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Immunization } from 'fhir/r4';
 import type { Collection, Db } from 'mongodb';
 import { fail } from '../fhir/errors.js';
@@ -26,30 +27,22 @@ interface AnsweredMessage {
   focus: string;
 }
 
-interface SentVersion {
-  /** `{Immunization id}/{version}`: a version a practice's own message made. */
-  _id: string;
-  practice: string;
-}
-
 /**
  * What nims keeps of the vaccination messages GP systems send it: each message's answer (a repeat is
- * answered the same, and changes nothing), and which practice made each version it stored, so that
- * version is not sent back to that practice.
+ * answered the same, and changes nothing). The versions a message makes carry the sending practice as
+ * their origin, so they are not sent back to it.
  */
 export class GpInbound {
   private readonly answers: Collection<AnsweredMessage>;
-  private readonly versions: Collection<SentVersion>;
 
   constructor(db: Db) {
     this.answers = db.collection<AnsweredMessage>('gp_inbound_messages');
-    this.versions = db.collection<SentVersion>('gp_inbound_versions');
   }
 
   /**
    * Stores what a practice sent: the person found on the register by NHS number, the Immunization
-   * created, updated or deleted by the practice's identifier, and the version marked as the practice's
-   * own (never sent back to it). Answers the record it now concerns (`Immunization/{id}`); 4xx when the
+   * created, updated or deleted by the practice's identifier, as a version of the practice's own (never
+   * sent back to it). Answers the record it now concerns (`Immunization/{id}`); 4xx when the
    * person is not on the register or the record has no identifier.
    */
   async take(service: FhirService, record: PracticeRecord, context: RequestContext): Promise<string> {
@@ -89,23 +82,27 @@ export class GpInbound {
         'Patient.identifier',
       ]);
     const existing = await first('Immunization', `${identifier.system}|${identifier.value}`);
+    const options = { access: context.access, origin: record.practice };
     let result: InteractionResult;
     if (record.action === 'delete') {
       if (!existing)
         fail('not-found', 'No vaccination record has that identifier', ['Immunization.identifier']);
-      result = await service.delete('Immunization', existing.id, undefined, { access: context.access });
+      result = await service.delete('Immunization', existing.id, undefined, options);
     } else {
       const { id: _id, meta: _meta, ...content } = record.immunization;
       const immunization: Immunization = { ...content, patient: { reference: `Patient/${person.id}` } };
       result = existing
-        ? await service.update('Immunization', existing.id, { ...immunization, id: existing.id }, undefined, {
-            access: context.access,
-          })
-        : await service.create('Immunization', immunization, context);
+        ? await service.update(
+            'Immunization',
+            existing.id,
+            { ...immunization, id: existing.id },
+            undefined,
+            options,
+          )
+        : await service.createWithId('Immunization', immunization, randomUUID(), options);
     }
-    const stored = result.stored!;
-    const focus = `Immunization/${stored.id}`;
-    await this.record(record.messageId, record.practice, stored.id, stored.versionId, focus);
+    const focus = `Immunization/${result.stored!.id}`;
+    await this.record(record.messageId, record.practice, focus);
     return focus;
   }
 
@@ -114,24 +111,11 @@ export class GpInbound {
     return (await this.answers.findOne({ _id: messageId }))?.focus;
   }
 
-  async record(
-    messageId: string,
-    practice: string,
-    immunization: string,
-    version: number,
-    focus: string,
-  ): Promise<void> {
-    // the version first: a crash between the two leaves a message answered again, never one echoed back
-    await this.versions.replaceOne({ _id: `${immunization}/${version}` }, { practice }, { upsert: true });
+  private async record(messageId: string, practice: string, focus: string): Promise<void> {
     try {
       await this.answers.insertOne({ _id: messageId, practice, focus });
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
     }
-  }
-
-  /** The practice whose own message made this version of an Immunization, if one did. */
-  async madeBy(immunization: string, version: number): Promise<string | undefined> {
-    return (await this.versions.findOne({ _id: `${immunization}/${version}` }))?.practice;
   }
 }

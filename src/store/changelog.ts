@@ -9,6 +9,8 @@ export interface ChangeDocument {
   id: string;
   v: number;
   ts: string;
+  /** The GP practice whose own message made the version (see HistoryDocument.origin). */
+  origin?: string;
 }
 
 /** Misses in a row after which the end of the log is taken as found (numbers lost to crashes are gaps). */
@@ -24,6 +26,11 @@ const NEAR_MS = 10_000;
 
 /** Entries this process wrote that are kept in memory for the log's readers in the same process. */
 const RECENT_ENTRIES = 50_000;
+/**
+ * How long the log's readers in this process wait for a number this process took to become current: a
+ * write that failed between its steps never says so, and after this its number is read like any other.
+ */
+const PENDING_PATIENCE_MS = 10_000;
 
 const logs = new WeakMap<Db, ChangeLog>();
 
@@ -43,6 +50,12 @@ export class ChangeLog {
   private starting: Promise<void> | undefined;
   /** Entries written by this process whose versions are current, in the order they became so. */
   private readonly recent = new Map<number, ChangeDocument>();
+  /**
+   * Numbers this process took for writes not yet current, with when: readers stop before them (the
+   * entry comes from memory once its version is current; read earlier, it would send the reader to a
+   * current copy not yet written, and to the database for what memory will hold a moment later).
+   */
+  private readonly pending = new Map<number, number>();
 
   private constructor(db: Db) {
     this.changes = db.collection<ChangeDocument>('changes');
@@ -59,6 +72,7 @@ export class ChangeLog {
 
   /** An entry this process wrote, whose version is now current: its followers here read it from memory. */
   remember(doc: ChangeDocument): void {
+    this.pending.delete(doc.seq);
     this.recent.set(doc.seq, doc);
     for (const seq of this.recent.keys()) {
       if (this.recent.size <= RECENT_ENTRIES) break;
@@ -108,7 +122,22 @@ export class ChangeLog {
         });
       await this.starting;
     }
-    return this.counter!++;
+    const seq = this.counter!++;
+    // numbers of writes that failed between their steps are let go here when no reader does it
+    if (this.pending.size > RECENT_ENTRIES) this.firstPending(Infinity);
+    this.pending.set(seq, Date.now());
+    return seq;
+  }
+
+  /** The first number from `seq` on that this process took for a write still under way (patiently). */
+  private firstPending(seq: number): number {
+    let first = Infinity;
+    const now = Date.now();
+    for (const [n, since] of this.pending) {
+      if (now - since > PENDING_PATIENCE_MS) this.pending.delete(n);
+      else if (n >= seq && n < first) first = n;
+    }
+    return first;
   }
 
   async append(entry: Omit<ChangeDocument, '_id' | 'seq'>): Promise<number> {
@@ -118,6 +147,7 @@ export class ChangeLog {
         await this.changes.insertOne({ _id: String(seq), seq, ...entry });
         return seq;
       } catch (error) {
+        this.pending.delete(seq);
         if (!isDuplicateKey(error)) throw error;
         // another process wrote this number: continue after the end it has reached
         const end = await this.last(seq);
@@ -136,9 +166,19 @@ export class ChangeLog {
     this.counter = first + entries.length;
     const docs = entries.map((entry, i) => ({ _id: String(first + i), seq: first + i, ...entry }));
     const numbers = docs.map((d) => d.seq);
+    for (const seq of numbers) this.pending.set(seq, Date.now());
+    let taken: number[];
+    try {
+      taken = await insertAllNew(this.changes, docs);
+    } catch (error) {
+      for (const seq of numbers) this.pending.delete(seq);
+      throw error;
+    }
     // numbers another process took meanwhile: those entries go after the end it has reached
-    for (const index of await insertAllNew(this.changes, docs))
+    for (const index of taken) {
+      this.pending.delete(numbers[index]!);
       numbers[index] = await this.append(entries[index]!);
+    }
     return numbers;
   }
 
@@ -162,7 +202,10 @@ export class ChangeLog {
         entries.push(doc);
         last = doc.seq;
       }
-      const seqs = range(last + 1, width);
+      // nothing is read from a number this process is still writing on: it comes from memory soon
+      const before = this.firstPending(last + 1);
+      const seqs = range(last + 1, Math.min(width, before - last - 1));
+      if (seqs.length === 0) return { entries, missing, last };
       const docs = await this.read(seqs);
       let furthest = docs.length - 1;
       while (furthest >= 0 && docs[furthest] === null) furthest--;
@@ -172,6 +215,7 @@ export class ChangeLog {
         else missing.push(seqs[i]!);
       });
       last = seqs[furthest]!;
+      if (seqs.length < width) return { entries, missing, last };
       const trailing = width - 1 - furthest;
       if (trailing >= reach) return { entries, missing, last };
       // a full batch: the log goes on; one that ended early: its end is near
@@ -212,6 +256,7 @@ export class ChangeLog {
 
   async remove(seq: number): Promise<void> {
     this.recent.delete(seq);
+    this.pending.delete(seq);
     await this.changes.deleteOne({ _id: String(seq) });
   }
 

@@ -38,14 +38,31 @@ export async function insertAllNew<T extends Document>(
  * finish). Small commands cost nothing: SQLite writes one at a time anyway (about 1 ms each).
  */
 const UPDATES_PER_COMMAND = 25;
+/**
+ * Update statements of such commands under way at once in this process: the commands of several callers
+ * must not add up to FerretDB's connections either, and half of them stay free for other commands.
+ */
+const UPDATES_AT_ONCE = 50;
+let updatesUnderWay = 0;
+const waitingForUpdates: (() => void)[] = [];
 
 /** Runs update operations (updateOne, replaceOne) as a few small unordered bulk writes, one after another. */
 export async function bulkUpdate<T extends Document>(
   collection: Collection<T>,
   operations: AnyBulkWriteOperation<T>[],
 ): Promise<void> {
-  for (let i = 0; i < operations.length; i += UPDATES_PER_COMMAND)
-    await collection.bulkWrite(operations.slice(i, i + UPDATES_PER_COMMAND), { ordered: false });
+  for (let i = 0; i < operations.length; i += UPDATES_PER_COMMAND) {
+    const command = operations.slice(i, i + UPDATES_PER_COMMAND);
+    while (updatesUnderWay + command.length > UPDATES_AT_ONCE)
+      await new Promise<void>((resolve) => waitingForUpdates.push(resolve));
+    updatesUnderWay += command.length;
+    try {
+      await collection.bulkWrite(command, { ordered: false });
+    } finally {
+      updatesUnderWay -= command.length;
+      for (const wake of waitingForUpdates.splice(0)) wake();
+    }
+  }
 }
 
 /** The database could not be reached, or was too busy to answer (as opposed to refusing an operation). */

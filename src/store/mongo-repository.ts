@@ -7,7 +7,7 @@ import { fail, FhirError } from '../fhir/errors.js';
 import { postingKey } from '../search/criteria.js';
 import { cursorFilter, type SortKey } from '../search/controls.js';
 import { indexValues } from '../search/index-values.js';
-import { ChangeLog } from './changelog.js';
+import { ChangeLog, type ChangeDocument } from './changelog.js';
 import { GroupCommit } from '../shared/group-commit.js';
 import { logger } from '../shared/logger.js';
 import { bulkUpdate, insertAllNew, isDuplicateKey } from './mongo-errors.js';
@@ -71,6 +71,7 @@ function currentOf(doc: HistoryDocument): CurrentDocument {
     idx,
     srt,
     ...(doc.res ? { res: doc.res } : {}),
+    ...(doc.origin ? { origin: doc.origin } : {}),
   };
 }
 
@@ -84,6 +85,7 @@ export function versionDocuments(
   ts: string,
   method: StoredVersion['method'],
   content?: Resource,
+  origin?: string,
 ): { history: HistoryDocument; current: CurrentDocument } {
   const resource = content
     ? ({
@@ -101,6 +103,7 @@ export function versionDocuments(
     del: !resource,
     method,
     ...(resource ? { res: resource } : {}),
+    ...(origin ? { origin } : {}),
   };
   return { history, current: currentOf(history) };
 }
@@ -140,6 +143,22 @@ function changeEvent(
     ...(live?.res ? { previous: live.res } : {}),
   };
 }
+
+/** The change log entry of a stored version. */
+function changeEntry(
+  type: string,
+  doc: HistoryDocument | CurrentDocument,
+): Omit<ChangeDocument, '_id' | 'seq'> {
+  return { type, id: doc.id, v: doc.v, ts: doc.ts, ...(doc.origin ? { origin: doc.origin } : {}) };
+}
+
+/**
+ * Whether the write of a version stamped `ts` took so long that a repair may have completed it meanwhile
+ * (and a later version followed), so its writer must settle which version is current. Repairs wait
+ * ABANDONED_WRITE_MS from the version's time, which is taken before its postings are written; half of it
+ * leaves room for clocks apart.
+ */
+const mayBeOvertaken = (ts: string) => Date.now() - Date.parse(ts) > ABANDONED_WRITE_MS / 2;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -203,14 +222,7 @@ export class MongoRepository implements Repository {
     live: CurrentDocument | undefined,
   ): void {
     this.recent.remember(toStored(type, document, document.id));
-    this.changes.remember({
-      _id: String(sequence),
-      seq: sequence,
-      type,
-      id: document.id,
-      v: document.v,
-      ts: document.ts,
-    });
+    this.changes.remember({ _id: String(sequence), seq: sequence, ...changeEntry(type, document) });
     this.tell(changeEvent(type, sequence, document, live));
   }
 
@@ -299,8 +311,8 @@ export class MongoRepository implements Repository {
   private async createTogether(type: string, requests: WriteRequest[]): Promise<(WriteResult | undefined)[]> {
     const ts = this.now().toISOString();
     const claimed = new Set<string>();
-    const docs = requests.map(({ id, resource }) => {
-      const documents = versionDocuments(id, 1, ts, 'POST', resource);
+    const docs = requests.map(({ id, resource, origin }) => {
+      const documents = versionDocuments(id, 1, ts, 'POST', resource, origin);
       const keys = postingKeysOf(type, documents.current.idx);
       const shared = [...keys.unique].some((key) => claimed.has(key));
       for (const key of keys.unique) claimed.add(key);
@@ -311,7 +323,6 @@ export class MongoRepository implements Repository {
       alone.map(({ current, keys }) => ({ id: current.id, keys })),
     );
     const listed = alone.filter(({ current }) => !refused.has(current.id));
-    const started = Date.now();
     const taken = new Set(
       (
         await insertAllNew(
@@ -322,16 +333,14 @@ export class MongoRepository implements Repository {
     );
     const fresh = listed.filter(({ current }) => !taken.has(current.id));
     // entries before current copies, as in a single write
-    const sequences = await this.changes.appendMany(
-      fresh.map(({ current: c }) => ({ type, id: c.id, v: 1, ts })),
-    );
+    const sequences = await this.changes.appendMany(fresh.map(({ current }) => changeEntry(type, current)));
     const copied = await insertAllNew(
       this.current(type),
       fresh.map((d) => d.current),
     );
-    // a repair copied some first (this writer stalled), or the group was slow: keep whatever is newest
-    const unsettled = Date.now() - started > ABANDONED_WRITE_MS / 2 ? fresh.map((_, i) => i) : copied;
-    await Promise.all(unsettled.map((i) => this.settle(type, fresh[i]!.current.id, 1)));
+    // a repair copied some first (this writer stalled): keep whatever is newest. A copy inserted here
+    // was first, however slow the group: a repair coming later finds it current
+    await Promise.all(copied.map((i) => this.settle(type, fresh[i]!.current.id, 1)));
     const results = new Map(
       fresh.map(({ current }, i): [string, WriteResult] => {
         const sequence = sequences[i]!;
@@ -380,27 +389,22 @@ export class MongoRepository implements Repository {
       ),
     );
     const writes = accepted.filter((_, i) => listed[i]);
-    const started = Date.now();
     const histories = writes.map((w) => w.history);
     const taken = new Set(await insertAllNew(this.versions(type), histories));
     const won = writes.filter((_, i) => !taken.has(i));
     const lost = writes.filter((_, i) => taken.has(i));
     const [sequences] = await Promise.all([
       // entries before current copies, as in a single write
-      this.changes
-        .appendMany(won.map(({ current: c }) => ({ type, id: c.id, v: c.v, ts })))
-        .then(async (numbers) => {
-          await this.replaceCurrent(type, won);
-          return numbers;
-        }),
+      this.changes.appendMany(won.map(({ current }) => changeEntry(type, current))).then(async (numbers) => {
+        await this.replaceCurrent(type, won);
+        return numbers;
+      }),
       ...lost.map(async ({ index, current: c }) => {
         await this.repairAbandoned(type, c.id, c.v);
         results[index] = changedMeanwhile(type, c.id);
       }),
     ]);
-    // only writes slower than the repair delay can have been overtaken by a repair
-    if (Date.now() - started > ABANDONED_WRITE_MS / 2)
-      await Promise.all(won.map(({ current: c }) => this.settle(type, c.id, c.v)));
+    if (mayBeOvertaken(ts)) await Promise.all(won.map(({ current: c }) => this.settle(type, c.id, c.v)));
     won.forEach(({ index, live, current }, i) => {
       this.announce(type, sequences[i]!, current, live);
       results[index] = toStored(type, current, current.id);
@@ -487,10 +491,10 @@ export class MongoRepository implements Repository {
       this.now().toISOString(),
       method,
       request.resource,
+      request.origin,
     );
     const live = current && !current.del ? current : undefined;
     const postings = await this.addPostings(type, document, live);
-    const started = Date.now();
     try {
       await this.versions(type).insertOne(history);
     } catch (error) {
@@ -500,19 +504,21 @@ export class MongoRepository implements Repository {
     }
     // the change log entry before the current copy: a version that is current has its entry, and one
     // cut off before its copy is completed, entry and all, by repairAbandoned
-    const sequence = await this.changes.append({ type, id, v: version, ts: history.ts });
-    // a first version has no current copy yet: an insert is cheaper than an upsert
+    const sequence = await this.changes.append(changeEntry(type, history));
+    // a first version has no current copy yet: an insert is cheaper than an upsert, and one that
+    // succeeds was first, so only a refused one (a repair copied it first) needs settling
     if (version === 1)
       await this.current(type)
         .insertOne(document)
-        // a repair copied this version first (this writer stalled): keep whatever is newest
         .catch(async (error: unknown) => {
           if (!isDuplicateKey(error)) throw error;
           await this.settle(type, id, version);
         });
-    else await this.current(type).replaceOne({ _id: id }, document, { upsert: true });
-    // only a write slower than the repair delay can have been overtaken by a repair
-    if (Date.now() - started > ABANDONED_WRITE_MS / 2) await this.settle(type, id, version);
+    else {
+      await this.current(type).replaceOne({ _id: id }, document, { upsert: true });
+      // the replace may have put this version over a later one, written after a repair completed it
+      if (mayBeOvertaken(history.ts)) await this.settle(type, id, version);
+    }
     const receipt: WriteReceipt = {
       type,
       id,
@@ -577,7 +583,7 @@ export class MongoRepository implements Repository {
     const repaired = currentOf(doc);
     const keys = postingKeysOf(type, repaired.idx);
     await this.postings.add(keys.all, keys.unique, id).catch(() => undefined);
-    const entry = { type, id, v: version, ts: doc.ts };
+    const entry = changeEntry(type, doc);
     const sequence = (await this.changes.find(entry)) ?? (await this.changes.append(entry));
     await this.current(type).replaceOne({ _id: id }, repaired, { upsert: true });
     logger.warn('completed a write cut off by a crash', { type, id, version });

@@ -23,6 +23,8 @@ export interface WriteRequest {
   method: StoredVersion['method'];
   /** The write applies only if the current version is this one (If-Match); 0 means "must not exist". */
   expectedVersion?: number;
+  /** The GP practice (ODS code) whose own message this write is (see HistoryDocument.origin). */
+  origin?: string;
 }
 
 /** One update of `Repository.updateMany`: the new content of a resource whose current version is `expectedVersion`. */
@@ -103,6 +105,11 @@ export interface HistoryDocument {
   del: boolean;
   method: StoredVersion['method'];
   res?: Resource;
+  /**
+   * The GP practice (ODS code) whose own message made this version, if one did: it is not told of it
+   * again. Kept on the version itself, so that no follower can see the version without it.
+   */
+  origin?: string;
 }
 
 /** The current version of a resource, as kept in its type's collection with its search and sort values. */

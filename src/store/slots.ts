@@ -1,5 +1,6 @@
 import type { Collection } from 'mongodb';
-import { insertAllNew, isDuplicateKey } from './mongo-errors.js';
+import { groupBy } from '../shared/group.js';
+import { bulkUpdate, insertAllNew, isDuplicateKey } from './mongo-errors.js';
 
 /**
  * A list kept as numbered documents `{key}#0`, `{key}#1`, ... Appending is an insert of the next number
@@ -13,6 +14,12 @@ export interface SlotDocument {
   at: Date;
   /** The server process that wrote the entry (see LiveProcesses), where one was named. */
   by?: string;
+  /**
+   * On entry 0 only: true when it was written as the list's only entry. A writer of entry 1 sets it
+   * false first, so a reader that finds it true has the whole list in one lookup (most lists, the
+   * holders of a unique value, have one entry). Absent says nothing, and the reader looks further.
+   */
+  only?: boolean;
 }
 
 /** At most this many lookups at once, however long the list is known to be. */
@@ -46,7 +53,7 @@ export class Slots {
       );
       const missing = found.indexOf(null);
       entries.push(...(found.slice(0, missing < 0 ? found.length : missing) as SlotDocument[]));
-      if (missing >= 0) break;
+      if (missing >= 0 || (entries.length === 1 && entries[0]!.only === true)) break;
       if (entries.length >= limit) return { entries, complete: false };
       // keep reading what is known to exist in large rounds, then probe beyond it in growing ones: most
       // lists (the holders of a unique value) have one entry, and every lookup costs the database
@@ -60,8 +67,9 @@ export class Slots {
 
   /** Takes number `n` of `key` for `id` (by the process `by`); false when another writer took it first. */
   async insertAt(key: string, id: string, n: number, by?: string): Promise<boolean> {
+    if (n === 1) await this.notOnly([key]);
     try {
-      await this.collection.insertOne(entry(key, n, id, by));
+      await this.collection.insertOne(entry(key, n, id, by, n === 0));
       this.remember(key, n + 1);
       return true;
     } catch (error) {
@@ -75,6 +83,14 @@ export class Slots {
     for (let n = from; ; n++) {
       if (await this.insertAt(key, id, n)) return `${key}#${n}`;
     }
+  }
+
+  /** Entry 0 of each key is no longer the only one: said before entry 1 is written. */
+  private async notOnly(keys: string[]): Promise<void> {
+    await bulkUpdate(
+      this.collection,
+      keys.map((key) => ({ updateOne: { filter: { _id: `${key}#0` }, update: { $set: { only: false } } } })),
+    );
   }
 
   private async exists(key: string, n: number): Promise<boolean> {
@@ -101,30 +117,54 @@ export class Slots {
   }
 
   /**
-   * Appends ids known not to be listed yet (new resources) in one insert, without reading the lists: each
-   * key continues where this process last saw it end, or at 0 when it has not seen the key (most keys of
-   * the audit trail are new). Slots found taken are appended after the list's real end instead. Answers
-   * the slot each entry took.
+   * Appends ids known not to be listed yet (new resources) without reading the lists: each key continues
+   * where this process last saw it end, or at 0 when it has not seen the key (most keys of the audit trail
+   * are new). The first entry of each key goes in one insert, and the others of keys whose first went in
+   * in a second: a taken entry 0 may say it is the only one, and nothing may follow it while it says so.
+   * Slots found taken are appended after the list's real end instead. Answers the slot each entry took.
    */
   async appendNew(entries: { key: string; id: string }[]): Promise<string[]> {
-    const ends = new Map<string, number>();
-    const docs = entries.map(({ key, id }) => {
-      const n = ends.get(key) ?? this.hints.get(key) ?? 0;
-      ends.set(key, n + 1);
-      return entry(key, n, id);
-    });
-    for (const [key, end] of ends) this.remember(key, end);
+    const ofKey = groupBy(
+      entries.map((e, index) => ({ ...e, index })),
+      (e) => e.key,
+    );
+    const docs: SlotDocument[] = [];
+    for (const [key, ofThis] of ofKey) {
+      const start = this.hints.get(key) ?? 0;
+      ofThis.forEach(({ id, index }, k) => {
+        docs[index] = entry(key, start + k, id, undefined, start === 0 && ofThis.length === 1);
+      });
+      this.remember(key, start + ofThis.length);
+    }
     const slots = docs.map((d) => d._id);
+    const firsts = [...ofKey.values()].map((ofThis) => ofThis[0]!);
+    await this.notOnly(firsts.filter((e) => docs[e.index]!._id.endsWith('#1')).map((e) => e.key));
+    const refused = new Set(
+      (
+        await insertAllNew(
+          this.collection,
+          firsts.map((e) => docs[e.index]!),
+        )
+      ).map((i) => firsts[i]!.key),
+    );
+    const rest = [...ofKey.values()].flatMap((ofThis) =>
+      refused.has(ofThis[0]!.key) ? [] : ofThis.slice(1),
+    );
     const retry = new Map<string, number[]>();
-    for (const index of await insertAllNew(this.collection, docs)) {
-      const { key } = entries[index]!;
+    for (const { key, index } of [...ofKey.values()].flat())
+      if (refused.has(key)) retry.set(key, [...(retry.get(key) ?? []), index]);
+    for (const i of await insertAllNew(
+      this.collection,
+      rest.map((e) => docs[e.index]!),
+    )) {
+      const { key, index } = rest[i]!;
       retry.set(key, [...(retry.get(key) ?? []), index]);
     }
     await Promise.all(
       [...retry].map(async ([key, indexes]) => {
         this.hints.delete(key);
         let from = await this.length(key);
-        for (const index of indexes) {
+        for (const index of indexes.sort((a, b) => a - b)) {
           const slot = await this.append(key, entries[index]!.id, from);
           slots[index] = slot;
           from = Number(slot.slice(slot.lastIndexOf('#') + 1)) + 1;
@@ -142,7 +182,7 @@ export class Slots {
   async claimFirst(entries: { key: string; id: string }[], by?: string): Promise<Set<string>> {
     const refused = new Set(entries.filter(({ key }) => (this.hints.get(key) ?? 0) > 0).map((e) => e.key));
     const fresh = entries.filter(({ key }) => !refused.has(key));
-    const docs = fresh.map(({ key, id }) => entry(key, 0, id, by));
+    const docs = fresh.map(({ key, id }) => entry(key, 0, id, by, true));
     for (const index of await insertAllNew(this.collection, docs)) refused.add(fresh[index]!.key);
     for (const { key } of fresh) if (!refused.has(key)) this.remember(key, 1);
     return refused;
@@ -156,6 +196,6 @@ export class Slots {
 }
 
 /** Entry `n` of `key`; a claim names the process that made it (`by`), so a dead one's is known free. */
-function entry(key: string, n: number, id: string, by?: string): SlotDocument {
-  return { _id: `${key}#${n}`, id, at: new Date(), ...(by ? { by } : {}) };
+function entry(key: string, n: number, id: string, by?: string, only?: boolean): SlotDocument {
+  return { _id: `${key}#${n}`, id, at: new Date(), ...(by ? { by } : {}), ...(only ? { only } : {}) };
 }

@@ -6,6 +6,8 @@
 // record may be stored that no client asked for, and every message derived from a stored version must
 // have reached the practice's GP system (by message id).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Bundle, Immunization, Patient } from 'fhir/r4';
 import { pick, seeded } from '../../fixtures/population.js';
@@ -56,33 +58,47 @@ const PRACTICE = 'Y90001';
 const SUPPLIER = 'https://supplier.example.org/crash-test';
 /** How long a request may go unanswered (connections refused, 5xx) before the test gives up. */
 const NO_ANSWER_LIMIT_MS = 300_000;
+/** A request unanswered this long is hung: the server is asked for a diagnostic report, and it is sent again. */
+const HUNG_MS = 60_000;
 /** How long a write may keep being put off before the test gives up on it. */
 const PUT_OFF_LIMIT_MS = 180_000;
 
-/** The server as a child process on a fixed port, killed and started again. */
+/**
+ * The server as a child process, killed and started again. Each start takes a port free at that moment:
+ * while the server is down, other programs on the machine may take the one it had.
+ */
 class KillableServer {
   private child: ChildProcess | undefined;
-  readonly url: string;
+  url = '';
 
   constructor(
-    private readonly port: number,
     private readonly env: Record<string, string>,
-  ) {
-    this.url = `http://127.0.0.1:${port}/fhir`;
-  }
+    /** Where a report of what the server is doing is written when a request hangs. */
+    private readonly reports: string,
+  ) {}
 
   /** Starts the process and waits until it is ready; answers how long that took. */
   async start(): Promise<number> {
     const began = performance.now();
-    this.child = spawn(process.execPath, [join(PROJECT_ROOT, 'dist', 'src', 'main.js')], {
-      env: { ...process.env, ...this.env, PORT: String(this.port), HOST: '127.0.0.1' },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    const port = await freePort();
+    this.url = `http://127.0.0.1:${port}/fhir`;
+    this.child = spawn(
+      process.execPath,
+      [
+        '--report-on-signal',
+        `--report-directory=${this.reports}`,
+        join(PROJECT_ROOT, 'dist', 'src', 'main.js'),
+      ],
+      {
+        env: { ...process.env, ...this.env, PORT: String(port), HOST: '127.0.0.1' },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
     const ready = this.url.replace(/\/fhir$/, '/readyz');
     for (let i = 0; i < 600; i++) {
       if (this.child.exitCode !== null) throw new Error(`the server exited with ${this.child.exitCode}`);
       if (
-        await fetch(ready).then(
+        await fetch(ready, { signal: AbortSignal.timeout(5000) }).then(
           (r) => r.ok,
           () => false,
         )
@@ -91,6 +107,11 @@ class KillableServer {
       await sleep(50);
     }
     throw new Error('the server did not become ready in 30 s');
+  }
+
+  /** Has the server write a diagnostic report (its JavaScript stack, handles, requests' sockets). */
+  report(): void {
+    this.child?.kill('SIGUSR2');
   }
 
   async kill(signal: 'SIGKILL' | 'SIGTERM'): Promise<void> {
@@ -131,14 +152,18 @@ const identifierOf = (n: number) => ({ system: SUPPLIER, value: `vaccination-${n
 export async function crashTest(options: CrashOptions): Promise<CrashReport> {
   const random = seeded(options.seed);
   const gp = await startFakeGpSystem();
-  const server = new KillableServer(await freePort(), {
-    MONGODB_URI: options.mongodbUri,
-    MONGODB_DB: options.dbName,
-    AUTH: 'off',
-    AUDIT: 'off',
-    MLLP_PORT: 'off',
-    LOG_LEVEL: process.env.CRASH_SERVER_LOG_LEVEL ?? 'error',
-  });
+  const reports = mkdtempSync(join(tmpdir(), 'nims-crash-reports-'));
+  const server = new KillableServer(
+    {
+      MONGODB_URI: options.mongodbUri,
+      MONGODB_DB: options.dbName,
+      AUTH: 'off',
+      AUDIT: 'off',
+      MLLP_PORT: 'off',
+      LOG_LEVEL: process.env.CRASH_SERVER_LOG_LEVEL ?? 'error',
+    },
+    reports,
+  );
   const report: CrashReport = {
     writes: 0,
     records: 0,
@@ -167,6 +192,7 @@ export async function crashTest(options: CrashOptions): Promise<CrashReport> {
       const began = performance.now();
       try {
         const response = await fetch(`${server.url}${path}`, {
+          signal: AbortSignal.timeout(HUNG_MS),
           method,
           headers: {
             accept: 'application/fhir+json',
@@ -188,13 +214,20 @@ export async function crashTest(options: CrashOptions): Promise<CrashReport> {
             replayed: response.headers.get('idempotent-replayed') === 'true',
           } satisfies Answer;
         }
-      } catch {
-        // the connection was refused or cut: the server is down or starting
+      } catch (error) {
+        // the connection was refused or cut (the server is down or starting), or the answer hung
+        if (error instanceof DOMException && error.name === 'TimeoutError') {
+          if (report.slow.length < 20)
+            report.slow.push(`${method} ${path.slice(0, 80)}: no answer in ${HUNG_MS / 1000} s`);
+          server.report();
+        }
       }
       report.resent++;
       // several restarts in a row on a slow machine keep the server away for a while, never this long
       if (performance.now() - firstSent > NO_ANSWER_LIMIT_MS)
-        throw new Error(`${method} ${path}: no answer for ${NO_ANSWER_LIMIT_MS / 60_000} minutes`);
+        throw new Error(
+          `${method} ${path}: no answer for ${NO_ANSWER_LIMIT_MS / 60_000} minutes (server reports in ${reports})`,
+        );
       await sleep(50);
     }
   };
@@ -421,6 +454,8 @@ export async function crashTest(options: CrashOptions): Promise<CrashReport> {
   } finally {
     await server.kill('SIGTERM');
     await gp.close();
+    // the reports stay only when a request hung
+    if (readdirSync(reports).length === 0) rmSync(reports, { recursive: true });
   }
   restarts.sort((a, b) => a - b);
   report.restartMs = { median: restarts[Math.floor(restarts.length / 2)] ?? 0, max: restarts.at(-1) ?? 0 };

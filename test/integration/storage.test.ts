@@ -44,6 +44,37 @@ describe('slot lists', () => {
     expect(entries.map((e) => e.id).sort()).to.deep.equal(['a', 'b', 'c', 'd', 'e']);
     expect((await new Slots(collection).read(`${key}-other`)).entries.map((e) => e.id)).to.deep.equal(['x']);
   });
+
+  it('when a list has one entry, then it is read in one lookup; once another process appends, in more', async () => {
+    const { database } = await testServer();
+    const collection = database.db.collection<SlotDocument>('slots_test');
+    let lookups = 0;
+    const counted = new Proxy(collection, {
+      get: (target, name, receiver) => {
+        if (name === 'findOne') lookups++;
+        return Reflect.get(target, name, receiver) as unknown;
+      },
+    });
+    const key = `one${Date.now()}`;
+    const read = async () => {
+      lookups = 0;
+      const ids = (await new Slots(counted).read(key)).entries.map((e) => e.id);
+      return { ids, lookups };
+    };
+    await new Slots(collection).claimFirst([{ key, id: 'a' }]);
+    expect(await read()).to.deep.equal({ ids: ['a'], lookups: 1 });
+    // another process, not knowing the list, appends two in bulk: its entry 0 is taken, and the entry that
+    // was alone must not hide what follows it
+    await new Slots(collection).appendNew([
+      { key, id: 'b' },
+      { key, id: 'c' },
+    ]);
+    expect(await read()).to.deep.equal({ ids: ['a', 'b', 'c'], lookups: 4 });
+    const lone = `${key}-bulk`;
+    await new Slots(collection).appendNew([{ key: lone, id: 'x' }]);
+    await new Slots(collection).insertAt(lone, 'y', 1);
+    expect((await new Slots(counted).read(lone)).entries.map((e) => e.id)).to.deep.equal(['x', 'y']);
+  });
 });
 
 describe('change log readers', () => {
@@ -74,6 +105,28 @@ describe('change log readers', () => {
     await new Promise((resolve) => setTimeout(resolve, 350));
     expect(await read()).to.deep.equal([7]);
     expect(reader.position).to.deep.equal({ seen: 7, holes: [6] });
+    await db.dropDatabase();
+  });
+
+  it('when this process has written entries whose versions are not current yet, then its readers stop before them until they are', async () => {
+    const { database } = await testServer();
+    const db = database.db.client.db(`nims_changelog_${Date.now()}`);
+    const log = ChangeLog.of(db);
+    const entry = (id: string) => ({ type: 'Patient', id, v: 1, ts: new Date().toISOString() });
+    const [first] = await log.appendMany([entry('a')]);
+    log.remember({ _id: String(first), seq: first!, ...entry('a') });
+    // two more written to the database, their current copies still being written
+    const [second, third] = await log.appendMany([entry('b'), entry('c')]);
+    expect(await db.collection('changes').countDocuments()).to.equal(3);
+    const reader = new LogReader(log, { seen: 0, holes: [] }, 0);
+    const read = async () => (await reader.next()).map((found) => found.id);
+    expect(await read()).to.deep.equal(['a']);
+    // the later one current first: still nothing past the one under way
+    log.remember({ _id: String(third), seq: third!, ...entry('c') });
+    expect(await read()).to.deep.equal([]);
+    log.remember({ _id: String(second), seq: second!, ...entry('b') });
+    expect(await read()).to.deep.equal(['b', 'c']);
+    expect(reader.position).to.deep.equal({ seen: third, holes: [] });
     await db.dropDatabase();
   });
 });

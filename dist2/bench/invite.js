@@ -1,0 +1,109 @@
+import { MongoClient } from 'mongodb';
+import { syntheticGeography, syntheticPerson } from '../fixtures/population.js';
+import { startFakeNotify } from '../test/fakes/notify.js';
+import { progress, record, startServerProcess, withDatabase } from './support.js';
+const people = Number(process.env.BENCH_PEOPLE ?? 100_000);
+const rate = Number(process.env.BENCH_RATE ?? 200);
+const today = new Date();
+async function post(url, body, contentType = 'application/fhir+json') {
+    let response = await fetch(url, { method: 'POST', headers: { 'content-type': contentType }, body });
+    // a server still building its cohort index says when to ask again
+    while (response.status === 503 && response.headers.get('retry-after')) {
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        response = await fetch(url, { method: 'POST', headers: { 'content-type': contentType }, body });
+    }
+    if (!response.ok && response.status !== 202)
+        throw new Error(`${url}: ${response.status} ${await response.text()}`);
+    return response;
+}
+const parameters = (...parameter) => JSON.stringify({ resourceType: 'Parameters', parameter });
+const outputOf = (task, code) => task.output?.find((o) => o.type.coding?.[0]?.code === code)?.valueInteger ?? 0;
+/** Selects a cohort, invites it by text and waits for the run to finish; answers its figures. */
+async function inviteRun(url, notify, criteria, label) {
+    const selected = (await (await post(`${url}/Patient/$cohort`, parameters({ name: 'mode', valueCode: 'select' }, ...criteria))).json());
+    const group = selected.parameter.find((p) => p.name === 'group').valueReference.reference;
+    const total = selected.parameter.find((p) => p.name === 'total').valueInteger;
+    const textsBefore = notify.sent.length;
+    const started = performance.now();
+    const run = (await (await post(`${url}/${group}/$invite`, parameters({ name: 'programme', valueCode: 'flu' }, { name: 'channel', valueCode: 'sms' }, { name: 'template-sms', valueString: 'f33517ff-2a88-4f6e-b855-c550268ce08a' }, { name: 'batch-size', valueInteger: 1000 }))).json());
+    let task = run;
+    // when every member had been considered (the sending is done, only delivery receipts remain)
+    let firstDone = 0;
+    while (task.status !== 'completed') {
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        task = (await (await fetch(`${url}/Task/${run.id}`)).json());
+        const considered = outputOf(task, 'considered');
+        if (!firstDone && considered >= total)
+            firstDone = (performance.now() - started) / 1000;
+        progress(label, considered, total);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    return {
+        people: total,
+        seconds,
+        considered: outputOf(task, 'considered'),
+        texts: notify.sent.length - textsBefore,
+        firstDone: firstDone || seconds,
+    };
+}
+async function main() {
+    const [fast, limited] = await Promise.all([startFakeNotify(), startFakeNotify()]);
+    await withDatabase('nims-bench-invite-', async (database, atEnd) => {
+        atEnd(() => Promise.all([fast.close(), limited.close()]));
+        const server = await startServerProcess(database.uri, {
+            AUTH: 'off',
+            AUDIT: 'off',
+            NOTIFY_URL: fast.url,
+            NOTIFY_API_KEY: fast.apiKey,
+            NOTIFY_PER_SECOND: '1000000',
+        });
+        atEnd(() => server.stop());
+        const mongo = new MongoClient(database.uri);
+        atEnd(() => mongo.close());
+        const geography = syntheticGeography();
+        for (let start = 0; start < people; start += 10_000) {
+            const lines = Array.from({ length: Math.min(10_000, people - start) }, (_, i) => JSON.stringify(syntheticPerson(start + i, { seed: 9, today, geography })));
+            await post(`${server.url}/Patient/$load`, `${lines.join('\n')}\n`, 'application/fhir+ndjson');
+            progress('loading people', start + lines.length, people);
+        }
+        const whole = await inviteRun(server.url, fast, [], 'inviting everyone, gateway unlimited');
+        // the baseline: as many Communication-shaped documents straight into the same database
+        const raw = mongo.db('bench_raw').collection('Communication');
+        const rawStarted = performance.now();
+        for (let start = 0; start < whole.considered; start += 1000)
+            await raw.insertMany(Array.from({ length: Math.min(1000, whole.considered - start) }, (_, k) => ({
+                _id: `c${start + k}`,
+                resourceType: 'Communication',
+                status: 'completed',
+                subject: { reference: `Patient/p${start + k}` },
+                sent: new Date().toISOString(),
+            })), { ordered: false });
+        const rawSeconds = (performance.now() - rawStarted) / 1000;
+        // a second process whose gateway allows `rate` texts a second, inviting the over-75s again
+        const paced = await startServerProcess(database.uri, {
+            AUTH: 'off',
+            AUDIT: 'off',
+            NOTIFY_URL: limited.url,
+            NOTIFY_API_KEY: limited.apiKey,
+            NOTIFY_PER_SECOND: String(rate),
+        });
+        atEnd(() => paced.stop());
+        const part = await inviteRun(paced.url, limited, [{ name: 'age-from', valueInteger: 75 }], `inviting the over-75s at ${rate}/s`);
+        const perSecond = (n, s) => Math.round(n / s).toLocaleString('en-GB');
+        const summary = [
+            `${whole.people.toLocaleString('en-GB')} generated people invited by text through a local Notify-shaped gateway; embedded FerretDB 1.24.2; server without auth and audit; batches of 1,000. Each person: a claim, a Communication created (preparation) and moved to in-progress and completed (three versions), send marks, a provider call and a status poll.`,
+            '',
+            '| | seconds | per second |',
+            '|---|---:|---:|',
+            `| gateway unlimited: people considered and Communications prepared, until the last was sent | ${whole.firstDone.toFixed(1)} | ${perSecond(whole.considered, whole.firstDone)} |`,
+            `| gateway unlimited: the whole run, until every delivery was settled | ${whole.seconds.toFixed(1)} | ${perSecond(whole.considered, whole.seconds)} |`,
+            `| gateway unlimited: texts the gateway received | ${whole.firstDone.toFixed(1)} | ${perSecond(whole.texts, whole.firstDone)} |`,
+            `| raw driver: insertMany of as many Communication-shaped documents | ${rawSeconds.toFixed(1)} | ${perSecond(whole.considered, rawSeconds)} |`,
+            `| gateway limited to ${rate}/s: texts to ${part.people.toLocaleString('en-GB')} people aged 75+ (invited again) | ${part.firstDone.toFixed(1)} | ${perSecond(part.texts, part.firstDone)} |`,
+        ];
+        console.log(summary.join('\n'));
+        record('bench/invite', summary);
+    });
+}
+await main();
+//# sourceMappingURL=invite.js.map

@@ -1,0 +1,373 @@
+import { FhirError } from '../fhir/errors.js';
+import { currentChoice } from '../preferences/consent.js';
+import { logger } from '../shared/logger.js';
+import { cohortIndexBytes, cohortIndexLag, cohortIndexPeople } from '../shared/metrics.js';
+import { patientIdOf } from '../shared/references.js';
+import { ChangeLog } from '../store/changelog.js';
+import { LogReader } from '../store/log-reader.js';
+import { AreaTree } from './areas.js';
+import { CohortIndex, contactOf } from './index.js';
+import { CohortMembers } from './members.js';
+import { CohortSnapshots } from './snapshots.js';
+import { programmesOf } from './programmes.js';
+/** The resource types the index is made of, in the order they are first read. */
+const INDEXED_TYPES = [
+    'Organization',
+    'Patient',
+    'Immunization',
+    'Consent',
+    'Appointment',
+    'Communication',
+];
+/** How often other processes' changes are looked for when nobody asks. */
+const POLL_MS = 1000;
+/** Changed resources read at once while catching up. */
+const PARALLEL_READS = 32;
+/** A snapshot this many changes old (or as many as it holds people) is caught up rather than rebuilt. */
+const CATCH_UP_AT_LEAST = 10_000;
+/** How often a snapshot is saved while changes come in. */
+const SNAPSHOT_EVERY_MS = 10 * 60_000;
+/** How long after a failed build another is tried. */
+const BUILD_RETRY_MS = 5000;
+/**
+ * Whether a person's Consents say no to central COVID-19 invitations: the newest active one under the
+ * COVID-19 invitation policy decides.
+ */
+export function optedOutOfCovidInvitations(consents) {
+    return currentChoice(consents)?.provision?.type === 'deny';
+}
+/** The people a vaccination, consent, appointment or message is about. */
+function patientsOf(resource) {
+    const references = resource?.resourceType === 'Immunization'
+        ? [resource.patient.reference]
+        : resource?.resourceType === 'Consent'
+            ? [resource.patient?.reference]
+            : resource?.resourceType === 'Appointment'
+                ? resource.participant.map((p) => p.actor?.reference)
+                : resource?.resourceType === 'Communication'
+                    ? [resource.subject?.reference]
+                    : [];
+    return [...new Set(references.flatMap((r) => patientIdOf(r) ?? []))];
+}
+/**
+ * Builds the cohort index and the area tree from the database at start (in the background), then keeps
+ * them current: this process's own changes as they are stored, other processes' by reading the change
+ * log forward by `_id` from the last number seen.
+ */
+export class CohortKeeper {
+    database;
+    resourcesOf;
+    overrides;
+    /** Made anew by each build (a failed build may have counted some vaccinations already). */
+    index = new CohortIndex();
+    areas = new AreaTree();
+    members;
+    log;
+    building;
+    ready = false;
+    progress = { type: '', read: 0 };
+    /** Where the change log was read up to. */
+    reader;
+    /** Numbers of changes this process applied as they happened, skipped when the log brings them. */
+    appliedHere = new Set();
+    /** This process's own changes still being applied: a count waits for them (it sees its own writes). */
+    applying = new Set();
+    catchingUp;
+    timer;
+    stopped = false;
+    /** Where the index came from at start: a snapshot and the change log after it, or every document. */
+    builtFrom;
+    snapshots;
+    saving;
+    snapshotAt = 0;
+    changesSinceSnapshot = 0;
+    /** When the index last caught up with the change log (epoch ms): how stale it may be. */
+    caughtUpAt;
+    unwatch = [];
+    constructor(
+    /** The database it reads; also where population-wide lists (cohort members, attribute lists) live. */
+    database, repository, resourcesOf, 
+    /** Staff overrides that set people's COVID-19 invitation preferences aside for a while. */
+    overrides) {
+        this.database = database;
+        this.resourcesOf = resourcesOf;
+        this.overrides = overrides;
+        this.log = ChangeLog.of(database);
+        this.reader = new LogReader(this.log);
+        this.members = new CohortMembers(database);
+        this.snapshots = new CohortSnapshots(database);
+        repository.onChange((event) => {
+            // before the index is built, the change log brings these changes after the build
+            if (!this.ready)
+                return;
+            if (event.sequence !== undefined)
+                this.appliedHere.add(event.sequence);
+            const applied = this.apply(event)
+                .catch((error) => {
+                // not applied after all: the change log brings it at the next catch-up
+                if (event.sequence !== undefined)
+                    this.appliedHere.delete(event.sequence);
+                logger.error('cohort index update failed', { error: String(error), type: event.type });
+            })
+                .finally(() => this.applying.delete(applied));
+            this.applying.add(applied);
+        });
+    }
+    /** Starts building in the background; `current()` waits for it. */
+    start() {
+        if (this.unwatch.length === 0)
+            this.unwatch.push(cohortIndexPeople.watch({}, () => (this.ready ? this.index.people : undefined)), cohortIndexBytes.watch({}, () => (this.ready ? this.index.bytes : undefined)), cohortIndexLag.watch({}, () => this.caughtUpAt === undefined ? undefined : (Date.now() - this.caughtUpAt) / 1000));
+        this.building ??= this.build().then(() => {
+            if (this.stopped)
+                return;
+            this.timer = setInterval(() => {
+                void this.current().catch(() => undefined);
+                if (this.changesSinceSnapshot > 0 && Date.now() - this.snapshotAt > SNAPSHOT_EVERY_MS)
+                    void this.saveSnapshot();
+            }, POLL_MS);
+            this.timer.unref();
+        }, (error) => {
+            this.building = undefined;
+            if (this.stopped)
+                return;
+            // the database may be back in a moment: build again rather than serve no cohorts until restart
+            logger.error('cohort index build failed; trying again', { error: String(error) });
+            setTimeout(() => this.start(), BUILD_RETRY_MS).unref();
+        });
+    }
+    /** Stops polling, and a build under way at its next document (the database is about to close). */
+    stop() {
+        this.stopped = true;
+        clearInterval(this.timer);
+        for (const unwatch of this.unwatch.splice(0))
+            unwatch();
+    }
+    async build() {
+        const started = Date.now();
+        const last = await this.log.last();
+        const snapshot = await this.snapshots.load().catch((error) => {
+            logger.warn('cohort snapshot unreadable; building from the database', { error: String(error) });
+            return undefined;
+        });
+        // catching up costs a read or two a change, building a read a document: the cheaper way is taken
+        if (snapshot && last - snapshot.seen <= Math.max(CATCH_UP_AT_LEAST, snapshot.index.people)) {
+            this.index = snapshot.index;
+            this.areas = snapshot.areas;
+            this.reader = new LogReader(this.log, snapshot);
+            this.ready = true;
+            this.builtFrom = 'snapshot';
+            await this.current();
+            this.markReady();
+            logger.info('cohort index restored', {
+                people: this.index.people,
+                snapshotOf: snapshot.savedAt,
+                changesSince: last - snapshot.seen,
+                seconds: (Date.now() - started) / 1000,
+            });
+            return;
+        }
+        this.index = new CohortIndex();
+        this.areas = new AreaTree();
+        // changes from here on are read from the log afterwards: one read twice is applied twice, harmlessly
+        this.reader = new LogReader(this.log, { seen: last, holes: [] });
+        for (const type of INDEXED_TYPES) {
+            this.progress = { type, read: 0 };
+            const cursor = this.database
+                .collection(type)
+                .find({}, { projection: { res: 1, del: 1 }, batchSize: 5000 });
+            for await (const doc of cursor) {
+                if (this.stopped)
+                    return;
+                this.progress.read++;
+                if (doc.del || !doc.res)
+                    continue;
+                const resource = doc.res;
+                if (type === 'Organization')
+                    this.areas.upsert(doc._id, resource);
+                else if (type === 'Patient')
+                    this.index.upsertPatient(doc._id, resource);
+                else if (type === 'Immunization') {
+                    const patient = patientIdOf(resource.patient.reference);
+                    if (patient)
+                        this.index.addVaccinationOf(patient, resource);
+                }
+                else if (type === 'Appointment') {
+                    for (const patient of patientsOf(resource))
+                        this.index.addBookingOf(patient, resource);
+                }
+                else if (type === 'Communication') {
+                    this.applyContact(resource);
+                }
+                else {
+                    for (const patient of patientsOf(resource))
+                        await this.refresh('Consent', patient);
+                }
+            }
+        }
+        this.ready = true;
+        this.builtFrom = 'database';
+        await this.current();
+        this.markReady();
+        logger.info('cohort index built', {
+            people: this.index.people,
+            areas: this.areas.size,
+            megabytes: Math.round(this.index.bytes / 1e5) / 10,
+            seconds: (Date.now() - started) / 1000,
+        });
+        await this.saveSnapshot();
+    }
+    /** Stores the index as it is now, for the next start; one save at a time. */
+    async saveSnapshot() {
+        this.saving ??= (async () => {
+            const state = {
+                index: this.index,
+                areas: this.areas,
+                ...this.reader.position,
+            };
+            this.changesSinceSnapshot = 0;
+            this.snapshotAt = Date.now();
+            await this.snapshots.save(state);
+        })()
+            .catch((error) => {
+            logger.warn('cohort snapshot not saved', { error: String(error) });
+        })
+            .finally(() => {
+            this.saving = undefined;
+        });
+        await this.saving;
+    }
+    /** Resolves once the index has been built (or restored) and has caught up with the change log. */
+    whenReady() {
+        return this.readyAt;
+    }
+    markReady;
+    readyAt = new Promise((resolve) => (this.markReady = resolve));
+    /** Waits until the index is built and has every change stored before this call. */
+    async current() {
+        if (!this.ready) {
+            const state = this.building
+                ? `is being built (${this.progress.type}: ${this.progress.read} read)`
+                : 'could not be built yet (the server log says why) and is tried again';
+            throw new FhirError([{ code: 'not-ready', diagnostics: `The cohort index ${state}; try again shortly` }], { 'Retry-After': '10' });
+        }
+        // the log's entries of this process's own changes are skipped: their updates must be done first
+        await Promise.all(this.applying);
+        // one catch-up at a time; a caller arriving during one waits for the next, which sees its writes
+        const previous = this.catchingUp ?? Promise.resolve();
+        const next = previous.then(() => this.catchUp());
+        // the chain goes on whether or not this catch-up failed; only its own caller hears of a failure
+        const settled = next.catch(() => undefined);
+        this.catchingUp = settled;
+        void settled.then(() => {
+            if (this.catchingUp === settled)
+                this.catchingUp = undefined;
+        });
+        await next;
+    }
+    async catchUp() {
+        // the index holds every change stored before this moment once the catch-up is through
+        const asOf = Date.now();
+        // what counts is each resource as it is now, and whose it was before the first of these changes
+        const changed = new Map();
+        for (const entry of await this.reader.next()) {
+            if (this.appliedHere.delete(entry.seq))
+                continue;
+            if (!INDEXED_TYPES.includes(entry.type))
+                continue;
+            const key = `${entry.type}/${entry.id}`;
+            const known = changed.get(key);
+            if (known) {
+                known.firstVersion = Math.min(known.firstVersion, entry.v);
+                known.lastVersion = Math.max(known.lastVersion, entry.v);
+            }
+            else
+                changed.set(key, { type: entry.type, id: entry.id, firstVersion: entry.v, lastVersion: entry.v });
+        }
+        const all = [...changed.values()];
+        for (let start = 0; start < all.length; start += PARALLEL_READS)
+            await Promise.all(all.slice(start, start + PARALLEL_READS).map((change) => this.reread(change)));
+        // numbers applied here that the log has passed will not come again
+        for (const seq of this.appliedHere)
+            if (this.reader.passed(seq))
+                this.appliedHere.delete(seq);
+        this.caughtUpAt = asOf;
+    }
+    /** Applies a resource another process changed, read as it is now (and as it was, when whose it was matters). */
+    async reread(change) {
+        const { type, id, firstVersion, lastVersion } = change;
+        const whose = type === 'Immunization' || type === 'Consent' || type === 'Appointment';
+        const history = this.database.collection(`${type}_history`);
+        const [current, before] = await Promise.all([
+            this.database
+                .collection(type)
+                .findOne({ _id: id }, { projection: { res: 1, del: 1, v: 1 } }),
+            whose && firstVersion > 1 ? history.findOne({ _id: `${id}/_history/${firstVersion - 1}` }) : null,
+        ]);
+        // the log entry is written before the current copy: a copy not there yet is read from history
+        const now = current && current.v >= lastVersion
+            ? current
+            : ((await history.findOne({ _id: `${id}/_history/${lastVersion}` })) ?? current);
+        await this.apply({
+            type,
+            id,
+            ...(now && !now.del && now.res ? { resource: now.res } : {}),
+            ...(before?.res ? { previous: before.res } : {}),
+        });
+    }
+    async apply(event) {
+        this.changesSinceSnapshot++;
+        const { type, id, resource, previous } = event;
+        if (type === 'Organization') {
+            if (resource)
+                this.areas.upsert(id, resource);
+            else
+                this.areas.remove(id);
+        }
+        else if (type === 'Patient') {
+            if (resource)
+                this.index.upsertPatient(id, resource);
+            else
+                this.index.removePatient(id);
+        }
+        else if (type === 'Immunization') {
+            const immunization = resource;
+            // a new seasonal vaccination only raises a latest date; anything else is recounted from the person's
+            // records, so a change seen twice is never counted twice
+            const simple = immunization && !previous && programmesOf(immunization).every((p) => p.doses === undefined);
+            const patient = patientIdOf(immunization?.patient.reference);
+            if (simple && patient)
+                this.index.addVaccinationOf(patient, immunization);
+            else
+                for (const p of new Set([...patientsOf(resource), ...patientsOf(previous)]))
+                    await this.refresh('Immunization', p);
+        }
+        else if (type === 'Consent' || type === 'Appointment') {
+            for (const p of new Set([...patientsOf(resource), ...patientsOf(previous)]))
+                await this.refresh(type, p);
+        }
+        else if (type === 'Communication' && resource) {
+            // a contact is a fact once it happened: a later change to the record does not take it back
+            this.applyContact(resource);
+        }
+    }
+    applyContact(communication) {
+        const contact = contactOf(communication);
+        if (contact)
+            for (const patient of patientsOf(communication))
+                this.index.addContact(patient, contact.programme, contact.day);
+    }
+    async refresh(type, patientId) {
+        const resources = await this.resourcesOf(type, patientId);
+        if (type === 'Immunization')
+            this.index.setVaccinations(patientId, resources);
+        else if (type === 'Appointment')
+            this.index.setBookings(patientId, resources);
+        else
+            this.index.setOptedOut(patientId, optedOutOfCovidInvitations(resources));
+    }
+    /** The staff override that sets people's invitation preferences aside for a programme now, if any. */
+    preferencesSetAside(programme, at) {
+        return programme && this.overrides ? this.overrides.inForce(programme, at) : Promise.resolve(undefined);
+    }
+}
+//# sourceMappingURL=keeper.js.map

@@ -1,0 +1,761 @@
+import { programme as programmeOf, seasonStartDay } from '../cohort/programmes.js';
+import { CODE_SYSTEMS } from '../resources/extensions.js';
+import { FhirError } from '../fhir/errors.js';
+import { logger } from '../shared/logger.js';
+import { messagesSent } from '../shared/metrics.js';
+import { bulkUpdate, insertAllNew, isDuplicateKey } from '../store/mongo-errors.js';
+import { PermanentFailure, settled, TemporaryFailure, } from './channel.js';
+import { bookingInvitation } from './booking.js';
+import { chainFor, recipientOf } from './recipient.js';
+import { CHANNEL_SYSTEM, emptyCounts, MESSAGE_REFERENCE_SYSTEM, outputOf, settingsOf, withinWindow, } from './runs.js';
+import { groupBy } from '../shared/group.js';
+/** Answers a provider may give before it knows; then ask again after this long, growing. */
+const CHECK_AFTER_MS = 2000;
+/** A temporary failure is tried again this many times before the next channel is tried. */
+const MAX_TRIES = 5;
+/** Messages handed to providers at once (each provider's rate limit paces them further). */
+const PARALLEL_SENDS = 64;
+/** Follow-ups (polls, retries) taken up at once. */
+const FOLLOW_UP_BATCH = 2000;
+const IDLE_MS = 1000;
+/**
+ * A claim or a send mark this old at start was left by a process that stopped (a live one moves on in
+ * milliseconds); also longer than the store takes to repair a write a stopped process left half done.
+ */
+const CLAIM_PATIENCE_MS = 15_000;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Sends a run's invitations: batch by batch, each person claimed once (by inserting their send
+ * document), checked at send time (died, left, vaccinated, opted out), sent down their channel chain
+ * with one Communication per attempt, falling back when a channel fails for good and retrying when it
+ * fails for now. Progress and counts are saved after every batch, and the run's Task says whether to go
+ * on (in-progress), wait (on-hold) or stop (cancelled).
+ */
+export class InvitationWorker {
+    service;
+    cohorts;
+    channels;
+    booking;
+    now;
+    sends;
+    progress;
+    /** Messages to ask about or try again (send ids), with when. */
+    due = new Map();
+    running = new Map();
+    /** Each running run's counts so far. */
+    counts = new Map();
+    stopped = false;
+    timer;
+    constructor(db, service, cohorts, channels, 
+    /** Where invited people go for the booking system (absent: no booking system). */
+    booking, now = () => new Date()) {
+        this.service = service;
+        this.cohorts = cohorts;
+        this.channels = channels;
+        this.booking = booking;
+        this.now = now;
+        this.sends = db.collection('invitation_sends');
+        this.progress = db.collection('invitation_progress');
+    }
+    /** Picks up the runs and messages a previous process left (one scan of each at start). */
+    async start() {
+        for await (const send of this.sends.find({ state: { $in: ['sending', 'waiting', 'retry', 'new'] } })) {
+            if (send.state === 'waiting' || send.state === 'retry')
+                this.schedule(send._id, 0);
+            // claimed, or cut off while a provider was called: looked at again once no other process can
+            // still be on it (a write the stopped process left half done is repaired by then too)
+            else
+                this.schedule(send._id, CLAIM_PATIENCE_MS);
+        }
+        for await (const run of this.progress.find({ done: false }))
+            this.run(run._id);
+        this.timer = setInterval(() => void this.checkDue(), 250);
+        this.timer.unref();
+    }
+    stop() {
+        this.stopped = true;
+        clearInterval(this.timer);
+    }
+    /** Starts (or resumes) sending a run whose Task exists, for the cohort `groupId`. */
+    async begin(runId, groupId, kind = 'invitation') {
+        try {
+            await this.progress.insertOne({
+                _id: runId,
+                group: groupId,
+                kind,
+                chunk: 0,
+                offset: 0,
+                counts: emptyCounts(),
+                done: false,
+            });
+        }
+        catch (error) {
+            if (!isDuplicateKey(error))
+                throw error;
+        }
+        this.run(runId);
+    }
+    /** Resolves when the run's loop in this process ends (the run is done or stopped). */
+    settled(runId) {
+        return this.running.get(runId) ?? Promise.resolve();
+    }
+    run(runId) {
+        if (this.running.has(runId))
+            return;
+        const loop = (async () => {
+            for (let failures = 0; !this.stopped; failures++) {
+                try {
+                    return await this.loop(runId);
+                }
+                catch (error) {
+                    // the database or a defect: the run goes on from its saved progress after a pause
+                    logger.error('invitation run interrupted; resuming', { run: runId, error: String(error) });
+                    await sleep(Math.min(60_000, IDLE_MS * 2 ** failures));
+                }
+            }
+        })().finally(() => this.running.delete(runId));
+        this.running.set(runId, loop);
+    }
+    /** The run's Task; follow-ups may take one read in the last few seconds (the loop reads it each batch). */
+    async task(runId, recentMs = 0) {
+        const known = this.tasks.get(runId);
+        if (known && Date.now() - known.at <= recentMs)
+            return known.task;
+        const task = (await this.service.read('Task', runId)).resource;
+        this.tasks.set(runId, { task, at: Date.now() });
+        return task;
+    }
+    tasks = new Map();
+    async loop(runId) {
+        if (!this.counts.has(runId))
+            this.counts.set(runId, (await this.progress.findOne({ _id: runId }))?.counts ?? emptyCounts());
+        while (!this.stopped) {
+            const task = await this.task(runId);
+            const progress = (await this.progress.findOne({ _id: runId }));
+            if (task.status === 'cancelled' || task.status === 'completed' || progress.done) {
+                await this.progress.updateOne({ _id: runId }, { $set: { done: true } });
+                return;
+            }
+            const settings = settingsOf(task);
+            if (task.status !== 'in-progress' || !withinWindow(settings.window, this.now())) {
+                await sleep(IDLE_MS);
+                continue;
+            }
+            const batch = await this.nextMembers(progress, settings.batchSize);
+            if (batch.ids.length === 0) {
+                if (this.outstanding(runId)) {
+                    await sleep(IDLE_MS);
+                    continue;
+                }
+                await this.saveCounts(runId, true);
+                return;
+            }
+            await this.claim(runId, settings, batch.ids);
+            await this.progress.updateOne({ _id: runId }, { $set: { chunk: batch.chunk, offset: batch.offset } });
+            await this.saveCounts(runId);
+        }
+    }
+    /** The next members of the run's cohort after its cursor, and the cursor after them. */
+    async nextMembers(progress, size) {
+        const members = this.cohorts.database.collection('cohort_members');
+        const ids = [];
+        let { chunk, offset } = progress;
+        while (ids.length < size) {
+            const doc = await members.findOne({ _id: `${progress.group}/${chunk}` });
+            if (!doc)
+                break;
+            const taken = doc.patients.slice(offset, offset + size - ids.length);
+            ids.push(...taken);
+            offset += taken.length;
+            if (offset >= doc.patients.length) {
+                chunk++;
+                offset = 0;
+            }
+        }
+        return { ids, chunk, offset };
+    }
+    /**
+     * Adds one to a run's running count, in memory: people are handled at once, and the embedded database
+     * does not make concurrent increments of one document safe. Saved after each batch; the final counts
+     * are counted again from the people's send documents.
+     */
+    count(runId, field, by = 1) {
+        const counts = this.counts.get(runId);
+        if (!counts)
+            return;
+        if (field.startsWith('skipped.')) {
+            const reason = field.slice('skipped.'.length);
+            counts.skipped[reason] = (counts.skipped[reason] ?? 0) + by;
+        }
+        else
+            counts[field] += by;
+    }
+    /** A run's counts from its people's send documents (one read of them): exact, after any crash. */
+    async recount(runId) {
+        const counts = emptyCounts();
+        for await (const send of this.sends.find({ run: runId })) {
+            counts.considered++;
+            counts.sent += send.accepted ?? 0;
+            if (send.state === 'skipped')
+                counts.skipped[send.reason] = (counts.skipped[send.reason] ?? 0) + 1;
+            else if (send.reason === 'unreachable')
+                counts.unreachable++;
+            else {
+                counts.fellBack += send.step;
+                if (send.state === 'delivered')
+                    counts.delivered++;
+                if (send.state === 'failed')
+                    counts.failed++;
+                if (send.reason === 'returned-mail')
+                    counts.returned++;
+                if (send.state === 'unknown')
+                    counts.unknown++;
+            }
+        }
+        return counts;
+    }
+    /**
+     * Changes the run's Task on its current version: staff may pause or cancel it at the same moment, and
+     * their change must not be written over.
+     */
+    async changeTask(runId, change) {
+        for (;;) {
+            const stored = await this.service.read('Task', runId);
+            const task = stored.resource;
+            try {
+                await this.service.update('Task', runId, change(task), stored.versionId);
+                return;
+            }
+            catch (error) {
+                if (!(error instanceof FhirError) || error.status !== 412)
+                    throw error;
+            }
+        }
+    }
+    async saveCounts(runId, finished = false) {
+        const counts = finished ? await this.recount(runId) : this.counts.get(runId);
+        await this.progress.updateOne({ _id: runId }, { $set: { counts } });
+        await this.changeTask(runId, (task) => ({
+            ...task,
+            // a run paused or cancelled meanwhile keeps that status
+            ...(finished && task.status === 'in-progress' ? { status: 'completed' } : {}),
+            lastModified: this.now().toISOString(),
+            output: outputOf(counts),
+        }));
+        if (finished) {
+            await this.progress.updateOne({ _id: runId }, { $set: { done: true } });
+            this.counts.delete(runId);
+            this.earlier.delete(runId);
+            this.tasks.delete(runId);
+        }
+    }
+    /** Whether any of the run's messages are still waiting for an answer or a retry. */
+    outstanding(runId) {
+        const prefix = `${runId}/`;
+        return [...this.due.keys()].some((id) => id.startsWith(prefix)) || (this.following.get(runId) ?? 0) > 0;
+    }
+    /**
+     * Claims a batch of members for the run (each person once, by inserting their send document), decides
+     * for each at send time whether to skip them and why, and starts the others down their channel chain.
+     * Everything is written in bulk: the claims, one Communication per person, the send marks.
+     */
+    async claim(runId, settings, patientIds) {
+        const claimedAt = Date.now();
+        const docs = patientIds.map((patient) => ({
+            _id: `${runId}/${patient}`,
+            run: runId,
+            patient,
+            state: 'new',
+            step: 0,
+            chain: [],
+            attempts: 0,
+            claimedAt,
+        }));
+        // a person claimed before (an earlier pass, another process) is not this pass's to send
+        const taken = new Set(await insertAllNew(this.sends, docs));
+        const claimed = docs.filter((_, i) => !taken.has(i));
+        if (claimed.length === 0)
+            return;
+        this.count(runId, 'considered', claimed.length);
+        // who may be skipped is the index's to say: not before it knows everyone
+        await this.cohorts.whenReady();
+        const now = this.now();
+        const preferencesApply = !(await this.cohorts.preferencesSetAside(settings.programme, now));
+        await Promise.all(claimed.map(async (send) => {
+            const reason = this.cohorts.index.reasonToSkip(send.patient, settings.programme, now, preferencesApply) ??
+                (settings.recall && !(await this.reminderDue(runId, settings, send.patient))
+                    ? 'not-due'
+                    : undefined);
+            if (reason)
+                Object.assign(send, { state: 'skipped', reason });
+        }));
+        const toSend = [];
+        await Promise.all(claimed.map(async (send) => {
+            if (send.state === 'skipped')
+                return this.count(runId, `skipped.${send.reason}`);
+            const patient = await this.patient(send.patient);
+            const chain = patient ? this.chainOf(settings, patient) : [];
+            if (patient && chain.length > 0)
+                return toSend.push({ send: { ...send, chain }, patient });
+            Object.assign(send, { state: 'failed', reason: 'unreachable' });
+            this.count(runId, 'unreachable');
+        }));
+        // people a reminder is not yet due for were never to be contacted: no Communication for them
+        const ended = claimed.filter((s) => s.state !== 'new');
+        await this.createCommunications(ended
+            .filter((send) => send.reason !== 'not-due')
+            .map((send) => ({
+            send,
+            status: 'not-done',
+            reason: send.reason === 'unreachable' ? 'no channel reaches this person' : `skipped: ${send.reason}`,
+        })), settings);
+        await this.saveSends(ended, ['state', 'reason', 'communication', 'version']);
+        await this.attempt(toSend, settings);
+    }
+    /** The channels to try for a person, in order, by the run's settings. */
+    chainOf(settings, patient) {
+        // people the programme reached before get its follow-up channels (a letter, say)
+        const followUp = settings.followUpChannels && this.cohorts.index.contactedOn(patient.id, settings.programme) > 0;
+        const allowed = (followUp ? settings.followUpChannels : settings.channels).filter((c) => settings.templates[c]);
+        return chainFor(recipientOf(patient, this.now()), allowed, this.channels).map((c) => c.name);
+    }
+    /** A person's Patient as it is now; undefined when it is gone. */
+    async patient(id) {
+        return (await this.service.readIfExists('Patient', id))?.resource;
+    }
+    /** Writes these fields of each send document (absent ones removed), in one bulk write. */
+    async saveSends(sends, fields) {
+        if (sends.length === 0)
+            return;
+        await bulkUpdate(this.sends, sends.map((send) => {
+            const $set = {};
+            const $unset = {};
+            for (const field of fields) {
+                if (send[field] === undefined)
+                    $unset[field] = '';
+                else
+                    $set[field] = send[field];
+            }
+            const update = Object.keys($unset).length > 0 ? { $set, $unset } : { $set };
+            return { updateOne: { filter: { _id: send._id }, update } };
+        }));
+    }
+    /**
+     * A provider's word on a message (a delivery callback): settles it if it is the message the person is
+     * waiting on. Answers whether it was.
+     */
+    async reported(reference, providerId, status) {
+        const id = reference.split('/').slice(0, 2).join('/');
+        const send = await this.sends.findOne({ _id: id });
+        if (!send || send.state !== 'waiting' || send.providerId !== providerId)
+            return false;
+        if (`${send._id}/${send.step}` !== reference)
+            return false;
+        // the poll that was due for it is not needed any more
+        this.due.delete(id);
+        await this.settle([{ send, status }], settingsOf(await this.task(send.run, 5000)));
+        return true;
+    }
+    /** The other runs for a run's cohort (its invitations and earlier reminders), read once a run. */
+    earlier = new Map();
+    async earlierRuns(runId) {
+        let runs = this.earlier.get(runId);
+        if (!runs) {
+            runs = (async () => {
+                const group = (await this.progress.findOne({ _id: runId }))?.group;
+                return group ? (await this.progress.find({ group }).toArray()).filter((r) => r._id !== runId) : [];
+            })();
+            this.earlier.set(runId, runs);
+        }
+        return runs;
+    }
+    /**
+     * Whether a reminder is due: an earlier run of the cohort invited the person (a provider accepted it)
+     * at least `afterDays` ago, and they have had fewer than `most` reminders this season.
+     */
+    async reminderDue(runId, settings, patientId) {
+        const { afterDays, most } = settings.recall;
+        const earlier = await this.earlierRuns(runId);
+        const sends = await Promise.all(earlier.map((r) => this.sends.findOne({ _id: `${r._id}/${patientId}` })));
+        const now = this.now().getTime();
+        const programme = programmeOf(settings.programme);
+        const seasonStart = programme.seasonStart ? seasonStartDay(programme, this.now()) * 86_400_000 : 0;
+        const reached = (i) => (sends[i]?.accepted ?? 0) > 0;
+        const claimed = (i) => sends[i]?.claimedAt ?? 0;
+        const invited = earlier.some((r, i) => r.kind === 'invitation' && reached(i) && claimed(i) <= now - afterDays * 86_400_000);
+        const reminders = earlier.filter((r, i) => r.kind === 'reminder' && reached(i) && claimed(i) >= seasonStart);
+        return invited && reminders.length < most;
+    }
+    /**
+     * A letter the mailing house got back (moved away, no such address): its Communication becomes
+     * not-done with the reason, the person's send failed, and a finished run's counts are counted again.
+     */
+    async returned(reference, reason) {
+        const [run, patient, stepText] = reference.split('/');
+        const send = await this.sends.findOne({ _id: `${run}/${patient}` });
+        const step = Number(stepText);
+        // only the last message a person was sent is on record with its Communication; a letter is last
+        if (!send?.communication || send.step !== step || send.accepted === undefined)
+            return 'unknown';
+        if (send.chain[step] !== 'letter')
+            return 'not-a-letter';
+        if (send.reason === 'returned-mail')
+            return 'already';
+        const settings = settingsOf(await this.task(send.run));
+        await this.updateCommunications([{ send, status: 'not-done', reason: `letter returned: ${reason}` }], settings.programme);
+        Object.assign(send, { state: 'failed', reason: 'returned-mail' });
+        await this.saveSends([send], ['state', 'reason', 'version']);
+        const progress = await this.progress.findOne({ _id: send.run });
+        if (progress?.done) {
+            const counts = await this.recount(send.run);
+            await this.progress.updateOne({ _id: send.run }, { $set: { counts } });
+            await this.changeTask(send.run, (task) => ({ ...task, output: outputOf(counts) }));
+        }
+        return 'marked';
+    }
+    /** How many members of a cohort a reminder run would reach now (none is contacted). */
+    async recallCount(groupId, settings) {
+        const probe = `count-${groupId}`;
+        this.earlier.set(probe, this.progress.find({ group: groupId }).toArray());
+        let due = 0;
+        const now = this.now();
+        const preferencesApply = !(await this.cohorts.preferencesSetAside(settings.programme, now));
+        try {
+            for await (const patientId of this.cohorts.members.read(groupId)) {
+                if (this.cohorts.index.reasonToSkip(patientId, settings.programme, now, preferencesApply))
+                    continue;
+                if (await this.reminderDue(probe, settings, patientId))
+                    due++;
+            }
+        }
+        finally {
+            this.earlier.delete(probe);
+        }
+        return due;
+    }
+    /**
+     * A person's Communication for their current attempt as it is now: skipped or unreachable (no
+     * channel), or the message on the channel at their step, with the provider's id once it took it.
+     */
+    communicationOf(send, programme, status, reason) {
+        const time = this.now().toISOString();
+        // skipped and unreachable people have no channel
+        const channel = send.chain[send.step];
+        const reference = `${send._id}/${send.step}`;
+        return {
+            resourceType: 'Communication',
+            ...(send.communication ? { id: send.communication } : {}),
+            status,
+            basedOn: [{ reference: `Task/${send.run}` }],
+            // what it is about: the cohort index counts a message a provider accepted as a contact
+            category: [{ coding: [{ system: CODE_SYSTEMS.programme, code: programme }] }],
+            subject: { reference: `Patient/${send.patient}` },
+            recipient: [{ reference: `Patient/${send.patient}` }],
+            ...(channel
+                ? {
+                    identifier: [
+                        { system: MESSAGE_REFERENCE_SYSTEM, value: reference },
+                        ...(send.providerId
+                            ? [{ system: `${CHANNEL_SYSTEM}/${channel}`, value: send.providerId }]
+                            : []),
+                    ],
+                    medium: [{ coding: [{ system: CHANNEL_SYSTEM, code: channel }] }],
+                }
+                : {}),
+            // a message a provider took keeps when it went, however it ended
+            ...(send.sentAt || status === 'in-progress' || status === 'completed'
+                ? { sent: send.sentAt ?? time }
+                : {}),
+            ...(status === 'completed' ? { received: time } : {}),
+            ...(reason ? { statusReason: { text: reason } } : {}),
+        };
+    }
+    /** Creates the Communications of these sends (one each, in bulk) and notes their ids and versions. */
+    async createCommunications(items, settings) {
+        if (items.length === 0)
+            return;
+        const created = await this.service.createMany('Communication', items.map(({ send, status, reason }) => this.communicationOf(send, settings.programme, status, reason)));
+        items.forEach(({ send }, i) => Object.assign(send, { communication: created[i].id, version: 1 }));
+    }
+    /**
+     * Moves the Communications of these sends to a new status, in bulk, on the version nims last wrote;
+     * one someone else changed meanwhile is written over on its current version (nims keeps this record).
+     */
+    async updateCommunications(items, programme) {
+        if (items.length === 0)
+            return;
+        const bodies = items.map(({ send, status, reason }) => this.communicationOf(send, programme, status, reason));
+        const results = await this.service.updateMany('Communication', items.map(({ send }, i) => ({ id: send.communication, body: bodies[i], ifMatch: send.version ?? 1 })));
+        await Promise.all(results.map(async (result, i) => {
+            const { send } = items[i];
+            if (!(result instanceof FhirError))
+                return (send.version = result.versionId);
+            const again = await this.service.update('Communication', send.communication, bodies[i]);
+            send.version = again.stored.versionId;
+        }));
+    }
+    /**
+     * Sends each person's message on the channel at their step: their Communication for it (made if this
+     * step has none yet), the `sending` mark written before any provider is called (so a crash during a
+     * call is never sent again), the calls, and then what each provider said, all written in bulk.
+     */
+    async attempt(items, settings) {
+        if (items.length === 0)
+            return;
+        await this.createCommunications(items
+            .filter((i) => !i.send.communication)
+            .map(({ send }) => ({ send, status: 'preparation' })), settings);
+        for (const { send } of items)
+            Object.assign(send, { state: 'sending', attempts: send.attempts + 1, providerId: undefined });
+        await this.saveSends(items.map((i) => i.send), ['state', 'step', 'chain', 'communication', 'version', 'attempts', 'providerId', 'sentAt']);
+        const outcomes = await inBatches(items, PARALLEL_SENDS, ({ send, patient }) => this.call(send, settings, patient));
+        const accepted = [];
+        const retry = [];
+        const failed = [];
+        const unknown = [];
+        items.forEach(({ send }, i) => {
+            const outcome = outcomes[i];
+            if ('unexpected' in outcome)
+                unknown.push(send);
+            else if ('providerId' in outcome) {
+                Object.assign(send, {
+                    state: 'waiting',
+                    providerId: outcome.providerId,
+                    accepted: (send.accepted ?? 0) + 1,
+                    sentAt: this.now().toISOString(),
+                });
+                this.count(send.run, 'sent');
+                accepted.push({ send, ...(outcome.status ? { status: outcome.status } : {}) });
+            }
+            else if (outcome.failure instanceof TemporaryFailure && send.attempts < MAX_TRIES) {
+                send.state = 'retry';
+                retry.push(send);
+            }
+            else
+                failed.push({ send, status: 'not-done', reason: outcome.failure.message });
+        });
+        const recipients = new Map(items.map(({ send, patient }) => [send._id, recipientOf(patient, this.now())]));
+        await this.handOff(accepted.filter((a) => a.send.accepted === 1).map((a) => a.send), settings, (send) => recipients.get(send._id).nhsNumber);
+        await this.updateCommunications(accepted.map(({ send }) => ({ send, status: 'in-progress' })), settings.programme);
+        await this.saveSends(accepted.map((a) => a.send), ['state', 'providerId', 'accepted', 'sentAt', 'version']);
+        await this.saveSends(retry, ['state']);
+        for (const send of retry)
+            this.schedule(send._id, CHECK_AFTER_MS * 2 ** send.attempts);
+        for (const { send, status } of accepted)
+            if (!status)
+                this.schedule(send._id, CHECK_AFTER_MS);
+        await this.settle(accepted.flatMap(({ send, status }) => (status ? [{ send, status }] : [])), settings);
+        await this.updateCommunications(failed, settings.programme);
+        await this.next(failed.map((f) => f.send), settings);
+        for (const send of unknown)
+            await this.unknown(send);
+    }
+    /** Hands one message to its provider; answers what the provider took, or why it did not. */
+    async call(send, settings, patient) {
+        const channel = send.chain[send.step];
+        const recipient = recipientOf(patient, this.now());
+        try {
+            const accepted = await this.channels.get(channel).send({
+                reference: `${send._id}/${send.step}`,
+                template: settings.templates[channel],
+                recipient,
+                personalisation: {
+                    name: recipient.onBehalfOf ?? recipient.name,
+                    ...(recipient.onBehalfOf ? { parent: recipient.name } : {}),
+                    programme: programmeOf(settings.programme).display,
+                },
+            });
+            messagesSent.inc({ channel, outcome: 'accepted' });
+            return accepted;
+        }
+        catch (error) {
+            if (error instanceof PermanentFailure || error instanceof TemporaryFailure) {
+                messagesSent.inc({ channel, outcome: 'refused' });
+                return { failure: error };
+            }
+            // a channel that broke in a way it does not say: the message may have gone, so it is not sent again
+            logger.error('invitation channel failed unexpectedly', { channel, error: String(error) });
+            messagesSent.inc({ channel, outcome: 'unknown' });
+            return { unexpected: error };
+        }
+    }
+    /** After a failure: each person's next channel, or the end of their chain. */
+    async next(sends, settings) {
+        if (sends.length === 0)
+            return;
+        const onwards = sends.filter((s) => s.step + 1 < s.chain.length);
+        const patients = await Promise.all(onwards.map((s) => this.patient(s.patient)));
+        const items = [];
+        onwards.forEach((send, i) => {
+            const patient = patients[i];
+            if (!patient)
+                return;
+            this.count(send.run, 'fellBack');
+            items.push({
+                send: {
+                    ...send,
+                    state: 'new',
+                    step: send.step + 1,
+                    attempts: 0,
+                    communication: undefined,
+                    version: undefined,
+                    providerId: undefined,
+                    sentAt: undefined,
+                },
+                patient,
+            });
+        });
+        // the end of the chain, or no longer on the register to try the next channel for
+        const ended = sends.filter((s) => !items.some((i) => i.send._id === s._id));
+        for (const send of ended) {
+            Object.assign(send, { state: 'failed', reason: 'every channel failed' });
+            this.count(send.run, 'failed');
+        }
+        await this.saveSends(ended, ['state', 'reason']);
+        await this.attempt(items, settings);
+    }
+    /** Records how sent messages ended: delivered, or failed and on to the next channel. */
+    async settle(items, settings) {
+        if (items.length === 0)
+            return;
+        const delivered = [];
+        const failed = [];
+        for (const { send, status } of items) {
+            const outcome = settled(status);
+            if (!outcome) {
+                this.schedule(send._id, CHECK_AFTER_MS * 2 ** Math.min(send.attempts + 1, 8));
+                continue;
+            }
+            messagesSent.inc({ channel: send.chain[send.step], outcome });
+            if (outcome === 'delivered')
+                delivered.push(send);
+            else
+                failed.push({ send, status: 'not-done', reason: `${send.chain[send.step]}: ${status}` });
+        }
+        await this.updateCommunications(delivered.map((send) => ({ send, status: 'completed' })), settings.programme);
+        for (const send of delivered) {
+            send.state = 'delivered';
+            this.count(send.run, 'delivered');
+        }
+        await this.saveSends(delivered, ['state', 'version']);
+        await this.updateCommunications(failed, settings.programme);
+        await this.next(failed.map((f) => f.send), settings);
+    }
+    /**
+     * Tells the booking system that people were invited (their first message in a run a provider took),
+     * for invitation runs of a programme people book.
+     */
+    async handOff(sends, settings, nhsNumberOf) {
+        if (!this.booking || settings.recall || !programmeOf(settings.programme).bookable)
+            return;
+        await this.booking.add(sends.map((send) => bookingInvitation(send.run, send.patient, nhsNumberOf(send), send.communication, settings.programme, send.sentAt ?? this.now().toISOString())));
+    }
+    schedule(id, delayMs) {
+        this.due.set(id, Date.now() + delayMs);
+    }
+    /** How many of each run's messages are being followed up right now. */
+    following = new Map();
+    checking = false;
+    /**
+     * Asks about the messages that are due, tries again the ones that failed for now, and takes up what a
+     * stopped process left; a run's follow-ups together, in bulk.
+     */
+    async checkDue() {
+        if (this.checking)
+            return;
+        this.checking = true;
+        try {
+            const now = Date.now();
+            const ready = [];
+            for (const [id, at] of this.due)
+                if (at <= now && ready.length < FOLLOW_UP_BATCH)
+                    ready.push(id);
+            for (const id of ready)
+                this.due.delete(id);
+            const byRun = groupBy(ready, (id) => id.split('/')[0]);
+            await Promise.all([...byRun].map(async ([run, ids]) => {
+                this.following.set(run, (this.following.get(run) ?? 0) + 1);
+                try {
+                    await this.follow(run, ids);
+                }
+                catch (error) {
+                    logger.error('invitation follow-up failed', { run, error: String(error) });
+                    for (const id of ids)
+                        this.schedule(id, CHECK_AFTER_MS * 4);
+                }
+                finally {
+                    this.following.set(run, this.following.get(run) - 1);
+                }
+            }));
+        }
+        finally {
+            this.checking = false;
+        }
+    }
+    async follow(runId, ids) {
+        const sends = (await Promise.all(ids.map((_id) => this.sends.findOne({ _id })))).filter((s) => s !== null);
+        // scheduled at start: a message a stopped process was sending may have gone, so it is never resent
+        for (const send of sends.filter((s) => s.state === 'sending'))
+            await this.unknown(send);
+        const task = await this.task(runId, 5000);
+        if (task.status === 'cancelled')
+            return;
+        const settings = settingsOf(task);
+        const unclaimed = sends.filter((s) => s.state === 'new');
+        if (unclaimed.length > 0) {
+            await Promise.all(unclaimed.map((s) => this.sends.deleteOne({ _id: s._id, state: 'new' })));
+            await this.claim(runId, settings, unclaimed.map((s) => s.patient));
+        }
+        const retries = sends.filter((s) => s.state === 'retry');
+        const patients = await Promise.all(retries.map((s) => this.patient(s.patient)));
+        await this.attempt(retries.flatMap((send, i) => (patients[i] ? [{ send, patient: patients[i] }] : [])), settings);
+        const waiting = sends.filter((s) => s.state === 'waiting');
+        const statuses = await inBatches(waiting, PARALLEL_SENDS, async (send) => {
+            try {
+                return await this.channels.get(send.chain[send.step]).status(send.providerId);
+            }
+            catch (error) {
+                if (error instanceof FhirError)
+                    throw error;
+                return undefined;
+            }
+        });
+        waiting.forEach((send, i) => {
+            if (statuses[i] === undefined)
+                this.schedule(send._id, CHECK_AFTER_MS * 4);
+        });
+        await this.settle(waiting.flatMap((send, i) => (statuses[i] ? [{ send, status: statuses[i] }] : [])), settings);
+    }
+    /**
+     * A message whose sending a crash interrupted: it may have gone, so it is never sent again; the
+     * person may have been invited, so the booking system hears of them.
+     */
+    async unknown(send) {
+        if (send.communication) {
+            const settings = settingsOf(await this.task(send.run, 5000));
+            if (!send.accepted) {
+                const patient = await this.patient(send.patient);
+                if (patient)
+                    await this.handOff([send], settings, () => recipientOf(patient).nhsNumber);
+            }
+            await this.updateCommunications([{ send, status: 'unknown' }], settings.programme);
+        }
+        send.state = 'unknown';
+        await this.saveSends([send], ['state', 'version']);
+        this.count(send.run, 'unknown');
+    }
+}
+/** Runs `work` on every item, at most `parallel` at once; answers the results in the items' order. */
+async function inBatches(items, parallel, work) {
+    const results = new Array(items.length);
+    let next = 0;
+    const lane = async () => {
+        while (next < items.length) {
+            const i = next++;
+            results[i] = await work(items[i]);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(parallel, items.length) }, lane));
+    return results;
+}
+//# sourceMappingURL=worker.js.map

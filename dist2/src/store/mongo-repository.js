@@ -1,0 +1,678 @@
+import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import { Query } from 'mingo';
+import { fail, FhirError } from '../fhir/errors.js';
+import { postingKey } from '../search/criteria.js';
+import { cursorFilter } from '../search/controls.js';
+import { indexValues } from '../search/index-values.js';
+import { ChangeLog } from './changelog.js';
+import { GroupCommit } from '../shared/group-commit.js';
+import { logger } from '../shared/logger.js';
+import { bulkUpdate, insertAllNew, isDuplicateKey } from './mongo-errors.js';
+import { postingKeysOf, Postings } from './postings.js';
+import { RecentVersions } from './recent-versions.js';
+/** Searches with more posting candidates than this read the collection instead of key by key. */
+const MAX_POSTING_CANDIDATES = 2000;
+const WRITE_ATTEMPTS = 20;
+const REINDEX_BATCH = 500;
+/** How long a version may sit in history ahead of the current document before it counts as abandoned. */
+const ABANDONED_WRITE_MS = 10_000;
+const versionKey = (id, version) => `${id}/_history/${version}`;
+function toStored(type, doc, id) {
+    return {
+        type,
+        id,
+        versionId: doc.v,
+        lastUpdated: doc.ts,
+        deleted: doc.del,
+        method: doc.method,
+        ...(doc.res ? { resource: doc.res } : {}),
+    };
+}
+/** The resource's content without resourceType, id and meta, which the store puts first. */
+function withoutIdentity(resource) {
+    const { resourceType: _type, id: _id, meta: _meta, ...content } = resource;
+    return content;
+}
+function currentOf(doc) {
+    const { idx, srt } = doc.res ? indexValues(doc.res) : { idx: {}, srt: {} };
+    return {
+        _id: doc.id,
+        id: doc.id,
+        v: doc.v,
+        ts: doc.ts,
+        del: doc.del,
+        method: doc.method,
+        idx,
+        srt,
+        ...(doc.res ? { res: doc.res } : {}),
+        ...(doc.origin ? { origin: doc.origin } : {}),
+    };
+}
+/**
+ * The two documents of one version: its history entry and the current copy with its search values.
+ * `resource` absent means a deletion. The only place where stored documents are shaped.
+ */
+export function versionDocuments(id, version, ts, method, content, origin) {
+    const resource = content
+        ? {
+            resourceType: content.resourceType,
+            id,
+            meta: { ...content.meta, versionId: String(version), lastUpdated: ts },
+            ...withoutIdentity(content),
+        }
+        : undefined;
+    const history = {
+        _id: versionKey(id, version),
+        id,
+        v: version,
+        ts,
+        del: !resource,
+        method,
+        ...(resource ? { res: resource } : {}),
+        ...(origin ? { origin } : {}),
+    };
+    return { history, current: currentOf(history) };
+}
+/** The refusal of a write whose If-Match version is not the current one. */
+function notCurrent(type, id, expected, current) {
+    const actual = current ? ` (${current.v} is${current.del ? ', a deletion' : ''})` : ' (it does not exist)';
+    return new FhirError([
+        {
+            code: 'precondition-failed',
+            diagnostics: `Version ${expected} is not the current version of ${type}/${id}${actual}`,
+        },
+    ]);
+}
+/** The refusal of a conditional write that another writer overtook between its read and its write. */
+const changedMeanwhile = (type, id) => new FhirError([
+    {
+        code: 'version-conflict',
+        diagnostics: `${type}/${id} was changed by another request at the same time`,
+    },
+]);
+/** What listeners hear of a stored version; `live` is the version it replaced, unless that was a deletion. */
+function changeEvent(type, sequence, document, live) {
+    return {
+        type,
+        id: document.id,
+        sequence,
+        ...(document.res ? { resource: document.res } : {}),
+        ...(live?.res ? { previous: live.res } : {}),
+    };
+}
+/** The change log entry of a stored version. */
+function changeEntry(type, doc) {
+    return { type, id: doc.id, v: doc.v, ts: doc.ts, ...(doc.origin ? { origin: doc.origin } : {}) };
+}
+/**
+ * Whether the write of a version stamped `ts` took so long that a repair may have completed it meanwhile
+ * (and a later version followed), so its writer must settle which version is current. Repairs wait
+ * ABANDONED_WRITE_MS from the version's time, which is taken before its postings are written; half of it
+ * leaves room for clocks apart.
+ */
+const mayBeOvertaken = (ts) => Date.now() - Date.parse(ts) > ABANDONED_WRITE_MS / 2;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * The repository on MongoDB or FerretDB. Every hot path is a lookup or write by `_id`:
+ * - every version goes into `{type}_history` (`_id` = `{id}/_history/{v}`). Inserting version n+1 is what
+ *   decides between racing writers: exactly one insert of a key succeeds;
+ * - the current version is then copied to the type's collection (`_id` = logical id), with its search
+ *   and sort values, for reads and searches. A write that dies between the two steps is completed by the
+ *   next writer of that resource;
+ * - postings for selective search parameters and the change log for history (see postings.ts, changelog.ts).
+ */
+export class MongoRepository {
+    db;
+    now;
+    postings;
+    changes;
+    listeners = [];
+    /** Versions this process stored lately: read back without the database. */
+    recent = new RecentVersions();
+    creates = new GroupCommit((type, requests) => this.createTogether(type, requests));
+    constructor(db, now = () => new Date(), 
+    /** The server processes alive: an identifier claimed by a write of a dead one is free at once. */
+    processes) {
+        this.db = db;
+        this.now = now;
+        this.postings = new Postings(db.collection('postings'), (key, holder, writerGone) => this.holds(key, holder, writerGone), processes);
+        this.changes = ChangeLog.of(db);
+    }
+    onChange(listener) {
+        this.listeners.push(listener);
+    }
+    tell(event) {
+        for (const listener of this.listeners) {
+            try {
+                listener(event);
+            }
+            catch (error) {
+                // a listener's defect must not fail a write that is already stored
+                logger.error('change listener failed', { error: String(error), type: event.type });
+            }
+        }
+    }
+    /**
+     * Tells listeners of a stored version, once it is current. Its change log entry is handed to the log's
+     * followers in this process from then on, not before: a follower that met it earlier would read a
+     * current copy not yet written.
+     */
+    announce(type, sequence, document, live) {
+        this.recent.remember(toStored(type, document, document.id));
+        this.changes.remember({ _id: String(sequence), seq: sequence, ...changeEntry(type, document) });
+        this.tell(changeEvent(type, sequence, document, live));
+    }
+    current(type) {
+        return this.db.collection(type);
+    }
+    versions(type) {
+        return this.db.collection(`${type}_history`);
+    }
+    async read(type, id) {
+        const doc = await this.current(type).findOne({ _id: id }, { projection: { idx: 0, srt: 0 } });
+        return doc ? toStored(type, doc, id) : undefined;
+    }
+    async vread(type, id, version) {
+        const recent = this.recent.get(type, id, version);
+        if (recent)
+            return recent;
+        const doc = await this.versions(type).findOne({ _id: versionKey(id, version) });
+        if (doc)
+            return toStored(type, doc, id);
+        // resources stored by insertNew have their only version in the type's collection
+        const current = await this.current(type).findOne({ _id: id, v: version }, { projection: { idx: 0, srt: 0 } });
+        return current ? toStored(type, current, id) : undefined;
+    }
+    async write(request) {
+        // creates under fresh server-made ids have nothing to look up: those arriving together are stored together
+        if (request.method === 'POST' && request.resource) {
+            const committed = await this.creates.submit(request.type, request);
+            if (committed)
+                return committed;
+        }
+        return this.writeOne(request);
+    }
+    /** A write on its own: the create a group refused, or any other. */
+    async writeOne(request) {
+        const { type, id, expectedVersion } = request;
+        for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+            // a create refused by the group commit still has nothing to look up: its insert proves it is new
+            const current = request.method === 'POST' && attempt === 0 ? null : await this.current(type).findOne({ _id: id });
+            if (expectedVersion !== undefined && (current?.v ?? 0) !== expectedVersion)
+                throw notCurrent(type, id, expectedVersion, current);
+            if (!request.resource && (!current || current.del)) {
+                return { stored: current ? toStored(type, current, id) : this.absent(type, id), created: false };
+            }
+            const won = await this.tryWrite(request, current);
+            if (won)
+                return won;
+            if (expectedVersion !== undefined)
+                throw changedMeanwhile(type, id);
+            await sleep(2 + Math.random() * 10 * (attempt + 1));
+        }
+        fail('version-conflict', `${type}/${id} is being changed by other requests; try again`);
+    }
+    async createMany(type, resources) {
+        const requests = resources.map((resource) => ({
+            type,
+            id: randomUUID(),
+            resource,
+            method: 'POST',
+        }));
+        const committed = await this.createTogether(type, requests);
+        return Promise.all(requests.map(async (request, i) => {
+            try {
+                return (committed[i] ?? (await this.writeOne(request))).stored;
+            }
+            catch (error) {
+                if (error instanceof FhirError)
+                    return error;
+                throw error;
+            }
+        }));
+    }
+    /**
+     * The steps of `tryWrite` for many new resources at once, in the same order and so with the same crash
+     * safety: postings, history, change log entries, current copies, each one command for all. A resource
+     * with a unique value someone held before (its earlier holders must be checked), one sharing a unique
+     * value with another of the group, or one whose id is taken is answered undefined: it takes the
+     * one-by-one path.
+     */
+    async createTogether(type, requests) {
+        const ts = this.now().toISOString();
+        const claimed = new Set();
+        const docs = requests.map(({ id, resource, origin }) => {
+            const documents = versionDocuments(id, 1, ts, 'POST', resource, origin);
+            const keys = postingKeysOf(type, documents.current.idx);
+            const shared = [...keys.unique].some((key) => claimed.has(key));
+            for (const key of keys.unique)
+                claimed.add(key);
+            return { ...documents, keys, shared };
+        });
+        const alone = docs.filter((d) => !d.shared);
+        const { refused, slots } = await this.postings.addNewClaiming(alone.map(({ current, keys }) => ({ id: current.id, keys })));
+        const listed = alone.filter(({ current }) => !refused.has(current.id));
+        const taken = new Set((await insertAllNew(this.versions(type), listed.map((d) => d.history))).map((i) => listed[i].current.id));
+        const fresh = listed.filter(({ current }) => !taken.has(current.id));
+        // entries before current copies, as in a single write
+        const sequences = await this.changes.appendMany(fresh.map(({ current }) => changeEntry(type, current)));
+        const copied = await insertAllNew(this.current(type), fresh.map((d) => d.current));
+        // a repair copied some first (this writer stalled): keep whatever is newest. A copy inserted here
+        // was first, however slow the group: a repair coming later finds it current
+        await Promise.all(copied.map((i) => this.settle(type, fresh[i].current.id, 1)));
+        const results = new Map(fresh.map(({ current }, i) => {
+            const sequence = sequences[i];
+            this.announce(type, sequence, current, undefined);
+            const receipt = { type, id: current.id, version: 1, postings: slots.get(current.id) ?? [], sequence };
+            return [current.id, { stored: toStored(type, current, current.id), created: true, receipt }];
+        }));
+        return requests.map(({ id }) => results.get(id));
+    }
+    /**
+     * The steps of `tryWrite` for many resources at once, in the same order and so with the same crash
+     * safety: postings, then the insert of each next version into history, which decides between racing
+     * writers (exactly one insert of a version key succeeds) and is made only for updates whose expected
+     * version was current when read, so a refused update leaves nothing behind; then the current copies and
+     * the change log. A crash after the history insert leaves a version that the next writer of that
+     * resource completes (`repairAbandoned`), as after a single write. Replacing the current copy first, on
+     * `{_id, v: expected}`, would not do: single writers decide by the history insert, so one could still
+     * take the same version and overwrite it, and on FerretDB that filter reads the whole collection.
+     */
+    async updateMany(type, updates) {
+        const ts = this.now().toISOString();
+        // one lookup by _id each: FerretDB reads the whole collection for `_id: {$in: [...]}`
+        const currents = await Promise.all(updates.map(({ id }) => this.current(type).findOne({ _id: id })));
+        const results = [];
+        const accepted = updates.flatMap(({ id, expectedVersion, resource }, index) => {
+            const live = currents[index] ?? null;
+            if (!live || live.del || live.v !== expectedVersion) {
+                results[index] = notCurrent(type, id, expectedVersion, live);
+                return [];
+            }
+            return [{ index, live, ...versionDocuments(id, expectedVersion + 1, ts, 'PUT', resource) }];
+        });
+        const listed = await Promise.all(accepted.map(({ index, live, current }) => this.addPostings(type, current, live).then(() => true, (error) => {
+            // a unique value another resource holds refuses this update only
+            if (!(error instanceof FhirError))
+                throw error;
+            results[index] = error;
+            return false;
+        })));
+        const writes = accepted.filter((_, i) => listed[i]);
+        const histories = writes.map((w) => w.history);
+        const taken = new Set(await insertAllNew(this.versions(type), histories));
+        const won = writes.filter((_, i) => !taken.has(i));
+        const lost = writes.filter((_, i) => taken.has(i));
+        const [sequences] = await Promise.all([
+            // entries before current copies, as in a single write
+            this.changes.appendMany(won.map(({ current }) => changeEntry(type, current))).then(async (numbers) => {
+                await this.replaceCurrent(type, won);
+                return numbers;
+            }),
+            ...lost.map(async ({ index, current: c }) => {
+                await this.repairAbandoned(type, c.id, c.v);
+                results[index] = changedMeanwhile(type, c.id);
+            }),
+        ]);
+        if (mayBeOvertaken(ts))
+            await Promise.all(won.map(({ current: c }) => this.settle(type, c.id, c.v)));
+        won.forEach(({ index, live, current }, i) => {
+            this.announce(type, sequences[i], current, live);
+            results[index] = toStored(type, current, current.id);
+        });
+        return results;
+    }
+    /**
+     * Copies versions that won their history insert to the current collection. The filter is `_id` alone,
+     * as in a single write: the insert already decided, and only a `_id` filter is a lookup on FerretDB.
+     */
+    async replaceCurrent(type, writes) {
+        await bulkUpdate(this.current(type), writes.map(({ current: d }) => ({
+            replaceOne: { filter: { _id: d._id }, replacement: d, upsert: true },
+        })));
+    }
+    async holders(type, param, values) {
+        const found = new Map();
+        const look = async (wanted, useCache) => {
+            const keys = wanted.map((v) => postingKey(type, param, v));
+            const { lists, cached } = await this.postings.get(keys, useCache);
+            const ids = [...new Set(keys.flatMap((k) => lists.get(k) ?? []))];
+            const docs = new Map(await Promise.all(ids.map(async (id) => [id, await this.current(type).findOne({ _id: id })])));
+            wanted.forEach((value, i) => {
+                // the newest listed holder that still has the value
+                for (const id of [...(lists.get(keys[i]) ?? [])].reverse()) {
+                    const doc = docs.get(id);
+                    if (doc && !doc.del && (doc.idx[param] ?? []).includes(value)) {
+                        found.set(value, toStored(type, doc, id));
+                        return;
+                    }
+                }
+            });
+            return cached;
+        };
+        // a remembered holder may have let its value go: those values are looked up again in the postings
+        if (await look(values, true))
+            await look(values.filter((v) => !found.has(v)), false);
+        return found;
+    }
+    async insertNew(type, resources) {
+        const ts = this.now().toISOString();
+        const docs = resources.map((r) => versionDocuments(randomUUID(), 1, ts, 'POST', r));
+        // postings first, as in a single write: an extra entry is harmless, a missing one is not
+        await this.postings.addNew(docs.flatMap(({ current }) => postingKeysOf(type, current.idx).all.map((key) => ({ key, id: current.id }))));
+        // only the current copy: such resources never change, so their first version is their only one
+        // (vread finds it there), and they stay out of the change log, which is about the data's history
+        await this.current(type).insertMany(docs.map((d) => d.current), { ordered: false });
+    }
+    absent(type, id) {
+        return { type, id, versionId: 0, lastUpdated: this.now().toISOString(), deleted: true, method: 'DELETE' };
+    }
+    /** One attempt at writing the next version; undefined when another writer took that version first. */
+    async tryWrite(request, current) {
+        const { type, id, method } = request;
+        const version = (current?.v ?? 0) + 1;
+        const { history, current: document } = versionDocuments(id, version, this.now().toISOString(), method, request.resource, request.origin);
+        const live = current && !current.del ? current : undefined;
+        const postings = await this.addPostings(type, document, live);
+        try {
+            await this.versions(type).insertOne(history);
+        }
+        catch (error) {
+            if (!isDuplicateKey(error))
+                throw error;
+            await this.repairAbandoned(type, id, version);
+            return undefined;
+        }
+        // the change log entry before the current copy: a version that is current has its entry, and one
+        // cut off before its copy is completed, entry and all, by repairAbandoned
+        const sequence = await this.changes.append(changeEntry(type, history));
+        // a first version has no current copy yet: an insert is cheaper than an upsert, and one that
+        // succeeds was first, so only a refused one (a repair copied it first) needs settling
+        if (version === 1)
+            await this.current(type)
+                .insertOne(document)
+                .catch(async (error) => {
+                if (!isDuplicateKey(error))
+                    throw error;
+                await this.settle(type, id, version);
+            });
+        else {
+            await this.current(type).replaceOne({ _id: id }, document, { upsert: true });
+            // the replace may have put this version over a later one, written after a repair completed it
+            if (mayBeOvertaken(history.ts))
+                await this.settle(type, id, version);
+        }
+        const receipt = {
+            type,
+            id,
+            version,
+            postings,
+            sequence,
+            ...(current ? { previous: current } : {}),
+        };
+        this.announce(type, sequence, document, live);
+        return { stored: toStored(type, document, id), created: !live && !document.del, receipt };
+    }
+    /**
+     * Lists a new version under the keys it has and the live version it replaces had not. Postings go first
+     * in every write: a crash after this leaves an extra entry (searches re-check), never a missing one.
+     */
+    addPostings(type, document, live) {
+        const before = postingKeysOf(type, live?.idx ?? {});
+        const after = postingKeysOf(type, document.idx);
+        return this.postings.add(after.all.filter((k) => !before.all.includes(k)), after.unique, document.id);
+    }
+    /**
+     * A writer that stalled between its two steps may have copied its version over a newer one that a
+     * repair completed meanwhile: if history holds a later version, the latest is copied again.
+     */
+    async settle(type, id, version) {
+        let newest = null;
+        for (let v = version + 1;; v++) {
+            const doc = await this.versions(type).findOne({ _id: versionKey(id, v) });
+            if (!doc)
+                break;
+            newest = doc;
+        }
+        if (newest)
+            await this.current(type).replaceOne({ _id: id }, currentOf(newest), { upsert: true });
+    }
+    /**
+     * A history version with no current copy is a write that died between its steps: once old (or at
+     * once when its writer is known to be gone), it is completed. Inserting the version was what made it stored, so its postings, change log entry (unless
+     * the writer got that far) and copy follow.
+     */
+    async repairAbandoned(type, id, version, writerGone = false) {
+        const [doc, current] = await Promise.all([
+            this.versions(type).findOne({ _id: versionKey(id, version) }),
+            this.current(type).findOne({ _id: id }),
+        ]);
+        if (!doc || (current && current.v >= version))
+            return;
+        if (!writerGone && this.now().getTime() - Date.parse(doc.ts) < ABANDONED_WRITE_MS)
+            return;
+        const repaired = currentOf(doc);
+        const keys = postingKeysOf(type, repaired.idx);
+        await this.postings.add(keys.all, keys.unique, id).catch(() => undefined);
+        const entry = changeEntry(type, doc);
+        const sequence = (await this.changes.find(entry)) ?? (await this.changes.append(entry));
+        await this.current(type).replaceOne({ _id: id }, repaired, { upsert: true });
+        logger.warn('completed a write cut off by a crash', { type, id, version });
+        this.announce(type, sequence, repaired, current && !current.del ? current : undefined);
+    }
+    /** Whether anything of `type` was ever stored (a deletion too). */
+    async holdsAny(type) {
+        return (await this.current(type).findOne({}, { projection: { _id: 1 } })) !== null;
+    }
+    /**
+     * Works out the search values of every current `type` resource again (after the type's search
+     * parameters changed) and stores those that differ, in batches, calling `progress` with the count read.
+     * A resource written meanwhile keeps its writer's values (the update is conditional on the version).
+     * A posting a resource no longer has stays (searches re-check postings), a new one is added.
+     */
+    async reindex(type, progress) {
+        let read = 0;
+        let changed = 0;
+        let batch = [];
+        const store = async () => {
+            const fresh = batch.flatMap((doc) => {
+                const { idx, srt } = indexValues(doc.res);
+                // compared whatever the order of keys: only real differences are written
+                return isDeepStrictEqual([idx, srt], [doc.idx, doc.srt]) ? [] : [{ doc, idx, srt }];
+            });
+            for (const { doc, idx } of fresh) {
+                const keys = postingKeysOf(type, idx);
+                const had = new Set(postingKeysOf(type, doc.idx).all);
+                // a unique value another resource claims stays with that one; this resource is found by scan
+                await this.postings
+                    .add(keys.all.filter((k) => !had.has(k)), keys.unique, doc._id)
+                    .catch(() => undefined);
+            }
+            await bulkUpdate(this.current(type), fresh.map(({ doc, idx, srt }) => ({
+                updateOne: { filter: { _id: doc._id, v: doc.v }, update: { $set: { idx, srt } } },
+            })));
+            changed += fresh.length;
+            batch = [];
+        };
+        for await (const doc of this.current(type).find({}, { batchSize: REINDEX_BATCH })) {
+            if (doc.del || !doc.res)
+                continue;
+            batch.push(doc);
+            read++;
+            if (batch.length >= REINDEX_BATCH) {
+                await store();
+                progress(read);
+            }
+        }
+        await store();
+        progress(read);
+        return changed;
+    }
+    /** Takes a write back: the previous current document returns, the version and its postings go. */
+    async undo(receipt) {
+        const { type, id, version, previous } = receipt;
+        const written = await this.current(type).findOne({ _id: id }, { projection: { v: 1 } });
+        if (written && written.v !== version)
+            return; // someone wrote after us; their version stands
+        this.recent.forget(type, id, version);
+        const undone = await this.versions(type).findOne({ _id: versionKey(id, version) });
+        if (previous)
+            await this.current(type).replaceOne({ _id: id }, previous, { upsert: true });
+        else
+            await this.current(type).deleteOne({ _id: id });
+        await Promise.all([
+            this.versions(type).deleteOne({ _id: versionKey(id, version) }),
+            this.postings.remove(receipt.postings),
+            this.changes.remove(receipt.sequence),
+        ]);
+        this.tell({
+            type,
+            id,
+            ...(previous && !previous.del && previous.res ? { resource: previous.res } : {}),
+            ...(undone?.res ? { previous: undone.res } : {}),
+        });
+    }
+    /** Whether `holder` (of the posting's type) currently carries the value of `key`. */
+    async holds(key, holder, writerGone) {
+        const [type, param] = key.split('|');
+        const value = key.slice(type.length + param.length + 2);
+        const currentOfHolder = () => this.current(type).findOne({ _id: holder }, { projection: { idx: 1, del: 1 } });
+        let doc = await currentOfHolder();
+        if (!doc) {
+            // a first version stored by a write that was cut off before its copy: completed, it holds the value
+            await this.repairAbandoned(type, holder, 1, writerGone);
+            doc = await currentOfHolder();
+        }
+        if (!doc)
+            return 'absent';
+        const values = doc.idx[param] ?? [];
+        return !doc.del && values.includes(value) ? 'yes' : 'no';
+    }
+    async search(query) {
+        const fromCache = await this.candidates(query, true);
+        if (fromCache && fromCache.ids.length <= MAX_POSTING_CANDIDATES) {
+            const page = await this.searchCandidates(query, fromCache.ids);
+            // a remembered holder of a unique value may have let it go: then read the postings themselves
+            if (!fromCache.cached || page.total !== 0)
+                return page;
+            const fresh = await this.candidates(query, false);
+            if (fresh && fresh.ids.length <= MAX_POSTING_CANDIDATES)
+                return this.searchCandidates(query, fresh.ids);
+        }
+        return this.searchCollection(query);
+    }
+    /** Ids that can match, from postings and `_id` values; undefined when neither narrows the search. */
+    async candidates(query, useCache) {
+        const groups = [...query.idGroups];
+        let cached = false;
+        if (query.postingGroups.length > 0) {
+            const postings = await this.postings.get([...new Set(query.postingGroups.flat())], useCache);
+            cached = postings.cached;
+            for (const keys of query.postingGroups) {
+                const lists = keys.map((key) => postings.lists.get(key));
+                // a key too common to list narrows nothing
+                if (lists.every((list) => list !== undefined))
+                    groups.push(lists.flat());
+            }
+        }
+        if (groups.length === 0)
+            return undefined;
+        const [first, ...rest] = groups.map((g) => new Set(g));
+        return { ids: [...first].filter((id) => rest.every((g) => g.has(id))), cached };
+    }
+    mongoSort(sort, backwards) {
+        return Object.fromEntries(sort.map((s) => [s.path, s.descending !== backwards ? -1 : 1]));
+    }
+    pageFilter(query) {
+        return query.cursor ? { $and: [query.filter, cursorFilter(query.sort, query.cursor)] } : query.filter;
+    }
+    toMatches(query, docs) {
+        const more = docs.length > query.count;
+        const page = docs.slice(0, query.count);
+        if (query.cursor?.backwards)
+            page.reverse();
+        const matches = page.map((doc) => ({
+            stored: toStored(query.type, doc, doc._id),
+            sortValues: query.sort.map((s) => (s.path === '_id' ? doc._id : (doc.srt[s.path.slice(4)] ?? ''))),
+            index: doc.idx,
+        }));
+        return { matches, more };
+    }
+    async searchCandidates(query, ids) {
+        const docs = (await Promise.all(ids.map((id) => this.current(query.type).findOne({ _id: id })))).filter((d) => d !== null);
+        // the filter the database would run, checked on each candidate's current version
+        const matching = new Query(query.filter).find(docs).all();
+        const page = new Query(this.pageFilter(query))
+            .find(matching)
+            .sort(this.mongoSort(query.sort, query.cursor?.backwards ?? false))
+            .limit(query.count + 1)
+            .all();
+        return { ...this.toMatches(query, page), total: matching.length };
+    }
+    async searchCollection(query) {
+        const collection = this.current(query.type);
+        const [docs, total] = await Promise.all([
+            collection
+                .find(this.pageFilter(query))
+                .sort(this.mongoSort(query.sort, query.cursor?.backwards ?? false))
+                .limit(query.count + 1)
+                .toArray(),
+            query.countTotal ? collection.countDocuments(query.filter) : Promise.resolve(undefined),
+        ]);
+        const page = this.toMatches(query, docs);
+        // a first page that holds everything knows its total without counting
+        const known = total ?? (!query.cursor && !page.more ? page.matches.length : undefined);
+        return { ...page, ...(known !== undefined ? { total: known } : {}) };
+    }
+    async history(query) {
+        return query.id && query.type
+            ? this.instanceHistory(query.type, query.id, query)
+            : this.logHistory(query);
+    }
+    async instanceHistory(type, id, query) {
+        const current = await this.current(type).findOne({ _id: id }, { projection: { v: 1 } });
+        if (!current)
+            return { versions: [] };
+        const top = Math.min(current.v, (query.before ?? Infinity) - 1);
+        const wanted = Array.from({ length: Math.max(0, Math.min(query.count, top)) }, (_, i) => top - i);
+        const docs = (await Promise.all(wanted.map((v) => this.versions(type).findOne({ _id: versionKey(id, v) })))).filter((d) => d !== null);
+        const versions = docs
+            .filter((d) => query.since === undefined || Date.parse(d.ts) >= query.since)
+            .map((d) => toStored(type, d, id));
+        const last = wanted[wanted.length - 1];
+        const reachedSince = versions.length < docs.length;
+        return { versions, ...(last !== undefined && last > 1 && !reachedSince ? { next: last } : {}) };
+    }
+    /** Type or system history from the change log; one page reads at most `scanLimit` log numbers. */
+    async logHistory(query) {
+        const scanLimit = Math.max(10_000, query.count * 10);
+        const end = (await this.changes.last()) + 1;
+        // a position beyond the end (a forged or stale page link) starts at the end
+        const start = Math.min(query.before ?? end, end);
+        const floor = start - scanLimit;
+        const picked = [];
+        let next = floor > 1 ? floor : undefined;
+        for await (const change of this.changes.backwards(start, floor)) {
+            // the log is in storage order, and a version's time is taken just before it is logged, so once
+            // entries are older than `since` by more than a write can take, everything further back is too
+            const ts = Date.parse(change.ts);
+            if (query.since !== undefined && ts < query.since - ABANDONED_WRITE_MS) {
+                next = undefined;
+                break;
+            }
+            if (query.since !== undefined && ts < query.since)
+                continue;
+            if (!query.type || change.type === query.type)
+                picked.push(change);
+            if (picked.length >= query.count) {
+                next = change.seq;
+                break;
+            }
+        }
+        const docs = await Promise.all(picked.map((c) => this.versions(c.type).findOne({ _id: versionKey(c.id, c.v) })));
+        const versions = docs.flatMap((d, i) => (d ? [toStored(picked[i].type, d, picked[i].id)] : []));
+        return { versions, ...(next !== undefined && next > 1 ? { next } : {}) };
+    }
+}
+//# sourceMappingURL=mongo-repository.js.map

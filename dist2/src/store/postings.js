@@ -1,0 +1,178 @@
+import { fail } from '../fhir/errors.js';
+import { postingKey } from '../search/criteria.js';
+import { parametersOf } from '../search/parameters.js';
+import { Slots } from './slots.js';
+/** Keys a resource with these search values is listed under. */
+export function postingKeysOf(type, idx) {
+    const all = [];
+    const unique = new Set();
+    for (const param of parametersOf(type)) {
+        if (!param.posting)
+            continue;
+        const values = idx[param.name] ?? [];
+        const claimed = idx[`${param.name}:unique`] ?? [];
+        for (const value of values) {
+            // token postings need a system: `|code` and bare codes are searched by scan
+            if (param.type === 'token' && value.startsWith('|'))
+                continue;
+            const key = postingKey(type, param.name, value);
+            all.push(key);
+            if (isUniqueValue(param, value) && claimed.includes(value))
+                unique.add(key);
+        }
+    }
+    return { all, unique };
+}
+function isUniqueValue(param, value) {
+    return param.unique === 'any' || (param.unique?.includes(value.slice(0, value.indexOf('|'))) ?? false);
+}
+function isUniqueKey(key) {
+    const [type, name] = key.split('|');
+    const param = parametersOf(type).find((p) => p.name === name);
+    return param !== undefined && isUniqueValue(param, key.slice(type.length + name.length + 2));
+}
+/**
+ * A holder that does not exist yet may be a write in progress, unless the process that claimed for it
+ * died; after this long it is an abandoned one in any case.
+ */
+const ABANDONED_CLAIM_MS = 60_000;
+/** A key listing more resources than this is not selective: searches on it read the collection instead. */
+export const MAX_POSTING_ENTRIES = 1000;
+/** Unique values whose holder is remembered (an NHS number looked up again answers from memory). */
+const MAX_REMEMBERED_HOLDERS = 1_000_000;
+export class Postings {
+    holds;
+    processes;
+    slots;
+    /** Last known holder of each unique key: a hint that searches re-check, never an answer on its own. */
+    holders = new Map();
+    constructor(collection, 
+    /**
+     * Whether `holder`'s current version carries the value of `key`; `writerGone` when the process that
+     * was writing it died (a version it stored is completed at once, not after a delay).
+     */
+    holds, 
+    /** This server process and the others still alive, when known: a claim by a dead one is free. */
+    processes) {
+        this.holds = holds;
+        this.processes = processes;
+        this.slots = new Slots(collection);
+    }
+    /**
+     * Ids listed under each key; undefined for a key with too many entries to be worth reading. With
+     * `useCache`, a unique key answers with its last known holder without a read (`cached` says so): the
+     * caller re-checks the holder and asks again without the cache when the holder let the value go.
+     */
+    async get(keys, useCache = false) {
+        let cached = false;
+        const lists = await Promise.all(keys.map(async (key) => {
+            const holder = useCache ? this.holders.get(key) : undefined;
+            if (holder !== undefined) {
+                cached = true;
+                return [holder];
+            }
+            const { entries, complete } = await this.slots.read(key, MAX_POSTING_ENTRIES);
+            if (!complete)
+                return undefined;
+            const ids = [...new Set(entries.map((e) => e.id))];
+            // one holder is remembered; a value some hold as `old` (a merged record) is read each time
+            if (ids.length === 1 && isUniqueKey(key))
+                this.remember(key, ids[0]);
+            return ids;
+        }));
+        return { lists: new Map(keys.map((key, i) => [key, lists[i]])), cached };
+    }
+    remember(key, holder) {
+        if (this.holders.size >= MAX_REMEMBERED_HOLDERS && !this.holders.has(key)) {
+            this.holders.delete(this.holders.keys().next().value);
+        }
+        this.holders.set(key, holder);
+    }
+    /**
+     * Lists `id` under `keys`; fails with 422 when a unique key belongs to another live resource.
+     * Returns the slots written, so a failed transaction can take them back.
+     */
+    async add(keys, unique, id) {
+        const written = [];
+        for (const key of keys) {
+            const slot = unique.has(key) ? await this.claim(key, id) : await this.list(key, id);
+            if (slot)
+                written.push(slot);
+        }
+        return written;
+    }
+    /**
+     * Lists new resources in bulk: values nobody has held are claimed in one insert, other keys appended in
+     * another. Answers the ids with a unique value someone held before (they take the one-by-one path, where
+     * earlier holders are checked: claims they did make stay theirs, and that path finds them so), and the
+     * slots written for each of the others, so a failed transaction can take them back. Keys to claim must
+     * be distinct.
+     */
+    async addNewClaiming(items) {
+        const claims = items.flatMap(({ id, keys }) => [...keys.unique].map((key) => ({ key, id })));
+        const refusedKeys = await this.slots.claimFirst(claims, this.processes?.self);
+        const refused = new Set(claims.filter((c) => refusedKeys.has(c.key)).map((c) => c.id));
+        const slots = new Map();
+        for (const { key, id } of claims) {
+            if (refused.has(id))
+                continue;
+            this.remember(key, id);
+            slots.set(id, [...(slots.get(id) ?? []), `${key}#0`]);
+        }
+        const listed = items
+            .filter(({ id }) => !refused.has(id))
+            .flatMap(({ id, keys }) => keys.all.filter((key) => !keys.unique.has(key)).map((key) => ({ key, id })));
+        const taken = await this.addNew(listed);
+        listed.forEach(({ id }, i) => slots.set(id, [...(slots.get(id) ?? []), taken[i]]));
+        return { refused, slots };
+    }
+    /**
+     * Lists new resources (ones that cannot be listed yet) under non-unique keys, without reading the lists;
+     * answers the slot each entry took.
+     */
+    async addNew(entries) {
+        return entries.length > 0 ? this.slots.appendNew(entries) : [];
+    }
+    async remove(slotIds) {
+        await this.slots.remove(slotIds);
+    }
+    async list(key, id) {
+        // a unique value listed without a claim (kept as `old`) has more than the one holder now
+        this.holders.delete(key);
+        const { entries } = await this.slots.read(key);
+        if (entries.some((e) => e.id === id))
+            return undefined;
+        return this.slots.append(key, id, entries.length);
+    }
+    async claim(key, id) {
+        for (let attempt = 0; attempt < 5; attempt++) {
+            const { entries } = await this.slots.read(key);
+            const last = entries[entries.length - 1];
+            if (last?.id === id)
+                return undefined;
+            for (const entry of entries) {
+                if (entry.id === id)
+                    continue;
+                // a claim by a process that died will be written no further: what it got to is completed now
+                const claimantGone = entry.by !== undefined && this.processes !== undefined && !(await this.processes.alive(entry.by));
+                const state = await this.holds(key, entry.id, claimantGone);
+                const inFlight = state === 'absent' && !claimantGone && Date.now() - entry.at.getTime() < ABANDONED_CLAIM_MS;
+                // the value itself is not repeated in either answer: it may be a person's NHS number
+                const [type, param] = key.split('|');
+                if (state === 'yes')
+                    fail('duplicate-identifier', `Another ${type} already holds this ${param} value`, [
+                        `${type}.${param}`,
+                    ]);
+                if (inFlight)
+                    fail('version-conflict', `Another request is storing a ${type} with this ${param} value; try again shortly`, [`${type}.${param}`]);
+            }
+            if (await this.slots.insertAt(key, id, entries.length, this.processes?.self)) {
+                this.remember(key, id);
+                return `${key}#${entries.length}`;
+            }
+            // another claim landed between our read and our insert: look again at who holds the value
+        }
+        fail('version-conflict', 'Other requests are writing the same identifier; try again');
+    }
+}
+//# sourceMappingURL=postings.js.map

@@ -1,0 +1,152 @@
+import { expect } from 'chai';
+import { patient } from '../../fixtures/records.js';
+import { ChangeLog } from '../../src/store/changelog.js';
+import { LogReader } from '../../src/store/log-reader.js';
+import { Slots } from '../../src/store/slots.js';
+import { create, http, testServer } from './harness.js';
+describe('storage', () => {
+    it('when a document is looked up by _id on the embedded FerretDB, then SQLite searches the _id index', async function () {
+        const { database } = await testServer();
+        if (!database.isFerretDb)
+            this.skip();
+        await create(patient(600)); // the collection must exist for SQLite to plan a query on it
+        const plan = (await database.db
+            .collection('Patient')
+            .find({ _id: 'any-id' })
+            .explain());
+        expect(plan.queryPlanner?.Plan?.join(' ')).to.match(/SEARCH .* USING INDEX/);
+    });
+});
+describe('slot lists', () => {
+    it('when two processes append new ids in bulk to the same lists, then every id is listed once, without gaps', async () => {
+        const { database } = await testServer();
+        const collection = database.db.collection('slots_test');
+        const key = `k${Date.now()}`;
+        const [first, second] = [new Slots(collection), new Slots(collection)]; // two processes' views
+        await first.appendNew([{ key, id: 'a' }]);
+        // neither knows where the other has got to: their slots collide and are moved to the end
+        await Promise.all([
+            first.appendNew([
+                { key, id: 'b' },
+                { key, id: 'c' },
+                { key: `${key}-other`, id: 'x' },
+            ]),
+            second.appendNew([
+                { key, id: 'd' },
+                { key, id: 'e' },
+            ]),
+        ]);
+        const { entries, complete } = await new Slots(collection).read(key);
+        expect(complete).to.equal(true);
+        expect(entries.map((e) => e.id).sort()).to.deep.equal(['a', 'b', 'c', 'd', 'e']);
+        expect((await new Slots(collection).read(`${key}-other`)).entries.map((e) => e.id)).to.deep.equal(['x']);
+    });
+    it('when a list has one entry, then it is read in one lookup; once another process appends, in more', async () => {
+        const { database } = await testServer();
+        const collection = database.db.collection('slots_test');
+        let lookups = 0;
+        const counted = new Proxy(collection, {
+            get: (target, name, receiver) => {
+                if (name === 'findOne')
+                    lookups++;
+                return Reflect.get(target, name, receiver);
+            },
+        });
+        const key = `one${Date.now()}`;
+        const read = async () => {
+            lookups = 0;
+            const ids = (await new Slots(counted).read(key)).entries.map((e) => e.id);
+            return { ids, lookups };
+        };
+        await new Slots(collection).claimFirst([{ key, id: 'a' }]);
+        expect(await read()).to.deep.equal({ ids: ['a'], lookups: 1 });
+        // another process, not knowing the list, appends two in bulk: its entry 0 is taken, and the entry that
+        // was alone must not hide what follows it
+        await new Slots(collection).appendNew([
+            { key, id: 'b' },
+            { key, id: 'c' },
+        ]);
+        expect(await read()).to.deep.equal({ ids: ['a', 'b', 'c'], lookups: 4 });
+        const lone = `${key}-bulk`;
+        await new Slots(collection).appendNew([{ key: lone, id: 'x' }]);
+        await new Slots(collection).insertAt(lone, 'y', 1);
+        expect((await new Slots(counted).read(lone)).entries.map((e) => e.id)).to.deep.equal(['x', 'y']);
+    });
+});
+describe('change log readers', () => {
+    it('when numbers are missing, then a reader stops at the first between polls and steps over it now and then', async () => {
+        const { database } = await testServer();
+        const db = database.db.client.db(`nims_changelog_${Date.now()}`);
+        // entries another process wrote: 3 is still being written at first, 6 is lost to a crash
+        const written = (...seqs) => db.collection('changes').insertMany(seqs.map((seq) => ({
+            _id: String(seq),
+            seq,
+            type: 'Patient',
+            id: `p${seq}`,
+            v: 1,
+            ts: new Date().toISOString(),
+        })));
+        const reader = new LogReader(ChangeLog.of(db), { seen: 0, holes: [] }, 300);
+        const read = async () => (await reader.next()).map((entry) => entry.seq);
+        await written(1, 2, 4);
+        expect(await read()).to.deep.equal([1, 2, 4]);
+        await written(3, 5);
+        expect(await read()).to.deep.equal([3, 5]);
+        await written(7);
+        // the read stops where 6 is missing: one lookup
+        expect(await read()).to.deep.equal([]);
+        await new Promise((resolve) => setTimeout(resolve, 350));
+        expect(await read()).to.deep.equal([7]);
+        expect(reader.position).to.deep.equal({ seen: 7, holes: [6] });
+        await db.dropDatabase();
+    });
+    it('when this process has written entries whose versions are not current yet, then its readers stop before them until they are', async () => {
+        const { database } = await testServer();
+        const db = database.db.client.db(`nims_changelog_${Date.now()}`);
+        const log = ChangeLog.of(db);
+        const entry = (id) => ({ type: 'Patient', id, v: 1, ts: new Date().toISOString() });
+        const [first] = await log.appendMany([entry('a')]);
+        log.remember({ _id: String(first), seq: first, ...entry('a') });
+        // two more written to the database, their current copies still being written
+        const [second, third] = await log.appendMany([entry('b'), entry('c')]);
+        expect(await db.collection('changes').countDocuments()).to.equal(3);
+        const reader = new LogReader(log, { seen: 0, holes: [] }, 0);
+        const read = async () => (await reader.next()).map((found) => found.id);
+        expect(await read()).to.deep.equal(['a']);
+        // the later one current first: still nothing past the one under way
+        log.remember({ _id: String(third), seq: third, ...entry('c') });
+        expect(await read()).to.deep.equal([]);
+        log.remember({ _id: String(second), seq: second, ...entry('b') });
+        expect(await read()).to.deep.equal(['b', 'c']);
+        expect(reader.position).to.deep.equal({ seen: third, holes: [] });
+        await db.dropDatabase();
+    });
+});
+describe('crash recovery', () => {
+    it('when a write died after storing its version but before updating the current copy, then the next write completes it', async () => {
+        const { database } = await testServer();
+        const created = await create(patient(601));
+        // what a process that died half-way through an update leaves: version 2 in history only, 20 s ago
+        const ts = new Date(Date.now() - 20_000).toISOString();
+        const orphan = { ...created, gender: 'other', meta: { versionId: '2', lastUpdated: ts } };
+        await database.db.collection('Patient_history').insertOne({
+            _id: `${created.id}/_history/2`,
+            id: created.id,
+            v: 2,
+            ts,
+            del: false,
+            method: 'PUT',
+            res: orphan,
+        });
+        const response = await http('PUT', `/Patient/${created.id}`, { body: { ...created, gender: 'unknown' } });
+        expect(response.status).to.equal(200);
+        expect(response.body.meta.versionId).to.equal('3');
+        const history = (await http('GET', `/Patient/${created.id}/_history`)).body;
+        expect(history.entry?.map((e) => e.resource.gender)).to.deep.equal([
+            'unknown',
+            'other',
+            created.gender,
+        ]);
+    });
+});
+//# sourceMappingURL=storage.test.js.map

@@ -1,0 +1,112 @@
+import { expect } from 'chai';
+import { Query } from 'mingo';
+import { cursorFilter, parseControls } from '../../src/search/controls.js';
+import { compileCriteria, splitValues } from '../../src/search/criteria.js';
+import { parseDateRange } from '../../src/search/dates.js';
+import { indexValues, normalise } from '../../src/search/index-values.js';
+import { evaluate } from '../../src/search/path.js';
+const person = {
+    resourceType: 'Patient',
+    id: 'p1',
+    name: [{ family: 'Ó Briain', given: ['Zoë', 'Anne'] }],
+    birthDate: '1980-05',
+    identifier: [{ system: 'https://fhir.nhs.uk/Id/nhs-number', value: '9434765919' }],
+    generalPractitioner: [
+        { reference: 'Organization/o1' },
+        { identifier: { system: 'https://fhir.nhs.uk/Id/ods-organization-code', value: 'B82005' } },
+    ],
+    deceasedDateTime: '2020-01-01T10:00:00Z',
+};
+async function matches(params) {
+    const { idx, srt } = indexValues(person);
+    const compiled = await compileCriteria({
+        type: 'Patient',
+        params,
+        baseUrl: 'http://x/fhir',
+        now: Date.parse('2026-01-01'),
+        resolveChain: () => Promise.resolve([]),
+    });
+    return new Query(compiled.filter).test({ _id: 'p1', del: false, idx, srt });
+}
+describe('search internals', () => {
+    it('when a date is partial, then it covers its whole period', () => {
+        const may = parseDateRange('1980-05');
+        expect(new Date(may.lo).toISOString()).to.equal('1980-05-01T00:00:00.000Z');
+        expect(new Date(may.hi).toISOString()).to.equal('1980-05-31T23:59:59.999Z');
+        const second = parseDateRange('2020-01-01T10:00:00+01:00');
+        expect(new Date(second.lo).toISOString()).to.equal('2020-01-01T09:00:00.000Z');
+        expect(second.hi - second.lo).to.equal(999);
+    });
+    it('when a date is impossible, then it is refused', () => {
+        for (const value of ['2020-02-30', '2020-13', '20200101', 'yesterday', '2020-01-01T25:00:00Z']) {
+            expect(parseDateRange(value), value).to.equal(undefined);
+        }
+    });
+    it('when a path names a choice element, then every typed variant is found', () => {
+        expect(evaluate(person, 'Patient.deceased')).to.deep.equal(['2020-01-01T10:00:00Z']);
+        expect(evaluate(person, 'Patient.name.given')).to.deep.equal(['Zoë', 'Anne']);
+    });
+    it('when text is normalised, then case and accents go and symbols stay', () => {
+        expect(normalise('Ó Briain Zoë')).to.equal('o briain zoe');
+        expect(normalise('^$')).to.equal('^$');
+    });
+    it('when values contain escaped commas, then they stay in one value', () => {
+        expect(splitValues('a\\,b,c')).to.deep.equal(['a,b', 'c']);
+    });
+    const cases = [
+        ['a partial birth date inside the day asked', [['birthdate', '1980']], true],
+        ['a partial birth date that only overlaps', [['birthdate', '1980-05-10']], false],
+        ['ap near the date', [['birthdate', 'ap1980-06-01']], true],
+        ['an accent-free given name', [['given', 'zoe']], true],
+        ['an exact given name with the accent', [['given:exact', 'Zoë']], true],
+        ['the NHS number with system', [['identifier', 'https://fhir.nhs.uk/Id/nhs-number|9434765919']], true],
+        ['the NHS number under another system', [['identifier', 'http://other|9434765919']], false],
+        ['a GP reference by id', [['general-practitioner', 'o1']], true],
+        [
+            'a GP reference by absolute URL on this server',
+            [['general-practitioner', 'http://x/fhir/Organization/o1']],
+            true,
+        ],
+        ['missing gender', [['gender:missing', 'true']], true],
+        ['a logical GP reference by its ODS code alone', [['general-practitioner:identifier', 'B82005']], true],
+        [
+            'a logical GP reference by system and ODS code',
+            [['general-practitioner:identifier', 'https://fhir.nhs.uk/Id/ods-organization-code|B82005']],
+            true,
+        ],
+        [
+            'a logical GP reference under another system',
+            [['general-practitioner:identifier', 'http://other|B82005']],
+            false,
+        ],
+        ['death date after a time', [['death-date', 'gt2019-12-31']], true],
+        [
+            'two ANDed names, one wrong',
+            [
+                ['given', 'zoe'],
+                ['given', 'bob'],
+            ],
+            false,
+        ],
+    ];
+    for (const [what, params, expected] of cases) {
+        it(`when searching for ${what}, then the resource ${expected ? 'matches' : 'does not match'}`, async () => {
+            expect(await matches(params)).to.equal(expected);
+        });
+    }
+    it('when a cursor continues a descending sort, then it selects strictly later rows', () => {
+        const controls = parseControls('Patient', [['_sort', '-birthdate']]);
+        const filter = cursorFilter(controls.sort, { values: ['b', 'id5'], backwards: false });
+        const rows = [
+            { _id: 'id4', srt: { birthdate: 'b' } },
+            { _id: 'id6', srt: { birthdate: 'b' } },
+            { _id: 'id1', srt: { birthdate: 'a' } },
+            { _id: 'id9', srt: { birthdate: 'c' } },
+        ];
+        expect(new Query(filter)
+            .find(rows)
+            .all()
+            .map((r) => r._id)).to.deep.equal(['id6', 'id1']);
+    });
+});
+//# sourceMappingURL=search.test.js.map
