@@ -15,10 +15,27 @@ export class SchemaValidator {
       string,
       unknown
     >;
-    const { id: _legacyId, ...rest } = schema;
+    const {
+      id: _legacyId,
+      definitions,
+      ...rest
+    } = schema as {
+      id?: string;
+      definitions: Record<string, object>;
+    };
+    // the published schema gives complex types their properties but no `"type": "object"`, so a number,
+    // a boolean or null passed where a HumanName, an Extension or a Meta belongs
+    const objects = Object.fromEntries(
+      Object.entries(definitions).map(([name, definition]) => [
+        name,
+        'properties' in definition && !('type' in definition)
+          ? { ...definition, type: 'object' }
+          : definition,
+      ]),
+    );
     this.ajv = new Ajv({ strict: false, allErrors: true });
     this.ajv.addMetaSchema(require('ajv/dist/refs/json-schema-draft-06.json') as object);
-    this.ajv.addSchema({ ...rest, $id: SCHEMA_ID });
+    this.ajv.addSchema({ ...rest, definitions: objects, $id: SCHEMA_ID });
     for (const type of types) this.validatorFor(type);
   }
 

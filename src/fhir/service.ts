@@ -65,6 +65,17 @@ export interface WriteOptions {
   origin?: string;
 }
 
+/**
+ * What a client may set of `meta`: profile, security labels and tags (versionId and lastUpdated are the
+ * server's). A `meta` that is no object is kept, for validation to refuse.
+ */
+function clientMetaOf(meta: unknown): { meta?: unknown } {
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta))
+    return meta === undefined ? {} : { meta };
+  const { versionId: _v, lastUpdated: _l, ...clientMeta } = meta as Record<string, unknown>;
+  return Object.keys(clientMeta).length > 0 ? { meta: clientMeta } : {};
+}
+
 const originOf = (options?: WriteOptions) => (options?.origin ? { origin: options.origin } : {});
 
 /** The server acting for itself (its own bookkeeping, not a client's request): everything allowed. */
@@ -169,13 +180,7 @@ export class FhirService {
   private prepare(type: string, body: unknown, id: string): Resource {
     const resource = expectResource(body, type);
     const { meta, ...rest } = resource;
-    // clients may send profile, security labels and tags; versionId and lastUpdated are the server's
-    const { versionId: _v, lastUpdated: _l, ...clientMeta } = meta ?? {};
-    const prepared = {
-      ...rest,
-      id,
-      ...(Object.keys(clientMeta).length > 0 ? { meta: clientMeta } : {}),
-    } as Resource;
+    const prepared = { ...rest, id, ...clientMetaOf(meta) } as Resource;
     this.validator.check(prepared);
     return prepared;
   }

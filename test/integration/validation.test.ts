@@ -204,6 +204,12 @@ describe('validation', () => {
     ['a wrong type', { ...patient(311), gender: 42 }, 'Patient.gender'],
     ['an operator object where a code belongs', { ...patient(312), gender: { $gt: '' } }, 'Patient.gender'],
     ['an invalid date', { ...patient(313), birthDate: '1970-02-30x' }, 'Patient.birthDate'],
+    // the published schema names no type for complex elements: each of these was once stored, or a 500
+    ['a number where a name belongs', { ...patient(314), name: [5] }, 'Patient.name[0]'],
+    ['false where an address belongs', { ...patient(315), address: [false] }, 'Patient.address[0]'],
+    ['null among extensions', { ...patient(316), extension: [null] }, 'Patient.extension[0]'],
+    ['true where meta belongs', { ...patient(317), meta: true }, 'Patient.meta'],
+    ['a number where a code belongs', { ...immunization('x'), vaccineCode: 7 }, 'Immunization.vaccineCode'],
   ];
   for (const [what, body, expression] of schemaCases) {
     it(`when a resource has ${what}, then the FHIR schema refuses it with 422 at ${expression}`, async () => {
