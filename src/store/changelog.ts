@@ -27,8 +27,8 @@ const NEAR_MS = 10_000;
 /** Entries this process wrote that are kept in memory for the log's readers in the same process. */
 const RECENT_ENTRIES = 50_000;
 /**
- * How long the log's readers in this process wait for a number this process took to become current: a
- * write that failed between its steps never says so, and after this its number is read like any other.
+ * How long the log's readers in this process leave a number this process took to its write: a write
+ * that failed between its steps never says so, and after this its number is read like any other.
  */
 const PENDING_PATIENCE_MS = 10_000;
 
@@ -51,9 +51,9 @@ export class ChangeLog {
   /** Entries written by this process whose versions are current, in the order they became so. */
   private readonly recent = new Map<number, ChangeDocument>();
   /**
-   * Numbers this process took for writes not yet current, with when: readers stop before them (the
-   * entry comes from memory once its version is current; read earlier, it would send the reader to a
-   * current copy not yet written, and to the database for what memory will hold a moment later).
+   * Numbers this process took for writes not yet current, with when (`performance.now()`): its readers
+   * pass over them as numbers still being written, without a lookup, and take each from memory once its
+   * version is current. Read earlier, the entry would send them to a current copy not yet written.
    */
   private readonly pending = new Map<number, number>();
 
@@ -111,7 +111,8 @@ export class ChangeLog {
     }
   }
 
-  private async take(): Promise<number> {
+  /** Takes `count` numbers in a row for this process's writes. */
+  private async take(count = 1): Promise<number> {
     if (this.counter === undefined) {
       this.starting ??= this.last(0, START_MISSES)
         .then((n) => {
@@ -122,22 +123,25 @@ export class ChangeLog {
         });
       await this.starting;
     }
-    const seq = this.counter!++;
+    // from here on nothing waits: no other caller can take the same numbers
+    const first = this.counter!;
+    this.counter = first + count;
+    const now = performance.now();
     // numbers of writes that failed between their steps are let go here when no reader does it
-    if (this.pending.size > RECENT_ENTRIES) this.firstPending(Infinity);
-    this.pending.set(seq, Date.now());
-    return seq;
+    if (this.pending.size > RECENT_ENTRIES)
+      for (const [seq, since] of this.pending)
+        if (now - since > PENDING_PATIENCE_MS) this.pending.delete(seq);
+    for (let seq = first; seq < first + count; seq++) this.pending.set(seq, now);
+    return first;
   }
 
-  /** The first number from `seq` on that this process took for a write still under way (patiently). */
-  private firstPending(seq: number): number {
-    let first = Infinity;
-    const now = Date.now();
-    for (const [n, since] of this.pending) {
-      if (now - since > PENDING_PATIENCE_MS) this.pending.delete(n);
-      else if (n >= seq && n < first) first = n;
-    }
-    return first;
+  /** Whether this process took `seq` for a write still under way (for at most PENDING_PATIENCE_MS). */
+  private isPending(seq: number): boolean {
+    const since = this.pending.get(seq);
+    if (since === undefined) return false;
+    if (performance.now() - since <= PENDING_PATIENCE_MS) return true;
+    this.pending.delete(seq);
+    return false;
   }
 
   async append(entry: Omit<ChangeDocument, '_id' | 'seq'>): Promise<number> {
@@ -162,11 +166,9 @@ export class ChangeLog {
    */
   async appendMany(entries: Omit<ChangeDocument, '_id' | 'seq'>[]): Promise<number[]> {
     if (entries.length === 0) return [];
-    const first = await this.take();
-    this.counter = first + entries.length;
+    const first = await this.take(entries.length);
     const docs = entries.map((entry, i) => ({ _id: String(first + i), seq: first + i, ...entry }));
     const numbers = docs.map((d) => d.seq);
-    for (const seq of numbers) this.pending.set(seq, Date.now());
     let taken: number[];
     try {
       taken = await insertAllNew(this.changes, docs);
@@ -186,7 +188,8 @@ export class ChangeLog {
    * The entries after `after`, read forward by `_id` in batches (widening while they are full) until
    * `reach` numbers in a row are missing, and the numbers below the last entry found that were missing
    * (not yet written, or lost to a crash). A reach of 1 stops at the first number missing after the
-   * last entry: one lookup when nothing was written, but no step over a number lost for good.
+   * last entry: one lookup when nothing was written, but no step over a number lost for good. A number
+   * this process is still writing counts as missing, but not towards `reach`: the log goes on after it.
    */
   async forward(
     after: number,
@@ -202,20 +205,17 @@ export class ChangeLog {
         entries.push(doc);
         last = doc.seq;
       }
-      // nothing is read from a number this process is still writing on: it comes from memory soon
-      const before = this.firstPending(last + 1);
-      const seqs = range(last + 1, Math.min(width, before - last - 1));
-      if (seqs.length === 0) return { entries, missing, last };
-      const docs = await this.read(seqs);
+      const seqs = range(last + 1, width);
+      const docs = await this.readWritten(seqs);
+      const goesOn = (i: number) => docs[i] !== null || this.isPending(seqs[i]!);
       let furthest = docs.length - 1;
-      while (furthest >= 0 && docs[furthest] === null) furthest--;
+      while (furthest >= 0 && !goesOn(furthest)) furthest--;
       if (furthest < 0) return { entries, missing, last };
       docs.slice(0, furthest + 1).forEach((doc, i) => {
         if (doc) entries.push(doc);
         else missing.push(seqs[i]!);
       });
       last = seqs[furthest]!;
-      if (seqs.length < width) return { entries, missing, last };
       const trailing = width - 1 - furthest;
       if (trailing >= reach) return { entries, missing, last };
       // a full batch: the log goes on; one that ended early: its end is near
@@ -245,6 +245,20 @@ export class ChangeLog {
       if (docs.length > 0 && Date.parse(docs.at(-1)!.ts) > at + NEAR_MS) return undefined;
     }
     return undefined;
+  }
+
+  /**
+   * The entries with these numbers as the log's readers in this process see them: null where there is
+   * none, and, without a lookup, where this process is still writing one.
+   */
+  readWritten(seqs: number[]): Promise<(ChangeDocument | null)[]> {
+    return Promise.all(
+      seqs.map(async (seq) =>
+        this.isPending(seq)
+          ? null
+          : (this.recent.get(seq) ?? (await this.changes.findOne({ _id: String(seq) }))),
+      ),
+    );
   }
 
   /** The entries with these numbers, null where there is none. */

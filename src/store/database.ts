@@ -18,10 +18,19 @@ export const DURABLE = {
   readConcern: new ReadConcern('majority'),
 };
 
+/**
+ * Commands under way at once on FerretDB. It has 100 SQLite connections, and some commands hold several
+ * (an update, one per matched statement) while waiting for more: with the driver's own 100 all busy,
+ * the database stalled under load (the crash test saw requests wait minutes with every connection
+ * open). Two cores gain nothing from more than this.
+ */
+const FERRETDB_POOL = 32;
+
 export async function connect(uri: string, dbName: string): Promise<Database> {
+  const isFerretDb = await isFerretDbAt(uri, dbName);
   const client = new MongoClient(uri, {
     serverSelectionTimeoutMS: 5000,
-    maxPoolSize: 100,
+    maxPoolSize: isFerretDb ? FERRETDB_POOL : 100,
     ignoreUndefined: true,
     retryWrites: true,
     monitorCommands: true,
@@ -29,8 +38,6 @@ export async function connect(uri: string, dbName: string): Promise<Database> {
   timeCommands(client);
   await client.connect();
   const admin = client.db(dbName).admin();
-  const buildInfo = await admin.command({ buildInfo: 1 });
-  const isFerretDb = typeof buildInfo.ferretdbVersion === 'string';
   const replicaSet = !isFerretDb && typeof (await admin.command({ hello: 1 })).setName === 'string';
   // on a replica set, a write is acknowledged once a majority has it in their journals, and reads see
   // only what a majority has: an acknowledged write survives the loss of the primary
@@ -41,6 +48,17 @@ export async function connect(uri: string, dbName: string): Promise<Database> {
     ...(replicaSet ? { durability: 'majority, journaled' } : {}),
   });
   return { client, db, isFerretDb, close: () => client.close() };
+}
+
+/** Whether the database at `uri` is FerretDB (asked on a connection of its own, before the pool is sized). */
+async function isFerretDbAt(uri: string, dbName: string): Promise<boolean> {
+  const probe = new MongoClient(uri, { serverSelectionTimeoutMS: 5000, maxPoolSize: 1 });
+  try {
+    const buildInfo = await probe.db(dbName).admin().command({ buildInfo: 1 });
+    return typeof buildInfo.ferretdbVersion === 'string';
+  } finally {
+    await probe.close();
+  }
 }
 
 /** A collection name as a metric label: names nims makes, never anything longer or odd. */

@@ -49,12 +49,12 @@ export class LogReader {
     const retried = [...this.holes.keys()];
     const [{ entries, missing, last }, found] = await Promise.all([
       this.log.forward(this.seen, stepOver ? undefined : 1),
-      retried.length > 0 ? this.log.read(retried) : Promise.resolve([]),
+      retried.length > 0 ? this.log.readWritten(retried) : Promise.resolve([]),
     ]);
     // the reads go in parallel, so a number may have been read before its entry was written and a later
     // one after: read again now, every entry written before the later ones were read is there (one
     // still missing was under way at the same time as they were, so none of them came after it)
-    const again = missing.length > 0 ? await this.log.read(missing) : [];
+    const again = missing.length > 0 ? await this.log.readWritten(missing) : [];
     const late = [...found, ...again].flatMap((doc) => (doc ? [doc] : []));
     for (const doc of late) this.holes.delete(doc.seq);
     for (const [seq, since] of this.holes) if (now - since > HOLE_PATIENCE_MS) this.holes.delete(seq);

@@ -39,12 +39,30 @@ export async function insertAllNew<T extends Document>(
  */
 const UPDATES_PER_COMMAND = 25;
 /**
- * Update statements of such commands under way at once in this process: the commands of several callers
- * must not add up to FerretDB's connections either, and half of them stay free for other commands.
+ * Update statements of such commands under way at once in this process, in the order asked: one full
+ * command's worth, so that several callers' commands cannot add up to FerretDB's connections either, and
+ * a few server processes on one database leave most of them free for other commands.
  */
-const UPDATES_AT_ONCE = 50;
+const UPDATES_AT_ONCE = UPDATES_PER_COMMAND;
 let updatesUnderWay = 0;
-const waitingForUpdates: (() => void)[] = [];
+const waitingForUpdates: { count: number; go: () => void }[] = [];
+
+function startUpdates(count: number): Promise<void> {
+  if (waitingForUpdates.length === 0 && updatesUnderWay + count <= UPDATES_AT_ONCE) {
+    updatesUnderWay += count;
+    return Promise.resolve();
+  }
+  return new Promise((go) => waitingForUpdates.push({ count, go }));
+}
+
+function endUpdates(count: number): void {
+  updatesUnderWay -= count;
+  while (waitingForUpdates.length > 0 && updatesUnderWay + waitingForUpdates[0]!.count <= UPDATES_AT_ONCE) {
+    const next = waitingForUpdates.shift()!;
+    updatesUnderWay += next.count;
+    next.go();
+  }
+}
 
 /** Runs update operations (updateOne, replaceOne) as a few small unordered bulk writes, one after another. */
 export async function bulkUpdate<T extends Document>(
@@ -53,14 +71,11 @@ export async function bulkUpdate<T extends Document>(
 ): Promise<void> {
   for (let i = 0; i < operations.length; i += UPDATES_PER_COMMAND) {
     const command = operations.slice(i, i + UPDATES_PER_COMMAND);
-    while (updatesUnderWay + command.length > UPDATES_AT_ONCE)
-      await new Promise<void>((resolve) => waitingForUpdates.push(resolve));
-    updatesUnderWay += command.length;
+    await startUpdates(command.length);
     try {
       await collection.bulkWrite(command, { ordered: false });
     } finally {
-      updatesUnderWay -= command.length;
-      for (const wake of waitingForUpdates.splice(0)) wake();
+      endUpdates(command.length);
     }
   }
 }

@@ -158,7 +158,7 @@ function changeEntry(
  * ABANDONED_WRITE_MS from the version's time, which is taken before its postings are written; half of it
  * leaves room for clocks apart.
  */
-const mayBeOvertaken = (ts: string) => Date.now() - Date.parse(ts) > ABANDONED_WRITE_MS / 2;
+const mayBeOvertaken = (ts: string, now: Date) => now.getTime() - Date.parse(ts) > ABANDONED_WRITE_MS / 2;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -404,7 +404,8 @@ export class MongoRepository implements Repository {
         results[index] = changedMeanwhile(type, c.id);
       }),
     ]);
-    if (mayBeOvertaken(ts)) await Promise.all(won.map(({ current: c }) => this.settle(type, c.id, c.v)));
+    if (mayBeOvertaken(ts, this.now()))
+      await Promise.all(won.map(({ current: c }) => this.settle(type, c.id, c.v)));
     won.forEach(({ index, live, current }, i) => {
       this.announce(type, sequences[i]!, current, live);
       results[index] = toStored(type, current, current.id);
@@ -517,7 +518,7 @@ export class MongoRepository implements Repository {
     else {
       await this.current(type).replaceOne({ _id: id }, document, { upsert: true });
       // the replace may have put this version over a later one, written after a repair completed it
-      if (mayBeOvertaken(history.ts)) await this.settle(type, id, version);
+      if (mayBeOvertaken(history.ts, this.now())) await this.settle(type, id, version);
     }
     const receipt: WriteReceipt = {
       type,

@@ -96,7 +96,7 @@ export class Postings {
         }
         const { entries, complete } = await this.slots.read(key, MAX_POSTING_ENTRIES);
         if (!complete) return undefined;
-        const ids = [...new Set(entries.map((e) => e.id))];
+        const ids = [...new Set(entries.flatMap((e) => (e.void ? [] : [e.id])))];
         // one holder is remembered; a value some hold as `old` (a merged record) is read each time
         if (ids.length === 1 && isUniqueKey(key)) this.remember(key, ids[0]!);
         return ids;
@@ -168,17 +168,17 @@ export class Postings {
     // a unique value listed without a claim (kept as `old`) has more than the one holder now
     this.holders.delete(key);
     const { entries } = await this.slots.read(key);
-    if (entries.some((e) => e.id === id)) return undefined;
+    if (entries.some((e) => e.id === id && !e.void)) return undefined;
     return this.slots.append(key, id, entries.length);
   }
 
   private async claim(key: string, id: string): Promise<string | undefined> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const { entries } = await this.slots.read(key);
-      const last = entries[entries.length - 1];
+      const last = entries.filter((e) => !e.void).at(-1);
       if (last?.id === id) return undefined;
       for (const entry of entries) {
-        if (entry.id === id) continue;
+        if (entry.id === id || entry.void) continue;
         // a claim by a process that died will be written no further: what it got to is completed now
         const claimantGone =
           entry.by !== undefined && this.processes !== undefined && !(await this.processes.alive(entry.by));

@@ -6,7 +6,7 @@ import { bulkUpdate, insertAllNew, isDuplicateKey } from './mongo-errors.js';
  * A list kept as numbered documents `{key}#0`, `{key}#1`, ... Appending is an insert of the next number
  * (two writers racing for it: one insert wins), reading is a series of finds by `_id`. Insert and find by
  * `_id` are the only operations FerretDB 1.24 answers without reading the whole collection, so such a
- * list stays fast at any collection size. Entries are never removed.
+ * list stays fast at any collection size. Entries are never removed, only made void.
  */
 export interface SlotDocument {
   _id: string;
@@ -20,6 +20,8 @@ export interface SlotDocument {
    * holders of a unique value, have one entry). Absent says nothing, and the reader looks further.
    */
   only?: boolean;
+  /** Taken back (a failed transaction's): it lists nothing, but keeps its number, so lists have no gaps. */
+  void?: boolean;
 }
 
 /** At most this many lookups at once, however long the list is known to be. */
@@ -136,38 +138,70 @@ export class Slots {
       });
       this.remember(key, start + ofThis.length);
     }
-    const slots = docs.map((d) => d._id);
-    const firsts = [...ofKey.values()].map((ofThis) => ofThis[0]!);
-    await this.notOnly(firsts.filter((e) => docs[e.index]!._id.endsWith('#1')).map((e) => e.key));
-    const refused = new Set(
-      (
-        await insertAllNew(
-          this.collection,
-          firsts.map((e) => docs[e.index]!),
-        )
-      ).map((i) => firsts[i]!.key),
-    );
-    const rest = [...ofKey.values()].flatMap((ofThis) =>
-      refused.has(ofThis[0]!.key) ? [] : ofThis.slice(1),
-    );
-    const retry = new Map<string, number[]>();
-    for (const { key, index } of [...ofKey.values()].flat())
-      if (refused.has(key)) retry.set(key, [...(retry.get(key) ?? []), index]);
-    for (const i of await insertAllNew(
-      this.collection,
-      rest.map((e) => docs[e.index]!),
-    )) {
-      const { key, index } = rest[i]!;
-      retry.set(key, [...(retry.get(key) ?? []), index]);
+    try {
+      return await this.insertNew(ofKey, docs);
+    } catch (error) {
+      // the ends remembered above were not reached: a later append must not leave a gap after them
+      for (const key of ofKey.keys()) this.hints.delete(key);
+      throw error;
     }
+  }
+
+  /**
+   * The inserts of appendNew. A key's entries from number 1 on go in the first insert; one starting at 0
+   * goes in with its entry 0 alone, and the rest in a second insert once that went in. Entries found
+   * taken go after the list's real end, in one insert a key (and again for any taken meanwhile).
+   */
+  private async insertNew(
+    ofKey: Map<string, { key: string; id: string; index: number }[]>,
+    docs: SlotDocument[],
+  ): Promise<string[]> {
+    const slots = docs.map((d) => d._id);
+    const startsAtZero = (key: string) => docs[ofKey.get(key)![0]!.index]!._id === `${key}#0`;
+    const first = [...ofKey].flatMap(([key, ofThis]) => (startsAtZero(key) ? ofThis.slice(0, 1) : ofThis));
+    await this.notOnly(
+      [...ofKey.keys()].filter((key) => docs[ofKey.get(key)![0]!.index]!._id === `${key}#1`),
+    );
+    const taken = (
+      await insertAllNew(
+        this.collection,
+        first.map((e) => docs[e.index]!),
+      )
+    ).map((i) => first[i]!);
+    const zeroTaken = new Set(taken.filter((e) => startsAtZero(e.key)).map((e) => e.key));
+    const second = [...ofKey].flatMap(([key, ofThis]) =>
+      startsAtZero(key) && !zeroTaken.has(key) ? ofThis.slice(1) : [],
+    );
+    const takenLater = (
+      await insertAllNew(
+        this.collection,
+        second.map((e) => docs[e.index]!),
+      )
+    ).map((i) => second[i]!);
+    const retry = groupBy(
+      [
+        ...taken,
+        ...takenLater,
+        // after an entry 0 found taken, the rest of its key was not tried
+        ...[...zeroTaken].flatMap((key) => ofKey.get(key)!.slice(1)),
+      ].sort((a, b) => a.index - b.index),
+      (e) => e.key,
+    );
     await Promise.all(
-      [...retry].map(async ([key, indexes]) => {
+      [...retry].map(async ([key, entries]) => {
         this.hints.delete(key);
-        let from = await this.length(key);
-        for (const index of indexes.sort((a, b) => a - b)) {
-          const slot = await this.append(key, entries[index]!.id, from);
-          slots[index] = slot;
-          from = Number(slot.slice(slot.lastIndexOf('#') + 1)) + 1;
+        let left = entries;
+        while (left.length > 0) {
+          // the list has an entry 0 (one was found taken, or this call wrote it)
+          const end = await this.length(key);
+          if (end === 1) await this.notOnly([key]);
+          const batch = left.map((e, k) => entry(key, end + k, e.id));
+          const refused = new Set(await insertAllNew(this.collection, batch));
+          left.forEach((e, k) => {
+            if (!refused.has(k)) slots[e.index] = batch[k]!._id;
+          });
+          left = left.filter((_, k) => refused.has(k));
+          this.remember(key, end + batch.length);
         }
       }),
     );
@@ -188,10 +222,15 @@ export class Slots {
     return refused;
   }
 
-  /** Removes entries by their exact `_id` (only to take back a failed transaction). */
+  /**
+   * Takes entries back by their exact `_id` (a failed transaction's): each stays, void, so that no list
+   * gets a gap, and no entry 0 written again in its place could say it is the only one.
+   */
   async remove(slotIds: string[]): Promise<void> {
-    await Promise.all(slotIds.map((slot) => this.collection.deleteOne({ _id: slot })));
-    for (const slot of slotIds) this.hints.delete(slot.slice(0, slot.lastIndexOf('#')));
+    await bulkUpdate(
+      this.collection,
+      slotIds.map((slot) => ({ updateOne: { filter: { _id: slot }, update: { $set: { void: true } } } })),
+    );
   }
 }
 

@@ -75,6 +75,20 @@ describe('slot lists', () => {
     await new Slots(collection).insertAt(lone, 'y', 1);
     expect((await new Slots(counted).read(lone)).entries.map((e) => e.id)).to.deep.equal(['x', 'y']);
   });
+
+  it('when an entry is taken back, then it stays void: what follows it is still found, and nothing takes its place', async () => {
+    const { database } = await testServer();
+    const collection = database.db.collection<SlotDocument>('slots_test');
+    const key = `void${Date.now()}`;
+    const transaction = new Slots(collection);
+    await transaction.insertAt(key, 'a', 0);
+    await new Slots(collection).insertAt(key, 'b', 1);
+    await transaction.remove([`${key}#0`]);
+    // a writer that finds nothing listed tries number 0 first
+    expect(await new Slots(collection).append(key, 'c', 0)).to.equal(`${key}#2`);
+    const { entries } = await new Slots(collection).read(key);
+    expect(entries.filter((e) => !e.void).map((e) => e.id)).to.deep.equal(['b', 'c']);
+  });
 });
 
 describe('change log readers', () => {
@@ -108,25 +122,28 @@ describe('change log readers', () => {
     await db.dropDatabase();
   });
 
-  it('when this process has written entries whose versions are not current yet, then its readers stop before them until they are', async () => {
+  it('when this process has written entries whose versions are not current yet, then its readers pass over them and take them once they are', async () => {
     const { database } = await testServer();
     const db = database.db.client.db(`nims_changelog_${Date.now()}`);
     const log = ChangeLog.of(db);
     const entry = (id: string) => ({ type: 'Patient', id, v: 1, ts: new Date().toISOString() });
     const [first] = await log.appendMany([entry('a')]);
     log.remember({ _id: String(first), seq: first!, ...entry('a') });
-    // two more written to the database, their current copies still being written
+    // two more in the database, their current copies still being written; then one of another process
     const [second, third] = await log.appendMany([entry('b'), entry('c')]);
-    expect(await db.collection('changes').countDocuments()).to.equal(3);
-    const reader = new LogReader(log, { seen: 0, holes: [] }, 0);
+    await db
+      .collection<ChangeDocument>('changes')
+      .insertOne({ _id: String(third! + 1), seq: third! + 1, ...entry('d') });
+    const reader = new LogReader(log, { seen: 0, holes: [] }, 60_000);
     const read = async () => (await reader.next()).map((found) => found.id);
-    expect(await read()).to.deep.equal(['a']);
-    // the later one current first: still nothing past the one under way
+    // read from the database, b and c would send a reader to copies not yet written
+    expect(await read()).to.deep.equal(['a', 'd']);
+    expect(reader.position).to.deep.equal({ seen: third! + 1, holes: [second, third] });
     log.remember({ _id: String(third), seq: third!, ...entry('c') });
-    expect(await read()).to.deep.equal([]);
+    expect(await read()).to.deep.equal(['c']);
     log.remember({ _id: String(second), seq: second!, ...entry('b') });
-    expect(await read()).to.deep.equal(['b', 'c']);
-    expect(reader.position).to.deep.equal({ seen: third, holes: [] });
+    expect(await read()).to.deep.equal(['b']);
+    expect(reader.position).to.deep.equal({ seen: third! + 1, holes: [] });
     await db.dropDatabase();
   });
 });
