@@ -20,7 +20,7 @@ import { gpEndpoint, immunization as pointOfCare } from '../fixtures/records.js'
 import { FhirService } from '../src/fhir/service.js';
 import { Validator } from '../src/fhir/validation.js';
 import { GpDailyOutbox, ukDay } from '../src/messaging/daily-outbox.js';
-import type { GpMessage } from '../src/messaging/dispatcher.js';
+import type { GpMessage } from '../src/messaging/messages.js';
 import { Endpoints } from '../src/messaging/endpoints.js';
 import { messageId, vaccinationMessage, type VaccinationEvent } from '../src/messaging/messages.js';
 import { PROJECT_ROOT } from '../src/server.js';

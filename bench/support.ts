@@ -3,7 +3,7 @@ import type { Db } from 'mongodb';
 import { versionDocuments } from '../src/store/mongo-repository.js';
 import { bulkUpdate } from '../src/store/mongo-errors.js';
 import { postingKeysOf } from '../src/store/postings.js';
-import type { SlotDocument } from '../src/store/slots.js';
+import { notOnlyUpdate, slotEntry, type SlotDocument } from '../src/store/slots.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -245,21 +245,11 @@ export class BulkWriter {
     for (const { key } of keys) inThis.set(key, (inThis.get(key) ?? 0) + 1);
     // as the store writes them: an entry 0 alone says so, and stops saying so before entry 1 is written
     const continued = [...inThis.keys()].filter((key) => this.slots.get(key) === 1);
-    await bulkUpdate(
-      this.db.collection<SlotDocument>('postings'),
-      continued.map((key) => ({
-        updateOne: { filter: { _id: `${key}#0` }, update: { $set: { only: false } } },
-      })),
-    );
+    await bulkUpdate(this.db.collection<SlotDocument>('postings'), continued.map(notOnlyUpdate));
     const postings = keys.map(({ key, id }) => {
       const n = this.slots.get(key) ?? 0;
       this.slots.set(key, n + 1);
-      return {
-        _id: `${key}#${n}`,
-        id,
-        at: new Date(),
-        ...(n === 0 && inThis.get(key) === 1 ? { only: true } : {}),
-      };
+      return slotEntry(key, n, id, undefined, n === 0 && inThis.get(key) === 1);
     });
     await Promise.all([
       this.db

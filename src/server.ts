@@ -20,9 +20,11 @@ import { gpOutbox } from './messaging/delivery.js';
 import { GpDailyOutbox } from './messaging/daily-outbox.js';
 import { Endpoints } from './messaging/endpoints.js';
 import { GpDispatcher } from './messaging/dispatcher.js';
+import { GpInbound } from './messaging/inbound.js';
 import { InvitationWorker } from './notifications/worker.js';
 import { PreferenceService } from './preferences/service.js';
-import { isOverride, PreferenceOverrides } from './preferences/override.js';
+import { isOverride } from './preferences/override-task.js';
+import { PreferenceOverrides } from './preferences/override.js';
 import { TokenService } from './auth/tokens.js';
 import type { Config } from './config.js';
 import { BundleProcessor } from './fhir/transaction.js';
@@ -173,6 +175,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     config.gpDailyPackSeconds * 1000,
   );
   await gpMessages.start();
+  const gpInbound = new GpInbound(database.db);
   const gpDaily = new GpDailyBatch(gp.daily, leases, config.gpDailyAt, () => gpMessages.flush());
   gpDaily.start();
   const exports = new ExportJobs(
@@ -190,7 +193,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const anomalies = new AnomalyScanner(service, cohorts, leases, config.anomalyScanAt);
   anomalies.start();
   const preferences = new PreferenceService(database.db, service, channels, config.preferences, audit);
-  const mllp = config.mllp ? new MllpListener(service, gpMessages.inbound) : undefined;
+  const mllp = config.mllp ? new MllpListener(service, gpInbound) : undefined;
   const mllpPort = config.mllp ? await mllp!.start(config.mllp.port, config.mllp.host) : undefined;
   const tokens = config.auth
     ? new TokenService(database.db, {
@@ -214,7 +217,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     invitations,
     callRecall,
     outboxes,
-    gpMessages,
+    gpInbound,
     gpDaily,
     preferences,
     anomalies,

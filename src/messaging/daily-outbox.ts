@@ -18,10 +18,9 @@ import { groupBy } from '../shared/group.js';
 import { ukClock } from '../shared/clock.js';
 import type { Deliveries, OutboxStatus } from '../store/outbox.js';
 import { insertAllNew } from '../store/mongo-errors.js';
-import type { GpMessage } from './dispatcher.js';
 import type { Endpoints } from './endpoints.js';
 import { stableUuid } from '../shared/stable-uuid.js';
-import type { VaccinationEvent } from './messages.js';
+import type { GpMessage, VaccinationEvent } from './messages.js';
 
 const compress = promisify(brotliCompress);
 /** Brotli at a middling quality: JSON of many similar messages packs about a fifth smaller than gzip. */

@@ -2,7 +2,7 @@ import type { MessageHeader } from 'fhir/r4';
 import { Client } from 'fhir-kit-client';
 import type { Db } from 'mongodb';
 import { Outbox, type OutboxEntry } from '../store/outbox.js';
-import type { GpMessage } from './dispatcher.js';
+import type { GpMessage } from './messages.js';
 import type { Endpoints } from './endpoints.js';
 import { groupBy } from '../shared/group.js';
 

@@ -1,4 +1,4 @@
-import type { Bundle, Immunization, MessageHeader, Organization, Patient, Resource } from 'fhir/r4';
+import type { Immunization, MessageHeader, Organization, Patient, Resource } from 'fhir/r4';
 import type { Collection, Db } from 'mongodb';
 import type { FhirService } from '../fhir/service.js';
 import { logger } from '../shared/logger.js';
@@ -11,14 +11,13 @@ import { LogReader } from '../store/log-reader.js';
 import type { Outbox } from '../store/outbox.js';
 import type { GpDailyOutbox } from './daily-outbox.js';
 import { deliveryModeOf, type Endpoints } from './endpoints.js';
-import { GpInbound } from './inbound.js';
-import { messageId, referencesOf, vaccinationMessage, type VaccinationEvent } from './messages.js';
-
-/** What the GP outbox holds for each message: the event and the message as built when it happened. */
-export interface GpMessage {
-  event: VaccinationEvent;
-  message: Bundle;
-}
+import {
+  messageId,
+  referencesOf,
+  vaccinationMessage,
+  type GpMessage,
+  type VaccinationEvent,
+} from './messages.js';
 
 const LEASE = 'gp-dispatcher';
 const LEASE_MS = 30_000;
@@ -42,8 +41,6 @@ interface CursorDocument {
  */
 export class GpDispatcher {
   private readonly cursor: Collection<CursorDocument>;
-  /** What GP systems sent nims themselves. */
-  readonly inbound: GpInbound;
   private readonly log: ChangeLog;
   private reader: LogReader | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -71,7 +68,6 @@ export class GpDispatcher {
     private readonly packMs = 300_000,
   ) {
     this.cursor = db.collection<CursorDocument>('gp_dispatch');
-    this.inbound = new GpInbound(db);
     this.log = ChangeLog.of(db);
   }
 

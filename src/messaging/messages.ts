@@ -23,6 +23,12 @@ export interface VaccinationEvent {
   at: string;
 }
 
+/** What the GP outbox holds for each message: the event and the message as built when it happened. */
+export interface GpMessage {
+  event: VaccinationEvent;
+  message: Bundle;
+}
+
 /** The id of the message for an event: the same however often it is sent, so receivers drop repeats. */
 export function messageId(event: Pick<VaccinationEvent, 'immunization' | 'version' | 'practice'>): string {
   return stableUuid(`vaccination-message|${event.immunization}|${event.version}|${event.practice}`);

@@ -85,9 +85,9 @@ function response(header: MessageHeader, practice: string, focus: string, base: 
 
 async function process(
   request: Parameters<Operation['handle']>[0],
-  { service, gpMessages }: OperationServices,
+  { service, gpInbound }: OperationServices,
 ): Promise<InteractionResult> {
-  if (!gpMessages) fail('not-ready', 'GP messaging is not available in this server');
+  if (!gpInbound) fail('not-ready', 'GP messaging is not available in this server');
   const { header, immunization, patient } = partsOf(request.body);
   const practice = senderOf(header, request.context.access.practice);
   const answer = (focus: string): InteractionResult => ({
@@ -100,7 +100,7 @@ async function process(
     fail('invalid-request', 'The reason must be new, update or delete', ['Bundle.entry[0].resource.reason']);
   const nhsNumber = nhsNumberOf(patient);
   if (!nhsNumber) fail('invalid-request', 'The Patient must carry an NHS number', ['Patient.identifier']);
-  const focus = await gpMessages.inbound.take(
+  const focus = await gpInbound.take(
     service,
     { messageId: header.id!, practice, action, nhsNumber, immunization },
     request.context,

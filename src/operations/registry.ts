@@ -6,7 +6,7 @@ import type { Permission } from '../auth/scopes.js';
 import type { FhirRequest } from '../fhir/request.js';
 import type { CohortKeeper } from '../cohort/keeper.js';
 import type { GpDailyBatch } from '../messaging/daily.js';
-import type { GpDispatcher } from '../messaging/dispatcher.js';
+import type { GpInbound } from '../messaging/inbound.js';
 import type { CallRecallScheduler } from '../notifications/schedules.js';
 import type { InvitationWorker } from '../notifications/worker.js';
 import type { FhirService, InteractionResult } from '../fhir/service.js';
@@ -32,8 +32,8 @@ export interface Workers {
   callRecall?: CallRecallScheduler;
   /** Deliveries to other systems, for staff to follow. */
   outboxes?: Deliveries[];
-  /** Vaccination messages to and from GP systems. */
-  gpMessages?: GpDispatcher;
+  /** Vaccination messages GP systems send nims. */
+  gpInbound?: GpInbound;
   /** The daily batches to practices that take their messages once a day. */
   gpDaily?: GpDailyBatch;
   /** The COVID-19 invitation preference journey (identity, one-time code, Consent). */

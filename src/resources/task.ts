@@ -1,7 +1,7 @@
 import type { Immunization, Resource, Task } from 'fhir/r4';
 import { fail } from '../fhir/errors.js';
 import { onlyWhen, type Finding, type Profile } from '../profiles/rules.js';
-import { isOverride } from '../preferences/override.js';
+import { isOverride } from '../preferences/override-task.js';
 import {
   correctionOf,
   isAnomaly,

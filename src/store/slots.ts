@@ -47,7 +47,9 @@ export class Slots {
     // what is known to exist and the slot after it are read in one parallel round; an unknown key, one slot
     const hint = this.hints.get(key);
     let batch = hint === undefined ? 1 : Math.min(hint + 1, MAX_BATCH);
-    let probe = 1;
+    // an unknown list whose entry 0 is not alone is read on in fours: one round for most such lists
+    // (a person's few vaccinations), at the price of a lookup or two that find nothing
+    let probe = hint === undefined ? 4 : 1;
     for (;;) {
       const start = entries.length;
       const found = await Promise.all(
@@ -71,7 +73,7 @@ export class Slots {
   async insertAt(key: string, id: string, n: number, by?: string): Promise<boolean> {
     if (n === 1) await this.notOnly([key]);
     try {
-      await this.collection.insertOne(entry(key, n, id, by, n === 0));
+      await this.collection.insertOne(slotEntry(key, n, id, by, n === 0));
       this.remember(key, n + 1);
       return true;
     } catch (error) {
@@ -89,10 +91,7 @@ export class Slots {
 
   /** Entry 0 of each key is no longer the only one: said before entry 1 is written. */
   private async notOnly(keys: string[]): Promise<void> {
-    await bulkUpdate(
-      this.collection,
-      keys.map((key) => ({ updateOne: { filter: { _id: `${key}#0` }, update: { $set: { only: false } } } })),
-    );
+    await bulkUpdate(this.collection, keys.map(notOnlyUpdate));
   }
 
   private async exists(key: string, n: number): Promise<boolean> {
@@ -131,15 +130,17 @@ export class Slots {
       (e) => e.key,
     );
     const docs: SlotDocument[] = [];
+    const starts = new Map<string, number>();
     for (const [key, ofThis] of ofKey) {
       const start = this.hints.get(key) ?? 0;
+      starts.set(key, start);
       ofThis.forEach(({ id, index }, k) => {
-        docs[index] = entry(key, start + k, id, undefined, start === 0 && ofThis.length === 1);
+        docs[index] = slotEntry(key, start + k, id, undefined, start === 0 && ofThis.length === 1);
       });
       this.remember(key, start + ofThis.length);
     }
     try {
-      return await this.insertNew(ofKey, docs);
+      return await this.insertNew(ofKey, docs, starts);
     } catch (error) {
       // the ends remembered above were not reached: a later append must not leave a gap after them
       for (const key of ofKey.keys()) this.hints.delete(key);
@@ -155,13 +156,12 @@ export class Slots {
   private async insertNew(
     ofKey: Map<string, { key: string; id: string; index: number }[]>,
     docs: SlotDocument[],
+    starts: Map<string, number>,
   ): Promise<string[]> {
     const slots = docs.map((d) => d._id);
-    const startsAtZero = (key: string) => docs[ofKey.get(key)![0]!.index]!._id === `${key}#0`;
+    const startsAtZero = (key: string) => starts.get(key) === 0;
     const first = [...ofKey].flatMap(([key, ofThis]) => (startsAtZero(key) ? ofThis.slice(0, 1) : ofThis));
-    await this.notOnly(
-      [...ofKey.keys()].filter((key) => docs[ofKey.get(key)![0]!.index]!._id === `${key}#1`),
-    );
+    await this.notOnly([...ofKey.keys()].filter((key) => starts.get(key) === 1));
     const taken = (
       await insertAllNew(
         this.collection,
@@ -195,7 +195,7 @@ export class Slots {
           // the list has an entry 0 (one was found taken, or this call wrote it)
           const end = await this.length(key);
           if (end === 1) await this.notOnly([key]);
-          const batch = left.map((e, k) => entry(key, end + k, e.id));
+          const batch = left.map((e, k) => slotEntry(key, end + k, e.id));
           const refused = new Set(await insertAllNew(this.collection, batch));
           left.forEach((e, k) => {
             if (!refused.has(k)) slots[e.index] = batch[k]!._id;
@@ -216,7 +216,7 @@ export class Slots {
   async claimFirst(entries: { key: string; id: string }[], by?: string): Promise<Set<string>> {
     const refused = new Set(entries.filter(({ key }) => (this.hints.get(key) ?? 0) > 0).map((e) => e.key));
     const fresh = entries.filter(({ key }) => !refused.has(key));
-    const docs = fresh.map(({ key, id }) => entry(key, 0, id, by, true));
+    const docs = fresh.map(({ key, id }) => slotEntry(key, 0, id, by, true));
     for (const index of await insertAllNew(this.collection, docs)) refused.add(fresh[index]!.key);
     for (const { key } of fresh) if (!refused.has(key)) this.remember(key, 1);
     return refused;
@@ -235,6 +235,11 @@ export class Slots {
 }
 
 /** Entry `n` of `key`; a claim names the process that made it (`by`), so a dead one's is known free. */
-function entry(key: string, n: number, id: string, by?: string, only?: boolean): SlotDocument {
+export function slotEntry(key: string, n: number, id: string, by?: string, only?: boolean): SlotDocument {
   return { _id: `${key}#${n}`, id, at: new Date(), ...(by ? { by } : {}), ...(only ? { only } : {}) };
+}
+
+/** The update that says entry 0 of `key` is no longer the only one. */
+export function notOnlyUpdate(key: string) {
+  return { updateOne: { filter: { _id: `${key}#0` }, update: { $set: { only: false } } } };
 }
