@@ -554,6 +554,7 @@ export class CohortIndex {
     if (row !== undefined) this.addVaccination(row, immunization);
   }
 
+  /** Reads only what vaccinationFacts names. */
   private addVaccination(row: number, immunization: Immunization): void {
     const dose = doseOf(immunization);
     if (dose) this.doses.add(row, dose);
@@ -822,4 +823,18 @@ export class CohortIndex {
       ids: (from, to) => Array.from(rows.subarray(from, Math.min(to, size)), (i) => this.ids.idOf(i)),
     };
   }
+}
+
+/**
+ * What the index takes from a vaccination record (see addVaccination), as one comparable text: a change
+ * that leaves it the same (a batch number, a site, a note) needs no recount of the person.
+ */
+export function vaccinationFacts(immunization: Immunization): string {
+  return JSON.stringify([
+    immunization.patient.reference,
+    doseOf(immunization) ?? null,
+    dayNumber(immunization.occurrenceDateTime) ?? null,
+    programmesOf(immunization).map((p) => p.code),
+    programmesRefusedBy(immunization).map((p) => p.code),
+  ]);
 }

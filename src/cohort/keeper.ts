@@ -19,7 +19,7 @@ import { ChangeLog } from '../store/changelog.js';
 import { LogReader } from '../store/log-reader.js';
 import type { ChangeEvent, CurrentDocument, Repository } from '../store/repository.js';
 import { AreaTree } from './areas.js';
-import { CohortIndex, contactOf } from './index.js';
+import { CohortIndex, contactOf, vaccinationFacts } from './index.js';
 import { CohortMembers } from './members.js';
 import { CohortSnapshots } from './snapshots.js';
 import { programmesOf, type ProgrammeCode } from './programmes.js';
@@ -73,6 +73,8 @@ function patientsOf(resource: Resource | undefined): string[] {
   return [...new Set(references.flatMap((r) => patientIdOf(r) ?? []))];
 }
 
+type RefreshedType = 'Immunization' | 'Consent' | 'Appointment';
+
 /**
  * Builds the cohort index and the area tree from the database at start (in the background), then keeps
  * them current: this process's own changes as they are stored, other processes' by reading the change
@@ -105,6 +107,8 @@ export class CohortKeeper {
   /** When the index last caught up with the change log (epoch ms): how stale it may be. */
   private caughtUpAt: number | undefined;
   private readonly unwatch: (() => void)[] = [];
+  /** Re-reads of a person's records under way, and the one queued after each (see refresh). */
+  private readonly refreshing = new Map<string, { settled: Promise<void>; again?: Promise<void> }>();
 
   constructor(
     /** The database it reads; also where population-wide lists (cohort members, attribute lists) live. */
@@ -357,6 +361,13 @@ export class CohortKeeper {
       else this.index.removePatient(id);
     } else if (type === 'Immunization') {
       const immunization = resource as Immunization | undefined;
+      // a change the index does not see (a batch number, a note) is nothing to recount
+      if (
+        immunization &&
+        previous &&
+        vaccinationFacts(immunization) === vaccinationFacts(previous as Immunization)
+      )
+        return;
       // a new seasonal vaccination only raises a latest date; anything else is recounted from the person's
       // records, so a change seen twice is never counted twice
       const simple =
@@ -382,7 +393,21 @@ export class CohortKeeper {
         this.index.addContact(patient, contact.programme, contact.day);
   }
 
-  private async refresh(type: 'Immunization' | 'Consent' | 'Appointment', patientId: string): Promise<void> {
+  /**
+   * Reads a person's records of a type again, one read at a time: changes that come while one runs share
+   * the one read after it (it starts after them), so a burst of changes to a person with many records
+   * does not become a burst of reads that holds every database connection.
+   */
+  private refresh(type: RefreshedType, patientId: string): Promise<void> {
+    const key = `${type}/${patientId}`;
+    const busy = this.refreshing.get(key);
+    if (busy) return (busy.again ??= busy.settled.then(() => this.refresh(type, patientId)));
+    const done = this.readRecords(type, patientId).finally(() => this.refreshing.delete(key));
+    this.refreshing.set(key, { settled: done.catch(() => undefined) });
+    return done;
+  }
+
+  private async readRecords(type: RefreshedType, patientId: string): Promise<void> {
     const resources = await this.resourcesOf(type, patientId);
     if (type === 'Immunization') this.index.setVaccinations(patientId, resources as Immunization[]);
     else if (type === 'Appointment') this.index.setBookings(patientId, resources as Appointment[]);

@@ -10,7 +10,7 @@ import {
 } from '../../fixtures/population.js';
 import { attributeExtension, CLINICAL_RISK_GROUPS, PRIORITY_GROUPS } from '../../src/register/attributes.js';
 import { AreaTree } from '../../src/cohort/areas.js';
-import { CohortIndex, ETHNIC_CODES, type CohortCriteria } from '../../src/cohort/index.js';
+import { CohortIndex, ETHNIC_CODES, vaccinationFacts, type CohortCriteria } from '../../src/cohort/index.js';
 import { bruteForce as bruteForceOver } from '../cohort-brute-force.js';
 
 const geography = syntheticGeography();
@@ -165,6 +165,26 @@ describe('cohort index', () => {
     // about 70 here: 35 bytes of columns, the packed id (16), its hash slots and growth room, and the
     // dose lists' 5 bytes a person (these people have no doses)
     expect(large.bytes / large.people).to.be.below(78);
+  });
+
+  it('when a vaccination record changes, then only changes the index counts make it recount the person', () => {
+    const record = vaccinations.flat().find((v) => v.status === 'completed' && v.occurrenceDateTime)!;
+    const facts = vaccinationFacts(record);
+    expect(vaccinationFacts({ ...record, lotNumber: 'OTHER-1', note: [{ text: 'checked' }] })).to.equal(
+      facts,
+    );
+    for (const changed of [
+      { ...record, occurrenceDateTime: '2020-01-02T10:00:00+00:00' },
+      { ...record, status: 'entered-in-error' as const },
+      { ...record, patient: { reference: 'Patient/someone-else' } },
+      {
+        ...record,
+        vaccineCode: { coding: [{ system: 'http://snomed.info/sct', code: '1' }] },
+        protocolApplied: [],
+      },
+      { ...record, protocolApplied: [{ ...record.protocolApplied?.[0], doseNumberPositiveInt: 7 }] },
+    ])
+      expect(vaccinationFacts(changed), JSON.stringify(changed)).not.to.equal(facts);
   });
 });
 
