@@ -21,7 +21,12 @@ export const EXPIRING_COLLECTIONS = [
  * one every ten minutes, in the background.
  */
 export class Expiry<T extends { expires: Date }> {
-  private lastSweep = 0;
+  /**
+   * As if the last sweep was at a random moment of the last ten minutes: a sweep reads the whole
+   * collection, and processes that start together (or one restarted again and again) must not all sweep
+   * at once on their first request.
+   */
+  private lastSweep = Date.now() - Math.random() * SWEEP_EVERY_MS;
 
   constructor(private readonly collection: Collection<T>) {}
 
