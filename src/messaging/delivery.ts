@@ -48,6 +48,10 @@ export function gpOutbox(db: Db, endpoints: Endpoints, maxTries: number): Outbox
     );
     return failed;
   };
-  const order = (payload: GpMessage) => ({ key: payload.event.patient, seq: payload.event.seq });
-  return new Outbox<GpMessage>(db, 'gp', deliver, { batchSize: 1000, maxTries, order: order as never });
+  return new Outbox<GpMessage>(db, 'gp', deliver, {
+    batchSize: 1000,
+    maxTries,
+    order: ({ event }) => ({ key: event.patient, seq: event.seq }),
+    about: ({ event }) => [`Patient/${event.patient}`],
+  });
 }

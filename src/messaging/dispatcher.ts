@@ -23,7 +23,7 @@ const LEASE = 'gp-dispatcher';
 const LEASE_MS = 30_000;
 /** Changes read and turned into messages at once. */
 const PARALLEL = 64;
-/** Daily messages held before they are stored, at most: packed well, and a few tens of megabytes. */
+/** Daily messages held before they are stored, at most: packed well, and bounded (about 8 KB each in memory). */
 const DAILY_PACK = 20_000;
 
 interface CursorDocument {

@@ -46,18 +46,23 @@ const TIMEOUT_MS = 30_000;
  * person with its stable `id` (the booking system drops an id it has seen), retried with backoff.
  */
 export function bookingOutbox(db: Db, url: string, apiKey?: string): Outbox<BookingInvitation> {
-  return new Outbox<BookingInvitation>(db, 'booking', async (entries: OutboxEntry<BookingInvitation>[]) => {
-    const body = entries.map((e) => JSON.stringify({ id: e._id, ...e.payload })).join('\n') + '\n';
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-ndjson',
-        ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
-      },
-      body,
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-    });
-    if (!response.ok) throw new Error(`the booking system answered ${response.status}`);
-    return undefined;
-  });
+  return new Outbox<BookingInvitation>(
+    db,
+    'booking',
+    async (entries: OutboxEntry<BookingInvitation>[]) => {
+      const body = entries.map((e) => JSON.stringify({ id: e._id, ...e.payload })).join('\n') + '\n';
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-ndjson',
+          ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
+        },
+        body,
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
+      if (!response.ok) throw new Error(`the booking system answered ${response.status}`);
+      return undefined;
+    },
+    { about: ({ patient }) => [patient.reference] },
+  );
 }

@@ -36,8 +36,19 @@ interface PayloadDocument<T> {
   payload: T;
 }
 
-/** Payloads read at once when pending or revived entries are picked up. */
+/** Payloads read at once (entries picked up at start, or due without their payload in memory). */
 const PARALLEL_READS = 64;
+
+/**
+ * A pending entry as this process holds it: its state, what orders and repoints it, and its payload
+ * only while few enough are held (the others are read by `_id` when due), so that a receiver down for a
+ * day, with a million entries waiting for it, costs memory for their states only.
+ */
+type Queued<T> = Omit<OutboxEntry<T>, 'payload'> & {
+  payload?: T;
+  order?: { key: string; seq: number };
+  about: string[];
+};
 
 /**
  * Hands a batch over. Resolves when every entry was taken; a map of entry id to error for those that
@@ -45,7 +56,7 @@ const PARALLEL_READS = 64;
  */
 export type Deliver<T> = (entries: OutboxEntry<T>[]) => Promise<Map<string, string> | undefined>;
 
-export interface OutboxOptions {
+export interface OutboxOptions<T> {
   /** Entries handed over at once. */
   batchSize: number;
   /** Tries before an entry is given up on (dead, for staff to look at and retry). */
@@ -59,15 +70,20 @@ export interface OutboxOptions {
    * Entries with the same key are handed over in `seq` order: one waits while an earlier one with its key
    * is still pending (a person's events reach their practice in the order they happened).
    */
-  order?: (payload: never) => { key: string; seq: number };
+  order?: (payload: T) => { key: string; seq: number };
+  /** The references (`Patient/{id}`) a payload names that a merge may repoint. */
+  about?: (payload: T) => string[];
+  /** Payloads held in memory at most; the rest are read when due. */
+  heldPayloads: number;
 }
 
-const DEFAULTS: OutboxOptions = {
+const DEFAULTS: Omit<OutboxOptions<never>, 'order' | 'about'> = {
   batchSize: 500,
   maxTries: 10,
   firstRetryMs: 2000,
   maxRetryMs: 3_600_000,
   tickMs: 250,
+  heldPayloads: 10_000,
 };
 
 /** What staff and `$outbox` see of every kind of delivery to another system. */
@@ -101,9 +117,11 @@ export interface OutboxStatus {
 export class Outbox<T> implements Deliveries {
   private readonly entries: Collection<EntryState<T>>;
   private readonly payloads: Collection<PayloadDocument<T>>;
-  private readonly options: OutboxOptions;
+  private readonly options: OutboxOptions<T>;
   /** Pending entries this process hands over, by id. */
-  private readonly queue = new Map<string, OutboxEntry<T>>();
+  private readonly queue = new Map<string, Queued<T>>();
+  /** How many of them hold their payload. */
+  private held = 0;
   private timer: NodeJS.Timeout | undefined;
   private busy: Promise<void> | undefined;
   private unwatch: (() => void) | undefined;
@@ -112,7 +130,7 @@ export class Outbox<T> implements Deliveries {
     db: Db,
     readonly topic: string,
     private readonly deliver: Deliver<T>,
-    options: Partial<OutboxOptions> = {},
+    options: Partial<OutboxOptions<T>> = {},
   ) {
     this.entries = db.collection<EntryState<T>>(`outbox_${topic}`);
     this.payloads = db.collection<PayloadDocument<T>>(`outbox_${topic}_payloads`);
@@ -146,9 +164,60 @@ export class Outbox<T> implements Deliveries {
         const payload = stored[k]?.payload ?? inline;
         if (payload === undefined)
           logger.error('outbox entry without its payload', { topic: this.topic, id: state._id });
-        else this.queue.set(state._id, { ...state, payload });
+        else this.enqueue(state, payload);
       });
     }
+  }
+
+  /** Puts an entry in the queue, with what orders and repoints it, and its payload while there is room. */
+  private enqueue(state: Omit<OutboxEntry<T>, 'payload'>, payload: T): void {
+    const { order, about, heldPayloads } = this.options;
+    const queued = this.queue.get(state._id);
+    if (queued) this.dequeue(queued);
+    const holds = this.held < heldPayloads;
+    if (holds) this.held++;
+    this.queue.set(state._id, {
+      ...state,
+      ...(order ? { order: order(payload) } : {}),
+      about: about?.(payload) ?? [],
+      ...(holds ? { payload } : {}),
+    });
+  }
+
+  /** Takes an entry out of the queue (delivered, or given up on). */
+  private dequeue(entry: Queued<T>): void {
+    this.letGo(entry);
+    this.queue.delete(entry._id);
+  }
+
+  /** Lets an entry's payload go from memory (read again when it is next due). */
+  private letGo(entry: Queued<T>): void {
+    if (entry.payload === undefined) return;
+    delete entry.payload;
+    this.held--;
+  }
+
+  /** Queued entries with their payloads, read by `_id` where not held. */
+  private async withPayloads(entries: Queued<T>[]): Promise<OutboxEntry<T>[]> {
+    const whole: OutboxEntry<T>[] = [];
+    for (let i = 0; i < entries.length; i += PARALLEL_READS) {
+      const batch = entries.slice(i, i + PARALLEL_READS);
+      const read = await Promise.all(
+        batch.map((e) => (e.payload === undefined ? this.payloadOf(e._id) : Promise.resolve(e.payload))),
+      );
+      batch.forEach(({ order: _order, about: _about, ...entry }, k) =>
+        whole.push({ ...entry, payload: read[k]! }),
+      );
+    }
+    return whole;
+  }
+
+  private async payloadOf(id: string): Promise<T> {
+    const stored = await this.payloads.findOne({ _id: id });
+    // entries stored before payloads had their own collection carry it on their state
+    const payload = stored?.payload ?? (await this.entries.findOne({ _id: id }))?.payload;
+    if (payload === undefined) throw new Error(`outbox ${this.topic}: entry ${id} has no payload`);
+    return payload;
   }
 
   async stop(): Promise<void> {
@@ -165,10 +234,12 @@ export class Outbox<T> implements Deliveries {
     const [was, now] = [JSON.stringify(from), JSON.stringify(to)];
     let changed = 0;
     for (const entry of this.queue.values()) {
-      const text = JSON.stringify(entry.payload);
-      if (!text.includes(was)) continue;
-      entry.payload = JSON.parse(text.replaceAll(was, now)) as T;
-      await this.payloads.replaceOne({ _id: entry._id }, { payload: entry.payload }, { upsert: true });
+      if (!entry.about.includes(from)) continue;
+      const text = JSON.stringify(entry.payload ?? (await this.payloadOf(entry._id)));
+      const payload = JSON.parse(text.replaceAll(was, now)) as T;
+      await this.payloads.replaceOne({ _id: entry._id }, { payload }, { upsert: true });
+      if (entry.payload !== undefined) entry.payload = payload;
+      entry.about = entry.about.map((reference) => (reference === from ? to : reference));
       changed++;
     }
     return changed;
@@ -192,7 +263,7 @@ export class Outbox<T> implements Deliveries {
     }));
     const duplicates = new Set(await insertAllNew(this.entries, states));
     states.forEach((state, i) => {
-      if (!duplicates.has(i)) this.queue.set(state._id, { ...state, payload: items[i]!.payload });
+      if (!duplicates.has(i)) this.enqueue(state, items[i]!.payload);
     });
     outboxAdded.inc({ topic: this.topic }, states.length - duplicates.size);
     this.counted();
@@ -227,10 +298,10 @@ export class Outbox<T> implements Deliveries {
   }
 
   /** Hands a batch over and records how it went; answers the entries that failed, with why. */
-  private async handOverBatch(batch: OutboxEntry<T>[]): Promise<Map<string, string>> {
+  private async handOverBatch(batch: Queued<T>[]): Promise<Map<string, string>> {
     let failed: Map<string, string>;
     try {
-      failed = (await this.deliver(batch)) ?? new Map<string, string>();
+      failed = (await this.deliver(await this.withPayloads(batch))) ?? new Map<string, string>();
     } catch (error) {
       failed = new Map(batch.map((e) => [e._id, error instanceof Error ? error.message : String(error)]));
     }
@@ -239,30 +310,24 @@ export class Outbox<T> implements Deliveries {
   }
 
   /** Of the due entries, those no earlier pending entry with the same order key waits before. */
-  private inOrder(due: OutboxEntry<T>[]): OutboxEntry<T>[] {
-    const order = this.options.order as ((payload: T) => { key: string; seq: number }) | undefined;
-    if (!order) return due;
+  private inOrder(due: Queued<T>[]): Queued<T>[] {
+    if (!this.options.order) return due;
     const first = new Map<string, number>();
-    for (const entry of this.queue.values()) {
-      const { key, seq } = order(entry.payload);
-      if (seq < (first.get(key) ?? Infinity)) first.set(key, seq);
-    }
+    for (const { order } of this.queue.values())
+      if (order && order.seq < (first.get(order.key) ?? Infinity)) first.set(order.key, order.seq);
     return due
-      .filter((entry) => {
-        const { key, seq } = order(entry.payload);
-        return first.get(key) === seq;
-      })
-      .sort((a, b) => order(a.payload).seq - order(b.payload).seq);
+      .filter(({ order }) => first.get(order!.key) === order!.seq)
+      .sort((a, b) => a.order!.seq - b.order!.seq);
   }
 
   /** Stores how a batch went: delivered, or one try more (and dead after the last). */
-  private async record(batch: OutboxEntry<T>[], failed: Map<string, string>): Promise<void> {
+  private async record(batch: Queued<T>[], failed: Map<string, string>): Promise<void> {
     const now = Date.now();
     const { maxTries, firstRetryMs, maxRetryMs } = this.options;
     const updates = batch.map((entry) => {
       const error = failed.get(entry._id);
       if (error === undefined) {
-        this.queue.delete(entry._id);
+        this.dequeue(entry);
         return {
           _id: entry._id,
           $set: { state: 'delivered' as const, deliveredAt: new Date(now).toISOString() },
@@ -270,9 +335,12 @@ export class Outbox<T> implements Deliveries {
       }
       const tries = entry.tries + 1;
       const dead = tries >= maxTries;
-      if (dead) this.queue.delete(entry._id);
-      else
+      if (dead) this.dequeue(entry);
+      else {
         Object.assign(entry, { tries, nextAt: now + Math.min(maxRetryMs, firstRetryMs * 2 ** (tries - 1)) });
+        // it waits a while: room in memory for entries that may go sooner
+        this.letGo(entry);
+      }
       if (dead)
         logger.warn('outbox entry given up after its last try', { topic: this.topic, id: entry._id, tries });
       return {

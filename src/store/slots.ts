@@ -99,10 +99,14 @@ export class Slots {
     return doc !== null;
   }
 
-  /** The number of entries of `key`, found in a few lookups (galloping from the hint, then bisecting). */
-  async length(key: string): Promise<number> {
+  /**
+   * The number of entries of `key`, found in a few lookups (galloping from the hint, then bisecting);
+   * `atLeast`: entries known to exist (a slot found taken), looked up no more.
+   */
+  async length(key: string, atLeast = 0): Promise<number> {
     let lo = this.hints.get(key) ?? 0; // a slot below `lo` is known taken (entries are never removed)
-    if (lo > 0 && !(await this.exists(key, lo - 1))) lo = 0;
+    if (lo > atLeast && !(await this.exists(key, lo - 1))) lo = 0;
+    lo = Math.max(lo, atLeast);
     let step = 1;
     while (await this.exists(key, lo + step - 1)) {
       lo += step;
@@ -151,7 +155,8 @@ export class Slots {
   /**
    * The inserts of appendNew. A key's entries from number 1 on go in the first insert; one starting at 0
    * goes in with its entry 0 alone, and the rest in a second insert once that went in. Entries found
-   * taken go after the list's real end, in one insert a key (and again for any taken meanwhile).
+   * taken go after their lists' real ends, found from the slots known taken, in one more insert (and
+   * again for any taken meanwhile).
    */
   private async insertNew(
     ofKey: Map<string, { key: string; id: string; index: number }[]>,
@@ -162,13 +167,13 @@ export class Slots {
     const startsAtZero = (key: string) => starts.get(key) === 0;
     const first = [...ofKey].flatMap(([key, ofThis]) => (startsAtZero(key) ? ofThis.slice(0, 1) : ofThis));
     await this.notOnly([...ofKey.keys()].filter((key) => starts.get(key) === 1));
-    const taken = (
+    const takenFirst = (
       await insertAllNew(
         this.collection,
         first.map((e) => docs[e.index]!),
       )
     ).map((i) => first[i]!);
-    const zeroTaken = new Set(taken.filter((e) => startsAtZero(e.key)).map((e) => e.key));
+    const zeroTaken = new Set(takenFirst.filter((e) => startsAtZero(e.key)).map((e) => e.key));
     const second = [...ofKey].flatMap(([key, ofThis]) =>
       startsAtZero(key) && !zeroTaken.has(key) ? ofThis.slice(1) : [],
     );
@@ -178,33 +183,47 @@ export class Slots {
         second.map((e) => docs[e.index]!),
       )
     ).map((i) => second[i]!);
-    const retry = groupBy(
+    // what was found taken: each such list is at least that long
+    const known = new Map<string, number>();
+    const foundTaken = (key: string, slot: string) =>
+      known.set(key, Math.max(known.get(key) ?? 0, numberOf(slot) + 1));
+    const found = [...takenFirst, ...takenLater];
+    for (const e of found) foundTaken(e.key, docs[e.index]!._id);
+    let left = groupBy(
       [
-        ...taken,
-        ...takenLater,
+        ...found,
         // after an entry 0 found taken, the rest of its key was not tried
         ...[...zeroTaken].flatMap((key) => ofKey.get(key)!.slice(1)),
       ].sort((a, b) => a.index - b.index),
       (e) => e.key,
     );
-    await Promise.all(
-      [...retry].map(async ([key, entries]) => {
-        this.hints.delete(key);
-        let left = entries;
-        while (left.length > 0) {
-          // the list has an entry 0 (one was found taken, or this call wrote it)
-          const end = await this.length(key);
-          if (end === 1) await this.notOnly([key]);
-          const batch = left.map((e, k) => slotEntry(key, end + k, e.id));
-          const refused = new Set(await insertAllNew(this.collection, batch));
-          left.forEach((e, k) => {
-            if (!refused.has(k)) slots[e.index] = batch[k]!._id;
-          });
-          left = left.filter((_, k) => refused.has(k));
-          this.remember(key, end + batch.length);
-        }
-      }),
-    );
+    // where this process thought these lists ended is wrong
+    for (const key of left.keys()) this.hints.delete(key);
+    // the rest go after each list's real end, all lists in one insert (again for any taken meanwhile)
+    while (left.size > 0) {
+      const ends = new Map(
+        await Promise.all(
+          [...left.keys()].map(async (key) => [key, await this.length(key, known.get(key))] as const),
+        ),
+      );
+      await this.notOnly([...ends].filter(([, end]) => end === 1).map(([key]) => key));
+      const tried = [...left].flatMap(([key, entries]) =>
+        entries.map((e, k) => ({ ...e, doc: slotEntry(key, ends.get(key)! + k, e.id) })),
+      );
+      for (const [key, entries] of left) this.remember(key, ends.get(key)! + entries.length);
+      const refused = new Set(
+        await insertAllNew(
+          this.collection,
+          tried.map((t) => t.doc),
+        ),
+      );
+      tried.forEach((t, i) => {
+        if (!refused.has(i)) slots[t.index] = t.doc._id;
+      });
+      const again = tried.filter((_, i) => refused.has(i));
+      for (const t of again) foundTaken(t.key, t.doc._id);
+      left = groupBy(again, (e) => e.key);
+    }
     return slots;
   }
 
@@ -238,6 +257,9 @@ export class Slots {
 export function slotEntry(key: string, n: number, id: string, by?: string, only?: boolean): SlotDocument {
   return { _id: `${key}#${n}`, id, at: new Date(), ...(by ? { by } : {}), ...(only ? { only } : {}) };
 }
+
+/** The number of a slot, from its `_id` (`{key}#{n}`). */
+const numberOf = (slot: string) => Number(slot.slice(slot.lastIndexOf('#') + 1));
 
 /** The update that says entry 0 of `key` is no longer the only one. */
 export function notOnlyUpdate(key: string) {

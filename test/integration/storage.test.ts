@@ -4,6 +4,7 @@ import { patient } from '../../fixtures/records.js';
 import type { HistoryDocument } from '../../src/store/repository.js';
 import { ChangeLog, type ChangeDocument } from '../../src/store/changelog.js';
 import { LogReader } from '../../src/store/log-reader.js';
+import { Outbox } from '../../src/store/outbox.js';
 import { Slots, type SlotDocument } from '../../src/store/slots.js';
 import { create, http, testServer } from './harness.js';
 
@@ -64,11 +65,13 @@ describe('slot lists', () => {
     await new Slots(collection).claimFirst([{ key, id: 'a' }]);
     expect(await read()).to.deep.equal({ ids: ['a'], lookups: 1 });
     // another process, not knowing the list, appends two in bulk: its entry 0 is taken, and the entry that
-    // was alone must not hide what follows it
-    await new Slots(collection).appendNew([
+    // was alone must not hide what follows it. Entry 0 found taken, one lookup finds the end
+    lookups = 0;
+    await new Slots(counted).appendNew([
       { key, id: 'b' },
       { key, id: 'c' },
     ]);
+    expect(lookups).to.equal(1);
     // entry 0, then numbers 1 to 4 in one round
     expect(await read()).to.deep.equal({ ids: ['a', 'b', 'c'], lookups: 5 });
     const lone = `${key}-bulk`;
@@ -174,5 +177,66 @@ describe('crash recovery', () => {
       'other',
       created.gender,
     ]);
+  });
+});
+
+describe('outbox', () => {
+  it('when more entries wait than it holds payloads for, then each is read back when due, handed over in order and repointed', async () => {
+    const { database } = await testServer();
+    interface Event {
+      patient: string;
+      seq: number;
+      /** Set in the database only: a payload read back from it, not held in memory. */
+      stored?: boolean;
+    }
+    const topic = `test${Date.now()}`;
+    let down = true;
+    const received: { id: string; payload: Event }[] = [];
+    const outbox = new Outbox<Event>(
+      database.db,
+      topic,
+      (entries) => {
+        if (down) return Promise.reject(new Error('receiver down'));
+        received.push(...entries.map((e) => ({ id: e._id, payload: e.payload })));
+        return Promise.resolve(undefined);
+      },
+      {
+        heldPayloads: 2,
+        tickMs: 20,
+        firstRetryMs: 50,
+        order: (e) => ({ key: e.patient, seq: e.seq }),
+        about: (e) => [e.patient],
+      },
+    );
+    await outbox.start();
+    const events = [1, 2, 3, 4, 5, 6].map((seq) => ({
+      id: `e${seq}`,
+      payload: { patient: seq % 2 ? 'Patient/a' : 'Patient/b', seq },
+    }));
+    await outbox.add(events.slice(0, 3));
+    await outbox.add(events.slice(3));
+    await new Promise((resolve) => setTimeout(resolve, 200)); // tried, and failed, at least once
+    await database.db
+      .collection<{ _id: string }>(`outbox_${topic}_payloads`)
+      .updateMany({}, { $set: { 'payload.stored': true } });
+    expect(await outbox.repoint('Patient/a', 'Patient/c')).to.equal(3);
+    down = false;
+    for (let waited = 0; received.length < 6 && waited < 10_000; waited += 50)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    await outbox.stop();
+    expect(received.map((r) => r.id).sort()).to.deep.equal(['e1', 'e2', 'e3', 'e4', 'e5', 'e6']);
+    // entries waiting for a retry do not keep their payloads in memory
+    expect(received.every((r) => r.payload.stored)).to.equal(true);
+    expect(received.filter((r) => r.payload.patient === 'Patient/c').map((r) => r.id)).to.deep.equal([
+      'e1',
+      'e3',
+      'e5',
+    ]);
+    expect(received.filter((r) => r.payload.patient === 'Patient/b').map((r) => r.id)).to.deep.equal([
+      'e2',
+      'e4',
+      'e6',
+    ]);
+    expect((await outbox.status()).pending).to.equal(0);
   });
 });
