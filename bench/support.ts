@@ -3,6 +3,7 @@ import type { Db } from 'mongodb';
 import { versionDocuments } from '../src/store/mongo-repository.js';
 import { bulkUpdate } from '../src/store/mongo-errors.js';
 import { postingKeysOf } from '../src/store/postings.js';
+import { markIndexed } from '../src/store/reindex.js';
 import { notOnlyUpdate, slotEntry, type SlotDocument } from '../src/store/slots.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
@@ -233,10 +234,16 @@ export function table(rows: Figures[]): string[] {
 export class BulkWriter {
   private readonly slots = new Map<string, number>();
   private readonly ts = new Date().toISOString();
+  private readonly marked = new Set<string>();
 
   constructor(private readonly db: Db) {}
 
   async write(type: string, resources: Resource[]): Promise<void> {
+    // its search values are the current table's: a server started on them has nothing to index again
+    if (!this.marked.has(type)) {
+      await markIndexed(this.db, type);
+      this.marked.add(type);
+    }
     const docs = resources.map((r) => versionDocuments(r.id!, 1, this.ts, 'POST', r));
     const keys = docs.flatMap(({ current }) =>
       postingKeysOf(type, current.idx).all.map((key) => ({ key, id: current._id })),

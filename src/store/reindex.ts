@@ -7,6 +7,8 @@ import type { MongoRepository } from './mongo-repository.js';
 /** Raise when the way index-values.ts stores values changes, so every type is indexed again. */
 const INDEX_FORMAT = 2;
 const PROGRESS_EVERY_MS = 10_000;
+/** Each type's fingerprint, as its values were last worked out. */
+const MARKS = 'search_parameters';
 
 interface IndexedWith {
   /** The resource type. */
@@ -30,6 +32,13 @@ export function fingerprintOf(type: string): string {
     .digest('hex');
 }
 
+/** Records that the stored search values of `type` are those its parameter table makes now. */
+export async function markIndexed(db: Db, type: string): Promise<void> {
+  await db
+    .collection<IndexedWith>(MARKS)
+    .replaceOne({ _id: type }, { fingerprint: fingerprintOf(type), at: new Date() }, { upsert: true });
+}
+
 /**
  * Keeps stored search values in step with the parameter table: at start, each type whose table changed
  * since its values were stored (a new parameter, a changed rule) is indexed again in the background, and
@@ -42,10 +51,10 @@ export class SearchValues {
   private stopping = false;
 
   constructor(
-    db: Db,
+    private readonly db: Db,
     private readonly repository: MongoRepository,
   ) {
-    this.marks = db.collection<IndexedWith>('search_parameters');
+    this.marks = db.collection<IndexedWith>(MARKS);
   }
 
   /** Types still being indexed again (empty once all are done). */
@@ -75,11 +84,7 @@ export class SearchValues {
   }
 
   private async mark(type: string): Promise<void> {
-    await this.marks.replaceOne(
-      { _id: type },
-      { fingerprint: fingerprintOf(type), at: new Date() },
-      { upsert: true },
-    );
+    await markIndexed(this.db, type);
   }
 
   private async reindex(types: string[]): Promise<void> {
