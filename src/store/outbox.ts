@@ -186,15 +186,8 @@ export class Outbox<T> implements Deliveries {
 
   /** Takes an entry out of the queue (delivered, or given up on). */
   private dequeue(entry: Queued<T>): void {
-    this.letGo(entry);
+    if (entry.payload !== undefined) this.held--;
     this.queue.delete(entry._id);
-  }
-
-  /** Lets an entry's payload go from memory (read again when it is next due). */
-  private letGo(entry: Queued<T>): void {
-    if (entry.payload === undefined) return;
-    delete entry.payload;
-    this.held--;
   }
 
   /** Queued entries with their payloads, read by `_id` where not held. */
@@ -336,11 +329,8 @@ export class Outbox<T> implements Deliveries {
       const tries = entry.tries + 1;
       const dead = tries >= maxTries;
       if (dead) this.dequeue(entry);
-      else {
+      else
         Object.assign(entry, { tries, nextAt: now + Math.min(maxRetryMs, firstRetryMs * 2 ** (tries - 1)) });
-        // it waits a while: room in memory for entries that may go sooner
-        this.letGo(entry);
-      }
       if (dead)
         logger.warn('outbox entry given up after its last try', { topic: this.topic, id: entry._id, tries });
       return {
