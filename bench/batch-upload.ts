@@ -18,6 +18,7 @@ import {
   databaseCommands,
   progress,
   record,
+  residentMiB,
   startServerProcess,
   untilIndexed,
   withDatabase,
@@ -119,6 +120,7 @@ async function main(): Promise<void> {
 
     // the file: streamed up, applied in the background
     const cpuBefore = cpuSeconds(server.process.pid);
+    const memoryBefore = residentMiB(server.process.pid);
     const commandsBefore = await databaseCommands(server.url);
     started = performance.now();
     let bytes = 0;
@@ -154,6 +156,7 @@ async function main(): Promise<void> {
     progress('applying rows', rows, rows);
     const applySeconds = (performance.now() - started) / 1000;
     const applyCpu = cpuSeconds(server.process.pid) - cpuBefore;
+    const memoryAfter = residentMiB(server.process.pid);
     const commands = commandsPer(commandsBefore, await databaseCommands(server.url), rows);
     const count = (name: string) => report.parameter.find((p) => p.name === name)!;
 
@@ -204,6 +207,8 @@ async function main(): Promise<void> {
       `| the same file again (answers the first upload) | ${rows.toLocaleString('en-GB')} | ${againSeconds.toFixed(1)} | ${rate(rows, againSeconds)} |`,
       '',
       `Database commands a row, from receiving the file to every row applied (the server's whole work, GP messages included): ${commands}.`,
+      '',
+      `Server memory: ${memoryBefore.now} MiB resident when the file was sent, ${memoryAfter.now} MiB once every row was applied, at most ${memoryAfter.peak} MiB.`,
     ];
     console.log(summary.join('\n'));
     record('bench/batch-upload', summary);

@@ -75,6 +75,14 @@ export function cpuSeconds(pid: number | undefined): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** A process's memory in MiB: resident now, and the most it has held (`VmRSS`, `VmHWM`). */
+export function residentMiB(pid: number | undefined): { now: number; peak: number } {
+  if (pid === undefined) return { now: 0, peak: 0 };
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+  return { now: Math.round(kib('VmRSS') / 1024), peak: Math.round(kib('VmHWM') / 1024) };
+}
+
 /**
  * The database commands a server process has sent so far, by command name, from its `/metrics`: what a
  * piece of work costs the database, counted the same on a fast machine and a slow one. Split by
