@@ -11,7 +11,7 @@ import { ChangeLog, type ChangeDocument } from './changelog.js';
 import { GroupCommit } from '../shared/group-commit.js';
 import { logger } from '../shared/logger.js';
 import { bulkUpdate, insertAllNew, isDuplicateKey } from './mongo-errors.js';
-import { postingKeysOf, Postings, type Holding } from './postings.js';
+import { postingKeysOf, Postings, type Holding, type PostingKeys } from './postings.js';
 import { RecentVersions } from './recent-versions.js';
 import type {
   ChangeEvent,
@@ -106,6 +106,18 @@ export function versionDocuments(
     ...(origin ? { origin } : {}),
   };
   return { history, current: currentOf(history) };
+}
+
+/** The posting keys a new version has that the live version it replaces had not. */
+function addedPostingKeys(
+  type: string,
+  document: CurrentDocument,
+  live: CurrentDocument | undefined,
+): PostingKeys {
+  const before = postingKeysOf(type, live?.idx ?? {}).all;
+  const after = postingKeysOf(type, document.idx);
+  const all = after.all.filter((key) => !before.includes(key));
+  return { all, unique: new Set(all.filter((key) => after.unique.has(key))) };
 }
 
 /** The refusal of a write whose If-Match version is not the current one. */
@@ -310,19 +322,14 @@ export class MongoRepository implements Repository {
    */
   private async createTogether(type: string, requests: WriteRequest[]): Promise<(WriteResult | undefined)[]> {
     const ts = this.now().toISOString();
-    const claimed = new Set<string>();
     const docs = requests.map(({ id, resource, origin }) => {
       const documents = versionDocuments(id, 1, ts, 'POST', resource, origin);
-      const keys = postingKeysOf(type, documents.current.idx);
-      const shared = [...keys.unique].some((key) => claimed.has(key));
-      for (const key of keys.unique) claimed.add(key);
-      return { ...documents, keys, shared };
+      return { ...documents, keys: postingKeysOf(type, documents.current.idx) };
     });
-    const alone = docs.filter((d) => !d.shared);
-    const { refused, slots } = await this.postings.addNewClaiming(
-      alone.map(({ current, keys }) => ({ id: current.id, keys })),
+    const { refused, slots } = await this.postings.addMany(
+      docs.map(({ current, keys }) => ({ id: current.id, keys })),
     );
-    const listed = alone.filter(({ current }) => !refused.has(current.id));
+    const listed = docs.filter(({ current }) => !refused.has(current.id));
     const taken = new Set(
       (
         await insertAllNew(
@@ -364,8 +371,15 @@ export class MongoRepository implements Repository {
    */
   async updateMany(type: string, updates: VersionUpdate[]): Promise<(StoredVersion | FhirError)[]> {
     const ts = this.now().toISOString();
-    // one lookup by _id each: FerretDB reads the whole collection for `_id: {$in: [...]}`
-    const currents = await Promise.all(updates.map(({ id }) => this.current(type).findOne({ _id: id })));
+    // a version this process stored lately is taken as current without a lookup: if another has followed
+    // it, the history insert below is refused and says so. Others are looked up by _id each: FerretDB
+    // reads the whole collection for `_id: {$in: [...]}`
+    const currents = await Promise.all(
+      updates.map(
+        async ({ id, expectedVersion }) =>
+          this.recentCurrent(type, id, expectedVersion) ?? (await this.current(type).findOne({ _id: id })),
+      ),
+    );
     const results: (StoredVersion | FhirError)[] = [];
     const accepted = updates.flatMap(({ id, expectedVersion, resource }, index) => {
       const live = currents[index] ?? null;
@@ -375,18 +389,22 @@ export class MongoRepository implements Repository {
       }
       return [{ index, live, ...versionDocuments(id, expectedVersion + 1, ts, 'PUT', resource) }];
     });
+    const { refused } = await this.postings.addMany(
+      accepted.map(({ live, current }) => ({ id: current.id, keys: addedPostingKeys(type, current, live) })),
+    );
     const listed = await Promise.all(
-      accepted.map(({ index, live, current }) =>
-        this.addPostings(type, current, live).then(
-          () => true,
-          (error: unknown) => {
-            // a unique value another resource holds refuses this update only
-            if (!(error instanceof FhirError)) throw error;
-            results[index] = error;
-            return false;
-          },
-        ),
-      ),
+      accepted.map(async ({ index, live, current }) => {
+        if (!refused.has(current.id)) return true;
+        try {
+          await this.addPostings(type, current, live);
+          return true;
+        } catch (error) {
+          // a unique value another resource holds refuses this update only
+          if (!(error instanceof FhirError)) throw error;
+          results[index] = error;
+          return false;
+        }
+      }),
     );
     const writes = accepted.filter((_, i) => listed[i]);
     const histories = writes.map((w) => w.history);
@@ -401,7 +419,10 @@ export class MongoRepository implements Repository {
       }),
       ...lost.map(async ({ index, current: c }) => {
         await this.repairAbandoned(type, c.id, c.v);
-        results[index] = changedMeanwhile(type, c.id);
+        // moved on before this call (its version was taken from memory), or under way beside it
+        const now = await this.current(type).findOne({ _id: c.id });
+        results[index] =
+          now && now.v !== c.v - 1 ? notCurrent(type, c.id, c.v - 1, now) : changedMeanwhile(type, c.id);
       }),
     ]);
     if (mayBeOvertaken(ts, this.now()))
@@ -541,13 +562,16 @@ export class MongoRepository implements Repository {
     document: CurrentDocument,
     live: CurrentDocument | undefined,
   ): Promise<string[]> {
-    const before = postingKeysOf(type, live?.idx ?? {});
-    const after = postingKeysOf(type, document.idx);
-    return this.postings.add(
-      after.all.filter((k) => !before.all.includes(k)),
-      after.unique,
-      document.id,
-    );
+    const { all, unique } = addedPostingKeys(type, document, live);
+    return this.postings.add(all, unique, document.id);
+  }
+
+  /** The current copy of a version this process stored lately, as the database would answer it. */
+  private recentCurrent(type: string, id: string, version: number): CurrentDocument | undefined {
+    const stored = this.recent.get(type, id, version);
+    if (!stored?.resource) return undefined;
+    const { lastUpdated: ts, method, resource: res } = stored;
+    return currentOf({ _id: versionKey(id, version), id, v: version, ts, del: false, method, res });
   }
 
   /**

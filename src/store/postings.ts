@@ -126,18 +126,28 @@ export class Postings {
   }
 
   /**
-   * Lists new resources in bulk: values nobody has held are claimed in one insert, other keys appended in
-   * another. Answers the ids with a unique value someone held before (they take the one-by-one path, where
-   * earlier holders are checked: claims they did make stay theirs, and that path finds them so), and the
-   * slots written for each of the others, so a failed transaction can take them back. Keys to claim must
-   * be distinct.
+   * Lists resources under keys they were not listed under (a new resource's keys, or the keys a new
+   * version adds), in bulk: values nobody has held are claimed in one insert, other keys appended in
+   * another, without reading the lists (an entry listed again costs searches a repeated id, never a wrong
+   * answer). Answers the ids refused, which take the one-by-one path (`add`): a unique value someone held
+   * before, where earlier holders are checked (claims they did make stay theirs, and that path finds them
+   * so), or a unique value an earlier item of the same call claims. Answers also the slots written for
+   * each of the others, so a failed transaction can take them back.
    */
-  async addNewClaiming(
+  async addMany(
     items: { id: string; keys: PostingKeys }[],
   ): Promise<{ refused: Set<string>; slots: Map<string, string[]> }> {
-    const claims = items.flatMap(({ id, keys }) => [...keys.unique].map((key) => ({ key, id })));
+    const refused = new Set<string>();
+    const claimed = new Set<string>();
+    for (const { id, keys } of items) {
+      if ([...keys.unique].some((key) => claimed.has(key))) refused.add(id);
+      for (const key of keys.unique) claimed.add(key);
+    }
+    const claims = items
+      .filter(({ id }) => !refused.has(id))
+      .flatMap(({ id, keys }) => [...keys.unique].map((key) => ({ key, id })));
     const refusedKeys = await this.slots.claimFirst(claims, this.processes?.self);
-    const refused = new Set(claims.filter((c) => refusedKeys.has(c.key)).map((c) => c.id));
+    for (const claim of claims) if (refusedKeys.has(claim.key)) refused.add(claim.id);
     const slots = new Map<string, string[]>();
     for (const { key, id } of claims) {
       if (refused.has(id)) continue;

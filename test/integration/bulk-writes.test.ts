@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { Bundle, Communication } from 'fhir/r4';
+import type { Bundle, Communication, Patient } from 'fhir/r4';
 import { patient } from '../../fixtures/records.js';
 import { FhirError } from '../../src/fhir/errors.js';
 import { FhirService } from '../../src/fhir/service.js';
@@ -140,6 +140,84 @@ describe('bulk writes of new versions', () => {
     expect(results.map(outcome)).to.deep.equal(['version-conflict', 'stored']);
     const racedNow = await repository.vread('Communication', raced!.id, 2);
     expect((racedNow?.resource as Communication).status).to.equal('on-hold');
+  });
+
+  it('when the versions to follow were stored by this process, then none is looked up, and the values they add are listed in one insert', async () => {
+    const { database } = await testServer();
+    const commands = new Map<string, number>();
+    // the same database, counting what the repository asks of each collection
+    const counted = new Proxy(database.db, {
+      get: (target, name, receiver) => {
+        if (name !== 'collection') return Reflect.get(target, name, receiver) as unknown;
+        return (collectionName: string) =>
+          new Proxy(target.collection(collectionName), {
+            get: (collection, method, inner) => {
+              const value = Reflect.get(collection, method, inner) as unknown;
+              if (typeof value !== 'function') return value;
+              return (...args: unknown[]) => {
+                const key = `${collectionName}.${String(method)}`;
+                commands.set(key, (commands.get(key) ?? 0) + 1);
+                return (value as (...a: unknown[]) => unknown).apply(collection, args);
+              };
+            },
+          });
+      },
+    });
+    const counting = new FhirService(new MongoRepository(counted), new Validator());
+    const created = await counting.createMany(
+      'Communication',
+      Array.from({ length: 50 }, () => message('preparation')),
+    );
+    commands.clear();
+    const sent = created.map((c, i) => ({
+      id: c.id,
+      body: {
+        ...c.resource,
+        status: 'in-progress',
+        identifier: [{ system: 'https://notify.example/id', value: `${c.id}-${i}` }],
+      },
+      ifMatch: 1,
+    }));
+
+    const results = await counting.updateMany('Communication', sent);
+
+    expect(results.map(outcome)).to.deep.equal(created.map(() => 'stored'));
+    expect(commands.get('Communication.findOne') ?? 0).to.equal(0);
+    expect(commands.get('postings.findOne') ?? 0).to.equal(0);
+    expect(commands.get('postings.insertMany')).to.equal(1);
+    const [first] = sent;
+    const found = (
+      await http(
+        'GET',
+        `/Communication?identifier=https://notify.example/id|${first!.body.identifier[0]!.value}`,
+      )
+    ).body as unknown as Bundle;
+    expect(found.entry?.map((e) => e.resource!.id)).to.deep.equal([first!.id]);
+  });
+
+  it('when updates in one call add unique values, then a value nobody held is claimed and one another holds is refused alone', async () => {
+    const [holder, moving, taking] = await service.createMany('Patient', [
+      patient(961, 31),
+      patient(962, 31),
+      patient(963, 31),
+    ]);
+    const nhsNumberOf = (p: StoredVersion) => (p.resource as Patient).identifier![0]!;
+    const fresh = patient(964, 31).identifier![0]!;
+
+    const results = await service.updateMany('Patient', [
+      { id: moving!.id, body: { ...moving!.resource, identifier: [fresh] }, ifMatch: 1 },
+      { id: taking!.id, body: { ...taking!.resource, identifier: [nhsNumberOf(holder!)] }, ifMatch: 1 },
+    ]);
+
+    expect(results.map(outcome)).to.deep.equal(['stored', 'duplicate-identifier']);
+    const holders = async (identifier: { system?: string; value?: string }) =>
+      (
+        (await http('GET', `/Patient?identifier=${identifier.system}|${identifier.value}`))
+          .body as unknown as Bundle
+      ).entry?.map((e) => e.resource!.id);
+    expect(await holders(fresh)).to.deep.equal([moving!.id]);
+    expect(await holders(nhsNumberOf(holder!))).to.deep.equal([holder!.id]);
+    expect((await repository.read('Patient', taking!.id))?.versionId).to.equal(1);
   });
 
   it('when a body is invalid, then the whole call fails before anything is stored', async () => {
