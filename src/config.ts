@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { PreferenceSettings } from './preferences/service.js';
 import type { MailingDrop } from './notifications/letters.js';
+import type { EmbeddedSync } from './store/ferretdb.js';
 
 export interface Config {
   port: number;
@@ -10,6 +11,8 @@ export interface Config {
   dbName: string;
   /** Where the embedded FerretDB keeps its SQLite files. */
   dataDir: string;
+  /** Whether the embedded FerretDB waits for the disk on every commit (see EmbeddedSync). */
+  embeddedSync: EmbeddedSync;
   /** Public base URL of the FHIR endpoint, used in links and Location headers. */
   baseUrl?: string;
   /** Largest accepted request body. */
@@ -74,6 +77,17 @@ function integer(name: string, value: string | undefined, fallback: number): num
   return Number(value);
 }
 
+function oneOf<T extends string>(
+  name: string,
+  value: string | undefined,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  if (value === undefined || value === '') return fallback;
+  if (!allowed.includes(value as T)) throw new Error(`${name} must be one of ${allowed.join(', ')}`);
+  return value as T;
+}
+
 function trustProxy(value: string | undefined): string | boolean {
   if (value === undefined || value === '' || value === 'false') return false;
   return value === 'true' ? true : value;
@@ -93,6 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, projectRoot: string): Config 
     host: env.HOST ?? '0.0.0.0',
     dbName: env.MONGODB_DB ?? 'nims',
     dataDir: env.NIMS_DATA_DIR ?? join(projectRoot, 'data'),
+    embeddedSync: oneOf('EMBEDDED_DB_SYNC', env.EMBEDDED_DB_SYNC, ['normal', 'full'] as const, 'normal'),
     maxBodyBytes: integer('MAX_BODY_BYTES', env.MAX_BODY_BYTES, 10 * 1024 * 1024),
     production,
     auth: env.AUTH !== 'off',

@@ -102,7 +102,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   let embedded: EmbeddedDatabase | undefined;
   let uri = config.mongodbUri;
   if (!uri) {
-    embedded = await startFerretdb(PROJECT_ROOT, config.dataDir);
+    embedded = await startFerretdb(PROJECT_ROOT, config.dataDir, config.embeddedSync);
     uri = embedded.uri;
   }
   const database = await connect(uri, config.dbName);

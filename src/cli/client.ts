@@ -47,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
   let embedded: EmbeddedDatabase | undefined;
   let uri = config.mongodbUri ?? runningFerretdb(config.dataDir);
   if (!uri) {
-    embedded = await startFerretdb(PROJECT_ROOT, config.dataDir);
+    embedded = await startFerretdb(PROJECT_ROOT, config.dataDir, config.embeddedSync);
     uri = embedded.uri;
   }
   const database = await connect(uri, config.dbName);

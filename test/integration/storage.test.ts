@@ -1,4 +1,7 @@
 import { expect } from 'chai';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Bundle, Patient } from 'fhir/r4';
 import { patient } from '../../fixtures/records.js';
 import type { HistoryDocument } from '../../src/store/repository.js';
@@ -6,6 +9,9 @@ import { ChangeLog, type ChangeDocument } from '../../src/store/changelog.js';
 import { LogReader } from '../../src/store/log-reader.js';
 import { Outbox } from '../../src/store/outbox.js';
 import { Slots, type SlotDocument } from '../../src/store/slots.js';
+import { loadConfig } from '../../src/config.js';
+import { startFerretdb } from '../../src/store/ferretdb.js';
+import { PROJECT_ROOT } from '../../src/server.js';
 import { create, http, testServer } from './harness.js';
 
 describe('storage', () => {
@@ -18,6 +24,29 @@ describe('storage', () => {
       .find({ _id: 'any-id' })
       .explain()) as { queryPlanner?: { Plan?: string[] } };
     expect(plan.queryPlanner?.Plan?.join(' ')).to.match(/SEARCH .* USING INDEX/);
+  });
+});
+
+describe('embedded database durability', () => {
+  it('when EMBEDDED_DB_SYNC is not set, then SQLite keeps commits across crashes without waiting for the disk each time; full waits, anything else is refused', async () => {
+    expect(loadConfig({}, PROJECT_ROOT).embeddedSync).to.equal('normal');
+    expect(() => loadConfig({ EMBEDDED_DB_SYNC: 'off' }, PROJECT_ROOT)).to.throw(
+      /EMBEDDED_DB_SYNC must be one of normal, full/,
+    );
+    const dataDir = mkdtempSync(join(tmpdir(), 'nims-sync-'));
+    const database = await startFerretdb(
+      PROJECT_ROOT,
+      dataDir,
+      loadConfig({ EMBEDDED_DB_SYNC: 'full' }, PROJECT_ROOT).embeddedSync,
+    );
+    try {
+      // what the running FerretDB was told, from its command line
+      const commandLine = readFileSync(`/proc/${database.pid}/cmdline`, 'utf8');
+      expect(commandLine).to.contain('_pragma=synchronous(full)');
+    } finally {
+      await database.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
 
