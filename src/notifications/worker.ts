@@ -194,33 +194,64 @@ export class InvitationWorker {
 
   private readonly tasks = new Map<string, { task: Task; at: number }>();
 
+  /**
+   * Sends the run batch by batch. The next batch is read and claimed while the one before it is still
+   * with the providers, so the database and the providers are busy at once; a batch's progress is saved
+   * only after the one before it, so a restart goes on from a point before which everyone was claimed.
+   */
   private async loop(runId: string): Promise<void> {
     if (!this.counts.has(runId))
       this.counts.set(runId, (await this.progress.findOne({ _id: runId }))?.counts ?? emptyCounts());
-    while (!this.stopped) {
-      const task = await this.task(runId);
-      const progress = (await this.progress.findOne({ _id: runId }))!;
-      if (task.status === 'cancelled' || task.status === 'completed' || progress.done) {
-        await this.progress.updateOne({ _id: runId }, { $set: { done: true } });
-        return;
-      }
-      const settings = settingsOf(task);
-      if (task.status !== 'in-progress' || !withinWindow(settings.window, this.now())) {
-        await sleep(IDLE_MS);
-        continue;
-      }
-      const batch = await this.nextMembers(progress, settings.batchSize);
-      if (batch.ids.length === 0) {
-        if (this.outstanding(runId)) {
+    let underWay: Promise<void> = Promise.resolve();
+    // where the batch under way ends: the saved progress lags behind it
+    let cursor: Pick<ProgressDocument, 'chunk' | 'offset'> | undefined;
+    const settle = async () => {
+      await underWay;
+      cursor = undefined;
+    };
+    try {
+      while (!this.stopped) {
+        const task = await this.task(runId);
+        const progress = (await this.progress.findOne({ _id: runId }))!;
+        if (task.status === 'cancelled' || task.status === 'completed' || progress.done) {
+          await settle();
+          await this.progress.updateOne({ _id: runId }, { $set: { done: true } });
+          return;
+        }
+        const settings = settingsOf(task);
+        if (task.status !== 'in-progress' || !withinWindow(settings.window, this.now())) {
+          await settle();
           await sleep(IDLE_MS);
           continue;
         }
-        await this.saveCounts(runId, true);
-        return;
+        const batch = await this.nextMembers({ ...progress, ...cursor }, settings.batchSize);
+        if (batch.ids.length === 0) {
+          await settle();
+          if (this.outstanding(runId)) {
+            await sleep(IDLE_MS);
+            continue;
+          }
+          await this.saveCounts(runId, true);
+          return;
+        }
+        cursor = { chunk: batch.chunk, offset: batch.offset };
+        const previous = underWay;
+        underWay = this.claim(runId, settings, batch.ids).then(async () => {
+          await previous;
+          await this.progress.updateOne(
+            { _id: runId },
+            { $set: { chunk: batch.chunk, offset: batch.offset } },
+          );
+          await this.saveCounts(runId);
+        });
+        // a failure is the loop's to report, when it next waits for this batch
+        underWay.catch(() => undefined);
+        // at most two batches under way
+        await previous;
       }
-      await this.claim(runId, settings, batch.ids);
-      await this.progress.updateOne({ _id: runId }, { $set: { chunk: batch.chunk, offset: batch.offset } });
-      await this.saveCounts(runId);
+    } finally {
+      // nothing of this loop goes on after it: a loop started again begins from the saved progress
+      await underWay.catch(() => undefined);
     }
   }
 

@@ -26,6 +26,9 @@ export interface FakeNotify {
   down?: number;
   /** Take this long over each message (a slow gateway). */
   delayMs?: number;
+  /** While set, each message waits for it before it is taken (counted in `waiting`). */
+  gate?: Promise<void>;
+  waiting: number;
   close(): Promise<void>;
 }
 
@@ -43,6 +46,7 @@ export async function startFakeNotify(): Promise<FakeNotify> {
     apiKey: `nims_test-${serviceId}-${secret}`,
     sent: [],
     rules: new Map(),
+    waiting: 0,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
   const server: Server = createServer((request, response) => {
@@ -66,6 +70,11 @@ export async function startFakeNotify(): Promise<FakeNotify> {
       if (request.method === 'POST' && send) {
         const type = send[1] as 'sms' | 'email';
         if (fake.delayMs) await new Promise((resolve) => setTimeout(resolve, fake.delayMs));
+        if (fake.gate) {
+          fake.waiting++;
+          await fake.gate;
+          fake.waiting--;
+        }
         const payload = await body(request);
         const to = String(type === 'sms' ? payload.phone_number : payload.email_address);
         const rule = fake.rules.get(to);

@@ -379,6 +379,28 @@ describe('invitation runs: pausing, cancelling, and a crash in the middle', func
     expect(sentFor(cancelled).length).to.be.below(people.length);
   });
 
+  it('when a batch waits on the gateway, then the next is claimed and sent meanwhile, and no third', async () => {
+    notify.delayMs = 0;
+    let open = () => {};
+    notify.gate = new Promise<void>((resolve) => (open = resolve));
+    try {
+      const runId = await invite(server!);
+      // batches of two: the first two messages wait at the gateway, and the next batch's two join them
+      await eventually(() => Promise.resolve(expect(notify.waiting).to.equal(4)), 10_000);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(notify.waiting).to.equal(4);
+      open();
+      notify.gate = undefined;
+      await eventually(async () => expect(await status(runId)).to.equal('completed'), 30_000);
+      expect(new Set(sentFor(runId).map((n) => n.to)).size).to.equal(people.length);
+      expect(sentFor(runId)).to.have.length(people.length);
+    } finally {
+      open();
+      notify.gate = undefined;
+      notify.delayMs = 60;
+    }
+  });
+
   it('when the server stops in the middle of a run, then a new one finishes it and nobody gets two messages', async () => {
     const runId = await invite(server!);
     await eventually(() => Promise.resolve(expect(sentFor(runId).length).to.be.above(3)), 10_000);
