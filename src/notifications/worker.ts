@@ -205,7 +205,7 @@ export class InvitationWorker {
     let underWay: Promise<void> = Promise.resolve();
     // where the batch under way ends: the saved progress lags behind it
     let cursor: Pick<ProgressDocument, 'chunk' | 'offset'> | undefined;
-    const settle = async () => {
+    const finishUnderWay = async () => {
       await underWay;
       cursor = undefined;
     };
@@ -214,19 +214,19 @@ export class InvitationWorker {
         const task = await this.task(runId);
         const progress = (await this.progress.findOne({ _id: runId }))!;
         if (task.status === 'cancelled' || task.status === 'completed' || progress.done) {
-          await settle();
+          await finishUnderWay();
           await this.progress.updateOne({ _id: runId }, { $set: { done: true } });
           return;
         }
         const settings = settingsOf(task);
         if (task.status !== 'in-progress' || !withinWindow(settings.window, this.now())) {
-          await settle();
+          await finishUnderWay();
           await sleep(IDLE_MS);
           continue;
         }
         const batch = await this.nextMembers({ ...progress, ...cursor }, settings.batchSize);
         if (batch.ids.length === 0) {
-          await settle();
+          await finishUnderWay();
           if (this.outstanding(runId)) {
             await sleep(IDLE_MS);
             continue;
