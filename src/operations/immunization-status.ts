@@ -20,7 +20,7 @@ import { SNOMED_SYSTEM } from '../shared/snomed.js';
 import { ukClock } from '../shared/clock.js';
 import { input, parametersOf, readParameters } from './parameters.js';
 import { countryOf, givenAbroad } from '../resources/immunization.js';
-import { PERSON_INPUTS, personNamed } from './person.js';
+import { likelyPersonId, PERSON_INPUTS, personNamed } from './person.js';
 import { operationDefinition, registerOperation } from './registry.js';
 
 /** Forecast statuses FHIR names (due, overdue, complete); the others are nims's own. */
@@ -46,11 +46,18 @@ async function recordOf(
   values: Map<string, unknown[]>,
   access: Access,
 ): Promise<VaccinationRecord> {
-  const patient = await personNamed(service, values);
-  const [all, observations] = await Promise.all([
-    service.ofPatient<Immunization>('Immunization', patient.id!),
-    service.ofPatient<Observation>('Observation', patient.id!),
+  const recordsOf = (id: string) =>
+    Promise.all([
+      service.ofPatient<Immunization>('Immunization', id),
+      service.ofPatient<Observation>('Observation', id),
+    ]);
+  // the records of the likely person are read while the person is, and read again if it was someone else
+  const guess = await likelyPersonId(service, values);
+  const [patient, guessed] = await Promise.all([
+    personNamed(service, values),
+    guess === undefined ? undefined : recordsOf(guess),
   ]);
+  const [all, observations] = patient.id === guess && guessed ? guessed : await recordsOf(patient.id!);
   const immunizations = all.filter((i) => canSee(access, i, 's'));
   const hidden = new Set(all.filter((i) => !immunizations.includes(i)).map((i) => `Immunization/${i.id}`));
   const allowed = programmesAllowed(access.grants, 'Immunization', 's');

@@ -1,6 +1,6 @@
 import type { Patient } from 'fhir/r4';
 import { fail } from '../fhir/errors.js';
-import type { FhirService } from '../fhir/service.js';
+import { ID_PATTERN, type FhirService } from '../fhir/service.js';
 import { NHS_NUMBER_SYSTEM } from '../shared/nhs-number.js';
 import type { StoredVersion } from '../store/repository.js';
 import { input } from './parameters.js';
@@ -25,13 +25,30 @@ export async function personNamed(service: FhirService, values: Map<string, unkn
   return patient;
 }
 
+/**
+ * The id of the person `patient` or `nhs-number` most likely names, without reading the person: reads that
+ * depend on who it is can start beside personNamed, which confirms it (and answers from memory then).
+ */
+export async function likelyPersonId(
+  service: FhirService,
+  values: Map<string, unknown[]>,
+): Promise<string | undefined> {
+  const id = values.get('patient')?.[0] as string | undefined;
+  const nhsNumber = values.get('nhs-number')?.[0] as string | undefined;
+  // nothing to guess when the request is wrong: personNamed says how
+  if ((id === undefined) === (nhsNumber === undefined)) return undefined;
+  if (id !== undefined) return ID_PATTERN.test(id) ? id : undefined;
+  const candidates = await service.repository.holderCandidates('Patient', 'identifier', nhsKey(nhsNumber!));
+  return candidates[candidates.length - 1];
+}
+
+const nhsKey = (nhsNumber: string) => `${NHS_NUMBER_SYSTEM}|${nhsNumber}`;
+
 /** The register's record that holds `nhsNumber` (a number kept as `old` after a merge is not held). */
 export async function holderOfNhsNumber(
   service: FhirService,
   nhsNumber: string,
 ): Promise<StoredVersion | undefined> {
-  const holders = await service.repository.holders('Patient', 'identifier', [
-    `${NHS_NUMBER_SYSTEM}|${nhsNumber}`,
-  ]);
+  const holders = await service.repository.holders('Patient', 'identifier', [nhsKey(nhsNumber)]);
   return [...holders.values()][0];
 }

@@ -447,6 +447,11 @@ export class MongoRepository implements Repository {
     );
   }
 
+  async holderCandidates(type: string, param: string, value: string): Promise<string[]> {
+    const key = postingKey(type, param, value);
+    return (await this.postings.get([key], true)).lists.get(key) ?? [];
+  }
+
   async holders(type: string, param: string, values: string[]): Promise<Map<string, StoredVersion>> {
     const found = new Map<string, StoredVersion>();
     const look = async (wanted: string[], useCache: boolean): Promise<boolean> => {

@@ -94,7 +94,12 @@ export class Postings {
           cached = true;
           return [holder];
         }
-        const { entries, complete } = await this.slots.read(key, MAX_POSTING_ENTRIES);
+        // a unique value has one holder; other values (a reference, a code) list several more often than not
+        const { entries, complete } = await this.slots.read(
+          key,
+          MAX_POSTING_ENTRIES,
+          isUniqueKey(key) ? 1 : 4,
+        );
         if (!complete) return undefined;
         const ids = [...new Set(entries.flatMap((e) => (e.void ? [] : [e.id])))];
         // one holder is remembered; a value some hold as `old` (a merged record) is read each time

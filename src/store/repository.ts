@@ -158,6 +158,11 @@ export interface Repository {
   updateMany(type: string, updates: VersionUpdate[]): Promise<(StoredVersion | FhirError)[]>;
   /** The live resource holding each value of a unique token parameter (`system|code`), found by postings. */
   holders(type: string, param: string, values: string[]): Promise<Map<string, StoredVersion>>;
+  /**
+   * The ids the postings list under a unique token value, the likely holder last, without reading them: a
+   * guess to start dependent reads with, that `holders` confirms (it then answers from memory).
+   */
+  holderCandidates(type: string, param: string, value: string): Promise<string[]>;
   /** Takes back a write (transaction rollback). */
   undo(receipt: WriteReceipt): Promise<void>;
   search(query: SearchQuery): Promise<SearchPage>;

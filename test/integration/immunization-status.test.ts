@@ -8,7 +8,7 @@ import type {
   Patient,
 } from 'fhir/r4';
 import { immunization, nhsNumber } from '../../fixtures/records.js';
-import { http } from './harness.js';
+import { caller, defaultToken, extraServer, http } from './harness.js';
 
 const NHS = 'https://fhir.nhs.uk/Id/nhs-number';
 const SNOMED = 'http://snomed.info/sct';
@@ -171,6 +171,44 @@ describe('immunisation status and forecast at the point of care', function () {
       `Immunization/${doseId}`,
       `Patient/${childId}`,
     ]);
+  });
+
+  it('when another server moved the NHS number to a new record meanwhile, then the status is of the record that holds it now', async () => {
+    const moving = nhsNumber(3, 95);
+    const before = await created<Patient>({
+      resourceType: 'Patient',
+      identifier: [{ system: NHS, value: moving }],
+      name: [{ family: 'Lloyd', given: ['Ann'] }],
+      birthDate: '1950-03-03',
+    });
+    const dose = (id: string, on: string) => immunization(id, { occurrenceDateTime: on, recorded: on });
+    const first = await created<Immunization>(dose(before.id!, '2025-03-10T10:00:00+00:00'));
+    const lookUp = () => http('GET', `/Patient/$immunization-status?nhs-number=${moving}&date=2026-12-01`);
+    // this server now remembers who holds the number; the other's writes do not tell it otherwise
+    expect(part(programmeOf((await lookUp()).body as Parameters, 'covid-19'), 'dose')).to.exist;
+    const other = await extraServer({});
+    try {
+      const token = await defaultToken();
+      const call = caller(
+        () => other,
+        () => token,
+      );
+      const renumbered = { ...before, identifier: [{ system: NHS, value: nhsNumber(4, 95) }] };
+      expect((await call('PUT', `/Patient/${before.id}`, renumbered)).status).to.equal(200);
+      const after = (await call('POST', '/Patient', { ...before, id: undefined, meta: undefined }))
+        .body as Patient;
+      const second = (await call('POST', '/Immunization', dose(after.id!, '2025-04-20T10:00:00+00:00')))
+        .body as Immunization;
+      const answer = (await lookUp()).body as Parameters;
+      expect(answer.parameter![0]!.valueReference!.reference).to.equal(`Patient/${after.id}`);
+      const doses = programmeOf(answer, 'covid-19')!.part!.filter((p) => p.name === 'dose');
+      expect(doses.map((d) => part(d, 'immunization')!.valueReference!.reference)).to.deep.equal([
+        `Immunization/${second.id}`,
+      ]);
+      expect(first.id).to.not.equal(second.id);
+    } finally {
+      await other.stop();
+    }
   });
 
   it('when the person or the date cannot be made out, then a 4xx says why', async () => {
