@@ -94,12 +94,7 @@ export class Postings {
           cached = true;
           return [holder];
         }
-        // a unique value has one holder; other values (a reference, a code) list several more often than not
-        const { entries, complete } = await this.slots.read(
-          key,
-          MAX_POSTING_ENTRIES,
-          isUniqueKey(key) ? 1 : 4,
-        );
+        const { entries, complete } = await this.slots.read(key, MAX_POSTING_ENTRIES);
         if (!complete) return undefined;
         const ids = [...new Set(entries.flatMap((e) => (e.void ? [] : [e.id])))];
         // one holder is remembered; a value some hold as `old` (a merged record) is read each time

@@ -41,20 +41,12 @@ export class Slots {
     this.hints.set(key, length);
   }
 
-  /**
-   * Every entry of `key`, oldest first; stops after `limit` entries (then `complete` is false). A key this
-   * process knows nothing of is read `firstRound` entries at a time from the start: more for lists that
-   * are seldom alone (a person's vaccinations), costing lookups that find nothing when it is short.
-   */
-  async read(
-    key: string,
-    limit = Infinity,
-    firstRound = 1,
-  ): Promise<{ entries: SlotDocument[]; complete: boolean }> {
+  /** Every entry of `key`, oldest first; stops after `limit` entries (then `complete` is false). */
+  async read(key: string, limit = Infinity): Promise<{ entries: SlotDocument[]; complete: boolean }> {
     const entries: SlotDocument[] = [];
-    // what is known to exist and the slot after it are read in one parallel round
+    // what is known to exist and the slot after it are read in one parallel round; an unknown key, one slot
     const hint = this.hints.get(key);
-    let batch = hint === undefined ? firstRound : Math.min(hint + 1, MAX_BATCH);
+    let batch = hint === undefined ? 1 : Math.min(hint + 1, MAX_BATCH);
     // an unknown list whose entry 0 is not alone is read on in fours: one round for most such lists
     // (a person's few vaccinations), at the price of a lookup or two that find nothing
     let probe = hint === undefined ? 4 : 1;
