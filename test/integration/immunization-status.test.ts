@@ -182,7 +182,7 @@ describe('immunisation status and forecast at the point of care', function () {
       birthDate: '1950-03-03',
     });
     const dose = (id: string, on: string) => immunization(id, { occurrenceDateTime: on, recorded: on });
-    const first = await created<Immunization>(dose(before.id!, '2025-03-10T10:00:00+00:00'));
+    await created<Immunization>(dose(before.id!, '2025-03-10T10:00:00+00:00'));
     const lookUp = () => http('GET', `/Patient/$immunization-status?nhs-number=${moving}&date=2026-12-01`);
     // this server now remembers who holds the number; the other's writes do not tell it otherwise
     expect(part(programmeOf((await lookUp()).body as Parameters, 'covid-19'), 'dose')).to.exist;
@@ -202,10 +202,10 @@ describe('immunisation status and forecast at the point of care', function () {
       const answer = (await lookUp()).body as Parameters;
       expect(answer.parameter![0]!.valueReference!.reference).to.equal(`Patient/${after.id}`);
       const doses = programmeOf(answer, 'covid-19')!.part!.filter((p) => p.name === 'dose');
+      // the new holder's dose only: none of the record that held the number before
       expect(doses.map((d) => part(d, 'immunization')!.valueReference!.reference)).to.deep.equal([
         `Immunization/${second.id}`,
       ]);
-      expect(first.id).to.not.equal(second.id);
     } finally {
       await other.stop();
     }
