@@ -11,16 +11,24 @@ export const PERSON_INPUTS = [
   input('nhs-number', 'string', '1', 'The person on the register by NHS number'),
 ];
 
-/** The person an operation's `patient` (an id) or `nhs-number` names: exactly one must be given. */
-export async function personNamed(service: FhirService, values: Map<string, unknown[]>): Promise<Patient> {
+/** How the caller named the person: by id or by NHS number; undefined unless exactly one is given. */
+function namedBy(values: Map<string, unknown[]>): { id: string } | { nhsNumber: string } | undefined {
   const id = values.get('patient')?.[0] as string | undefined;
   const nhsNumber = values.get('nhs-number')?.[0] as string | undefined;
-  if ((id === undefined) === (nhsNumber === undefined))
+  if ((id === undefined) === (nhsNumber === undefined)) return undefined;
+  return id !== undefined ? { id } : { nhsNumber: nhsNumber! };
+}
+
+/** The person an operation's `patient` (an id) or `nhs-number` names: exactly one must be given. */
+export async function personNamed(service: FhirService, values: Map<string, unknown[]>): Promise<Patient> {
+  const named = namedBy(values);
+  if (!named)
     fail('invalid-request', 'Give the person by patient (id) or by nhs-number, one of them', ['patient']);
-  let patient: Patient | undefined;
-  if (id !== undefined)
-    patient = (await service.readIfExists('Patient', id))?.resource as Patient | undefined;
-  else patient = (await holderOfNhsNumber(service, nhsNumber!))?.resource as Patient | undefined;
+  const found =
+    'id' in named
+      ? await service.readIfExists('Patient', named.id)
+      : await holderOfNhsNumber(service, named.nhsNumber);
+  const patient = found?.resource as Patient | undefined;
   if (!patient) fail('not-found', 'No one on the register is known by that');
   return patient;
 }
@@ -33,12 +41,15 @@ export async function likelyPersonId(
   service: FhirService,
   values: Map<string, unknown[]>,
 ): Promise<string | undefined> {
-  const id = values.get('patient')?.[0] as string | undefined;
-  const nhsNumber = values.get('nhs-number')?.[0] as string | undefined;
+  const named = namedBy(values);
   // nothing to guess when the request is wrong: personNamed says how
-  if ((id === undefined) === (nhsNumber === undefined)) return undefined;
-  if (id !== undefined) return ID_PATTERN.test(id) ? id : undefined;
-  const candidates = await service.repository.holderCandidates('Patient', 'identifier', nhsKey(nhsNumber!));
+  if (!named) return undefined;
+  if ('id' in named) return ID_PATTERN.test(named.id) ? named.id : undefined;
+  const candidates = await service.repository.holderCandidates(
+    'Patient',
+    'identifier',
+    nhsKey(named.nhsNumber),
+  );
   return candidates[candidates.length - 1];
 }
 
