@@ -68,3 +68,42 @@ export function settled(status: DeliveryStatus): 'delivered' | 'failed' | undefi
   if (status === 'delivered') return 'delivered';
   return status === 'sending' ? undefined : 'failed';
 }
+
+/** How long a provider has to answer one call. */
+const PROVIDER_TIMEOUT_MS = 10_000;
+
+/**
+ * One JSON call to a provider's HTTP API (a POST when there is a body): its answer, or the failure in
+ * the channels' terms. No answer and any status not listed as `permanent` are temporary.
+ */
+export async function callProvider(
+  provider: string,
+  url: string,
+  options: { body?: unknown; authorization?: string; permanent: number[] },
+): Promise<Record<string, unknown>> {
+  const { body, authorization, permanent } = options;
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(authorization ? { authorization } : {}),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(PROVIDER_TIMEOUT_MS),
+    });
+  } catch {
+    throw new TemporaryFailure(`${provider} did not answer`);
+  }
+  // the body is read either way, so that the connection is free for the next call
+  const text = await response.text().catch(() => '');
+  const failure = `${provider} answered ${response.status}`;
+  if (!response.ok)
+    throw permanent.includes(response.status) ? new PermanentFailure(failure) : new TemporaryFailure(failure);
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    throw new TemporaryFailure(`${failure} without JSON`);
+  }
+}

@@ -1,11 +1,4 @@
-import {
-  PermanentFailure,
-  TemporaryFailure,
-  type Accepted,
-  type Channel,
-  type DeliveryStatus,
-  type Message,
-} from './channel.js';
+import { callProvider, type Accepted, type Channel, type DeliveryStatus, type Message } from './channel.js';
 
 const STATUSES: Record<string, DeliveryStatus> = {
   accepted: 'sending',
@@ -29,26 +22,12 @@ export class NhsAppChannel implements Channel {
     private readonly apiKey?: string,
   ) {}
 
-  private async call(path: string, body?: unknown): Promise<Record<string, unknown>> {
-    let response: Response;
-    try {
-      response = await fetch(`${this.url.replace(/\/+$/, '')}${path}`, {
-        method: body === undefined ? 'GET' : 'POST',
-        headers: {
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          ...(this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {}),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(10_000),
-      });
-    } catch {
-      throw new TemporaryFailure('The NHS App messaging API did not answer');
-    }
-    if (response.ok) return (await response.json()) as Record<string, unknown>;
-    const text = `The NHS App messaging API answered ${response.status}`;
-    throw [400, 403, 404, 422].includes(response.status)
-      ? new PermanentFailure(text)
-      : new TemporaryFailure(text);
+  private call(path: string, body?: unknown): Promise<Record<string, unknown>> {
+    return callProvider('The NHS App messaging API', `${this.url.replace(/\/+$/, '')}${path}`, {
+      body,
+      ...(this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {}),
+      permanent: [400, 403, 404, 422],
+    });
   }
 
   async send(message: Message): Promise<Accepted> {

@@ -1,12 +1,5 @@
-import { NotifyClient } from 'notifications-node-client';
-import {
-  PermanentFailure,
-  TemporaryFailure,
-  type Accepted,
-  type Channel,
-  type DeliveryStatus,
-  type Message,
-} from './channel.js';
+import { SignJWT } from 'jose';
+import { callProvider, type Accepted, type Channel, type DeliveryStatus, type Message } from './channel.js';
 
 const NOTIFY_STATUSES: Record<string, DeliveryStatus> = {
   created: 'sending',
@@ -24,53 +17,69 @@ export function notifyStatus(status: unknown): DeliveryStatus {
   return NOTIFY_STATUSES[String(status)] ?? 'sending';
 }
 
-/** The HTTP status of a failed call through the Notify client (an axios error), if it got an answer. */
-function httpStatus(error: unknown): number | undefined {
-  return (error as { response?: { status?: number } }).response?.status;
-}
+/**
+ * How long one signed token is used. Notify refuses a token issued more than 30 seconds from its own
+ * clock; signing one per call instead cost a fifth of the server's time in an invitation run.
+ */
+const TOKEN_REUSE_MS = 5_000;
 
 /**
- * Text messages and emails through GOV.UK Notify (or anything that speaks its API: `POST
- * /v2/notifications/sms|email`, a JWT signed with the API key's secret), with the official client.
- * 400 and 403 (a bad number or address, a key that may not send) are permanent; 429, 5xx and no answer
- * are temporary.
+ * Text messages and emails through GOV.UK Notify (or anything that speaks its API): `POST
+ * /v2/notifications/sms|email` and `GET /v2/notifications/{id}`, each with a JWT (HS256, `iss` the
+ * service id, `iat` the time) signed with the API key's secret. The key is `{name}-{service id}-{secret}`,
+ * the two ids 36 characters each. 400 and 403 (a bad number or address, a key that may not send) are
+ * permanent; 429, 5xx and no answer are temporary.
  */
 export class NotifyChannel implements Channel {
-  private readonly client: NotifyClient;
+  private readonly serviceId: string;
+  private readonly secret: Uint8Array;
+  private token: { value: Promise<string>; at: number } | undefined;
 
   constructor(
     readonly name: 'sms' | 'email',
-    baseUrl: string,
+    private readonly baseUrl: string,
     apiKey: string,
+    private readonly now: () => number = Date.now,
   ) {
-    this.client = new NotifyClient(baseUrl.replace(/\/+$/, ''), apiKey);
+    this.serviceId = apiKey.slice(-73, -37);
+    this.secret = new TextEncoder().encode(apiKey.slice(-36));
+  }
+
+  private authorization(): Promise<string> {
+    const now = this.now();
+    if (!this.token || now - this.token.at >= TOKEN_REUSE_MS) {
+      const value = new SignJWT({ iss: this.serviceId, iat: Math.floor(now / 1000) })
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+        .sign(this.secret);
+      this.token = { value, at: now };
+    }
+    return this.token.value;
+  }
+
+  private async call(path: string, body?: unknown): Promise<Record<string, unknown>> {
+    return callProvider(`GOV.UK Notify (${this.name})`, `${this.baseUrl.replace(/\/+$/, '')}${path}`, {
+      body,
+      authorization: `Bearer ${await this.authorization()}`,
+      permanent: [400, 403],
+    });
   }
 
   async send(message: Message): Promise<Accepted> {
-    const options = { personalisation: message.personalisation, reference: message.reference };
-    try {
-      const response =
-        this.name === 'sms'
-          ? await this.client.sendSms(message.template, message.recipient.mobile!, options)
-          : await this.client.sendEmail(message.template, message.recipient.email!, options);
-      return { providerId: response.data.id };
-    } catch (error) {
-      throw this.failure(error);
-    }
+    const to =
+      this.name === 'sms'
+        ? { phone_number: message.recipient.mobile }
+        : { email_address: message.recipient.email };
+    const answer = await this.call(`/v2/notifications/${this.name}`, {
+      ...to,
+      template_id: message.template,
+      personalisation: message.personalisation,
+      reference: message.reference,
+    });
+    return { providerId: String(answer.id) };
   }
 
   async status(providerId: string): Promise<DeliveryStatus> {
-    try {
-      const response = await this.client.getNotificationById(providerId);
-      return notifyStatus(response.data.status);
-    } catch (error) {
-      throw this.failure(error);
-    }
-  }
-
-  private failure(error: unknown): Error {
-    const status = httpStatus(error);
-    const text = `GOV.UK Notify (${this.name}) answered ${status ?? 'nothing'}`;
-    return status === 400 || status === 403 ? new PermanentFailure(text) : new TemporaryFailure(text);
+    const answer = await this.call(`/v2/notifications/${encodeURIComponent(providerId)}`);
+    return notifyStatus(answer.status);
   }
 }

@@ -205,7 +205,7 @@ export class ChangeLog {
         entries.push(doc);
         last = doc.seq;
       }
-      const seqs = range(last + 1, width);
+      const seqs = this.toLookUp(last + 1, width);
       const docs = await this.readWritten(seqs);
       const goesOn = (i: number) => docs[i] !== null || this.isPending(seqs[i]!);
       let furthest = docs.length - 1;
@@ -216,11 +216,25 @@ export class ChangeLog {
         else missing.push(seqs[i]!);
       });
       last = seqs[furthest]!;
-      const trailing = width - 1 - furthest;
+      const trailing = seqs.length - 1 - furthest;
       if (trailing >= reach) return { entries, missing, last };
       // a full batch: the log goes on; one that ended early: its end is near
       width = trailing === 0 ? Math.min(width * 2, 512) : reach;
     }
+  }
+
+  /**
+   * Numbers from `first` on, as many as hold `lookups` numbers to look up: numbers this process is still
+   * writing and entries it holds in memory are passed on the way without counting. A bulk write under way
+   * holds thousands of numbers; counted, they would widen the batch and send its lookups past the end.
+   */
+  private toLookUp(first: number, lookups: number): number[] {
+    const seqs: number[] = [];
+    for (let seq = first, left = lookups; left > 0; seq++) {
+      seqs.push(seq);
+      if (!this.isPending(seq) && !this.recent.has(seq)) left--;
+    }
+    return seqs;
   }
 
   /**

@@ -14,6 +14,8 @@ export interface SentNotification {
   personalisation: Record<string, string>;
   reference?: string;
   status: string;
+  /** When the token it came with was issued (its `iat`, epoch seconds). */
+  issuedAt: number;
 }
 
 export interface FakeNotify {
@@ -57,12 +59,13 @@ export async function startFakeNotify(): Promise<FakeNotify> {
     void (async () => {
       if (fake.down) return answer(fake.down, { status_code: fake.down, errors: [{ error: 'Down' }] });
       const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '';
+      let issuedAt: number;
       try {
         const { payload } = await jwtVerify(token, new TextEncoder().encode(secret), {
           algorithms: ['HS256'],
         });
-        if (payload.iss !== serviceId || Math.abs(Date.now() / 1000 - (payload.iat ?? 0)) > 30)
-          throw new Error();
+        issuedAt = payload.iat ?? 0;
+        if (payload.iss !== serviceId || Math.abs(Date.now() / 1000 - issuedAt) > 30) throw new Error();
       } catch {
         return answer(403, { status_code: 403, errors: [{ error: 'AuthError', message: 'Invalid token' }] });
       }
@@ -91,6 +94,7 @@ export async function startFakeNotify(): Promise<FakeNotify> {
           personalisation: (payload.personalisation ?? {}) as Record<string, string>,
           ...(typeof payload.reference === 'string' ? { reference: payload.reference } : {}),
           status: rule?.deliveryStatus ?? 'delivered',
+          issuedAt,
         };
         fake.sent.push(notification);
         return answer(201, {

@@ -52,6 +52,18 @@ describe('channels: GOV.UK Notify', () => {
       PermanentFailure,
     );
   });
+
+  it('when a signed token has been used for a few seconds, then the next call is signed anew, well within the 30 seconds Notify allows', async () => {
+    let offsetMs = 0;
+    const sms = new NotifyChannel('sms', notify.url, notify.apiKey, () => Date.now() + offsetMs);
+    const before = notify.sent.length;
+    await sms.send(message({ mobile: '07700900123' }, 'run-2/person-1/0'));
+    await sms.send(message({ mobile: '07700900124' }, 'run-2/person-2/0'));
+    offsetMs = 6_000;
+    await sms.send(message({ mobile: '07700900125' }, 'run-2/person-3/0'));
+    const [first, , third] = notify.sent.slice(before).map((n) => n.issuedAt);
+    expect(third! - first!).to.be.within(5, 7);
+  });
 });
 
 describe('channels: NHS App messages', () => {

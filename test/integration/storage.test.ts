@@ -179,6 +179,35 @@ describe('change log readers', () => {
     expect(reader.position).to.deep.equal({ seen: third! + 1, holes: [] });
     await db.dropDatabase();
   });
+
+  it('when this process is writing a thousand entries in bulk, then a reader passes over them without looking them or the end after them up one by one', async () => {
+    const { database } = await testServer();
+    const real = database.db.client.db(`nims_changelog_${Date.now()}`);
+    let lookups = 0;
+    // the log's collection, with its lookups counted
+    const db = {
+      collection: (name: string) => {
+        const collection = real.collection(name);
+        const findOne = collection.findOne.bind(collection) as (filter: object) => Promise<unknown>;
+        return Object.assign(Object.create(collection) as object, {
+          findOne: (filter: object) => {
+            lookups++;
+            return findOne(filter);
+          },
+        });
+      },
+    } as unknown as typeof real;
+    const log = ChangeLog.of(db);
+    const entry = (id: string) => ({ type: 'Patient', id, v: 1, ts: new Date().toISOString() });
+    await log.appendMany(Array.from({ length: 1000 }, (_, i) => entry(`p${i}`)));
+    const reader = new LogReader(log, { seen: 0, holes: [] }, 0);
+    lookups = 0;
+    expect(await reader.next()).to.deep.equal([]);
+    // the numbers after the bulk write, as many as a read steps over, and none of the thousand
+    expect(lookups).to.equal(8);
+    expect(reader.position.seen).to.equal(1000);
+    await real.dropDatabase();
+  });
 });
 
 describe('crash recovery', () => {
