@@ -262,11 +262,12 @@ export class FhirService {
    * a defect of the server and throws: an invalid body before anything is stored, a unique value another
    * resource holds after the others are stored.
    */
-  async createMany(type: string, bodies: unknown[]): Promise<StoredVersion[]> {
+  /** Creates resources in bulk, under fresh ids or the ones the caller gives (see Repository.createMany). */
+  async createMany(type: string, bodies: unknown[], ids?: string[]): Promise<StoredVersion[]> {
     requireType(type);
-    // the store gives each its own id; this one only lets validation see a whole resource
-    const resources = bodies.map((body) => this.prepare(type, body, randomUUID()));
-    const results = await this.repository.createMany(type, resources);
+    // without ids the store gives each its own; this one only lets validation see a whole resource
+    const resources = bodies.map((body, i) => this.prepare(type, body, ids?.[i] ?? randomUUID()));
+    const results = await this.repository.createMany(type, resources, ids);
     const refused = results.find((r) => r instanceof FhirError);
     if (refused) throw refused;
     return results as StoredVersion[];

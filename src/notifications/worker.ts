@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Communication, Patient, Task } from 'fhir/r4';
 import type { Collection, Db } from 'mongodb';
 import type { CohortKeeper } from '../cohort/keeper.js';
@@ -33,8 +34,10 @@ import {
 import { groupBy } from '../shared/group.js';
 
 /**
- * Where a person is in a run. `sending` is written before a provider is called, so a crash there is
- * never sent again (the message becomes `unknown`); `waiting` has a provider's id to ask about.
+ * Where a person is in a run. `sending` is written before a provider is called (with the claim, or before
+ * a retry or the next channel), so a message a crash cut off is never sent again (it becomes `unknown`),
+ * unless its Communication, made before the call, was never made; `waiting` has a provider's id to ask
+ * about.
  */
 type SendState = 'new' | 'sending' | 'waiting' | 'retry' | 'delivered' | 'failed' | 'skipped' | 'unknown';
 
@@ -352,56 +355,82 @@ export class InvitationWorker {
   }
 
   /**
-   * Claims a batch of members for the run (each person once, by inserting their send document), decides
-   * for each at send time whether to skip them and why, and starts the others down their channel chain.
-   * Everything is written in bulk: the claims, one Communication per person, the send marks.
+   * Claims a batch of members for the run (each person once, by inserting their send document), having
+   * decided for each at send time whether to skip them and why, and starts the others down their channel
+   * chain. A person to send to is claimed already marked `sending`, under the id their Communication is
+   * then created with, so a crash before it exists is known to have sent nothing. Everything is written in
+   * bulk: the claims, one Communication per person, the marks of those skipped.
    */
   private async claim(runId: string, settings: RunSettings, patientIds: string[]): Promise<void> {
-    const claimedAt = Date.now();
-    const docs: SendDocument[] = patientIds.map((patient) => ({
-      _id: `${runId}/${patient}`,
-      run: runId,
-      patient,
-      state: 'new',
-      step: 0,
-      chain: [],
-      attempts: 0,
-      claimedAt,
-    }));
-    // a person claimed before (an earlier pass, another process) is not this pass's to send
-    const taken = new Set(await insertAllNew(this.sends, docs));
-    const claimed = docs.filter((_, i) => !taken.has(i));
-    if (claimed.length === 0) return;
-    this.count(runId, 'considered', claimed.length);
     // who may be skipped is the index's to say: not before it knows everyone
     await this.cohorts.whenReady();
     const now = this.now();
     const preferencesApply = !(await this.cohorts.preferencesSetAside(settings.programme, now));
-    await Promise.all(
-      claimed.map(async (send) => {
+    const claimedAt = Date.now();
+    const decided = await Promise.all(
+      patientIds.map(async (patientId): Promise<{ send: SendDocument; patient?: Patient }> => {
+        const send: SendDocument = {
+          _id: `${runId}/${patientId}`,
+          run: runId,
+          patient: patientId,
+          state: 'new',
+          step: 0,
+          chain: [],
+          attempts: 0,
+          claimedAt,
+        };
         const reason =
-          this.cohorts.index.reasonToSkip(send.patient, settings.programme, now, preferencesApply) ??
-          (settings.recall && !(await this.reminderDue(runId, settings, send.patient))
-            ? 'not-due'
-            : undefined);
-        if (reason) Object.assign(send, { state: 'skipped', reason });
-      }),
-    );
-    const toSend: Pending[] = [];
-    await Promise.all(
-      claimed.map(async (send) => {
-        if (send.state === 'skipped') return this.count(runId, `skipped.${send.reason}`);
-        const patient = await this.patient(send.patient);
+          this.cohorts.index.reasonToSkip(patientId, settings.programme, now, preferencesApply) ??
+          (settings.recall && !(await this.reminderDue(runId, settings, patientId)) ? 'not-due' : undefined);
+        if (reason) return { send: { ...send, reason } };
+        const patient = await this.patient(patientId);
         const chain = patient ? this.chainOf(settings, patient) : [];
-        if (patient && chain.length > 0) return toSend.push({ send: { ...send, chain }, patient });
-        Object.assign(send, { state: 'failed', reason: 'unreachable' });
-        this.count(runId, 'unreachable');
+        if (!patient || chain.length === 0) return { send: { ...send, reason: 'unreachable' } };
+        return {
+          send: { ...send, state: 'sending', chain, attempts: 1, communication: randomUUID() },
+          patient,
+        };
       }),
     );
-    // people a reminder is not yet due for were never to be contacted: no Communication for them
-    const ended = claimed.filter((s) => s.state !== 'new');
+    // a person claimed before (an earlier pass, another process) is not this pass's to send
+    const taken = new Set(
+      await insertAllNew(
+        this.sends,
+        decided.map((d) => d.send),
+      ),
+    );
+    const claimed = decided.filter((_, i) => !taken.has(i));
+    if (claimed.length === 0) return;
+    this.count(runId, 'considered', claimed.length);
+    const toSend = claimed.filter((d): d is Pending => d.patient !== undefined);
     await this.createCommunications(
-      ended
+      toSend.map(({ send }) => ({ send, status: 'preparation' as const })),
+      settings,
+    );
+    await this.end(
+      claimed.filter((d) => !d.patient).map((d) => d.send),
+      settings,
+    );
+    await this.hand(toSend, settings);
+  }
+
+  /**
+   * Records people who are not to be sent anything (their send documents carry the reason): skipped,
+   * or unreachable (no channel, or no longer on the register), each with a `not-done` Communication
+   * saying why, except those a reminder is not yet due for, who were never to be contacted.
+   */
+  private async end(sends: SendDocument[], settings: RunSettings): Promise<void> {
+    for (const send of sends) {
+      if (send.reason === 'unreachable') {
+        send.state = 'failed';
+        this.count(send.run, 'unreachable');
+      } else {
+        send.state = 'skipped';
+        this.count(send.run, `skipped.${send.reason}`);
+      }
+    }
+    await this.createCommunications(
+      sends
         .filter((send) => send.reason !== 'not-due')
         .map((send) => ({
           send,
@@ -411,8 +440,7 @@ export class InvitationWorker {
         })),
       settings,
     );
-    await this.saveSends(ended, ['state', 'reason', 'communication', 'version']);
-    await this.attempt(toSend, settings);
+    await this.saveSends(sends, ['state', 'reason', 'communication', 'version']);
   }
 
   /** The channels to try for a person, in order, by the run's settings. */
@@ -599,11 +627,13 @@ export class InvitationWorker {
     settings: RunSettings,
   ): Promise<void> {
     if (items.length === 0) return;
-    const created = await this.service.createMany(
+    for (const { send } of items) send.communication ??= randomUUID();
+    await this.service.createMany(
       'Communication',
       items.map(({ send, status, reason }) => this.communicationOf(send, settings.programme, status, reason)),
+      items.map(({ send }) => send.communication!),
     );
-    items.forEach(({ send }, i) => Object.assign(send, { communication: created[i]!.id, version: 1 }));
+    for (const { send } of items) send.version = 1;
   }
 
   /**
@@ -633,15 +663,15 @@ export class InvitationWorker {
   }
 
   /**
-   * Sends each person's message on the channel at their step: their Communication for it (made if this
-   * step has none yet), the `sending` mark written before any provider is called (so a crash during a
-   * call is never sent again), the calls, and then what each provider said, all written in bulk.
+   * Sends each person's message on the channel at their step again, or on a new step: their
+   * Communication for it (made if this step has none yet) and the `sending` mark, written before any
+   * provider is called (so a crash during a call is never sent again); then the calls.
    */
   private async attempt(items: Pending[], settings: RunSettings): Promise<void> {
     if (items.length === 0) return;
     await this.createCommunications(
       items
-        .filter((i) => !i.send.communication)
+        .filter((i) => i.send.version === undefined)
         .map(({ send }) => ({ send, status: 'preparation' as const })),
       settings,
     );
@@ -651,6 +681,15 @@ export class InvitationWorker {
       items.map((i) => i.send),
       ['state', 'step', 'chain', 'communication', 'version', 'attempts', 'providerId', 'sentAt'],
     );
+    await this.hand(items, settings);
+  }
+
+  /**
+   * Hands messages marked `sending`, their Communications made, to their providers, and writes what each
+   * provider said, in bulk.
+   */
+  private async hand(items: Pending[], settings: RunSettings): Promise<void> {
+    if (items.length === 0) return;
     const outcomes = await inBatches(items, PARALLEL_SENDS, ({ send, patient }) =>
       this.call(send, settings, patient),
     );
@@ -691,7 +730,7 @@ export class InvitationWorker {
       accepted.map((a) => a.send),
       ['state', 'providerId', 'accepted', 'sentAt', 'version'],
     );
-    await this.saveSends(retry, ['state']);
+    await this.saveSends(retry, ['state', 'version']);
     for (const send of retry) this.schedule(send._id, CHECK_AFTER_MS * 2 ** send.attempts);
     for (const { send, status } of accepted) if (!status) this.schedule(send._id, CHECK_AFTER_MS);
     await this.settle(
@@ -874,11 +913,24 @@ export class InvitationWorker {
     const sends = (await Promise.all(ids.map((_id) => this.sends.findOne({ _id })))).filter(
       (s): s is SendDocument => s !== null,
     );
-    // scheduled at start: a message a stopped process was sending may have gone, so it is never resent
-    for (const send of sends.filter((s) => s.state === 'sending')) await this.unknown(send);
     const task = await this.task(runId, 5000);
-    if (task.status === 'cancelled') return;
     const settings = settingsOf(task);
+    // scheduled at start: a message a stopped process was sending may have gone, so it is never resent;
+    // one whose Communication was never made cannot have gone (it is made before the provider is called)
+    const neverSent: Pending[] = [];
+    for (const send of sends.filter((s) => s.state === 'sending')) {
+      const made =
+        send.version !== undefined ||
+        (await this.service.readIfExists('Communication', send.communication!)) !== undefined;
+      if (made) await this.unknown(send);
+      // a cancelled run's is left as it is, as are its retries
+      else if (task.status !== 'cancelled') {
+        const patient = await this.patient(send.patient);
+        if (patient) neverSent.push({ send: { ...send, attempts: send.attempts - 1 }, patient });
+        else await this.end([{ ...send, reason: 'unreachable' }], settings);
+      }
+    }
+    if (task.status === 'cancelled') return;
     const unclaimed = sends.filter((s) => s.state === 'new');
     if (unclaimed.length > 0) {
       await Promise.all(unclaimed.map((s) => this.sends.deleteOne({ _id: s._id, state: 'new' })));
@@ -891,7 +943,7 @@ export class InvitationWorker {
     const retries = sends.filter((s) => s.state === 'retry');
     const patients = await Promise.all(retries.map((s) => this.patient(s.patient)));
     await this.attempt(
-      retries.flatMap((send, i) => (patients[i] ? [{ send, patient: patients[i] }] : [])),
+      [...neverSent, ...retries.flatMap((send, i) => (patients[i] ? [{ send, patient: patients[i] }] : []))],
       settings,
     );
     const waiting = sends.filter((s) => s.state === 'waiting');

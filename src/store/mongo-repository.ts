@@ -293,10 +293,14 @@ export class MongoRepository implements Repository {
     fail('version-conflict', `${type}/${id} is being changed by other requests; try again`);
   }
 
-  async createMany(type: string, resources: Resource[]): Promise<(StoredVersion | FhirError)[]> {
-    const requests = resources.map((resource) => ({
+  async createMany(
+    type: string,
+    resources: Resource[],
+    ids?: string[],
+  ): Promise<(StoredVersion | FhirError)[]> {
+    const requests = resources.map((resource, i) => ({
       type,
-      id: randomUUID(),
+      id: ids?.[i] ?? randomUUID(),
       resource,
       method: 'POST' as const,
     }));

@@ -144,11 +144,12 @@ export interface Repository {
    */
   insertNew(type: string, resources: Resource[]): Promise<void>;
   /**
-   * Creates new resources in bulk (version 1, fresh ids), with their postings and change log entries, as
-   * single creates would; one whose unique value is held answers with that error in its place. No two of
-   * the resources may share a unique value.
+   * Creates new resources in bulk (version 1), with their postings and change log entries, as single
+   * creates would; one whose unique value is held answers with that error in its place. No two of the
+   * resources may share a unique value. Each gets a fresh id, or the one in `ids` at its place: an id the
+   * caller chose and recorded before (a write that may have been cut short is completed, not repeated).
    */
-  createMany(type: string, resources: Resource[]): Promise<(StoredVersion | FhirError)[]>;
+  createMany(type: string, resources: Resource[], ids?: string[]): Promise<(StoredVersion | FhirError)[]>;
   /**
    * Stores the next version of existing resources in bulk, each as a single PUT with If-Match
    * `expectedVersion` would, answering in the same order. One whose current version is not the expected

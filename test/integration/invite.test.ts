@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Bundle, Communication, Parameters, Patient, Task } from 'fhir/r4';
@@ -10,7 +10,7 @@ import { RUN_FIELD_SYSTEM } from '../../src/notifications/runs.js';
 import type { RunningServer } from '../../src/server.js';
 import { startFakeNhsApp, type FakeNhsApp } from '../fakes/nhs-app.js';
 import { startFakeNotify, type FakeNotify } from '../fakes/notify.js';
-import { caller, eventually, extraServer } from './harness.js';
+import { caller, eventually, extraServer, testServer } from './harness.js';
 
 let server: RunningServer | undefined;
 let notify: FakeNotify;
@@ -404,9 +404,29 @@ describe('invitation runs: pausing, cancelling, and a crash in the middle', func
   it('when the server stops in the middle of a run, then a new one finishes it and nobody gets two messages', async () => {
     const runId = await invite(server!);
     await eventually(() => Promise.resolve(expect(sentFor(runId).length).to.be.above(3)), 10_000);
+    const everyone = ((await call('GET', '/Patient?_count=100&_elements=id')).body as Bundle).entry!;
     await server!.stop();
     const sentBeforeCrash = sentFor(runId).length;
     expect(sentBeforeCrash).to.be.below(people.length);
+    // one person more as a claim cut off before their Communication was made: nothing can have gone
+    const sends = (await testServer()).database.db.client
+      .db('nims_invite_control_test')
+      .collection<{ _id: string; patient: string }>('invitation_sends');
+    const claimedIds = new Set((await sends.find({ run: runId }).toArray()).map((d) => d.patient));
+    const unclaimed = everyone.map((e) => e.resource!.id!).find((id) => !claimedIds.has(id))!;
+    expect(unclaimed).to.be.a('string');
+    const cutOff = randomUUID();
+    await sends.insertOne({
+      _id: `${runId}/${unclaimed}`,
+      run: runId,
+      patient: unclaimed,
+      state: 'sending',
+      step: 0,
+      chain: ['sms'],
+      attempts: 1,
+      claimedAt: Date.now() - 60_000,
+      communication: cutOff,
+    } as { _id: string; patient: string });
     server = await extraServer({
       AUTH: 'off',
       MONGODB_DB: 'nims_invite_control_test',
@@ -420,6 +440,10 @@ describe('invitation runs: pausing, cancelling, and a crash in the middle', func
       byPerson.set(patient, (byPerson.get(patient) ?? 0) + 1);
     }
     expect([...byPerson.values()].every((n) => n === 1)).to.equal(true);
+    expect(byPerson.get(unclaimed)).to.equal(1);
+    expect(((await call('GET', `/Communication/${cutOff}`)).body as Communication).status).to.equal(
+      'completed',
+    );
     // at most the messages a provider was being called for at the stop are left unknown, never resent
     expect(byPerson.size).to.be.at.least(people.length - 16);
     const output = ((await call('GET', `/Task/${runId}`)).body as Task).output!;
