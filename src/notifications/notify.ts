@@ -19,7 +19,7 @@ export function notifyStatus(status: unknown): DeliveryStatus {
 
 /**
  * How long one signed token is used. Notify refuses a token issued more than 30 seconds from its own
- * clock; signing one per call instead cost a fifth of the server's time in an invitation run.
+ * clock; signing one per call instead took a sixth of the server's CPU in an invitation run.
  */
 const TOKEN_REUSE_MS = 5_000;
 
