@@ -152,11 +152,19 @@ async function main(): Promise<void> {
       NOTIFY_PER_SECOND: String(rate),
     });
     atEnd(() => paced.stop());
+    // what each process asks of the database while the second runs: its own work, and the first's
+    // following of the second's changes
+    const pacedBefore = await Promise.all([databaseCommands(paced.url), databaseCommands(server.url)]);
     const part = await inviteRun(
       paced.url,
       limited,
       [{ name: 'age-from', valueInteger: 75 }],
       `inviting the over-75s at ${rate}/s`,
+    );
+    const [pacedCommands, followerCommands] = await Promise.all(
+      [paced.url, server.url].map(async (url, i) =>
+        commandsPer(pacedBefore[i]!, await databaseCommands(url), part.people),
+      ),
     );
 
     const perSecond = (n: number, s: number) => Math.round(n / s).toLocaleString('en-GB');
@@ -173,6 +181,7 @@ async function main(): Promise<void> {
       `| gateway limited to ${rate}/s: the same texts, from the first the gateway took to the last | ${part.sending.toFixed(1)} | ${perSecond(part.texts - 1, part.sending)} |`,
       '',
       `Database commands a person in the unlimited run, from the cohort selection to every delivery settled (the server's whole work): ${commands}.`,
+      `Database commands a person in the limited run: its own server ${pacedCommands}; the first server, following its changes, ${followerCommands}.`,
     ];
     console.log(summary.join('\n'));
     record('bench/invite', summary);

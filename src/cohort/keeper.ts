@@ -17,6 +17,7 @@ import { cohortIndexBytes, cohortIndexLag, cohortIndexPeople } from '../shared/m
 import { patientIdOf } from '../shared/references.js';
 import { ChangeLog } from '../store/changelog.js';
 import { LogReader } from '../store/log-reader.js';
+import { describeChanges } from '../store/change-facts.js';
 import type { ChangeEvent, CurrentDocument, Repository } from '../store/repository.js';
 import { AreaTree } from './areas.js';
 import { CohortIndex, contactOf, vaccinationFacts } from './index.js';
@@ -72,6 +73,20 @@ function patientsOf(resource: Resource | undefined): string[] {
             : [];
   return [...new Set(references.flatMap((r) => patientIdOf(r) ?? []))];
 }
+
+/** A contact a message made, as its change log entry carries it. */
+interface ContactFact {
+  programme: ProgrammeCode;
+  day: number;
+  patients: string[];
+}
+
+// every Communication's log entry says whether it was a contact, and whose: the index in other processes
+// learns of it from the entry, without reading the message back
+describeChanges('Communication', (resource) => {
+  const contact = contactOf(resource as Communication);
+  return contact ? { contact: { ...contact, patients: patientsOf(resource) } satisfies ContactFact } : {};
+});
 
 type RefreshedType = 'Immunization' | 'Consent' | 'Appointment';
 
@@ -302,9 +317,17 @@ export class CohortKeeper {
       string,
       { type: string; id: string; firstVersion: number; lastVersion: number }
     >();
+    // contacts the log's entries tell of, taken once the people they are about are read
+    const contacts: ContactFact[] = [];
     for (const entry of await this.reader.next()) {
       if (this.appliedHere.delete(entry.seq)) continue;
       if (!(INDEXED_TYPES as readonly string[]).includes(entry.type)) continue;
+      if (entry.type === 'Communication' && entry.facts) {
+        this.changesSinceSnapshot++;
+        const contact = entry.facts.contact as ContactFact | undefined;
+        if (contact) contacts.push(contact);
+        continue;
+      }
       const key = `${entry.type}/${entry.id}`;
       const known = changed.get(key);
       if (known) {
@@ -316,6 +339,8 @@ export class CohortKeeper {
     const all = [...changed.values()];
     for (let start = 0; start < all.length; start += PARALLEL_READS)
       await Promise.all(all.slice(start, start + PARALLEL_READS).map((change) => this.reread(change)));
+    for (const { patients, programme, day } of contacts)
+      for (const patient of patients) this.index.addContact(patient, programme, day);
     // numbers applied here that the log has passed will not come again
     for (const seq of this.appliedHere) if (this.reader.passed(seq)) this.appliedHere.delete(seq);
     this.caughtUpAt = asOf;

@@ -11,6 +11,8 @@ export interface ChangeDocument {
   ts: string;
   /** The GP practice whose own message made the version (see HistoryDocument.origin). */
   origin?: string;
+  /** What the version says that the log's followers need, when its type has a describer (change-facts.ts). */
+  facts?: Record<string, unknown>;
 }
 
 /** Misses in a row after which the end of the log is taken as found (numbers lost to crashes are gaps). */
@@ -48,7 +50,11 @@ export class ChangeLog {
   /** The next number this process will try; found from the log on first use. */
   private counter: number | undefined;
   private starting: Promise<void> | undefined;
-  /** Entries written by this process whose versions are current, in the order they became so. */
+  /**
+   * Entries lately written by this process (once their versions are current) or read by it (another
+   * process's, as found in the log), oldest first: each of the log's readers here takes them from
+   * memory, so an entry is looked up once however many follow the log.
+   */
   private readonly recent = new Map<number, ChangeDocument>();
   /**
    * Numbers this process took for writes not yet current, with when (`performance.now()`): its readers
@@ -73,11 +79,24 @@ export class ChangeLog {
   /** An entry this process wrote, whose version is now current: its followers here read it from memory. */
   remember(doc: ChangeDocument): void {
     this.pending.delete(doc.seq);
+    this.keep(doc);
+  }
+
+  private keep(doc: ChangeDocument): void {
     this.recent.set(doc.seq, doc);
     for (const seq of this.recent.keys()) {
       if (this.recent.size <= RECENT_ENTRIES) break;
       this.recent.delete(seq);
     }
+  }
+
+  /** The entry with this number from memory, or looked up (and kept for the other readers). */
+  private async entry(seq: number): Promise<ChangeDocument | null> {
+    const known = this.recent.get(seq);
+    if (known) return known;
+    const found = await this.changes.findOne({ _id: String(seq) });
+    if (found) this.keep(found);
+    return found;
   }
 
   private exists(seq: number): Promise<boolean> {
@@ -266,20 +285,12 @@ export class ChangeLog {
    * none, and, without a lookup, where this process is still writing one.
    */
   readWritten(seqs: number[]): Promise<(ChangeDocument | null)[]> {
-    return Promise.all(
-      seqs.map(async (seq) =>
-        this.isPending(seq)
-          ? null
-          : (this.recent.get(seq) ?? (await this.changes.findOne({ _id: String(seq) }))),
-      ),
-    );
+    return Promise.all(seqs.map((seq) => (this.isPending(seq) ? Promise.resolve(null) : this.entry(seq))));
   }
 
   /** The entries with these numbers, null where there is none. */
   read(seqs: number[]): Promise<(ChangeDocument | null)[]> {
-    return Promise.all(
-      seqs.map(async (seq) => this.recent.get(seq) ?? (await this.changes.findOne({ _id: String(seq) }))),
-    );
+    return Promise.all(seqs.map((seq) => this.entry(seq)));
   }
 
   async remove(seq: number): Promise<void> {

@@ -8,6 +8,7 @@ import { postingKey } from '../search/criteria.js';
 import { cursorFilter, type SortKey } from '../search/controls.js';
 import { indexValues } from '../search/index-values.js';
 import { ChangeLog, type ChangeDocument } from './changelog.js';
+import { factsOf } from './change-facts.js';
 import { GroupCommit } from '../shared/group-commit.js';
 import { logger } from '../shared/logger.js';
 import { bulkUpdate, insertAllNew, isDuplicateKey } from './mongo-errors.js';
@@ -161,7 +162,14 @@ function changeEntry(
   type: string,
   doc: HistoryDocument | CurrentDocument,
 ): Omit<ChangeDocument, '_id' | 'seq'> {
-  return { type, id: doc.id, v: doc.v, ts: doc.ts, ...(doc.origin ? { origin: doc.origin } : {}) };
+  return {
+    type,
+    id: doc.id,
+    v: doc.v,
+    ts: doc.ts,
+    ...(doc.origin ? { origin: doc.origin } : {}),
+    ...factsOf(type, doc.res),
+  };
 }
 
 /**

@@ -8,6 +8,8 @@ import type {
   Patient,
 } from 'fhir/r4';
 import { seeded } from '../../fixtures/population.js';
+import { patient } from '../../fixtures/records.js';
+import { CODE_SYSTEMS } from '../../src/resources/extensions.js';
 import { CLINICAL_RISK_GROUPS, PRIORITY_GROUPS } from '../../src/register/attributes.js';
 import { ETHNIC_CODES, type CohortCriteria } from '../../src/cohort/index.js';
 import { preferenceConsent } from '../../src/preferences/consent.js';
@@ -350,5 +352,40 @@ describe('cohort selection: permissions', () => {
     const select = { ...body, parameter: [...body.parameter, { name: 'mode', valueCode: 'select' }] };
     expect((await as(counter, select)).status).to.equal(403);
     expect((await as(await tokenFor('system/Immunization.rs'), body)).status).to.equal(403);
+  });
+});
+
+describe('cohort index across server processes', () => {
+  it("when another process's message reached someone, then this one learns of the contact from the change log, without reading the message back", async () => {
+    const env = { AUTH: 'off', MONGODB_DB: `nims_cohort_facts_${Date.now()}` };
+    const here = await extraServer(env);
+    const there = await extraServer(env);
+    try {
+      await here.cohorts.whenReady();
+      // this process's index catches up only when asked, below
+      here.cohorts.stop();
+      const person = await call(there, 'POST', '/Patient', patient(700));
+      const personId = (person.body as { id: string }).id;
+      const message = await call(there, 'POST', '/Communication', {
+        resourceType: 'Communication',
+        status: 'completed',
+        category: [{ coding: [{ system: CODE_SYSTEMS.programme, code: 'mmr' }] }],
+        subject: { reference: `Patient/${personId}` },
+        sent: new Date().toISOString(),
+      });
+      expect(message.status).to.equal(201);
+      // gone from the database before this process looks: only the change log's entry can tell of it
+      const db = there.database.db;
+      const messageId = (message.body as { id: string }).id;
+      await db.collection<{ _id: string }>('Communication').deleteOne({ _id: messageId });
+      await db
+        .collection<{ _id: string }>('Communication_history')
+        .deleteOne({ _id: `${messageId}/_history/1` });
+      await here.cohorts.current();
+      expect(here.cohorts.index.contactedOn(personId, 'mmr')).to.be.above(0);
+      expect(here.cohorts.index.contactedOn(personId, 'flu')).to.equal(0);
+    } finally {
+      await Promise.all([here.stop(), there.stop()]);
+    }
   });
 });

@@ -180,32 +180,54 @@ describe('change log readers', () => {
     await db.dropDatabase();
   });
 
-  it('when this process is writing a thousand entries in bulk, then a reader passes over them without looking them or the end after them up one by one', async () => {
+  /** A database of its own for a change log, whose lookups are counted. */
+  async function countedLog() {
     const { database } = await testServer();
     const real = database.db.client.db(`nims_changelog_${Date.now()}`);
-    let lookups = 0;
-    // the log's collection, with its lookups counted
+    const counted = { lookups: 0 };
     const db = {
       collection: (name: string) => {
         const collection = real.collection(name);
         const findOne = collection.findOne.bind(collection) as (filter: object) => Promise<unknown>;
         return Object.assign(Object.create(collection) as object, {
           findOne: (filter: object) => {
-            lookups++;
+            counted.lookups++;
             return findOne(filter);
           },
         });
       },
     } as unknown as typeof real;
-    const log = ChangeLog.of(db);
-    const entry = (id: string) => ({ type: 'Patient', id, v: 1, ts: new Date().toISOString() });
+    return { log: ChangeLog.of(db), counted, real };
+  }
+  const entry = (id: string) => ({ type: 'Patient', id, v: 1, ts: new Date().toISOString() });
+
+  it('when this process is writing a thousand entries in bulk, then a reader passes over them without looking them or the end after them up one by one', async () => {
+    const { log, counted, real } = await countedLog();
     await log.appendMany(Array.from({ length: 1000 }, (_, i) => entry(`p${i}`)));
     const reader = new LogReader(log, { seen: 0, holes: [] }, 0);
-    lookups = 0;
+    counted.lookups = 0;
     expect(await reader.next()).to.deep.equal([]);
     // the numbers after the bulk write, as many as a read steps over, and none of the thousand
-    expect(lookups).to.equal(8);
+    expect(counted.lookups).to.equal(8);
     expect(reader.position.seen).to.equal(1000);
+    await real.dropDatabase();
+  });
+
+  it("when two readers in this process follow another process's entries, then each entry is looked up once", async () => {
+    const { log, counted, real } = await countedLog();
+    await real
+      .collection<ChangeDocument>('changes')
+      .insertMany(
+        Array.from({ length: 100 }, (_, i) => ({ _id: String(i + 1), seq: i + 1, ...entry(`p${i}`) })),
+      );
+    const [first, second] = [0, 1].map(() => new LogReader(log, { seen: 0, holes: [] }, 0));
+    const firstRead = await first!.next();
+    const lookupsOfFirst = counted.lookups;
+    const secondRead = await second!.next();
+    expect(secondRead.map((e) => e.id)).to.deep.equal(firstRead.map((e) => e.id));
+    expect(secondRead).to.have.length(100);
+    // the second only looks past the end, as the first did
+    expect(counted.lookups - lookupsOfFirst).to.be.at.most(8);
     await real.dropDatabase();
   });
 });
