@@ -260,9 +260,9 @@ export class FhirService {
   /**
    * Creates many of the server's own resources at once, each checked as `create` checks it. Any failure is
    * a defect of the server and throws: an invalid body before anything is stored, a unique value another
-   * resource holds after the others are stored.
+   * resource holds after the others are stored. Each gets a fresh id, or the one in `ids` at its place
+   * (see Repository.createMany).
    */
-  /** Creates resources in bulk, under fresh ids or the ones the caller gives (see Repository.createMany). */
   async createMany(type: string, bodies: unknown[], ids?: string[]): Promise<StoredVersion[]> {
     requireType(type);
     // without ids the store gives each its own; this one only lets validation see a whole resource

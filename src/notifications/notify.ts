@@ -51,6 +51,10 @@ export class NotifyChannel implements Channel {
       const value = new SignJWT({ iss: this.serviceId, iat: Math.floor(now / 1000) })
         .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
         .sign(this.secret);
+      // a signing that failed is not kept for the next calls
+      value.catch(() => {
+        if (this.token?.value === value) this.token = undefined;
+      });
       this.token = { value, at: now };
     }
     return this.token.value;
