@@ -194,38 +194,31 @@ export function createApp(options: AppOptions): express.Express {
   }
   app.use(operatorRoutes(options));
   app.use(limitPerAddress(options.rateLimits.perAddress));
-  app.use(pageRoutes());
-  if (options.preferencePages) app.use(options.preferencePages);
-  if (options.notifyCallbackToken && options.workers.invitations)
-    app.use(callbackRoutes(options.notifyCallbackToken, options.workers.invitations));
-  if (options.tokens) app.use(authRoutes(options.tokens, options.baseUrl));
-  app.get('/fhir/.well-known/smart-configuration', (request, response) => {
+  // the FHIR API comes before the pages and other routes, so that its requests do not pass them all
+  const fhir = express.Router();
+  fhir.get('/.well-known/smart-configuration', (request, response) => {
     response.json(smartConfiguration(fhirBaseOf(request, options.baseUrl)));
   });
-
-  app.use('/fhir', authenticate(options.tokens), limitPerClient(options.rateLimits.perClient));
-  app.use(
-    '/fhir',
+  fhir.use(authenticate(options.tokens), limitPerClient(options.rateLimits.perClient));
+  fhir.use(
     express.raw({
       type: (request) => streamFormat(request as Request) === undefined,
       limit: options.maxBodyBytes,
     }),
   );
   if (options.workers.exports)
-    app.use(
-      '/fhir',
+    fhir.use(
       bulkExportRoutes(options.workers.exports, options.audit, (request) =>
         fhirBaseOf(request, options.baseUrl),
       ),
     );
   if (options.workers.uploads)
-    app.use(
-      '/fhir',
+    fhir.use(
       batchUploadRoutes(options.workers.uploads, options.audit, (request) =>
         fhirBaseOf(request, options.baseUrl),
       ),
     );
-  app.use('/fhir', (request: Request, response: Response, next: NextFunction) => {
+  fhir.use((request: Request, response: Response, next: NextFunction) => {
     const baseUrl = fhirBaseOf(request, options.baseUrl);
     const context: RequestContext = {
       baseUrl,
@@ -265,6 +258,12 @@ export function createApp(options: AppOptions): express.Express {
       })
       .catch(next);
   });
+  app.use('/fhir', fhir);
+  app.use(pageRoutes());
+  if (options.preferencePages) app.use(options.preferencePages);
+  if (options.notifyCallbackToken && options.workers.invitations)
+    app.use(callbackRoutes(options.notifyCallbackToken, options.workers.invitations));
+  if (options.tokens) app.use(authRoutes(options.tokens, options.baseUrl));
   app.use((request: Request, response: Response) => {
     response
       .status(404)

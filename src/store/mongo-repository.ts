@@ -786,11 +786,18 @@ export class MongoRepository implements Repository {
     );
     // the filter the database would run, checked on each candidate's current version
     const matching = new Query(query.filter).find<CurrentDocument>(docs).all();
-    const page = new Query(this.pageFilter(query))
-      .find<CurrentDocument>(matching)
-      .sort(this.mongoSort(query.sort, query.cursor?.backwards ?? false))
-      .limit(query.count + 1)
-      .all();
+    const inPage = query.cursor
+      ? new Query(cursorFilter(query.sort, query.cursor)).find<CurrentDocument>(matching).all()
+      : matching;
+    // most searches by a selective value find one resource: nothing to order
+    const page =
+      inPage.length <= 1
+        ? inPage
+        : new Query({})
+            .find<CurrentDocument>(inPage)
+            .sort(this.mongoSort(query.sort, query.cursor?.backwards ?? false))
+            .limit(query.count + 1)
+            .all();
     return { ...this.toMatches(query, page), total: matching.length };
   }
 
