@@ -9,6 +9,8 @@ import { MongoClient } from 'mongodb';
 import { patient } from '../fixtures/records.js';
 import { NHS_NUMBER_SYSTEM } from '../src/shared/nhs-number.js';
 import { versionDocuments } from '../src/store/mongo-repository.js';
+import { VersionCollection } from '../src/store/kept-documents.js';
+import type { CurrentDocument, HistoryDocument } from '../src/store/repository.js';
 import { postingKeysOf } from '../src/store/postings.js';
 import { progress, record, startServerProcess, withDatabase } from './support.js';
 
@@ -90,10 +92,12 @@ async function main(): Promise<void> {
         })),
       );
       await Promise.all([
-        db
-          .collection('Patient_history')
-          .insertMany(docs.map((d) => d.history) as never[], { ordered: false }),
-        db.collection('Patient').insertMany(docs.map((d) => d.current) as never[], { ordered: false }),
+        new VersionCollection<HistoryDocument>(db.collection('Patient_history')).insertMany(
+          docs.map((d) => d.history),
+        ),
+        new VersionCollection<CurrentDocument>(db.collection('Patient')).insertMany(
+          docs.map((d) => d.current),
+        ),
         db.collection('postings').insertMany(postings as never[], { ordered: false }),
       ]);
       progress('adding patients', start + docs.length, fill);

@@ -1,6 +1,8 @@
 import type { Resource } from 'fhir/r4';
 import type { Db } from 'mongodb';
 import { versionDocuments } from '../src/store/mongo-repository.js';
+import { VersionCollection } from '../src/store/kept-documents.js';
+import type { CurrentDocument, HistoryDocument } from '../src/store/repository.js';
 import { bulkUpdate } from '../src/store/mongo-errors.js';
 import { postingKeysOf } from '../src/store/postings.js';
 import { markIndexed } from '../src/store/reindex.js';
@@ -267,10 +269,10 @@ export class BulkWriter {
       return slotEntry(key, n, id, undefined, n === 0 && inThis.get(key) === 1);
     });
     await Promise.all([
-      this.db
-        .collection(`${type}_history`)
-        .insertMany(docs.map((d) => d.history) as never[], { ordered: false }),
-      this.db.collection(type).insertMany(docs.map((d) => d.current) as never[], { ordered: false }),
+      new VersionCollection<HistoryDocument>(this.db.collection(`${type}_history`)).insertMany(
+        docs.map((d) => d.history),
+      ),
+      new VersionCollection<CurrentDocument>(this.db.collection(type)).insertMany(docs.map((d) => d.current)),
       postings.length > 0
         ? this.db.collection('postings').insertMany(postings as never[], { ordered: false })
         : undefined,

@@ -19,6 +19,7 @@ import { ChangeLog } from '../store/changelog.js';
 import { LogReader } from '../store/log-reader.js';
 import { describeChanges } from '../store/change-facts.js';
 import type { ChangeEvent, CurrentDocument, Repository } from '../store/repository.js';
+import { resourceOf, type Kept } from '../store/kept-documents.js';
 import { AreaTree } from './areas.js';
 import { CohortIndex, contactOf, vaccinationFacts } from './index.js';
 import { CohortMembers } from './members.js';
@@ -220,13 +221,13 @@ export class CohortKeeper {
     for (const type of INDEXED_TYPES) {
       this.progress = { type, read: 0 };
       const cursor = this.database
-        .collection<CurrentDocument>(type)
+        .collection<Kept<CurrentDocument>>(type)
         .find({}, { projection: { res: 1, del: 1 }, batchSize: 5000 });
       for await (const doc of cursor) {
         if (this.stopped) return;
         this.progress.read++;
-        if (doc.del || !doc.res) continue;
-        const resource = doc.res;
+        const resource = doc.del ? undefined : resourceOf(doc.res);
+        if (!resource) continue;
         if (type === 'Organization') this.areas.upsert(doc._id, resource as Organization);
         else if (type === 'Patient') this.index.upsertPatient(doc._id, resource as Patient);
         else if (type === 'Immunization') {
@@ -355,10 +356,10 @@ export class CohortKeeper {
   }): Promise<void> {
     const { type, id, firstVersion, lastVersion } = change;
     const whose = type === 'Immunization' || type === 'Consent' || type === 'Appointment';
-    const history = this.database.collection<CurrentDocument>(`${type}_history`);
+    const history = this.database.collection<Kept<CurrentDocument>>(`${type}_history`);
     const [current, before] = await Promise.all([
       this.database
-        .collection<CurrentDocument>(type)
+        .collection<Kept<CurrentDocument>>(type)
         .findOne({ _id: id }, { projection: { res: 1, del: 1, v: 1 } }),
       whose && firstVersion > 1 ? history.findOne({ _id: `${id}/_history/${firstVersion - 1}` }) : null,
     ]);
@@ -367,12 +368,9 @@ export class CohortKeeper {
       current && current.v >= lastVersion
         ? current
         : ((await history.findOne({ _id: `${id}/_history/${lastVersion}` })) ?? current);
-    await this.apply({
-      type,
-      id,
-      ...(now && !now.del && now.res ? { resource: now.res } : {}),
-      ...(before?.res ? { previous: before.res } : {}),
-    });
+    const resource = now && !now.del ? resourceOf(now.res) : undefined;
+    const previous = resourceOf(before?.res);
+    await this.apply({ type, id, ...(resource ? { resource } : {}), ...(previous ? { previous } : {}) });
   }
 
   private async apply(event: ChangeEvent): Promise<void> {

@@ -13,6 +13,7 @@ import { Expiry } from '../store/expiry.js';
 import { isDuplicateKey } from '../store/mongo-errors.js';
 import { postingKeysOf } from '../store/postings.js';
 import type { CurrentDocument } from '../store/repository.js';
+import { resourceOf, type Kept } from '../store/kept-documents.js';
 import { ExportShaper, type ExportProfile } from './profiles.js';
 
 /** Resources a stored file chunk holds: files are read back chunk by chunk, never whole. */
@@ -67,11 +68,11 @@ interface FileChunk {
 const chunkId = (job: string, type: string, n: number) => `${job}/${type}/${String(n).padStart(6, '0')}`;
 
 /** Whether a stored document meets compiled criteria: its filter, its postings and its ids. */
-function meets(doc: CurrentDocument, criteria: CompiledCriteria): boolean {
+function meets(type: string, doc: Kept<CurrentDocument>, criteria: CompiledCriteria): boolean {
   if (!new Query(criteria.filter).test(doc as unknown as Record<string, unknown>)) return false;
   if (criteria.idGroups.some((ids) => !ids.includes(doc._id))) return false;
   if (criteria.postingGroups.length === 0) return true;
-  const held = new Set(postingKeysOf(doc.res!.resourceType, doc.idx).all);
+  const held = new Set(postingKeysOf(type, doc.idx).all);
   return criteria.postingGroups.every((keys) => keys.some((k) => held.has(k)));
 }
 
@@ -261,21 +262,21 @@ export class ExportJobs {
       };
       // the index values only when criteria need them: every byte read costs on a store that scans
       const cursor = this.db
-        .collection<CurrentDocument>(type)
+        .collection<Kept<CurrentDocument>>(type)
         .find(
           {},
           { projection: { res: 1, del: 1, ...(filters.has(type) ? { idx: 1 } : {}) }, batchSize: CHUNK },
         );
       for await (const doc of cursor) {
-        if (doc.del || !doc.res) continue;
-        const resource = doc.res;
+        const resource = doc.del ? undefined : resourceOf(doc.res);
+        if (!resource) continue;
         if (since && (resource.meta?.lastUpdated ?? '') <= since) continue;
         if (job.level !== 'system') {
           const patient = patientOf(resource);
           if (!patient || (members && !members.has(patient))) continue;
         }
         const alternatives = filters.get(type);
-        if (alternatives && !alternatives.some((c) => meets(doc, c))) continue;
+        if (alternatives && !alternatives.some((c) => meets(type, doc, c))) continue;
         lines.push(JSON.stringify(shaper.shape(resource)));
         file.count++;
         written++;

@@ -1,6 +1,7 @@
 import type { Endpoint } from 'fhir/r4';
 import type { Db } from 'mongodb';
 import type { CurrentDocument } from '../store/repository.js';
+import { resourceOf, type Kept } from '../store/kept-documents.js';
 import { EXTENSIONS } from '../resources/extensions.js';
 import { ODS_CODE_SYSTEM } from '../shared/ods.js';
 
@@ -59,10 +60,10 @@ export class Endpoints {
   private async readAll(): Promise<Map<string, Endpoint>> {
     const endpoints = new Map<string, Endpoint>();
     const documents = this.db
-      .collection<CurrentDocument>('Endpoint')
+      .collection<Kept<CurrentDocument>>('Endpoint')
       .find({}, { projection: { res: 1, del: 1 } });
     for await (const doc of documents) {
-      const endpoint = doc.res as Endpoint | undefined;
+      const endpoint = resourceOf(doc.res) as Endpoint | undefined;
       const ods = endpoint?.managingOrganization?.identifier;
       if (doc.del || endpoint?.status !== 'active' || ods?.system !== ODS_CODE_SYSTEM || !ods.value) continue;
       endpoints.set(ods.value, endpoint);

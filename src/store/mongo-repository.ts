@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { Resource } from 'fhir/r4';
-import type { Collection, Db } from 'mongodb';
+import type { Db } from 'mongodb';
 import { Query } from 'mingo';
 import { fail, FhirError } from '../fhir/errors.js';
 import { postingKey } from '../search/criteria.js';
@@ -11,7 +11,8 @@ import { ChangeLog, type ChangeDocument } from './changelog.js';
 import { factsOf } from './change-facts.js';
 import { GroupCommit } from '../shared/group-commit.js';
 import { logger } from '../shared/logger.js';
-import { bulkUpdate, insertAllNew, isDuplicateKey } from './mongo-errors.js';
+import { isDuplicateKey } from './mongo-errors.js';
+import { VersionCollection } from './kept-documents.js';
 import { postingKeysOf, Postings, type Holding, type PostingKeys } from './postings.js';
 import { RecentVersions } from './recent-versions.js';
 import type {
@@ -246,12 +247,12 @@ export class MongoRepository implements Repository {
     this.tell(changeEvent(type, sequence, document, live));
   }
 
-  private current(type: string): Collection<CurrentDocument> {
-    return this.db.collection<CurrentDocument>(type);
+  private current(type: string): VersionCollection<CurrentDocument> {
+    return new VersionCollection(this.db.collection(type));
   }
 
-  private versions(type: string): Collection<HistoryDocument> {
-    return this.db.collection<HistoryDocument>(`${type}_history`);
+  private versions(type: string): VersionCollection<HistoryDocument> {
+    return new VersionCollection(this.db.collection(`${type}_history`));
   }
 
   async read(type: string, id: string): Promise<StoredVersion | undefined> {
@@ -343,20 +344,14 @@ export class MongoRepository implements Repository {
     );
     const listed = docs.filter(({ current }) => !refused.has(current.id));
     const taken = new Set(
-      (
-        await insertAllNew(
-          this.versions(type),
-          listed.map((d) => d.history),
-        )
-      ).map((i) => listed[i]!.current.id),
+      (await this.versions(type).insertAllNew(listed.map((d) => d.history))).map(
+        (i) => listed[i]!.current.id,
+      ),
     );
     const fresh = listed.filter(({ current }) => !taken.has(current.id));
     // entries before current copies, as in a single write
     const sequences = await this.changes.appendMany(fresh.map(({ current }) => changeEntry(type, current)));
-    const copied = await insertAllNew(
-      this.current(type),
-      fresh.map((d) => d.current),
-    );
+    const copied = await this.current(type).insertAllNew(fresh.map((d) => d.current));
     // a repair copied some first (this writer stalled): keep whatever is newest. A copy inserted here
     // was first, however slow the group: a repair coming later finds it current
     await Promise.all(copied.map((i) => this.settle(type, fresh[i]!.current.id, 1)));
@@ -420,7 +415,7 @@ export class MongoRepository implements Repository {
     );
     const writes = accepted.filter((_, i) => listed[i]);
     const histories = writes.map((w) => w.history);
-    const taken = new Set(await insertAllNew(this.versions(type), histories));
+    const taken = new Set(await this.versions(type).insertAllNew(histories));
     const won = writes.filter((_, i) => !taken.has(i));
     const lost = writes.filter((_, i) => taken.has(i));
     const [sequences] = await Promise.all([
@@ -451,12 +446,7 @@ export class MongoRepository implements Repository {
    * as in a single write: the insert already decided, and only a `_id` filter is a lookup on FerretDB.
    */
   private async replaceCurrent(type: string, writes: { current: CurrentDocument }[]): Promise<void> {
-    await bulkUpdate(
-      this.current(type),
-      writes.map(({ current: d }) => ({
-        replaceOne: { filter: { _id: d._id }, replacement: d, upsert: true },
-      })),
-    );
+    await this.current(type).replaceAll(writes.map((w) => w.current));
   }
 
   async holderCandidates(type: string, param: string, value: string): Promise<string[]> {
@@ -507,10 +497,7 @@ export class MongoRepository implements Repository {
     );
     // only the current copy: such resources never change, so their first version is their only one
     // (vread finds it there), and they stay out of the change log, which is about the data's history
-    await this.current(type).insertMany(
-      docs.map((d) => d.current),
-      { ordered: false },
-    );
+    await this.current(type).insertMany(docs.map((d) => d.current));
   }
 
   private absent(type: string, id: string): StoredVersion {
@@ -554,7 +541,7 @@ export class MongoRepository implements Repository {
           await this.settle(type, id, version);
         });
     else {
-      await this.current(type).replaceOne({ _id: id }, document, { upsert: true });
+      await this.current(type).replaceOne(document);
       // the replace may have put this version over a later one, written after a repair completed it
       if (mayBeOvertaken(history.ts, this.now())) await this.settle(type, id, version);
     }
@@ -602,7 +589,7 @@ export class MongoRepository implements Repository {
       if (!doc) break;
       newest = doc;
     }
-    if (newest) await this.current(type).replaceOne({ _id: id }, currentOf(newest), { upsert: true });
+    if (newest) await this.current(type).replaceOne(currentOf(newest));
   }
 
   /**
@@ -627,7 +614,7 @@ export class MongoRepository implements Repository {
     await this.postings.add(keys.all, keys.unique, id).catch(() => undefined);
     const entry = changeEntry(type, doc);
     const sequence = (await this.changes.find(entry)) ?? (await this.changes.append(entry));
-    await this.current(type).replaceOne({ _id: id }, repaired, { upsert: true });
+    await this.current(type).replaceOne(repaired);
     logger.warn('completed a write cut off by a crash', { type, id, version });
     this.announce(type, sequence, repaired, current && !current.del ? current : undefined);
   }
@@ -665,11 +652,8 @@ export class MongoRepository implements Repository {
           )
           .catch(() => undefined);
       }
-      await bulkUpdate(
-        this.current(type),
-        fresh.map(({ doc, idx, srt }) => ({
-          updateOne: { filter: { _id: doc._id, v: doc.v }, update: { $set: { idx, srt } } },
-        })),
+      await this.current(type).setWhereVersion(
+        fresh.map(({ doc, idx, srt }) => ({ _id: doc._id, v: doc.v, set: { idx, srt } })),
       );
       changed += fresh.length;
       batch = [];
@@ -695,10 +679,10 @@ export class MongoRepository implements Repository {
     if (written && written.v !== version) return; // someone wrote after us; their version stands
     this.recent.forget(type, id, version);
     const undone = await this.versions(type).findOne({ _id: versionKey(id, version) });
-    if (previous) await this.current(type).replaceOne({ _id: id }, previous, { upsert: true });
-    else await this.current(type).deleteOne({ _id: id });
+    if (previous) await this.current(type).replaceOne(previous);
+    else await this.current(type).deleteOne(id);
     await Promise.all([
-      this.versions(type).deleteOne({ _id: versionKey(id, version) }),
+      this.versions(type).deleteOne(versionKey(id, version)),
       this.postings.remove(receipt.postings),
       this.changes.remove(receipt.sequence),
     ]);
@@ -805,9 +789,10 @@ export class MongoRepository implements Repository {
     const collection = this.current(query.type);
     const [docs, total] = await Promise.all([
       collection
-        .find(this.pageFilter(query))
-        .sort(this.mongoSort(query.sort, query.cursor?.backwards ?? false))
-        .limit(query.count + 1)
+        .find(this.pageFilter(query), {
+          sort: this.mongoSort(query.sort, query.cursor?.backwards ?? false),
+          limit: query.count + 1,
+        })
         .toArray(),
       query.countTotal ? collection.countDocuments(query.filter) : Promise.resolve(undefined),
     ]);

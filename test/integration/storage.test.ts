@@ -25,6 +25,42 @@ describe('storage', () => {
       .explain()) as { queryPlanner?: { Plan?: string[] } };
     expect(plan.queryPlanner?.Plan?.join(' ')).to.match(/SEARCH .* USING INDEX/);
   });
+
+  it('when a version is stored, then its resource is kept as its JSON text, current copy and history alike', async () => {
+    const { database } = await testServer();
+    const created = await create(patient(602));
+    const [current, first] = await Promise.all([
+      database.db.collection<{ _id: string; res: unknown }>('Patient').findOne({ _id: created.id }),
+      database.db
+        .collection<{ _id: string; res: unknown }>('Patient_history')
+        .findOne({ _id: `${created.id}/_history/1` }),
+    ]);
+    for (const doc of [current, first]) {
+      expect(doc!.res).to.be.a('string');
+      expect(JSON.parse(doc!.res as string)).to.deep.equal(created);
+    }
+  });
+
+  // history documents of that form are read by the crash recovery test below
+  it('when a resource was stored as an object (before nims kept its text), then it is read, found and updated', async () => {
+    const { database } = await testServer();
+    const created = await create(patient(603));
+    const number = created.identifier![0]!.value!;
+    for (const [name, _id] of [
+      ['Patient', created.id],
+      ['Patient_history', `${created.id}/_history/1`],
+    ] as const)
+      await database.db.collection<{ _id: string }>(name).updateOne({ _id }, { $set: { res: created } });
+    expect((await http('GET', `/Patient/${created.id}`)).body).to.deep.equal(created);
+    const found = (await http('GET', `/Patient?identifier=${number}`)).body as unknown as Bundle;
+    expect(found.entry?.map((e) => e.resource)).to.deep.equal([created]);
+    const updated = await http('PUT', `/Patient/${created.id}`, { body: { ...created, gender: 'other' } });
+    expect(updated.status).to.equal(200);
+    const stored = await database.db
+      .collection<{ _id: string; res: unknown }>('Patient')
+      .findOne({ _id: created.id });
+    expect(JSON.parse(stored!.res as string)).to.include({ gender: 'other' });
+  });
 });
 
 describe('embedded database durability', () => {
