@@ -1,11 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Resource } from 'fhir/r4';
-import { Query } from 'mingo';
 import type { Db } from 'mongodb';
 import type { Access } from '../auth/access.js';
 import { CohortMembers } from '../cohort/members.js';
 import { fail } from '../fhir/errors.js';
 import { compileCriteria, type CompiledCriteria } from '../search/criteria.js';
+import { inMemory } from '../search/in-memory.js';
 import { findParameter, parameterNodes } from '../search/parameters.js';
 import { logger } from '../shared/logger.js';
 import { patientIdOf } from '../shared/references.js';
@@ -69,7 +69,7 @@ const chunkId = (job: string, type: string, n: number) => `${job}/${type}/${Stri
 
 /** Whether a stored document meets compiled criteria: its filter, its postings and its ids. */
 function meets(type: string, doc: Kept<CurrentDocument>, criteria: CompiledCriteria): boolean {
-  if (!new Query(criteria.filter).test(doc as unknown as Record<string, unknown>)) return false;
+  if (!inMemory(criteria.filter).test(doc as unknown as Record<string, unknown>)) return false;
   if (criteria.idGroups.some((ids) => !ids.includes(doc._id))) return false;
   if (criteria.postingGroups.length === 0) return true;
   const held = new Set(postingKeysOf(type, doc.idx).all);

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { Resource } from 'fhir/r4';
 import type { Db } from 'mongodb';
-import { Query } from 'mingo';
 import { fail, FhirError } from '../fhir/errors.js';
 import { postingKey } from '../search/criteria.js';
 import { cursorFilter, type SortKey } from '../search/controls.js';
 import { indexValues } from '../search/index-values.js';
+import { inMemory } from '../search/in-memory.js';
 import { ChangeLog, type ChangeDocument } from './changelog.js';
 import { factsOf } from './change-facts.js';
 import { GroupCommit } from '../shared/group-commit.js';
@@ -769,15 +769,15 @@ export class MongoRepository implements Repository {
       (d): d is CurrentDocument => d !== null,
     );
     // the filter the database would run, checked on each candidate's current version
-    const matching = new Query(query.filter).find<CurrentDocument>(docs).all();
+    const matching = inMemory(query.filter).find<CurrentDocument>(docs).all();
     const inPage = query.cursor
-      ? new Query(cursorFilter(query.sort, query.cursor)).find<CurrentDocument>(matching).all()
+      ? inMemory(cursorFilter(query.sort, query.cursor)).find<CurrentDocument>(matching).all()
       : matching;
     // most searches by a selective value find one resource: nothing to order
     const page =
       inPage.length <= 1
         ? inPage
-        : new Query({})
+        : inMemory({})
             .find<CurrentDocument>(inPage)
             .sort(this.mongoSort(query.sort, query.cursor?.backwards ?? false))
             .limit(query.count + 1)
