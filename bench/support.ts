@@ -113,7 +113,7 @@ export function commandsPer(before: Map<string, number>, after: Map<string, numb
     .filter(([, n]) => n >= 0.05)
     .sort((a, b) => b[1] - a[1])
     .map(([command, n]) => `${command} ${n.toFixed(1)}`);
-  return `${total.toFixed(1)} (${each.join(', ')})`;
+  return each.length > 0 ? `${total.toFixed(1)} (${each.join(', ')})` : total.toFixed(1);
 }
 
 /** One HTTP workload by autocannon: each request from `next`; any non-2xx answer fails the run. */

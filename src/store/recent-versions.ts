@@ -1,13 +1,16 @@
+import type { Resource } from 'fhir/r4';
 import type { StoredVersion } from './repository.js';
+
+type Remembered = Omit<StoredVersion, 'resource'> & { text?: string };
 
 /**
  * Versions this process stored lately, so that reading one back (the GP dispatcher reads each new
  * version of an Immunization moments after it was stored) needs no database read. A stored version
- * never changes; the one way it can go, a failed transaction taken back, forgets it here. Kept as
- * copies: callers may change what they are given.
+ * never changes; the one way it can go, a failed transaction taken back, forgets it here. The resource
+ * is kept as its JSON text, so that callers may change what they are given (cheaper than a deep copy).
  */
 export class RecentVersions {
-  private readonly versions = new Map<string, StoredVersion>();
+  private readonly versions = new Map<string, Remembered>();
 
   constructor(private readonly max = 10_000) {}
 
@@ -16,12 +19,15 @@ export class RecentVersions {
     // the oldest goes first: a Map keeps insertion order
     if (this.versions.size >= this.max && !this.versions.has(key))
       this.versions.delete(this.versions.keys().next().value!);
-    this.versions.set(key, copyOf(stored));
+    const { resource, ...version } = stored;
+    this.versions.set(key, resource ? { ...version, text: JSON.stringify(resource) } : version);
   }
 
   get(type: string, id: string, version: number): StoredVersion | undefined {
-    const stored = this.versions.get(keyOf(type, id, version));
-    return stored && copyOf(stored);
+    const remembered = this.versions.get(keyOf(type, id, version));
+    if (!remembered) return undefined;
+    const { text, ...stored } = remembered;
+    return text === undefined ? stored : { ...stored, resource: JSON.parse(text) as Resource };
   }
 
   forget(type: string, id: string, version: number): void {
@@ -30,5 +36,3 @@ export class RecentVersions {
 }
 
 const keyOf = (type: string, id: string, version: number) => `${type}/${id}/${version}`;
-const copyOf = (stored: StoredVersion): StoredVersion =>
-  stored.resource ? { ...stored, resource: structuredClone(stored.resource) } : { ...stored };
