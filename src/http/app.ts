@@ -156,7 +156,9 @@ export function createApp(options: AppOptions): express.Express {
       const route = routeOf(request.originalUrl);
       // methods beyond the ones HTTP names are not labels: a caller could make up any number of them
       const method = HTTP_METHODS.has(request.method) ? request.method : 'other';
-      logger.info('request', { method, route, status: response.statusCode, durationMs, requestId });
+      // winston formats every line before its level is looked at: asked first, a quiet log costs nothing
+      if (logger.isInfoEnabled())
+        logger.info('request', { method, route, status: response.statusCode, durationMs, requestId });
       httpRequests.inc({ method, route, status: response.statusCode });
       httpDuration.observe({ method, route }, durationMs / 1000);
     });
