@@ -57,6 +57,8 @@ describe('hardening', () => {
       }
       expect(statuses).to.deep.equal([200, 200, 200, 429]);
       expect(Number(last!.headers.get('retry-after'))).to.be.within(1, 60);
+      expect(last!.headers.get('ratelimit-policy')).to.equal('3;w=60');
+      expect(last!.headers.get('ratelimit')).to.match(/^limit=3, remaining=0, reset=\d+$/);
       expect(errorCode(await last!.json())).to.equal('too-many-requests');
       expect((await get('/Patient?_count=1', { authorization: `Bearer ${quiet}` })).status).to.equal(200);
     });
