@@ -118,6 +118,13 @@ export class FhirService {
     return this.repository.read(type, id);
   }
 
+  /** The current versions of these resources (deleted ones too), by id; ids never stored are left out. */
+  async readMany(type: string, ids: string[]): Promise<Map<string, StoredVersion>> {
+    requireType(type);
+    ids.forEach(requireId);
+    return this.repository.readMany(type, ids);
+  }
+
   async vread(type: string, id: string, version: string): Promise<StoredVersion> {
     requireType(type);
     requireId(id);

@@ -367,31 +367,38 @@ export class InvitationWorker {
     const now = this.now();
     const preferencesApply = !(await this.cohorts.preferencesSetAside(settings.programme, now));
     const claimedAt = Date.now();
-    const decided = await Promise.all(
-      patientIds.map(async (patientId): Promise<{ send: SendDocument; patient?: Patient }> => {
-        const send: SendDocument = {
-          _id: `${runId}/${patientId}`,
-          run: runId,
-          patient: patientId,
-          state: 'new',
-          step: 0,
-          chain: [],
-          attempts: 0,
-          claimedAt,
-        };
-        const reason =
+    const reasons = await Promise.all(
+      patientIds.map(
+        async (patientId) =>
           this.cohorts.index.reasonToSkip(patientId, settings.programme, now, preferencesApply) ??
-          (settings.recall && !(await this.reminderDue(runId, settings, patientId)) ? 'not-due' : undefined);
-        if (reason) return { send: { ...send, reason } };
-        const patient = await this.patient(patientId);
-        const chain = patient ? this.chainOf(settings, patient) : [];
-        if (!patient || chain.length === 0) return { send: { ...send, reason: 'unreachable' } };
-        return {
-          send: { ...send, state: 'sending', chain, attempts: 1, communication: randomUUID() },
-          patient,
-        };
-      }),
+          (settings.recall && !(await this.reminderDue(runId, settings, patientId)) ? 'not-due' : undefined),
+      ),
     );
+    const notSkipped = patientIds.filter((_, i) => !reasons[i]);
+    const patients = new Map(
+      (await this.patients(notSkipped)).map((patient, i) => [notSkipped[i]!, patient]),
+    );
+    const decided = patientIds.map((patientId, i): { send: SendDocument; patient?: Patient } => {
+      const send: SendDocument = {
+        _id: `${runId}/${patientId}`,
+        run: runId,
+        patient: patientId,
+        state: 'new',
+        step: 0,
+        chain: [],
+        attempts: 0,
+        claimedAt,
+      };
+      const reason = reasons[i];
+      if (reason) return { send: { ...send, reason } };
+      const patient = patients.get(patientId);
+      const chain = patient ? this.chainOf(settings, patient) : [];
+      if (!patient || chain.length === 0) return { send: { ...send, reason: 'unreachable' } };
+      return {
+        send: { ...send, state: 'sending', chain, attempts: 1, communication: randomUUID() },
+        patient,
+      };
+    });
     // a person claimed before (an earlier pass, another process) is not this pass's to send
     const taken = new Set(
       await insertAllNew(
@@ -457,6 +464,12 @@ export class InvitationWorker {
   /** A person's Patient as it is now; undefined when it is gone. */
   private async patient(id: string): Promise<Patient | undefined> {
     return (await this.service.readIfExists('Patient', id))?.resource as Patient | undefined;
+  }
+
+  /** People's Patients as they are now, read together, in their order; undefined for those gone. */
+  private async patients(ids: string[]): Promise<(Patient | undefined)[]> {
+    const found = await this.service.readMany('Patient', ids);
+    return ids.map((id) => found.get(id)?.resource as Patient | undefined);
   }
 
   /** Writes these fields of each send document (absent ones removed), in one bulk write. */
@@ -782,7 +795,7 @@ export class InvitationWorker {
   private async next(sends: SendDocument[], settings: RunSettings): Promise<void> {
     if (sends.length === 0) return;
     const onwards = sends.filter((s) => s.step + 1 < s.chain.length);
-    const patients = await Promise.all(onwards.map((s) => this.patient(s.patient)));
+    const patients = await this.patients(onwards.map((s) => s.patient));
     const items: Pending[] = [];
     onwards.forEach((send, i) => {
       const patient = patients[i];
@@ -941,7 +954,7 @@ export class InvitationWorker {
       );
     }
     const retries = sends.filter((s) => s.state === 'retry');
-    const patients = await Promise.all(retries.map((s) => this.patient(s.patient)));
+    const patients = await this.patients(retries.map((s) => s.patient));
     await this.attempt(
       [...neverSent, ...retries.flatMap((send, i) => (patients[i] ? [{ send, patient: patients[i] }] : []))],
       settings,

@@ -24,6 +24,9 @@ export function kept<T extends { res?: Resource }>(doc: T): Kept<T> {
   return doc.res ? { ...doc, res: JSON.stringify(doc.res) } : doc;
 }
 
+/** The most `_id`s one lookup of many asks for (the embedded FerretDB looks up no more at once). */
+const IDS_A_COMMAND = 1000;
+
 /** Any document of such a collection, as the driver sees it. */
 type KeptDocument = Document & { _id: string };
 
@@ -41,6 +44,20 @@ export class VersionCollection<T extends { _id: string; res?: Resource }> {
   async findOne(filter: Filter<KeptDocument>, options?: FindOptions): Promise<T | null> {
     const doc = await this.collection.findOne(filter, options);
     return doc ? unkept<T>(doc) : null;
+  }
+
+  /**
+   * The documents with these `_id`s, in lists of up to 1,000: one command each, an index lookup on MongoDB
+   * and on the embedded FerretDB (see ferretdb.ts), a third to a quarter of the cost of a lookup each.
+   */
+  async findMany(ids: string[], options?: FindOptions): Promise<T[]> {
+    const lists = Array.from({ length: Math.ceil(ids.length / IDS_A_COMMAND) }, (_, i) =>
+      ids.slice(i * IDS_A_COMMAND, (i + 1) * IDS_A_COMMAND),
+    );
+    const found = await Promise.all(
+      lists.map((list) => this.find({ _id: { $in: list } }, options).toArray()),
+    );
+    return found.flat();
   }
 
   find(filter: Filter<KeptDocument>, options?: FindOptions): FindCursor<T> {

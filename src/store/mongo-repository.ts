@@ -260,6 +260,11 @@ export class MongoRepository implements Repository {
     return doc ? toStored(type, doc, id) : undefined;
   }
 
+  async readMany(type: string, ids: string[]): Promise<Map<string, StoredVersion>> {
+    const docs = await this.current(type).findMany([...new Set(ids)], { projection: { idx: 0, srt: 0 } });
+    return new Map(docs.map((doc) => [doc._id, toStored(type, doc, doc._id)]));
+  }
+
   async vread(type: string, id: string, version: number): Promise<StoredVersion | undefined> {
     const recent = this.recent.get(type, id, version);
     if (recent) return recent;
@@ -765,9 +770,7 @@ export class MongoRepository implements Repository {
   }
 
   private async searchCandidates(query: SearchQuery, ids: string[]): Promise<SearchPage> {
-    const docs = (await Promise.all(ids.map((id) => this.current(query.type).findOne({ _id: id })))).filter(
-      (d): d is CurrentDocument => d !== null,
-    );
+    const docs = await this.current(query.type).findMany(ids);
     // the filter the database would run, checked on each candidate's current version
     const matching = inMemory(query.filter).find<CurrentDocument>(docs).all();
     const inPage = query.cursor

@@ -136,6 +136,8 @@ export interface Repository {
   /** Calls `listener` after each change this repository stores (not the audit trail's inserts). */
   onChange(listener: (event: ChangeEvent) => void): void;
   read(type: string, id: string): Promise<StoredVersion | undefined>;
+  /** The current versions of these resources, by id; those never stored are not in the map. */
+  readMany(type: string, ids: string[]): Promise<Map<string, StoredVersion>>;
   vread(type: string, id: string, version: number): Promise<StoredVersion | undefined>;
   write(request: WriteRequest): Promise<WriteResult>;
   /**

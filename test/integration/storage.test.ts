@@ -6,6 +6,7 @@ import type { Bundle, Patient } from 'fhir/r4';
 import { patient } from '../../fixtures/records.js';
 import type { HistoryDocument } from '../../src/store/repository.js';
 import { ChangeLog, type ChangeDocument } from '../../src/store/changelog.js';
+import { MongoRepository } from '../../src/store/mongo-repository.js';
 import { LogReader } from '../../src/store/log-reader.js';
 import { Outbox } from '../../src/store/outbox.js';
 import { Slots, type SlotDocument } from '../../src/store/slots.js';
@@ -24,6 +25,33 @@ describe('storage', () => {
       .find({ _id: 'any-id' })
       .explain()) as { queryPlanner?: { Plan?: string[] } };
     expect(plan.queryPlanner?.Plan?.join(' ')).to.match(/SEARCH .* USING INDEX/);
+  });
+
+  it('when many documents are looked up by a list of _id values, then exactly those found come back, the same as one by one', async () => {
+    const { database } = await testServer();
+    const collection = database.db.collection<{ _id: string; n: number }>(`ids_${Date.now()}`);
+    await collection.insertMany(Array.from({ length: 1500 }, (_, n) => ({ _id: `d${n}`, n })));
+    const numbers = (filter: object) =>
+      collection
+        .find(filter)
+        .toArray()
+        .then((docs) => docs.map((d) => d.n).sort((a, b) => a - b));
+    // the embedded FerretDB hands a list of strings to SQLite's _id index; anything else it filters itself
+    expect(await numbers({ _id: { $in: ['d7', 'missing', 'd1499', 'd7'] } })).to.deep.equal([7, 1499]);
+    expect(await numbers({ _id: { $in: ['d3', 5] } })).to.deep.equal([3]);
+    expect(await numbers({ _id: { $in: [] } })).to.deep.equal([]);
+    const ids = Array.from({ length: 1200 }, (_, n) => `d${n * 2}`);
+    expect(await numbers({ _id: { $in: ids } })).to.have.length(750);
+
+    const people = await Promise.all([604, 605, 606].map((n) => create(patient(n))));
+    await http('DELETE', `/Patient/${people[2]!.id}`);
+    const found = await new MongoRepository(database.db).readMany('Patient', [
+      ...people.map((p) => p.id),
+      'never-stored',
+    ]);
+    expect([...found.keys()].sort()).to.deep.equal(people.map((p) => p.id).sort());
+    expect(found.get(people[0]!.id)?.resource).to.deep.equal(people[0]);
+    expect(found.get(people[2]!.id)).to.include({ deleted: true, versionId: 2 });
   });
 
   it('when a version is stored, then its resource is kept as its JSON text, current copy and history alike', async () => {
