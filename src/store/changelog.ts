@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import { insertAllNew, isDuplicateKey } from './mongo-errors.js';
+import { findByIds, insertAllNew, isDuplicateKey } from './mongo-errors.js';
 
 /** One stored version, in the order versions were stored: `_id` is a sequence number, as text. */
 export interface ChangeDocument {
@@ -90,13 +90,17 @@ export class ChangeLog {
     }
   }
 
-  /** The entry with this number from memory, or looked up (and kept for the other readers). */
-  private async entry(seq: number): Promise<ChangeDocument | null> {
-    const known = this.recent.get(seq);
-    if (known) return known;
-    const found = await this.changes.findOne({ _id: String(seq) });
-    if (found) this.keep(found);
-    return found;
+  /** The entries with these numbers from memory, the others looked up together (and kept for the other readers). */
+  private async entries(seqs: number[]): Promise<(ChangeDocument | null)[]> {
+    const found = new Map(
+      seqs.flatMap((seq) => (this.recent.has(seq) ? [[seq, this.recent.get(seq)!]] : [])),
+    );
+    const unknown = seqs.filter((seq) => !found.has(seq)).map(String);
+    for (const doc of await findByIds(this.changes, unknown)) {
+      this.keep(doc);
+      found.set(doc.seq, doc);
+    }
+    return seqs.map((seq) => found.get(seq) ?? null);
   }
 
   private exists(seq: number): Promise<boolean> {
@@ -284,13 +288,15 @@ export class ChangeLog {
    * The entries with these numbers as the log's readers in this process see them: null where there is
    * none, and, without a lookup, where this process is still writing one.
    */
-  readWritten(seqs: number[]): Promise<(ChangeDocument | null)[]> {
-    return Promise.all(seqs.map((seq) => (this.isPending(seq) ? Promise.resolve(null) : this.entry(seq))));
+  async readWritten(seqs: number[]): Promise<(ChangeDocument | null)[]> {
+    const written = await this.entries(seqs.filter((seq) => !this.isPending(seq)));
+    const bySeq = new Map(written.flatMap((doc) => (doc ? [[doc.seq, doc]] : [])));
+    return seqs.map((seq) => bySeq.get(seq) ?? null);
   }
 
   /** The entries with these numbers, null where there is none. */
   read(seqs: number[]): Promise<(ChangeDocument | null)[]> {
-    return Promise.all(seqs.map((seq) => this.entry(seq)));
+    return this.entries(seqs);
   }
 
   async remove(seq: number): Promise<void> {

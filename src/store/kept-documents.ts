@@ -1,6 +1,6 @@
 import type { Resource } from 'fhir/r4';
 import type { Collection, Document, Filter, FindCursor, FindOptions } from 'mongodb';
-import { bulkUpdate, insertAllNew } from './mongo-errors.js';
+import { bulkUpdate, findByIds, insertAllNew } from './mongo-errors.js';
 
 /**
  * The resource of a version document as the database keeps it: its JSON text. FerretDB decodes every
@@ -24,9 +24,6 @@ export function kept<T extends { res?: Resource }>(doc: T): Kept<T> {
   return doc.res ? { ...doc, res: JSON.stringify(doc.res) } : doc;
 }
 
-/** The most `_id`s one lookup of many asks for (the embedded FerretDB looks up no more at once). */
-const IDS_A_COMMAND = 1000;
-
 /** Any document of such a collection, as the driver sees it. */
 type KeptDocument = Document & { _id: string };
 
@@ -46,18 +43,9 @@ export class VersionCollection<T extends { _id: string; res?: Resource }> {
     return doc ? unkept<T>(doc) : null;
   }
 
-  /**
-   * The documents with these `_id`s, in lists of up to 1,000: one command each, an index lookup on MongoDB
-   * and on the embedded FerretDB (see ferretdb.ts), a third to a quarter of the cost of a lookup each.
-   */
+  /** The documents with these `_id`s, looked up together (see findByIds). */
   async findMany(ids: string[], options?: FindOptions): Promise<T[]> {
-    const lists = Array.from({ length: Math.ceil(ids.length / IDS_A_COMMAND) }, (_, i) =>
-      ids.slice(i * IDS_A_COMMAND, (i + 1) * IDS_A_COMMAND),
-    );
-    const found = await Promise.all(
-      lists.map((list) => this.find({ _id: { $in: list } }, options).toArray()),
-    );
-    return found.flat();
+    return (await findByIds(this.collection, ids, options)).map((doc) => unkept<T>(doc));
   }
 
   find(filter: Filter<KeptDocument>, options?: FindOptions): FindCursor<T> {

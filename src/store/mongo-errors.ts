@@ -5,8 +5,32 @@ import {
   type AnyBulkWriteOperation,
   type Collection,
   type Document,
+  type Filter,
+  type FindOptions,
   type OptionalUnlessRequiredId,
+  type WithId,
 } from 'mongodb';
+
+/** The most `_id`s one lookup of many asks for (the embedded FerretDB looks up no more at once). */
+const IDS_A_COMMAND = 1000;
+
+/**
+ * The documents with these `_id`s, in lists of up to 1,000: one command each, an index lookup on MongoDB
+ * and on the embedded FerretDB (see ferretdb.ts), a third to a quarter of the cost of a lookup each.
+ */
+export async function findByIds<T extends Document>(
+  collection: Collection<T>,
+  ids: string[],
+  options?: FindOptions,
+): Promise<WithId<T>[]> {
+  const lists = Array.from({ length: Math.ceil(ids.length / IDS_A_COMMAND) }, (_, i) =>
+    ids.slice(i * IDS_A_COMMAND, (i + 1) * IDS_A_COMMAND),
+  );
+  const found = await Promise.all(
+    lists.map((list) => collection.find({ _id: { $in: list } } as Filter<T>, options).toArray()),
+  );
+  return found.flat();
+}
 
 export function isDuplicateKey(error: unknown): boolean {
   return error instanceof MongoError && error.code === 11000;

@@ -253,10 +253,16 @@ describe('change log readers', () => {
       collection: (name: string) => {
         const collection = real.collection(name);
         const findOne = collection.findOne.bind(collection) as (filter: object) => Promise<unknown>;
+        const find = collection.find.bind(collection) as (filter: object, options?: object) => unknown;
+        // numbers looked up, one at a time or in lists
         return Object.assign(Object.create(collection) as object, {
           findOne: (filter: object) => {
             counted.lookups++;
             return findOne(filter);
+          },
+          find: (filter: { _id?: { $in?: unknown[] } }, options?: object) => {
+            counted.lookups += filter._id?.$in?.length ?? 1;
+            return find(filter, options);
           },
         });
       },
