@@ -384,14 +384,15 @@ export class MongoRepository implements Repository {
   async updateMany(type: string, updates: VersionUpdate[]): Promise<(StoredVersion | FhirError)[]> {
     const ts = this.now().toISOString();
     // a version this process stored lately is taken as current without a lookup: if another has followed
-    // it, the history insert below is refused and says so. Others are looked up by _id each: FerretDB
-    // reads the whole collection for `_id: {$in: [...]}`
-    const currents = await Promise.all(
-      updates.map(
-        async ({ id, expectedVersion }) =>
-          this.recentCurrent(type, id, expectedVersion) ?? (await this.current(type).findOne({ _id: id })),
-      ),
+    // it, the history insert below is refused and says so. Others are looked up together
+    const remembered = updates.map(({ id, expectedVersion }) =>
+      this.recentCurrent(type, id, expectedVersion),
     );
+    const looked = await this.current(type).findMany(
+      updates.filter((_, i) => !remembered[i]).map((u) => u.id),
+    );
+    const lookedUp = new Map(looked.map((doc) => [doc._id, doc]));
+    const currents = updates.map(({ id }, i) => remembered[i] ?? lookedUp.get(id));
     const results: (StoredVersion | FhirError)[] = [];
     const accepted = updates.flatMap(({ id, expectedVersion, resource }, index) => {
       const live = currents[index] ?? null;
@@ -465,11 +466,7 @@ export class MongoRepository implements Repository {
       const keys = wanted.map((v) => postingKey(type, param, v));
       const { lists, cached } = await this.postings.get(keys, useCache);
       const ids = [...new Set(keys.flatMap((k) => lists.get(k) ?? []))];
-      const docs = new Map(
-        await Promise.all(
-          ids.map(async (id) => [id, await this.current(type).findOne({ _id: id })] as const),
-        ),
-      );
+      const docs = new Map((await this.current(type).findMany(ids)).map((doc) => [doc._id, doc]));
       wanted.forEach((value, i) => {
         // the newest listed holder that still has the value
         for (const id of [...(lists.get(keys[i]!) ?? [])].reverse()) {
@@ -816,9 +813,9 @@ export class MongoRepository implements Repository {
     if (!current) return { versions: [] };
     const top = Math.min(current.v, (query.before ?? Infinity) - 1);
     const wanted = Array.from({ length: Math.max(0, Math.min(query.count, top)) }, (_, i) => top - i);
-    const docs = (
-      await Promise.all(wanted.map((v) => this.versions(type).findOne({ _id: versionKey(id, v) })))
-    ).filter((d): d is HistoryDocument => d !== null);
+    const found = await this.versions(type).findMany(wanted.map((v) => versionKey(id, v)));
+    const byVersion = new Map(found.map((doc) => [doc.v, doc]));
+    const docs = wanted.flatMap((v) => byVersion.get(v) ?? []);
     const versions = docs
       .filter((d) => query.since === undefined || Date.parse(d.ts) >= query.since)
       .map((d) => toStored(type, d, id));
@@ -851,10 +848,18 @@ export class MongoRepository implements Repository {
         break;
       }
     }
-    const docs = await Promise.all(
-      picked.map((c) => this.versions(c.type).findOne({ _id: versionKey(c.id, c.v) })),
+    // each type's versions looked up together; two types may use the same ids
+    const types = [...new Set(picked.map((c) => c.type))];
+    const found = await Promise.all(
+      types.map((type) =>
+        this.versions(type).findMany(picked.filter((c) => c.type === type).map((c) => versionKey(c.id, c.v))),
+      ),
     );
-    const versions = docs.flatMap((d, i) => (d ? [toStored(picked[i]!.type, d, picked[i]!.id)] : []));
+    const byKey = new Map(types.flatMap((type, i) => found[i]!.map((doc) => [`${type}|${doc._id}`, doc])));
+    const versions = picked.flatMap((c) => {
+      const doc = byKey.get(`${c.type}|${versionKey(c.id, c.v)}`);
+      return doc ? [toStored(c.type, doc, c.id)] : [];
+    });
     return { versions, ...(next !== undefined && next > 1 ? { next } : {}) };
   }
 }
