@@ -8,7 +8,7 @@ import { FhirError } from '../fhir/errors.js';
 import type { FhirService } from '../fhir/service.js';
 import { logger } from '../shared/logger.js';
 import { messagesSent } from '../shared/metrics.js';
-import { bulkUpdate, insertAllNew, isDuplicateKey } from '../store/mongo-errors.js';
+import { bulkUpdate, findByIds, insertAllNew, isDuplicateKey } from '../store/mongo-errors.js';
 import {
   PermanentFailure,
   settled,
@@ -923,9 +923,7 @@ export class InvitationWorker {
   }
 
   private async follow(runId: string, ids: string[]): Promise<void> {
-    const sends = (await Promise.all(ids.map((_id) => this.sends.findOne({ _id })))).filter(
-      (s): s is SendDocument => s !== null,
-    );
+    const sends = await findByIds(this.sends, ids);
     const task = await this.task(runId, 5000);
     const settings = settingsOf(task);
     // scheduled at start: a message a stopped process was sending may have gone, so it is never resent;

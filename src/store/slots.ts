@@ -1,12 +1,12 @@
 import type { Collection } from 'mongodb';
 import { groupBy } from '../shared/group.js';
-import { bulkUpdate, insertAllNew, isDuplicateKey } from './mongo-errors.js';
+import { bulkUpdate, findByIds, insertAllNew, isDuplicateKey } from './mongo-errors.js';
 
 /**
  * A list kept as numbered documents `{key}#0`, `{key}#1`, ... Appending is an insert of the next number
- * (two writers racing for it: one insert wins), reading is a series of finds by `_id`. Insert and find by
- * `_id` are the only operations FerretDB 1.24 answers without reading the whole collection, so such a
- * list stays fast at any collection size. Entries are never removed, only made void.
+ * (two writers racing for it: one insert wins), reading is a series of finds by `_id` (or lists of them).
+ * Insert and find by `_id` are the only operations FerretDB 1.24 answers without reading the whole
+ * collection, so such a list stays fast at any collection size. Entries are never removed, only made void.
  */
 export interface SlotDocument {
   _id: string;
@@ -52,9 +52,9 @@ export class Slots {
     let probe = hint === undefined ? 4 : 1;
     for (;;) {
       const start = entries.length;
-      const found = await Promise.all(
-        Array.from({ length: batch }, (_, i) => this.collection.findOne({ _id: `${key}#${start + i}` })),
-      );
+      const slotIds = Array.from({ length: batch }, (_, i) => `${key}#${start + i}`);
+      const byId = new Map((await findByIds(this.collection, slotIds)).map((doc) => [doc._id, doc]));
+      const found = slotIds.map((id) => byId.get(id) ?? null);
       const missing = found.indexOf(null);
       entries.push(...(found.slice(0, missing < 0 ? found.length : missing) as SlotDocument[]));
       if (missing >= 0 || (entries.length === 1 && entries[0]!.only === true)) break;
@@ -94,9 +94,35 @@ export class Slots {
     await bulkUpdate(this.collection, keys.map(notOnlyUpdate));
   }
 
-  private async exists(key: string, n: number): Promise<boolean> {
-    const doc = await this.collection.findOne({ _id: `${key}#${n}` }, { projection: { _id: 1 } });
-    return doc !== null;
+  /** Slots asked about since the last lookup, each with who waits for the answer. */
+  private asked = new Map<
+    string,
+    { resolve: (taken: boolean) => void; reject: (error: unknown) => void }[]
+  >();
+
+  /**
+   * Whether slot `n` of `key` is taken. The questions asked in one turn of the event loop go to the
+   * database together: the ends of many lists (an invitation batch's people) are looked for at once.
+   */
+  private exists(key: string, n: number): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      const id = `${key}#${n}`;
+      if (this.asked.size === 0) setImmediate(() => void this.lookUpAsked());
+      this.asked.set(id, [...(this.asked.get(id) ?? []), { resolve, reject }]);
+    });
+  }
+
+  private async lookUpAsked(): Promise<void> {
+    const asked = this.asked;
+    this.asked = new Map();
+    try {
+      const taken = new Set(
+        (await findByIds(this.collection, [...asked.keys()], { projection: { _id: 1 } })).map((d) => d._id),
+      );
+      for (const [id, waiting] of asked) for (const w of waiting) w.resolve(taken.has(id));
+    } catch (error) {
+      for (const waiting of asked.values()) for (const w of waiting) w.reject(error);
+    }
   }
 
   /**

@@ -142,11 +142,17 @@ describe('slot lists', () => {
   it('when a list has one entry, then it is read in one lookup; once another process appends, in more', async () => {
     const { database } = await testServer();
     const collection = database.db.collection<SlotDocument>('slots_test');
+    // numbers looked up, one at a time or in lists
     let lookups = 0;
     const counted = new Proxy(collection, {
       get: (target, name, receiver) => {
+        const value = Reflect.get(target, name, receiver) as unknown;
         if (name === 'findOne') lookups++;
-        return Reflect.get(target, name, receiver) as unknown;
+        if (name !== 'find' || typeof value !== 'function') return value;
+        return (filter: { _id?: { $in?: unknown[] } }, ...rest: unknown[]) => {
+          lookups += filter._id?.$in?.length ?? 1;
+          return (value as (...args: unknown[]) => unknown).apply(target, [filter, ...rest]);
+        };
       },
     });
     const key = `one${Date.now()}`;
