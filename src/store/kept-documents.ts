@@ -19,7 +19,7 @@ export function resourceOf(res: KeptResource | undefined): Resource | undefined 
   return typeof res === 'string' ? (JSON.parse(res) as Resource) : res;
 }
 
-/** A version document as the database keeps it. */
+/** A version document as it is written: its resource as JSON text. */
 export function kept<T extends { res?: Resource }>(doc: T): Kept<T> {
   return doc.res ? { ...doc, res: JSON.stringify(doc.res) } : doc;
 }

@@ -439,7 +439,10 @@ export class MongoRepository implements Repository {
       }),
     ]);
     if (mayBeOvertaken(ts, this.now()))
-      await Promise.all(won.map(({ current: c }) => this.settle(type, c.id, c.v)));
+      await this.settleAll(
+        type,
+        won.map((w) => w.current),
+      );
     won.forEach(({ index, live, current }, i) => {
       this.announce(type, sequences[i]!, current, live);
       results[index] = toStored(type, current, current.id);
@@ -592,6 +595,12 @@ export class MongoRepository implements Repository {
       newest = doc;
     }
     if (newest) await this.current(type).replaceOne(currentOf(newest));
+  }
+
+  /** `settle` for many versions: whether any has a later version is one lookup for all. */
+  private async settleAll(type: string, written: { id: string; v: number }[]): Promise<void> {
+    const later = await this.versions(type).findMany(written.map(({ id, v }) => versionKey(id, v + 1)));
+    await Promise.all(later.map((doc) => this.settle(type, doc.id, doc.v - 1)));
   }
 
   /**
