@@ -17,8 +17,9 @@ const FILE_NAME = /^[\w-][\w.-]{0,199}$/;
  * Suppliers that send files rather than call the API put them in their own folder of the drop folder,
  * named by their client id: `{dir}/{client id}/{file}.csv`. Each file is moved to `processing/` (one
  * server takes it), applied as an upload with the permissions of the client's registration, and then
- * its acknowledgement (`ack/{file}.ack.csv`) and report (`ack/{file}.report.json`) are written (under a
- * temporary name, then renamed) and the file moved to `done/`. A file left in `processing/` by a stopped
+ * its acknowledgement (`ack/{file}.ack.csv`) and report (`ack/{file}.report.json`, always written last,
+ * so its arrival means both are there) are written (under a temporary name, then renamed) and the file
+ * moved to `done/`. A file left in `processing/` by a stopped
  * server is taken up again at the next start: the same file is the same upload, so nothing is applied
  * twice.
  */

@@ -242,18 +242,19 @@ describe('Supplier batch files ($batch-upload) with per-row acknowledgement', fu
     // written under another name and renamed, as a supplier's transfer would
     writeFileSync(join(folder, '.flu.csv.part'), flatFile(rows));
     renameSync(join(folder, '.flu.csv.part'), join(folder, 'flu_20261015.csv'));
-    const ack = await eventually(
-      () => Promise.resolve(readFileSync(join(folder, 'ack', 'flu_20261015.csv.ack.csv'), 'utf8')),
-      30_000,
-    );
+    // the report is written last: once it is there, so is the acknowledgement
+    const report = JSON.parse(
+      await eventually(
+        () => Promise.resolve(readFileSync(join(folder, 'ack', 'flu_20261015.csv.report.json'), 'utf8')),
+        30_000,
+      ),
+    ) as Parameters;
+    const ack = readFileSync(join(folder, 'ack', 'flu_20261015.csv.ack.csv'), 'utf8');
     const acks = parse<Record<string, string>>(ack, { columns: true, delimiter: '|' });
     expect(acks.map((a) => [a.UNIQUE_ID, a.RESULT])).to.deep.equal([
       ['drop-flu', 'created'],
       ['drop-covid', 'rejected'],
     ]);
-    const report = JSON.parse(
-      readFileSync(join(folder, 'ack', 'flu_20261015.csv.report.json'), 'utf8'),
-    ) as Parameters;
     expect(report.parameter!.find((p) => p.name === 'created')!.valueInteger).to.equal(1);
     await eventually(() =>
       Promise.resolve(expect(existsSync(join(folder, 'done', 'flu_20261015.csv'))).to.equal(true)),
