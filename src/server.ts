@@ -159,7 +159,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     ...(letters instanceof MailingHouse ? [letters.outbox] : []),
   ] as Deliveries[];
   await Promise.all(outboxes.map((o) => o.start()));
-  const invitations = new InvitationWorker(database.db, service, cohorts, channels, booking);
+  const invitations = new InvitationWorker(database.db, service, cohorts, channels, booking, processes);
   await invitations.start();
   const leases = new Leases(database.db, processes);
   const callRecall = new CallRecallScheduler(database.db, { service, cohorts, invitations }, leases);

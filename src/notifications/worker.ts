@@ -32,14 +32,25 @@ import {
   type RunSettings,
 } from './runs.js';
 import { groupBy } from '../shared/group.js';
+import type { LiveProcesses } from '../store/processes.js';
 
 /**
- * Where a person is in a run. `sending` is written before a provider is called (with the claim, or before
- * a retry or the next channel), so a message a crash cut off is never sent again (it becomes `unknown`),
- * unless its Communication, made before the call, was never made; `waiting` has a provider's id to ask
- * about.
+ * Where a person is in a run. `prepared` is claimed with a Communication in preparation and nothing
+ * sent: safe to send, by the process that prepared it or, once that one stopped, by any. `sending` is
+ * written before a provider is called, so a message a crash cut off is never sent again (it becomes
+ * `unknown`), unless its Communication, made before the call, was never made; `waiting` has a
+ * provider's id to ask about.
  */
-type SendState = 'new' | 'sending' | 'waiting' | 'retry' | 'delivered' | 'failed' | 'skipped' | 'unknown';
+type SendState =
+  | 'new'
+  | 'prepared'
+  | 'sending'
+  | 'waiting'
+  | 'retry'
+  | 'delivered'
+  | 'failed'
+  | 'skipped'
+  | 'unknown';
 
 interface SendDocument {
   /** `{run}/{patient}`: inserting it is what claims the person for the run, once. */
@@ -59,9 +70,23 @@ interface SendDocument {
   claimedAt?: number;
   /** When the provider accepted the current message: the Communication's `sent`. */
   sentAt?: string;
-  /** The version of the current Communication nims last wrote. */
+  /**
+   * The version of the current Communication nims last wrote. A claim says 1 before the Communication
+   * is made: one a crash left unmade is then made by its next update.
+   */
   version?: number;
   reason?: string;
+  /** The process that prepared it, which alone sends it while it is alive. */
+  preparedBy?: string;
+}
+
+/** A run's people prepared in this process and not yet handed to a provider, in cohort order. */
+interface PreparedQueue {
+  sends: SendDocument[];
+  /** Whether more may come: the run's preparing has not ended. */
+  preparing: boolean;
+  /** Set when the run's loop stops early: what is queued is left for follow-ups. */
+  stop: boolean;
 }
 
 interface ProgressDocument {
@@ -90,6 +115,14 @@ const IDLE_MS = 1000;
  * milliseconds); also longer than the store takes to repair a write a stopped process left half done.
  */
 const CLAIM_PATIENCE_MS = 15_000;
+/**
+ * People a run prepares ahead of its sending, at most: enough that preparing is never what a run waits
+ * on, few enough that the queue stays small in memory (a send document each) and a Patient read when
+ * prepared is rarely out of date by the time its message goes.
+ */
+const PREPARE_AHEAD = 100_000;
+/** How often an empty or full queue is looked at again. */
+const QUEUE_WAIT_MS = 20;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A person about to be sent their message at their step. */
@@ -99,11 +132,12 @@ interface Pending {
 }
 
 /**
- * Sends a run's invitations: batch by batch, each person claimed once (by inserting their send
- * document), checked at send time (died, left, vaccinated, opted out), sent down their channel chain
+ * Sends a run's invitations. People are prepared batch by batch, ahead of the sending: each claimed once
+ * (by inserting their send document), checked (died, left, vaccinated, opted out), and given a
+ * Communication in preparation. They are checked again at send time and sent down their channel chain
  * with one Communication per attempt, falling back when a channel fails for good and retrying when it
  * fails for now. Progress and counts are saved after every batch, and the run's Task says whether to go
- * on (in-progress), wait (on-hold) or stop (cancelled).
+ * on (in-progress), wait (on-hold) or stop (cancelled: whoever is prepared and not sent is skipped).
  */
 export class InvitationWorker {
   private readonly sends: Collection<SendDocument>;
@@ -123,6 +157,8 @@ export class InvitationWorker {
     private readonly channels: Map<ChannelName, Channel>,
     /** Where invited people go for the booking system (absent: no booking system). */
     private readonly booking?: Outbox<BookingInvitation>,
+    /** The server processes alive: people prepared by a stopped one are sent by another. */
+    private readonly processes?: Pick<LiveProcesses, 'self' | 'alive'>,
     private readonly now: () => Date = () => new Date(),
   ) {
     this.sends = db.collection<SendDocument>('invitation_sends');
@@ -131,7 +167,9 @@ export class InvitationWorker {
 
   /** Picks up the runs and messages a previous process left (one scan of each at start). */
   async start(): Promise<void> {
-    for await (const send of this.sends.find({ state: { $in: ['sending', 'waiting', 'retry', 'new'] } })) {
+    for await (const send of this.sends.find({
+      state: { $in: ['prepared', 'sending', 'waiting', 'retry', 'new'] },
+    })) {
       if (send.state === 'waiting' || send.state === 'retry') this.schedule(send._id, 0);
       // claimed, or cut off while a provider was called: looked at again once no other process can
       // still be on it (a write the stopped process left half done is repaired by then too)
@@ -198,13 +236,17 @@ export class InvitationWorker {
   private readonly tasks = new Map<string, { task: Task; at: number }>();
 
   /**
-   * Sends the run batch by batch. The next batch is read and claimed while the one before it is still
-   * with the providers, so the database and the providers are busy at once; a batch's progress is saved
-   * only after the one before it, so a restart goes on from a point before which everyone was claimed.
+   * Prepares the run batch by batch (at most two batches under way) while what is prepared is sent, up
+   * to PREPARE_AHEAD people ahead of the sending, so the database and the providers are busy at once and a
+   * run waits on its providers' pace. A batch's progress is saved only after the one before it, so a
+   * restart goes on from a point before which everyone was prepared; whoever was prepared and not sent
+   * is then sent by follow-ups.
    */
   private async loop(runId: string): Promise<void> {
     if (!this.counts.has(runId))
       this.counts.set(runId, (await this.progress.findOne({ _id: runId }))?.counts ?? emptyCounts());
+    const queue: PreparedQueue = { sends: [], preparing: true, stop: false };
+    const sending = this.sendQueued(runId, queue);
     let underWay: Promise<void> = Promise.resolve();
     // where the batch under way ends: the saved progress lags behind it
     let cursor: Pick<ProgressDocument, 'chunk' | 'offset'> | undefined;
@@ -212,12 +254,17 @@ export class InvitationWorker {
       await underWay;
       cursor = undefined;
     };
+    const finishPreparing = async () => {
+      await finishUnderWay();
+      queue.preparing = false;
+      await sending;
+    };
     try {
       while (!this.stopped) {
         const task = await this.task(runId);
         const progress = (await this.progress.findOne({ _id: runId }))!;
         if (task.status === 'cancelled' || task.status === 'completed' || progress.done) {
-          await finishUnderWay();
+          await finishPreparing();
           await this.progress.updateOne({ _id: runId }, { $set: { done: true } });
           return;
         }
@@ -227,9 +274,13 @@ export class InvitationWorker {
           await sleep(IDLE_MS);
           continue;
         }
+        if (queue.sends.length >= PREPARE_AHEAD) {
+          await sleep(QUEUE_WAIT_MS);
+          continue;
+        }
         const batch = await this.nextMembers({ ...progress, ...cursor }, settings.batchSize);
         if (batch.ids.length === 0) {
-          await finishUnderWay();
+          await finishPreparing();
           if (this.outstanding(runId)) {
             await sleep(IDLE_MS);
             continue;
@@ -239,8 +290,9 @@ export class InvitationWorker {
         }
         cursor = { chunk: batch.chunk, offset: batch.offset };
         const previous = underWay;
-        underWay = this.claim(runId, settings, batch.ids).then(async () => {
+        underWay = this.prepare(runId, settings, batch.ids).then(async (prepared) => {
           await previous;
+          queue.sends.push(...prepared);
           await this.progress.updateOne(
             { _id: runId },
             { $set: { chunk: batch.chunk, offset: batch.offset } },
@@ -249,12 +301,61 @@ export class InvitationWorker {
         });
         // a failure is the loop's to report, when it next waits for this batch
         underWay.catch(() => undefined);
-        // at most two batches under way
         await previous;
       }
     } finally {
-      // nothing of this loop goes on after it: a loop started again begins from the saved progress
+      // nothing of this loop goes on after it: a loop started again begins from the saved progress, and
+      // the people it prepared and did not send are the follow-ups' to send
       await underWay.catch(() => undefined);
+      queue.stop = true;
+      await sending;
+      for (const send of queue.sends) this.schedule(send._id, 0);
+    }
+  }
+
+  /**
+   * Hands the run's prepared people to their providers as the loop prepares them, a batch at a time
+   * with at most two batches with the providers at once, while the run is in progress and within its
+   * window. A cancelled run's people still queued are skipped.
+   */
+  private async sendQueued(runId: string, queue: PreparedQueue): Promise<void> {
+    let underWay: Promise<void> = Promise.resolve();
+    try {
+      while (!queue.stop && !this.stopped) {
+        if (queue.sends.length === 0) {
+          if (!queue.preparing) return;
+          await sleep(QUEUE_WAIT_MS);
+          continue;
+        }
+        // the loop reads the Task at every batch
+        const task = await this.task(runId, IDLE_MS);
+        const settings = settingsOf(task);
+        if (task.status === 'cancelled' || task.status === 'completed') {
+          await underWay;
+          await this.end(
+            queue.sends.splice(0).map((send) => ({ ...send, reason: 'cancelled' })),
+            settings,
+          );
+          continue;
+        }
+        if (task.status !== 'in-progress' || !withinWindow(settings.window, this.now())) {
+          await sleep(IDLE_MS);
+          continue;
+        }
+        const batch = queue.sends.splice(0, settings.batchSize);
+        const previous = underWay;
+        underWay = this.sendPrepared(batch, settings).catch((error: unknown) => {
+          // the follow-ups take them up: a message marked as being sent is never sent twice
+          logger.error('invitation batch not handed over; following up', {
+            run: runId,
+            error: String(error),
+          });
+          for (const send of batch) this.schedule(send._id, CHECK_AFTER_MS);
+        });
+        await previous;
+      }
+    } finally {
+      await underWay;
     }
   }
 
@@ -355,30 +456,19 @@ export class InvitationWorker {
   }
 
   /**
-   * Claims a batch of members for the run (each person once, by inserting their send document), having
-   * decided for each at send time whether to skip them and why, and starts the others down their channel
-   * chain. A person to send to is claimed already marked `sending`, under the id their Communication is
-   * then created with, so a crash before it exists is known to have sent nothing. Everything is written in
-   * bulk: the claims, one Communication per person, the marks of those skipped.
+   * Prepares a batch of members for the run: claims each person once (by inserting their send document),
+   * having decided whether to skip them and why, and makes a Communication in preparation for each of
+   * the others, under the id and version their claim names. Everything is written in bulk: the claims,
+   * the Communications, the marks of those skipped. Answers the people prepared, to be sent.
    */
-  private async claim(runId: string, settings: RunSettings, patientIds: string[]): Promise<void> {
-    // who may be skipped is the index's to say: not before it knows everyone
-    await this.cohorts.whenReady();
-    const now = this.now();
-    const preferencesApply = !(await this.cohorts.preferencesSetAside(settings.programme, now));
-    const claimedAt = Date.now();
-    const reasons = await Promise.all(
-      patientIds.map(
-        async (patientId) =>
-          this.cohorts.index.reasonToSkip(patientId, settings.programme, now, preferencesApply) ??
-          (settings.recall && !(await this.reminderDue(runId, settings, patientId)) ? 'not-due' : undefined),
-      ),
-    );
+  private async prepare(runId: string, settings: RunSettings, patientIds: string[]): Promise<SendDocument[]> {
+    const reasons = await this.skipReasons(patientIds, settings, runId);
     const notSkipped = patientIds.filter((_, i) => !reasons[i]);
     const patients = new Map(
       (await this.patients(notSkipped)).map((patient, i) => [notSkipped[i]!, patient]),
     );
-    const decided = patientIds.map((patientId, i): { send: SendDocument; patient?: Patient } => {
+    const claimedAt = Date.now();
+    const decided = patientIds.map((patientId, i): SendDocument => {
       const send: SendDocument = {
         _id: `${runId}/${patientId}`,
         run: runId,
@@ -390,44 +480,97 @@ export class InvitationWorker {
         claimedAt,
       };
       const reason = reasons[i];
-      if (reason) return { send: { ...send, reason } };
+      if (reason) return { ...send, reason };
       const patient = patients.get(patientId);
       const chain = patient ? this.chainOf(settings, patient) : [];
-      if (!patient || chain.length === 0) return { send: { ...send, reason: 'unreachable' } };
+      if (!patient || chain.length === 0) return { ...send, reason: 'unreachable' };
       return {
-        send: { ...send, state: 'sending', chain, attempts: 1, communication: randomUUID() },
-        patient,
+        ...send,
+        state: 'prepared',
+        chain,
+        communication: randomUUID(),
+        version: 1,
+        ...(this.processes ? { preparedBy: this.processes.self } : {}),
       };
     });
     // a person claimed before (an earlier pass, another process) is not this pass's to send
-    const taken = new Set(
-      await insertAllNew(
-        this.sends,
-        decided.map((d) => d.send),
-      ),
-    );
+    const taken = new Set(await insertAllNew(this.sends, decided));
     const claimed = decided.filter((_, i) => !taken.has(i));
-    if (claimed.length === 0) return;
+    if (claimed.length === 0) return [];
     this.count(runId, 'considered', claimed.length);
-    const toSend = claimed.filter((d): d is Pending => d.patient !== undefined);
+    const prepared = claimed.filter((send) => send.state === 'prepared');
     await this.createCommunications(
-      toSend.map(({ send }) => ({ send, status: 'preparation' as const })),
+      prepared.map((send) => ({ send, status: 'preparation' as const })),
       settings,
     );
     await this.end(
-      claimed.filter((d) => !d.patient).map((d) => d.send),
+      claimed.filter((send) => send.state !== 'prepared'),
       settings,
     );
-    await this.hand(toSend, settings);
+    return prepared;
+  }
+
+  /**
+   * Why each person is not to be contacted by the run now, if they are not: the cohort index's reasons
+   * (died, left, vaccinated, opted out) and, for a reminder being prepared, not due one yet.
+   */
+  private async skipReasons(
+    patientIds: string[],
+    settings: RunSettings,
+    preparingFor?: string,
+  ): Promise<(string | undefined)[]> {
+    // who may be skipped is the index's to say: not before it knows everyone
+    await this.cohorts.whenReady();
+    const now = this.now();
+    const preferencesApply = !(await this.cohorts.preferencesSetAside(settings.programme, now));
+    return Promise.all(
+      patientIds.map(
+        async (patientId) =>
+          this.cohorts.index.reasonToSkip(patientId, settings.programme, now, preferencesApply) ??
+          (preparingFor && settings.recall && !(await this.reminderDue(preparingFor, settings, patientId))
+            ? 'not-due'
+            : undefined),
+      ),
+    );
+  }
+
+  /**
+   * Sends people prepared earlier, checked again now: those skipped or no longer reachable end with
+   * the reason, the others are handed to the first channel that reaches them as they are today.
+   */
+  private async sendPrepared(sends: SendDocument[], settings: RunSettings): Promise<void> {
+    if (sends.length === 0) return;
+    // the index as of now, with the changes this process wrote a moment ago (a death recorded, say)
+    await this.cohorts.whenReady();
+    await this.cohorts.current();
+    const reasons = await this.skipReasons(
+      sends.map((s) => s.patient),
+      settings,
+    );
+    const patients = await this.patients(sends.map((s) => s.patient));
+    const ended: SendDocument[] = [];
+    const items: Pending[] = [];
+    sends.forEach((send, i) => {
+      const patient = patients[i];
+      const chain = patient ? this.chainOf(settings, patient) : [];
+      const reason = reasons[i] ?? (!patient || chain.length === 0 ? 'unreachable' : undefined);
+      if (reason) ended.push({ ...send, reason });
+      else items.push({ send: { ...send, chain }, patient: patient! });
+    });
+    await this.end(ended, settings);
+    await this.attempt(items, settings);
   }
 
   /**
    * Records people who are not to be sent anything (their send documents carry the reason): skipped,
    * or unreachable (no channel, or no longer on the register), each with a `not-done` Communication
-   * saying why, except those a reminder is not yet due for, who were never to be contacted.
+   * saying why (the one made when they were prepared, or a new one), except those a reminder is not yet
+   * due for, who were never to be contacted.
    */
   private async end(sends: SendDocument[], settings: RunSettings): Promise<void> {
     for (const send of sends) {
+      // nothing went on any channel
+      send.chain = [];
       if (send.reason === 'unreachable') {
         send.state = 'failed';
         this.count(send.run, 'unreachable');
@@ -436,16 +579,20 @@ export class InvitationWorker {
         this.count(send.run, `skipped.${send.reason}`);
       }
     }
+    const ending = sends
+      .filter((send) => send.reason !== 'not-due')
+      .map((send) => ({
+        send,
+        status: 'not-done' as const,
+        reason: send.reason === 'unreachable' ? 'no channel reaches this person' : `skipped: ${send.reason}`,
+      }));
     await this.createCommunications(
-      sends
-        .filter((send) => send.reason !== 'not-due')
-        .map((send) => ({
-          send,
-          status: 'not-done' as const,
-          reason:
-            send.reason === 'unreachable' ? 'no channel reaches this person' : `skipped: ${send.reason}`,
-        })),
+      ending.filter(({ send }) => send.version === undefined),
       settings,
+    );
+    await this.updateCommunications(
+      ending.filter(({ send }) => send.version !== undefined),
+      settings.programme,
     );
     await this.saveSends(sends, ['state', 'reason', 'communication', 'version']);
   }
@@ -941,14 +1088,21 @@ export class InvitationWorker {
         else await this.end([{ ...send, reason: 'unreachable' }], settings);
       }
     }
+    await this.followPrepared(
+      task,
+      sends.filter((s) => s.state === 'prepared'),
+    );
     if (task.status === 'cancelled') return;
     const unclaimed = sends.filter((s) => s.state === 'new');
     if (unclaimed.length > 0) {
       await Promise.all(unclaimed.map((s) => this.sends.deleteOne({ _id: s._id, state: 'new' })));
-      await this.claim(
-        runId,
-        settings,
-        unclaimed.map((s) => s.patient),
+      await this.followPrepared(
+        task,
+        await this.prepare(
+          runId,
+          settings,
+          unclaimed.map((s) => s.patient),
+        ),
       );
     }
     const retries = sends.filter((s) => s.state === 'retry');
@@ -973,6 +1127,35 @@ export class InvitationWorker {
       waiting.flatMap((send, i) => (statuses[i] ? [{ send, status: statuses[i] }] : [])),
       settings,
     );
+  }
+
+  /**
+   * People prepared and not sent by a process that stopped, or by this one's run loop when it stopped
+   * early: sent now if the run is going on (later if it is paused), skipped if it was cancelled. Those a
+   * live process prepared are its own to send.
+   */
+  private async followPrepared(task: Task, sends: SendDocument[]): Promise<void> {
+    const alive = new Map<string, Promise<boolean>>();
+    const othersLive = await Promise.all(
+      sends.map(async ({ preparedBy }) => {
+        if (!preparedBy || !this.processes || preparedBy === this.processes.self) return false;
+        if (!alive.has(preparedBy)) alive.set(preparedBy, this.processes.alive(preparedBy));
+        return alive.get(preparedBy)!;
+      }),
+    );
+    const ours = sends.filter((send, i) => {
+      if (othersLive[i]) this.schedule(send._id, CLAIM_PATIENCE_MS);
+      return !othersLive[i];
+    });
+    const settings = settingsOf(task);
+    if (task.status === 'cancelled' || task.status === 'completed')
+      await this.end(
+        ours.map((send) => ({ ...send, reason: 'cancelled' })),
+        settings,
+      );
+    else if (task.status !== 'in-progress' || !withinWindow(settings.window, this.now()))
+      for (const send of ours) this.schedule(send._id, IDLE_MS);
+    else await this.sendPrepared(ours, settings);
   }
 
   /**

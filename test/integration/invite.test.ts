@@ -408,25 +408,41 @@ describe('invitation runs: pausing, cancelling, and a crash in the middle', func
     await server!.stop();
     const sentBeforeCrash = sentFor(runId).length;
     expect(sentBeforeCrash).to.be.below(people.length);
-    // one person more as a claim cut off before their Communication was made: nothing can have gone
+    // two people not yet sent anything become claims cut off before their Communication was made (as
+    // claimed by an earlier nims, and prepared by a process that is gone): nothing can have gone
     const sends = (await testServer()).database.db.client
       .db('nims_invite_control_test')
-      .collection<{ _id: string; patient: string }>('invitation_sends');
-    const claimedIds = new Set((await sends.find({ run: runId }).toArray()).map((d) => d.patient));
-    const unclaimed = everyone.map((e) => e.resource!.id!).find((id) => !claimedIds.has(id))!;
-    expect(unclaimed).to.be.a('string');
-    const cutOff = randomUUID();
-    await sends.insertOne({
-      _id: `${runId}/${unclaimed}`,
-      run: runId,
-      patient: unclaimed,
-      state: 'sending',
-      step: 0,
-      chain: ['sms'],
-      attempts: 1,
-      claimedAt: Date.now() - 60_000,
-      communication: cutOff,
-    } as { _id: string; patient: string });
+      .collection<{
+        _id: string;
+        patient: string;
+        state: string;
+        [field: string]: unknown;
+      }>('invitation_sends');
+    const stateOf = new Map((await sends.find({ run: runId }).toArray()).map((d) => [d.patient, d.state]));
+    const [legacy, prepared] = everyone
+      .map((e) => e.resource!.id!)
+      .filter((id) => !stateOf.has(id) || stateOf.get(id) === 'prepared');
+    expect(prepared).to.be.a('string');
+    const cutOff = { [legacy!]: randomUUID(), [prepared!]: randomUUID() };
+    const claim = { run: runId, step: 0, chain: ['sms'], claimedAt: Date.now() - 60_000 };
+    await sends.replaceOne(
+      { _id: `${runId}/${legacy}` },
+      { ...claim, patient: legacy!, state: 'sending', attempts: 1, communication: cutOff[legacy!] },
+      { upsert: true },
+    );
+    await sends.replaceOne(
+      { _id: `${runId}/${prepared}` },
+      {
+        ...claim,
+        patient: prepared!,
+        state: 'prepared',
+        attempts: 0,
+        communication: cutOff[prepared!],
+        version: 1,
+        preparedBy: 'gone~0/1/stopped',
+      },
+      { upsert: true },
+    );
     server = await extraServer({
       AUTH: 'off',
       MONGODB_DB: 'nims_invite_control_test',
@@ -440,10 +456,11 @@ describe('invitation runs: pausing, cancelling, and a crash in the middle', func
       byPerson.set(patient, (byPerson.get(patient) ?? 0) + 1);
     }
     expect([...byPerson.values()].every((n) => n === 1)).to.equal(true);
-    expect(byPerson.get(unclaimed)).to.equal(1);
-    expect(((await call('GET', `/Communication/${cutOff}`)).body as Communication).status).to.equal(
-      'completed',
-    );
+    for (const id of [legacy!, prepared!]) {
+      expect(byPerson.get(id)).to.equal(1);
+      const communication = (await call('GET', `/Communication/${cutOff[id]}`)).body as Communication;
+      expect(communication.status).to.equal('completed');
+    }
     // at most the messages a provider was being called for at the stop are left unknown, never resent
     expect(byPerson.size).to.be.at.least(people.length - 16);
     const output = ((await call('GET', `/Task/${runId}`)).body as Task).output!;
@@ -458,6 +475,48 @@ describe('invitation runs: pausing, cancelling, and a crash in the middle', func
       states.join(),
     ).to.deep.equal([]);
     expect(count('delivered') + count('unknown') + count('failed'), states.join()).to.equal(people.length);
+  });
+
+  it('when someone prepared for a run dies before their message goes, then they are skipped at send time', async () => {
+    notify.delayMs = 0;
+    let open = () => {};
+    notify.gate = new Promise<void>((resolve) => (open = resolve));
+    const sends = server!.database.db.collection<{ _id: string; patient: string; communication: string }>(
+      'invitation_sends',
+    );
+    let dying: Patient | undefined;
+    try {
+      const runId = await invite(server!);
+      // the first batches wait at the gateway while everyone is prepared
+      const output = async () => ((await call('GET', `/Task/${runId}`)).body as Task).output ?? [];
+      const count = async (code: string) =>
+        (await output()).find((o) => o.type.coding![0]!.code === code)?.valueInteger ?? 0;
+      await eventually(async () => expect(await count('considered')).to.equal(people.length), 10_000);
+      const waiting = await sends.findOne({ run: runId, state: 'prepared' }, { sort: { _id: -1 } });
+      dying = (await call('GET', `/Patient/${waiting!.patient}`)).body as Patient;
+      expect(
+        (await call('PUT', `/Patient/${dying.id}`, { ...dying, deceasedDateTime: '2026-11-20' })).status,
+      ).to.equal(200);
+      open();
+      await eventually(async () => expect(await status(runId)).to.equal('completed'), 30_000);
+      expect(sentFor(runId).filter((n) => n.reference!.split('/')[1] === dying!.id)).to.deep.equal([]);
+      expect(sentFor(runId)).to.have.length(people.length - 1);
+      expect(await count('skipped-deceased')).to.equal(1);
+      const skipped = await sends.findOne({ _id: `${runId}/${dying.id}` });
+      expect(skipped).to.include({ state: 'skipped', reason: 'deceased' });
+      const communication = (await call('GET', `/Communication/${skipped!.communication}`))
+        .body as Communication;
+      expect(communication.status).to.equal('not-done');
+      expect(communication.statusReason!.text).to.equal('skipped: deceased');
+      expect(communication.meta!.versionId).to.equal('2');
+      expect(communication.medium).to.equal(undefined);
+    } finally {
+      open();
+      notify.gate = undefined;
+      notify.delayMs = 60;
+      // alive again for any later run
+      if (dying) await call('PUT', `/Patient/${dying.id}`, { ...dying, meta: undefined });
+    }
   });
 });
 
