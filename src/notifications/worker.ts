@@ -125,6 +125,21 @@ const PREPARE_AHEAD = 100_000;
 const QUEUE_WAIT_MS = 20;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * A batch's turn with the providers: its messages go once `ready` resolves, and it calls `done` when
+ * they have gone (or it has none), so the next batch's go while its answers are written.
+ */
+interface Turn {
+  ready: Promise<void>;
+  done: () => void;
+}
+
+/**
+ * Batches of a run being sent at once: one checked and marked, one with the providers, one having its
+ * answers written.
+ */
+const SENDING_BATCHES = 3;
+
 /** A person about to be sent their message at their step. */
 interface Pending {
   send: SendDocument;
@@ -314,12 +329,15 @@ export class InvitationWorker {
   }
 
   /**
-   * Hands the run's prepared people to their providers as the loop prepares them, a batch at a time
-   * with at most two batches with the providers at once, while the run is in progress and within its
-   * window. A cancelled run's people still queued are skipped.
+   * Hands the run's prepared people to their providers as the loop prepares them, while the run is in
+   * progress and within its window, in batches that take turns with the providers: while one batch's
+   * messages go, the next is checked and marked and the one before has its answers written, so the
+   * providers are never kept waiting on the database. A cancelled run's people still queued are skipped.
    */
   private async sendQueued(runId: string, queue: PreparedQueue): Promise<void> {
-    let underWay: Promise<void> = Promise.resolve();
+    const underWay: Promise<void>[] = [];
+    // the end of the turn of the last batch started: the next one's messages go after it
+    let calling: Promise<void> = Promise.resolve();
     try {
       while (!queue.stop && !this.stopped) {
         if (queue.sends.length === 0) {
@@ -331,7 +349,7 @@ export class InvitationWorker {
         const task = await this.task(runId, IDLE_MS);
         const settings = settingsOf(task);
         if (task.status === 'cancelled' || task.status === 'completed') {
-          await underWay;
+          await Promise.all(underWay);
           await this.end(
             queue.sends.splice(0).map((send) => ({ ...send, reason: 'cancelled' })),
             settings,
@@ -343,19 +361,25 @@ export class InvitationWorker {
           continue;
         }
         const batch = queue.sends.splice(0, settings.batchSize);
-        const previous = underWay;
-        underWay = this.sendPrepared(batch, settings).catch((error: unknown) => {
-          // the follow-ups take them up: a message marked as being sent is never sent twice
-          logger.error('invitation batch not handed over; following up', {
-            run: runId,
-            error: String(error),
-          });
-          for (const send of batch) this.schedule(send._id, CHECK_AFTER_MS);
-        });
-        await previous;
+        let endTurn!: () => void;
+        const turn: Turn = { ready: calling, done: () => endTurn() };
+        calling = new Promise<void>((resolve) => (endTurn = resolve));
+        underWay.push(
+          this.sendPrepared(batch, settings, turn)
+            .catch((error: unknown) => {
+              // the follow-ups take them up: a message marked as being sent is never sent twice
+              logger.error('invitation batch not handed over; following up', {
+                run: runId,
+                error: String(error),
+              });
+              for (const send of batch) this.schedule(send._id, CHECK_AFTER_MS);
+            })
+            .finally(turn.done),
+        );
+        if (underWay.length >= SENDING_BATCHES) await underWay.shift();
       }
     } finally {
-      await underWay;
+      await Promise.all(underWay);
     }
   }
 
@@ -538,7 +562,7 @@ export class InvitationWorker {
    * Sends people prepared earlier, checked again now: those skipped or no longer reachable end with
    * the reason, the others are handed to the first channel that reaches them as they are today.
    */
-  private async sendPrepared(sends: SendDocument[], settings: RunSettings): Promise<void> {
+  private async sendPrepared(sends: SendDocument[], settings: RunSettings, turn?: Turn): Promise<void> {
     if (sends.length === 0) return;
     // the index as of now, with the changes this process wrote a moment ago (a death recorded, say)
     await this.cohorts.whenReady();
@@ -558,7 +582,7 @@ export class InvitationWorker {
       else items.push({ send: { ...send, chain }, patient: patient! });
     });
     await this.end(ended, settings);
-    await this.attempt(items, settings);
+    await this.attempt(items, settings, turn);
   }
 
   /**
@@ -827,7 +851,7 @@ export class InvitationWorker {
    * Communication for it (made if this step has none yet) and the `sending` mark, written before any
    * provider is called (so a crash during a call is never sent again); then the calls.
    */
-  private async attempt(items: Pending[], settings: RunSettings): Promise<void> {
+  private async attempt(items: Pending[], settings: RunSettings, turn?: Turn): Promise<void> {
     if (items.length === 0) return;
     await this.createCommunications(
       items
@@ -841,18 +865,20 @@ export class InvitationWorker {
       items.map((i) => i.send),
       ['state', 'step', 'chain', 'communication', 'version', 'attempts', 'providerId', 'sentAt'],
     );
-    await this.hand(items, settings);
+    await this.hand(items, settings, turn);
   }
 
   /**
-   * Hands messages marked `sending`, their Communications made, to their providers, and writes what each
-   * provider said, in bulk.
+   * Hands messages marked `sending`, their Communications made, to their providers (in the batch's turn,
+   * when it takes turns with others), and writes what each provider said, in bulk.
    */
-  private async hand(items: Pending[], settings: RunSettings): Promise<void> {
+  private async hand(items: Pending[], settings: RunSettings, turn?: Turn): Promise<void> {
     if (items.length === 0) return;
+    await turn?.ready;
     const outcomes = await inBatches(items, PARALLEL_SENDS, ({ send, patient }) =>
       this.call(send, settings, patient),
     );
+    turn?.done();
     const accepted: { send: SendDocument; status?: DeliveryStatus }[] = [];
     const retry: SendDocument[] = [];
     const failed: { send: SendDocument; status: Communication['status']; reason: string }[] = [];

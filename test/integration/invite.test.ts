@@ -379,16 +379,27 @@ describe('invitation runs: pausing, cancelling, and a crash in the middle', func
     expect(sentFor(cancelled).length).to.be.below(people.length);
   });
 
-  it('when a batch waits on the gateway, then the next is claimed and sent meanwhile, and no third', async () => {
+  it('when a batch waits on the gateway, then everyone is prepared meanwhile and the next batches wait their turn, marked', async () => {
     notify.delayMs = 0;
     let open = () => {};
     notify.gate = new Promise<void>((resolve) => (open = resolve));
     try {
       const runId = await invite(server!);
-      // batches of two: the first two messages wait at the gateway, and the next batch's two join them
-      await eventually(() => Promise.resolve(expect(notify.waiting).to.equal(4)), 10_000);
+      // batches of two: the first two messages wait at the gateway; the next two batches are marked as
+      // being sent, and go when the first has gone; the rest are prepared
+      await eventually(() => Promise.resolve(expect(notify.waiting).to.equal(2)), 10_000);
+      const states = async () => {
+        const all = await server!.database.db.collection('invitation_sends').find({ run: runId }).toArray();
+        return all.map((d) => String(d.state));
+      };
+      await eventually(async () => {
+        const now = await states();
+        expect(now).to.have.length(people.length);
+        expect(now.filter((state) => state === 'sending')).to.have.length(6);
+        expect(now.filter((state) => state === 'prepared')).to.have.length(people.length - 6);
+      }, 10_000);
       await new Promise((resolve) => setTimeout(resolve, 500));
-      expect(notify.waiting).to.equal(4);
+      expect(notify.waiting).to.equal(2);
       open();
       notify.gate = undefined;
       await eventually(async () => expect(await status(runId)).to.equal('completed'), 30_000);
@@ -410,14 +421,12 @@ describe('invitation runs: pausing, cancelling, and a crash in the middle', func
     expect(sentBeforeCrash).to.be.below(people.length);
     // two people not yet sent anything become claims cut off before their Communication was made (as
     // claimed by an earlier nims, and prepared by a process that is gone): nothing can have gone
-    const sends = (await testServer()).database.db.client
-      .db('nims_invite_control_test')
-      .collection<{
-        _id: string;
-        patient: string;
-        state: string;
-        [field: string]: unknown;
-      }>('invitation_sends');
+    const sends = (await testServer()).database.db.client.db('nims_invite_control_test').collection<{
+      _id: string;
+      patient: string;
+      state: string;
+      [field: string]: unknown;
+    }>('invitation_sends');
     const stateOf = new Map((await sends.find({ run: runId }).toArray()).map((d) => [d.patient, d.state]));
     const [legacy, prepared] = everyone
       .map((e) => e.resource!.id!)
