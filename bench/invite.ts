@@ -3,7 +3,8 @@
 // Communications prepared a second, beside the raw mongodb driver inserting as many Communication-shaped
 // documents into the same FerretDB in the same run. Then a second server process with the gateway held
 // to a rate limit, inviting part of the population again: the run should go at the gateway's pace.
-// Run: npm run bench:invite   (BENCH_PEOPLE to change the size, BENCH_RATE the limit of the second run)
+// Run: npm run bench:invite   (BENCH_PEOPLE to change the size, BENCH_RATE the limit of the second run,
+// BENCH_AGE the youngest it invites)
 import type { Communication, Parameters, Task } from 'fhir/r4';
 import { MongoClient } from 'mongodb';
 import { syntheticGeography, syntheticPerson } from '../fixtures/population.js';
@@ -20,6 +21,7 @@ import {
 
 const people = Number(process.env.BENCH_PEOPLE ?? 100_000);
 const rate = Number(process.env.BENCH_RATE ?? 200);
+const limitedAge = Number(process.env.BENCH_AGE ?? 65);
 const today = new Date();
 
 async function post(url: string, body: string, contentType = 'application/fhir+json'): Promise<Response> {
@@ -153,7 +155,7 @@ async function main(): Promise<void> {
       );
     const rawSeconds = (performance.now() - rawStarted) / 1000;
 
-    // a second process whose gateway allows `rate` texts a second, inviting the over-75s again
+    // a second process whose gateway allows `rate` texts a second, inviting the older people again
     const paced = await startServerProcess(database.uri, {
       AUTH: 'off',
       AUDIT: 'off',
@@ -168,8 +170,8 @@ async function main(): Promise<void> {
     const part = await inviteRun(
       paced.url,
       limited,
-      [{ name: 'age-from', valueInteger: 75 }],
-      `inviting the over-75s at ${rate}/s`,
+      [{ name: 'age-from', valueInteger: limitedAge }],
+      `inviting the over-${limitedAge}s at ${rate}/s`,
     );
     const [pacedCommands, followerCommands] = await Promise.all(
       [paced.url, server.url].map(async (url, i) =>
@@ -187,7 +189,7 @@ async function main(): Promise<void> {
       `| gateway unlimited: texts the gateway received, from the start of the run to the last | ${whole.lastText.toFixed(1)} | ${perSecond(whole.texts, whole.lastText)} |`,
       `| gateway unlimited: the whole run, until every delivery was settled (CPU: server ${wholeCpu.server.toFixed(0)} s, FerretDB ${wholeCpu.database.toFixed(0)} s, gateway ${wholeCpu.gateway.toFixed(0)} s) | ${whole.seconds.toFixed(1)} | ${perSecond(whole.considered, whole.seconds)} |`,
       `| raw driver: insertMany of as many Communication-shaped documents | ${rawSeconds.toFixed(1)} | ${perSecond(whole.considered, rawSeconds)} |`,
-      `| gateway limited to ${rate}/s: ${part.people.toLocaleString('en-GB')} people aged 75+ (invited again) prepared | ${part.firstDone.toFixed(1)} | ${perSecond(part.considered, part.firstDone)} |`,
+      `| gateway limited to ${rate}/s: ${part.people.toLocaleString('en-GB')} people aged ${limitedAge}+ (invited again) prepared | ${part.firstDone.toFixed(1)} | ${perSecond(part.considered, part.firstDone)} |`,
       `| gateway limited to ${rate}/s: their texts, from the start of the run to the last | ${part.lastText.toFixed(1)} | ${perSecond(part.texts, part.lastText)} |`,
       `| gateway limited to ${rate}/s: the same texts, from the first the gateway took to the last | ${part.sending.toFixed(1)} | ${perSecond(part.texts - 1, part.sending)} |`,
       '',

@@ -481,16 +481,13 @@ export class InvitationWorker {
 
   /**
    * Prepares a batch of members for the run: claims each person once (by inserting their send document),
-   * having decided whether to skip them and why, and makes a Communication in preparation for each of
-   * the others, under the id and version their claim names. Everything is written in bulk: the claims,
-   * the Communications, the marks of those skipped. Answers the people prepared, to be sent.
+   * having decided from the cohort index whether to skip them and why, and makes a Communication in
+   * preparation for each of the others, under the id and version their claim names. Their channel is
+   * chosen when their message goes, from their record as it is then. Everything is written in bulk: the
+   * claims, the Communications, the marks of those skipped. Answers the people prepared, to be sent.
    */
   private async prepare(runId: string, settings: RunSettings, patientIds: string[]): Promise<SendDocument[]> {
     const reasons = await this.skipReasons(patientIds, settings, runId);
-    const notSkipped = patientIds.filter((_, i) => !reasons[i]);
-    const patients = new Map(
-      (await this.patients(notSkipped)).map((patient, i) => [notSkipped[i]!, patient]),
-    );
     const claimedAt = Date.now();
     const decided = patientIds.map((patientId, i): SendDocument => {
       const send: SendDocument = {
@@ -505,13 +502,9 @@ export class InvitationWorker {
       };
       const reason = reasons[i];
       if (reason) return { ...send, reason };
-      const patient = patients.get(patientId);
-      const chain = patient ? this.chainOf(settings, patient) : [];
-      if (!patient || chain.length === 0) return { ...send, reason: 'unreachable' };
       return {
         ...send,
         state: 'prepared',
-        chain,
         communication: randomUUID(),
         version: 1,
         ...(this.processes ? { preparedBy: this.processes.self } : {}),

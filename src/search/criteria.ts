@@ -1,7 +1,7 @@
 import { fail } from '../fhir/errors.js';
 import { parseDateRange, type DateRange } from './dates.js';
 import { normalise, referenceKey } from './index-values.js';
-import { findParameter, type SearchParamDef } from './parameters.js';
+import { findParameter, parametersOf, type SearchParamDef } from './parameters.js';
 
 /** A MongoDB filter document; the same filter runs on the database and (via mingo) in memory. */
 export type Filter = Record<string, unknown>;
@@ -28,7 +28,26 @@ const MODIFIERS: Record<SearchParamDef['type'], string[]> = {
 };
 
 export function postingKey(type: string, param: string, value: string): string {
-  return `${type}|${param}|${value}`;
+  return `${type}|${postingParameter(type, param)}|${value}`;
+}
+
+const postingParameters = new Map<string, string>();
+
+/**
+ * The parameter whose postings list a parameter's values: the type's first posting parameter with the
+ * same expression (a Communication's `patient` is its `subject` when that is a Patient, so one list
+ * serves both and a Communication is listed once, not twice; candidates are checked against the
+ * parameter asked in any case).
+ */
+function postingParameter(type: string, param: string): string {
+  const known = postingParameters.get(`${type}|${param}`);
+  if (known) return known;
+  const asked = findParameter(type, param);
+  const same = (p: SearchParamDef) =>
+    p.posting && !p.derive && p.type === asked!.type && p.expression === asked!.expression;
+  const name = asked && !asked.derive ? (parametersOf(type).find(same)?.name ?? param) : param;
+  postingParameters.set(`${type}|${param}`, name);
+  return name;
 }
 
 /** Splits a parameter value on unescaped commas and removes FHIR search escapes. */

@@ -29,6 +29,8 @@ export function postingKeysOf(type: string, idx: Record<string, unknown>): Posti
       // token postings need a system: `|code` and bare codes are searched by scan
       if (param.type === 'token' && value.startsWith('|')) continue;
       const key = postingKey(type, param.name, value);
+      // parameters of one expression share a list (see postingKey)
+      if (all.includes(key)) continue;
       all.push(key);
       if (isUniqueValue(param, value) && claimed.includes(value)) unique.add(key);
     }

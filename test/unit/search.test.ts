@@ -1,11 +1,12 @@
 import { expect } from 'chai';
-import type { Patient } from 'fhir/r4';
+import type { Communication, Patient } from 'fhir/r4';
 import { Query } from 'mingo';
 import { cursorFilter, parseControls } from '../../src/search/controls.js';
 import { compileCriteria, splitValues } from '../../src/search/criteria.js';
 import { parseDateRange } from '../../src/search/dates.js';
 import { indexValues, normalise } from '../../src/search/index-values.js';
 import { evaluate } from '../../src/search/path.js';
+import { postingKeysOf } from '../../src/store/postings.js';
 
 const person: Patient = {
   resourceType: 'Patient',
@@ -103,6 +104,28 @@ describe('search internals', () => {
       expect(await matches(params)).to.equal(expected);
     });
   }
+
+  it('when two parameters have one expression, then a resource is listed once and both search that list', async () => {
+    const message: Communication = {
+      resourceType: 'Communication',
+      status: 'completed',
+      subject: { reference: 'Patient/p1' },
+    };
+    const { all } = postingKeysOf('Communication', indexValues(message).idx);
+    expect(all).to.deep.equal(['Communication|subject|Patient/p1']);
+    const groups = async (name: string) =>
+      (
+        await compileCriteria({
+          type: 'Communication',
+          params: [[name, 'Patient/p1']],
+          baseUrl: 'http://x/fhir',
+          now: Date.now(),
+          resolveChain: () => Promise.resolve([]),
+        })
+      ).postingGroups;
+    expect(await groups('patient')).to.deep.equal(await groups('subject'));
+    expect(await groups('patient')).to.deep.equal([all]);
+  });
 
   it('when a cursor continues a descending sort, then it selects strictly later rows', () => {
     const controls = parseControls('Patient', [['_sort', '-birthdate']]);
