@@ -3,10 +3,9 @@ import type { Db } from 'mongodb';
 import { versionDocuments } from '../src/store/mongo-repository.js';
 import { VersionCollection } from '../src/store/kept-documents.js';
 import type { CurrentDocument, HistoryDocument } from '../src/store/repository.js';
-import { bulkUpdate } from '../src/store/mongo-errors.js';
 import { postingKeysOf } from '../src/store/postings.js';
 import { markIndexed } from '../src/store/reindex.js';
-import { notOnlyUpdate, slotEntry, type SlotDocument } from '../src/store/slots.js';
+import { slotEntry } from '../src/store/slots.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -258,15 +257,10 @@ export class BulkWriter {
     const keys = docs.flatMap(({ current }) =>
       postingKeysOf(type, current.idx).all.map((key) => ({ key, id: current._id })),
     );
-    const inThis = new Map<string, number>();
-    for (const { key } of keys) inThis.set(key, (inThis.get(key) ?? 0) + 1);
-    // as the store writes them: an entry 0 alone says so, and stops saying so before entry 1 is written
-    const continued = [...inThis.keys()].filter((key) => this.slots.get(key) === 1);
-    await bulkUpdate(this.db.collection<SlotDocument>('postings'), continued.map(notOnlyUpdate));
     const postings = keys.map(({ key, id }) => {
       const n = this.slots.get(key) ?? 0;
       this.slots.set(key, n + 1);
-      return slotEntry(key, n, id, undefined, n === 0 && inThis.get(key) === 1);
+      return slotEntry(key, n, id);
     });
     await Promise.all([
       new VersionCollection<HistoryDocument>(this.db.collection(`${type}_history`)).insertMany(

@@ -117,8 +117,8 @@ const IDLE_MS = 1000;
 const CLAIM_PATIENCE_MS = 15_000;
 /**
  * People a run prepares ahead of its sending, at most: enough that preparing is never what a run waits
- * on, few enough that the queue stays small in memory (a send document each) and a Patient read when
- * prepared is rarely out of date by the time its message goes.
+ * on, few enough that the queue stays small in memory (a send document each) and few are prepared and
+ * then skipped at send time (those who died or were vaccinated meanwhile).
  */
 const PREPARE_AHEAD = 100_000;
 /** How often an empty or full queue is looked at again. */

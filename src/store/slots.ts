@@ -14,12 +14,6 @@ export interface SlotDocument {
   at: Date;
   /** The server process that wrote the entry (see LiveProcesses), where one was named. */
   by?: string;
-  /**
-   * On entry 0 only: true when it was written as the list's only entry. A writer of entry 1 sets it
-   * false first, so a reader that finds it true has the whole list in one lookup (most lists, the
-   * holders of a unique value, have one entry). Absent says nothing, and the reader looks further.
-   */
-  only?: boolean;
   /** Taken back (a failed transaction's): it lists nothing, but keeps its number, so lists have no gaps. */
   void?: boolean;
 }
@@ -44,11 +38,12 @@ export class Slots {
   /** Every entry of `key`, oldest first; stops after `limit` entries (then `complete` is false). */
   async read(key: string, limit = Infinity): Promise<{ entries: SlotDocument[]; complete: boolean }> {
     const entries: SlotDocument[] = [];
-    // what is known to exist and the slot after it are read in one parallel round; an unknown key, one slot
+    // what is known to exist and the slot after it are read in one round; an unknown key, its first two
+    // (one command either way: most lists, the holders of a unique value, end there)
     const hint = this.hints.get(key);
-    let batch = hint === undefined ? 1 : Math.min(hint + 1, MAX_BATCH);
-    // an unknown list whose entry 0 is not alone is read on in fours: one round for most such lists
-    // (a person's few vaccinations), at the price of a lookup or two that find nothing
+    let batch = hint === undefined ? 2 : Math.min(hint + 1, MAX_BATCH);
+    // an unknown list that goes on is read on in fours: one more round for most such lists (a person's
+    // few vaccinations), at the price of a lookup or two that find nothing
     let probe = hint === undefined ? 4 : 1;
     for (;;) {
       const start = entries.length;
@@ -57,7 +52,7 @@ export class Slots {
       const found = slotIds.map((id) => byId.get(id) ?? null);
       const missing = found.indexOf(null);
       entries.push(...(found.slice(0, missing < 0 ? found.length : missing) as SlotDocument[]));
-      if (missing >= 0 || (entries.length === 1 && entries[0]!.only === true)) break;
+      if (missing >= 0) break;
       if (entries.length >= limit) return { entries, complete: false };
       // keep reading what is known to exist in large rounds, then probe beyond it in growing ones: most
       // lists (the holders of a unique value) have one entry, and every lookup costs the database
@@ -71,9 +66,8 @@ export class Slots {
 
   /** Takes number `n` of `key` for `id` (by the process `by`); false when another writer took it first. */
   async insertAt(key: string, id: string, n: number, by?: string): Promise<boolean> {
-    if (n === 1) await this.notOnly([key]);
     try {
-      await this.collection.insertOne(slotEntry(key, n, id, by, n === 0));
+      await this.collection.insertOne(slotEntry(key, n, id, by));
       this.remember(key, n + 1);
       return true;
     } catch (error) {
@@ -87,11 +81,6 @@ export class Slots {
     for (let n = from; ; n++) {
       if (await this.insertAt(key, id, n)) return `${key}#${n}`;
     }
-  }
-
-  /** Entry 0 of each key is no longer the only one: said before entry 1 is written. */
-  private async notOnly(keys: string[]): Promise<void> {
-    await bulkUpdate(this.collection, keys.map(notOnlyUpdate));
   }
 
   /** Slots asked about since the last lookup, each with who waits for the answer. */
@@ -151,8 +140,8 @@ export class Slots {
    * Appends ids known not to be listed yet (new resources) without reading the lists: each key continues
    * where this process last saw it end, or at 0 when it has not seen the key (most keys of the audit trail
    * are new). The first entry of each key goes in one insert, and the others of keys whose first went in
-   * in a second: a taken entry 0 may say it is the only one, and nothing may follow it while it says so.
-   * Slots found taken are appended after the list's real end instead. Answers the slot each entry took.
+   * in a second, so that no list has a later entry before its entry 0 is there. Slots found taken are
+   * appended after the list's real end instead. Answers the slot each entry took.
    */
   async appendNew(entries: { key: string; id: string }[]): Promise<string[]> {
     const ofKey = groupBy(
@@ -165,7 +154,7 @@ export class Slots {
       const start = this.hints.get(key) ?? 0;
       starts.set(key, start);
       ofThis.forEach(({ id, index }, k) => {
-        docs[index] = slotEntry(key, start + k, id, undefined, start === 0 && ofThis.length === 1);
+        docs[index] = slotEntry(key, start + k, id);
       });
       this.remember(key, start + ofThis.length);
     }
@@ -192,7 +181,6 @@ export class Slots {
     const slots = docs.map((d) => d._id);
     const startsAtZero = (key: string) => starts.get(key) === 0;
     const first = [...ofKey].flatMap(([key, ofThis]) => (startsAtZero(key) ? ofThis.slice(0, 1) : ofThis));
-    await this.notOnly([...ofKey.keys()].filter((key) => starts.get(key) === 1));
     const takenFirst = (
       await insertAllNew(
         this.collection,
@@ -232,7 +220,6 @@ export class Slots {
           [...left.keys()].map(async (key) => [key, await this.length(key, known.get(key))] as const),
         ),
       );
-      await this.notOnly([...ends].filter(([, end]) => end === 1).map(([key]) => key));
       const tried = [...left].flatMap(([key, entries]) =>
         entries.map((e, k) => ({ ...e, doc: slotEntry(key, ends.get(key)! + k, e.id) })),
       );
@@ -261,7 +248,7 @@ export class Slots {
   async claimFirst(entries: { key: string; id: string }[], by?: string): Promise<Set<string>> {
     const refused = new Set(entries.filter(({ key }) => (this.hints.get(key) ?? 0) > 0).map((e) => e.key));
     const fresh = entries.filter(({ key }) => !refused.has(key));
-    const docs = fresh.map(({ key, id }) => slotEntry(key, 0, id, by, true));
+    const docs = fresh.map(({ key, id }) => slotEntry(key, 0, id, by));
     for (const index of await insertAllNew(this.collection, docs)) refused.add(fresh[index]!.key);
     for (const { key } of fresh) if (!refused.has(key)) this.remember(key, 1);
     return refused;
@@ -269,7 +256,7 @@ export class Slots {
 
   /**
    * Takes entries back by their exact `_id` (a failed transaction's): each stays, void, so that no list
-   * gets a gap, and no entry 0 written again in its place could say it is the only one.
+   * gets a gap.
    */
   async remove(slotIds: string[]): Promise<void> {
     await bulkUpdate(
@@ -280,14 +267,9 @@ export class Slots {
 }
 
 /** Entry `n` of `key`; a claim names the process that made it (`by`), so a dead one's is known free. */
-export function slotEntry(key: string, n: number, id: string, by?: string, only?: boolean): SlotDocument {
-  return { _id: `${key}#${n}`, id, at: new Date(), ...(by ? { by } : {}), ...(only ? { only } : {}) };
+export function slotEntry(key: string, n: number, id: string, by?: string): SlotDocument {
+  return { _id: `${key}#${n}`, id, at: new Date(), ...(by ? { by } : {}) };
 }
 
 /** The number of a slot, from its `_id` (`{key}#{n}`). */
 const numberOf = (slot: string) => Number(slot.slice(slot.lastIndexOf('#') + 1));
-
-/** The update that says entry 0 of `key` is no longer the only one. */
-export function notOnlyUpdate(key: string) {
-  return { updateOne: { filter: { _id: `${key}#0` }, update: { $set: { only: false } } } };
-}

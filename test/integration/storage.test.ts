@@ -139,40 +139,43 @@ describe('slot lists', () => {
     expect((await new Slots(collection).read(`${key}-other`)).entries.map((e) => e.id)).to.deep.equal(['x']);
   });
 
-  it('when a list has one entry, then it is read in one lookup; once another process appends, in more', async () => {
+  it('when a list has one entry, then it is read in one command; once another process appends, in more', async () => {
     const { database } = await testServer();
     const collection = database.db.collection<SlotDocument>('slots_test');
-    // numbers looked up, one at a time or in lists
-    let lookups = 0;
+    // database commands, and the numbers they looked up (one at a time or in lists)
+    let commands = 0;
+    let numbers = 0;
     const counted = new Proxy(collection, {
       get: (target, name, receiver) => {
         const value = Reflect.get(target, name, receiver) as unknown;
-        if (name === 'findOne') lookups++;
+        if (name === 'findOne') [commands, numbers] = [commands + 1, numbers + 1];
         if (name !== 'find' || typeof value !== 'function') return value;
         return (filter: { _id?: { $in?: unknown[] } }, ...rest: unknown[]) => {
-          lookups += filter._id?.$in?.length ?? 1;
+          commands++;
+          numbers += filter._id?.$in?.length ?? 1;
           return (value as (...args: unknown[]) => unknown).apply(target, [filter, ...rest]);
         };
       },
     });
     const key = `one${Date.now()}`;
     const read = async () => {
-      lookups = 0;
+      [commands, numbers] = [0, 0];
       const ids = (await new Slots(counted).read(key)).entries.map((e) => e.id);
-      return { ids, lookups };
+      return { ids, commands, numbers };
     };
     await new Slots(collection).claimFirst([{ key, id: 'a' }]);
-    expect(await read()).to.deep.equal({ ids: ['a'], lookups: 1 });
-    // another process, not knowing the list, appends two in bulk: its entry 0 is taken, and the entry that
-    // was alone must not hide what follows it. Entry 0 found taken, one lookup finds the end
-    lookups = 0;
+    // entries 0 and 1 in one command: most lists (a unique value's holders) end there
+    expect(await read()).to.deep.equal({ ids: ['a'], commands: 1, numbers: 2 });
+    // another process, not knowing the list, appends two in bulk: its entry 0 is taken. Entry 0 found
+    // taken, one lookup finds the end
+    [commands, numbers] = [0, 0];
     await new Slots(counted).appendNew([
       { key, id: 'b' },
       { key, id: 'c' },
     ]);
-    expect(lookups).to.equal(1);
-    // entry 0, then numbers 1 to 4 in one round
-    expect(await read()).to.deep.equal({ ids: ['a', 'b', 'c'], lookups: 5 });
+    expect(numbers).to.equal(1);
+    // entries 0 and 1, then numbers 2 to 5 in one round
+    expect(await read()).to.deep.equal({ ids: ['a', 'b', 'c'], commands: 2, numbers: 6 });
     const lone = `${key}-bulk`;
     await new Slots(collection).appendNew([{ key: lone, id: 'x' }]);
     await new Slots(collection).insertAt(lone, 'y', 1);
