@@ -323,7 +323,7 @@ export class InvitationWorker {
       // the people it prepared and did not send are the follow-ups' to send
       await underWay.catch(() => undefined);
       queue.stop = true;
-      await sending;
+      await sending.catch(() => undefined);
       for (const send of queue.sends) this.schedule(send._id, 0);
     }
   }
@@ -345,15 +345,22 @@ export class InvitationWorker {
           await sleep(QUEUE_WAIT_MS);
           continue;
         }
-        // the loop reads the Task at every batch
-        const task = await this.task(runId, IDLE_MS);
+        // the loop reads the Task at every batch; one that cannot be read now is asked for again
+        const task = await this.task(runId, IDLE_MS).catch((error: unknown) => {
+          logger.warn('invitation run unreadable; sending waits', { run: runId, error: String(error) });
+        });
+        if (!task) {
+          await sleep(IDLE_MS);
+          continue;
+        }
         const settings = settingsOf(task);
         if (task.status === 'cancelled' || task.status === 'completed') {
           await Promise.all(underWay);
+          const left = queue.sends.splice(0);
           await this.end(
-            queue.sends.splice(0).map((send) => ({ ...send, reason: 'cancelled' })),
+            left.map((send) => ({ ...send, reason: 'cancelled' })),
             settings,
-          );
+          ).catch((error: unknown) => this.followUp(runId, left, error));
           continue;
         }
         if (task.status !== 'in-progress' || !withinWindow(settings.window, this.now())) {
@@ -366,14 +373,7 @@ export class InvitationWorker {
         calling = new Promise<void>((resolve) => (endTurn = resolve));
         underWay.push(
           this.sendPrepared(batch, settings, turn)
-            .catch((error: unknown) => {
-              // the follow-ups take them up: a message marked as being sent is never sent twice
-              logger.error('invitation batch not handed over; following up', {
-                run: runId,
-                error: String(error),
-              });
-              for (const send of batch) this.schedule(send._id, CHECK_AFTER_MS);
-            })
+            .catch((error: unknown) => this.followUp(runId, batch, error))
             .finally(turn.done),
         );
         if (underWay.length >= SENDING_BATCHES) await underWay.shift();
@@ -381,6 +381,15 @@ export class InvitationWorker {
     } finally {
       await Promise.all(underWay);
     }
+  }
+
+  /**
+   * Leaves people whose sending failed half way (the database, most likely) to the follow-ups, which
+   * take each up from its send record: a message marked as being sent is never sent twice.
+   */
+  private followUp(runId: string, sends: SendDocument[], error: unknown): void {
+    logger.error('invitation batch not handed over; following up', { run: runId, error: String(error) });
+    for (const send of sends) this.schedule(send._id, CHECK_AFTER_MS);
   }
 
   /** The next members of the run's cohort after its cursor, and the cursor after them. */
