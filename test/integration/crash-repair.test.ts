@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import type { Bundle, Immunization } from 'fhir/r4';
 import { immunization, patient } from '../../fixtures/records.js';
 import { MongoRepository } from '../../src/store/mongo-repository.js';
+import { LiveProcesses } from '../../src/store/processes.js';
 import { create, errorCode, http, testServer } from './harness.js';
 
 const SYSTEM = 'https://supplier.example.org/cut-off';
@@ -15,7 +16,7 @@ async function listedInHistory(id: string): Promise<number> {
 }
 
 // What a server killed in the middle of a create leaves behind, made by hand: the version stored in
-// history (with its postings) a while ago, and then nothing, or its change log entry but no current copy.
+// history (with its postings), and then nothing, or its change log entry but no current copy.
 describe('writes cut off by a crash', function () {
   this.timeout(30_000);
   let patientId = '';
@@ -27,10 +28,11 @@ describe('writes cut off by a crash', function () {
 
   async function cutOff(value: string, keepLogEntry: boolean): Promise<string> {
     const { database } = await testServer();
-    // written twenty seconds ago, by "another process" (a database handle of its own, so that the
-    // server does not share its change log in memory), so that it counts as abandoned now
+    // written by "another process" (a database handle of its own, so that the server does not share its
+    // change log in memory) that has died: it never said it was alive, so its write is abandoned at once.
+    // (A clock set back instead would put the entry among later ones, where no writer's entry can be.)
     const otherProcess = database.db.client.db(database.db.databaseName);
-    const earlier = new MongoRepository(otherProcess, () => new Date(Date.now() - 20_000));
+    const earlier = new MongoRepository(otherProcess, undefined, new LiveProcesses(otherProcess));
     const sequences: number[] = [];
     earlier.onChange((event) => sequences.push(event.sequence!));
     const id = randomUUID();
