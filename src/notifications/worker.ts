@@ -107,6 +107,8 @@ const CHECK_AFTER_MS = 2000;
 const MAX_TRIES = 5;
 /** Messages handed to providers at once (each provider's rate limit paces them further). */
 const PARALLEL_SENDS = 64;
+/** Messages marked as being sent ahead of their calls, at most (see markAndCall). */
+const MARKED_AT_ONCE = 2 * PARALLEL_SENDS;
 /** Follow-ups (polls, retries) taken up at once. */
 const FOLLOW_UP_BATCH = 2000;
 const IDLE_MS = 1000;
@@ -135,10 +137,13 @@ interface Turn {
 }
 
 /**
- * Batches of a run being sent at once: one checked and marked, one with the providers, one having its
- * answers written.
+ * Batches of a run being sent at once: one checked, one with the providers, one having its answers
+ * written.
  */
 const SENDING_BATCHES = 3;
+
+/** What a provider said to a message: took it, refused it (for good or for now), or failed unexpectedly. */
+type CallOutcome = Accepted | { failure: PermanentFailure | TemporaryFailure } | { unexpected: unknown };
 
 /** A person about to be sent their message at their step. */
 interface Pending {
@@ -331,7 +336,7 @@ export class InvitationWorker {
   /**
    * Hands the run's prepared people to their providers as the loop prepares them, while the run is in
    * progress and within its window, in batches that take turns with the providers: while one batch's
-   * messages go, the next is checked and marked and the one before has its answers written, so the
+   * messages go, the next is checked and the one before has its answers written, so the
    * providers are never kept waiting on the database. A cancelled run's people still queued are skipped.
    */
   private async sendQueued(runId: string, queue: PreparedQueue): Promise<void> {
@@ -863,23 +868,17 @@ export class InvitationWorker {
     );
     for (const { send } of items)
       Object.assign(send, { state: 'sending', attempts: send.attempts + 1, providerId: undefined });
-    await this.saveSends(
-      items.map((i) => i.send),
-      ['state', 'step', 'chain', 'communication', 'version', 'attempts', 'providerId', 'sentAt'],
-    );
     await this.hand(items, settings, turn);
   }
 
   /**
-   * Hands messages marked `sending`, their Communications made, to their providers (in the batch's turn,
-   * when it takes turns with others), and writes what each provider said, in bulk.
+   * Hands messages, their Communications made, to their providers (in the batch's turn, when it takes
+   * turns with others), each marked `sending` first, and writes what each provider said, in bulk.
    */
   private async hand(items: Pending[], settings: RunSettings, turn?: Turn): Promise<void> {
     if (items.length === 0) return;
     await turn?.ready;
-    const outcomes = await inBatches(items, PARALLEL_SENDS, ({ send, patient }) =>
-      this.call(send, settings, patient),
-    );
+    const outcomes = await this.markAndCall(items, settings);
     turn?.done();
     const accepted: { send: SendDocument; status?: DeliveryStatus }[] = [];
     const retry: SendDocument[] = [];
@@ -933,12 +932,37 @@ export class InvitationWorker {
     for (const send of unknown) await this.unknown(send);
   }
 
+  /**
+   * Marks messages as being sent and hands them to their providers, a slice at a time, the next slice
+   * marked while this one's messages go: a crash leaves at most two slices marked and not sent (never
+   * sent after it), and the first message goes once one slice is marked, not the whole batch.
+   */
+  private async markAndCall(items: Pending[], settings: RunSettings): Promise<CallOutcome[]> {
+    const mark = (from: number) => {
+      const marking = this.saveSends(
+        items.slice(from, from + MARKED_AT_ONCE).map((i) => i.send),
+        ['state', 'step', 'chain', 'communication', 'version', 'attempts', 'providerId', 'sentAt'],
+      );
+      // a failure is for the loop below to meet when it waits for these marks
+      marking.catch(() => undefined);
+      return marking;
+    };
+    const outcomes: CallOutcome[] = [];
+    let marked = mark(0);
+    for (let from = 0; from < items.length; from += MARKED_AT_ONCE) {
+      await marked;
+      if (from + MARKED_AT_ONCE < items.length) marked = mark(from + MARKED_AT_ONCE);
+      outcomes.push(
+        ...(await inBatches(items.slice(from, from + MARKED_AT_ONCE), PARALLEL_SENDS, ({ send, patient }) =>
+          this.call(send, settings, patient),
+        )),
+      );
+    }
+    return outcomes;
+  }
+
   /** Hands one message to its provider; answers what the provider took, or why it did not. */
-  private async call(
-    send: SendDocument,
-    settings: RunSettings,
-    patient: Patient,
-  ): Promise<Accepted | { failure: PermanentFailure | TemporaryFailure } | { unexpected: unknown }> {
+  private async call(send: SendDocument, settings: RunSettings, patient: Patient): Promise<CallOutcome> {
     const channel = send.chain[send.step]!;
     const recipient = recipientOf(patient, this.now());
     try {
