@@ -108,7 +108,7 @@ const MAX_TRIES = 5;
 /** Messages handed to providers at once (each provider's rate limit paces them further). */
 const PARALLEL_SENDS = 64;
 /** Messages marked as being sent ahead of their calls, at most (see markAndCall). */
-const MARKED_AT_ONCE = 2 * PARALLEL_SENDS;
+const MARKED_AT_ONCE = 4 * PARALLEL_SENDS;
 /** Follow-ups (polls, retries) taken up at once. */
 const FOLLOW_UP_BATCH = 2000;
 const IDLE_MS = 1000;
