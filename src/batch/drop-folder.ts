@@ -19,9 +19,8 @@ const FILE_NAME = /^[\w-][\w.-]{0,199}$/;
  * server takes it), applied as an upload with the permissions of the client's registration, and then
  * its acknowledgement (`ack/{file}.ack.csv`) and report (`ack/{file}.report.json`, always written last,
  * so its arrival means both are there) are written (under a temporary name, then renamed) and the file
- * moved to `done/`. A file left in `processing/` by a stopped
- * server is taken up again at the next start: the same file is the same upload, so nothing is applied
- * twice.
+ * moved to `done/`. A file left in `processing/` by a stopped server is taken up again at the next start:
+ * the same file is the same upload, so nothing is applied twice.
  */
 export class DropFolder {
   private timer: NodeJS.Timeout | undefined;
