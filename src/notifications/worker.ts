@@ -137,8 +137,8 @@ interface Turn {
 }
 
 /**
- * Batches of a run being sent at once: one checked, one with the providers, one having its answers
- * written.
+ * Batches of a run being sent at once: one having its people's records read, one with the providers,
+ * one having its answers written.
  */
 const SENDING_BATCHES = 3;
 
@@ -336,7 +336,7 @@ export class InvitationWorker {
   /**
    * Hands the run's prepared people to their providers as the loop prepares them, while the run is in
    * progress and within its window, in batches that take turns with the providers: while one batch's
-   * messages go, the next is checked and the one before has its answers written, so the
+   * messages go, the next has its people's records read and the one before has its answers written, so the
    * providers are never kept waiting on the database. A cancelled run's people still queued are skipped.
    */
   private async sendQueued(runId: string, queue: PreparedQueue): Promise<void> {
@@ -566,27 +566,19 @@ export class InvitationWorker {
   }
 
   /**
-   * Sends people prepared earlier, checked again now: those skipped or no longer reachable end with
-   * the reason, the others are handed to the first channel that reaches them as they are today.
+   * Sends people prepared earlier: those no longer reachable end with the reason, the others are handed
+   * to the first channel that reaches them as their record is today (and checked once more as they go).
    */
   private async sendPrepared(sends: SendDocument[], settings: RunSettings, turn?: Turn): Promise<void> {
     if (sends.length === 0) return;
-    // the index as of now, with the changes this process wrote a moment ago (a death recorded, say)
-    await this.cohorts.whenReady();
-    await this.cohorts.current();
-    const reasons = await this.skipReasons(
-      sends.map((s) => s.patient),
-      settings,
-    );
     const patients = await this.patients(sends.map((s) => s.patient));
     const ended: SendDocument[] = [];
     const items: Pending[] = [];
     sends.forEach((send, i) => {
       const patient = patients[i];
       const chain = patient ? this.chainOf(settings, patient) : [];
-      const reason = reasons[i] ?? (!patient || chain.length === 0 ? 'unreachable' : undefined);
-      if (reason) ended.push({ ...send, reason });
-      else items.push({ send: { ...send, chain }, patient: patient! });
+      if (!patient || chain.length === 0) ended.push({ ...send, reason: 'unreachable' });
+      else items.push({ send: { ...send, chain }, patient });
     });
     await this.end(ended, settings);
     await this.attempt(items, settings, turn);
@@ -873,13 +865,27 @@ export class InvitationWorker {
 
   /**
    * Hands messages, their Communications made, to their providers (in the batch's turn, when it takes
-   * turns with others), each marked `sending` first, and writes what each provider said, in bulk.
+   * turns with others), each checked at that moment and marked `sending` first, and writes what each
+   * provider said, in bulk. Those who are no longer to be contacted (died, left, vaccinated, opted out
+   * since) are skipped with the reason.
    */
-  private async hand(items: Pending[], settings: RunSettings, turn?: Turn): Promise<void> {
-    if (items.length === 0) return;
+  private async hand(pending: Pending[], settings: RunSettings, turn?: Turn): Promise<void> {
+    if (pending.length === 0) return;
     await turn?.ready;
+    // the index as of now, with the changes this process wrote a moment ago (a death recorded, say)
+    await this.cohorts.whenReady();
+    await this.cohorts.current();
+    const reasons = await this.skipReasons(
+      pending.map((p) => p.send.patient),
+      settings,
+    );
+    const items = pending.filter((_, i) => !reasons[i]);
     const outcomes = await this.markAndCall(items, settings);
     turn?.done();
+    await this.end(
+      pending.flatMap(({ send }, i) => (reasons[i] ? [{ ...send, reason: reasons[i] }] : [])),
+      settings,
+    );
     const accepted: { send: SendDocument; status?: DeliveryStatus }[] = [];
     const retry: SendDocument[] = [];
     const failed: { send: SendDocument; status: Communication['status']; reason: string }[] = [];
