@@ -337,7 +337,7 @@ export class InvitationWorker {
    * Hands the run's prepared people to their providers as the loop prepares them, while the run is in
    * progress and within its window, in batches that take turns with the providers: while one batch's
    * messages go, the next has its people's records read and the one before has its answers written, so the
-   * providers are never kept waiting on the database. A cancelled run's people still queued are skipped.
+   * providers are seldom kept waiting on the database. A cancelled run's people still queued are skipped.
    */
   private async sendQueued(runId: string, queue: PreparedQueue): Promise<void> {
     const underWay: Promise<void>[] = [];
