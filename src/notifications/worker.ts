@@ -283,13 +283,13 @@ export class InvitationWorker {
       while (!this.stopped) {
         const task = await this.task(runId);
         const progress = (await this.progress.findOne({ _id: runId }))!;
-        if (task.status === 'cancelled' || task.status === 'completed' || progress.done) {
+        if (this.sending(task) === 'stopped' || progress.done) {
           await finishPreparing();
           await this.progress.updateOne({ _id: runId }, { $set: { done: true } });
           return;
         }
         const settings = settingsOf(task);
-        if (task.status !== 'in-progress' || !withinWindow(settings.window, this.now())) {
+        if (this.sending(task) === 'waits') {
           await finishUnderWay();
           await sleep(IDLE_MS);
           continue;
@@ -359,7 +359,7 @@ export class InvitationWorker {
           continue;
         }
         const settings = settingsOf(task);
-        if (task.status === 'cancelled' || task.status === 'completed') {
+        if (this.sending(task) === 'stopped') {
           await Promise.all(underWay);
           const left = queue.sends.splice(0);
           await this.end(
@@ -368,7 +368,7 @@ export class InvitationWorker {
           ).catch((error: unknown) => this.followUp(runId, left, error));
           continue;
         }
-        if (task.status !== 'in-progress' || !withinWindow(settings.window, this.now())) {
+        if (this.sending(task) === 'waits') {
           await sleep(IDLE_MS);
           continue;
         }
@@ -386,6 +386,17 @@ export class InvitationWorker {
     } finally {
       await Promise.all(underWay);
     }
+  }
+
+  /**
+   * Whether a run's messages go now: `stopped` for good (cancelled, or completed by staff), `waits` while
+   * it is on hold or outside its send window, `goes` otherwise.
+   */
+  private sending(task: Task): 'stopped' | 'waits' | 'goes' {
+    if (task.status === 'cancelled' || task.status === 'completed') return 'stopped';
+    return task.status === 'in-progress' && withinWindow(settingsOf(task).window, this.now())
+      ? 'goes'
+      : 'waits';
   }
 
   /**
@@ -1206,13 +1217,13 @@ export class InvitationWorker {
       return !othersLive[i];
     });
     const settings = settingsOf(task);
-    if (task.status === 'cancelled' || task.status === 'completed')
+    const state = this.sending(task);
+    if (state === 'stopped')
       await this.end(
         ours.map((send) => ({ ...send, reason: 'cancelled' })),
         settings,
       );
-    else if (task.status !== 'in-progress' || !withinWindow(settings.window, this.now()))
-      for (const send of ours) this.schedule(send._id, IDLE_MS);
+    else if (state === 'waits') for (const send of ours) this.schedule(send._id, IDLE_MS);
     else await this.sendPrepared(ours, settings);
   }
 
