@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { join } from 'node:path';
@@ -64,13 +65,101 @@ const ID_LIST_PATCH: SourcePatch = {
 		}`,
 };
 
-const PATCHES = [ID_LOOKUP_PATCH, ID_LIST_PATCH];
-/** Bumped whenever the patches change, so an older cached build is not reused. */
-const BUILD = `${FERRETDB_VERSION}-nims2`;
+/**
+ * FerretDB runs each update of an update command (a bulk write's updates) on its own: a lookup, then a
+ * write in a transaction of its own; a replacement reads the document it replaces. With these changes
+ * and the file added below (ferretdb-patches/nims_pending_updates.go), the documents a command changes
+ * are written together at its end, in one transaction, and a replacement of one `_id` with upsert (the
+ * store's replaceOne) is written without reading what it replaces. An update that may read a document
+ * still pending writes them first, so each update sees the ones before it. Measured on bulks of 1,000:
+ * a `$set` 0.38 to 0.19 ms of FerretDB CPU a document, with the next patch.
+ */
+const UPDATE_FILE = join('internal', 'handler', 'msg_update.go');
+const BULK_UPDATE_PATCHES: SourcePatch[] = [
+  {
+    file: UPDATE_FILE,
+    from: `\tfor _, u := range params.Updates {\n`,
+    to: `\tpending := newPendingUpdates(&upserted)\n\n\tfor i, u := range params.Updates {\n`,
+  },
+  {
+    file: UPDATE_FILE,
+    from: `\t\tvar qp backends.QueryParams\n`,
+    to: `\t\tif !pending.unaffected(u.Filter) {
+			if err = pending.flush(ctx); err != nil {
+				return 0, 0, nil, lazyerrors.Error(err)
+			}
+		}
+
+		pending.Collection = c
+
+		if pending.replace(&u, i) {
+			continue
+		}
+
+		var qp backends.QueryParams\n`,
+  },
+  {
+    file: UPDATE_FILE,
+    from: `\t\tdefer closer.Close()\n`,
+    to: '',
+  },
+  {
+    file: UPDATE_FILE,
+    from: `\t\tresult, err := common.UpdateDocument(ctx, c, "update", iter, &u)
+		if err != nil {\n`,
+    // an update that fails ends the command; those before it stand, as they would without these changes
+    to: `\t\tresult, err := common.UpdateDocument(ctx, pending, "update", iter, &u)
+		closer.Close()
+
+		if err != nil {
+			_ = pending.flush(ctx)\n`,
+  },
+  {
+    // FerretDB numbers an upsert by the upserts before it; MongoDB, by its update
+    file: UPDATE_FILE,
+    from: `"index", int32(upserted.Len()),`,
+    to: `"index", int32(i),`,
+  },
+  {
+    file: UPDATE_FILE,
+    from: `\treturn matched, modified, &upserted, nil\n`,
+    to: `\tif err = pending.flush(ctx); err != nil {
+		return 0, 0, nil, lazyerrors.Error(err)
+	}
+
+	matched += pending.matched
+	modified += pending.modified
+
+	return matched, modified, &upserted, nil\n`,
+  },
+];
+
+/** Files added to FerretDB's source, from ferretdb-patches/ beside this file's source. */
+const ADDED_FILES = [{ name: 'nims_pending_updates.go', into: join('internal', 'handler') }];
+const PATCH_DIR = (projectRoot: string) => join(projectRoot, 'src', 'store', 'ferretdb-patches');
+
+/**
+ * FerretDB tracks every iterator, row set and transaction it opens for leaks: each one records its stack
+ * in a pprof profile and gets a finalizer that panics if it is never closed. That is a developer's check;
+ * it took a tenth of FerretDB's CPU on every lookup and write (measured under bulk updates).
+ */
+const LEAK_TRACKING_PATCHES: SourcePatch[] = ['Track', 'Untrack'].map((name) => ({
+  file: join('internal', 'util', 'resource', 'resource.go'),
+  from: `func ${name}(obj any, token *Token) {\n`,
+  to: `func ${name}(obj any, token *Token) {\n\tif obj != nil {\n\t\treturn\n\t}\n\n`,
+}));
+
+const PATCHES = [ID_LOOKUP_PATCH, ID_LIST_PATCH, ...BULK_UPDATE_PATCHES, ...LEAK_TRACKING_PATCHES];
+/** The build's name: it changes with the patches and added files, so an older cached build is not reused. */
+function buildName(projectRoot: string): string {
+  const hash = createHash('sha256').update(JSON.stringify(PATCHES));
+  for (const { name } of ADDED_FILES) hash.update(readFileSync(join(PATCH_DIR(projectRoot), name)));
+  return `${FERRETDB_VERSION}-nims-${hash.digest('hex').slice(0, 12)}`;
+}
 
 /** The project-local FerretDB binary, built from the Go module proxy (with the patches above) on first use. */
 export function ferretdbBinary(projectRoot: string): string {
-  const binary = join(projectRoot, '.cache', 'bin', `ferretdb-${BUILD}`);
+  const binary = join(projectRoot, '.cache', 'bin', `ferretdb-${buildName(projectRoot)}`);
   if (existsSync(binary)) return binary;
   logger.info('building FerretDB from the Go module proxy (first run only, a few minutes)', {
     version: FERRETDB_VERSION,
@@ -93,8 +182,13 @@ export function ferretdbBinary(projectRoot: string): string {
     const original = readFileSync(patched, 'utf8');
     if (!original.includes(patch.from))
       throw new Error(`FerretDB source differs from the one its patch of ${patch.file} was made for`);
-    writeFileSync(patched, original.replace(patch.from, patch.to));
+    writeFileSync(
+      patched,
+      original.replace(patch.from, () => patch.to),
+    );
   }
+  for (const { name, into } of ADDED_FILES)
+    cpSync(join(PATCH_DIR(projectRoot), name), join(source, into, name));
   mkdirSync(join(projectRoot, '.cache', 'bin'), { recursive: true });
   const build = spawnSync('go', ['build', '-buildvcs=false', '-o', binary, './cmd/ferretdb'], {
     cwd: source,

@@ -56,52 +56,19 @@ export async function insertAllNew<T extends Document>(
 }
 
 /**
- * Updates sent in one command. FerretDB 1.24.2 (SQLite) holds one of its 100 connections per matched
- * statement until the whole command ends, so a command of 100 updates (or several at once that add up to
- * that) waits forever for a connection and stalls the whole database (measured: 99 take 95 ms, 100 never
- * finish). Small commands cost nothing: SQLite writes one at a time anyway (about 1 ms each).
+ * Updates sent in one command. FerretDB 1.24.2 as published holds one of its 100 SQLite connections per
+ * update of a command until the command ends, so a command of 100 updates never finished; the FerretDB
+ * nims builds lets each go at once and writes a command's changes in one transaction (see ferretdb.ts).
  */
-const UPDATES_PER_COMMAND = 25;
-/**
- * Update statements of such commands under way at once in this process, in the order asked: one full
- * command's worth, so that several callers' commands cannot add up to FerretDB's connections either, and
- * a few server processes on one database leave most of them free for other commands.
- */
-const UPDATES_AT_ONCE = UPDATES_PER_COMMAND;
-let updatesUnderWay = 0;
-const waitingForUpdates: { count: number; go: () => void }[] = [];
+const UPDATES_PER_COMMAND = 1000;
 
-function startUpdates(count: number): Promise<void> {
-  if (waitingForUpdates.length === 0 && updatesUnderWay + count <= UPDATES_AT_ONCE) {
-    updatesUnderWay += count;
-    return Promise.resolve();
-  }
-  return new Promise((go) => waitingForUpdates.push({ count, go }));
-}
-
-function endUpdates(count: number): void {
-  updatesUnderWay -= count;
-  while (waitingForUpdates.length > 0 && updatesUnderWay + waitingForUpdates[0]!.count <= UPDATES_AT_ONCE) {
-    const next = waitingForUpdates.shift()!;
-    updatesUnderWay += next.count;
-    next.go();
-  }
-}
-
-/** Runs update operations (updateOne, replaceOne) as a few small unordered bulk writes, one after another. */
+/** Runs update operations (updateOne, replaceOne) as unordered bulk writes of at most a thousand. */
 export async function bulkUpdate<T extends Document>(
   collection: Collection<T>,
   operations: AnyBulkWriteOperation<T>[],
 ): Promise<void> {
-  for (let i = 0; i < operations.length; i += UPDATES_PER_COMMAND) {
-    const command = operations.slice(i, i + UPDATES_PER_COMMAND);
-    await startUpdates(command.length);
-    try {
-      await collection.bulkWrite(command, { ordered: false });
-    } finally {
-      endUpdates(command.length);
-    }
-  }
+  for (let i = 0; i < operations.length; i += UPDATES_PER_COMMAND)
+    await collection.bulkWrite(operations.slice(i, i + UPDATES_PER_COMMAND), { ordered: false });
 }
 
 /** The database could not be reached, or was too busy to answer (as opposed to refusing an operation). */

@@ -54,6 +54,73 @@ describe('storage', () => {
     expect(found.get(people[2]!.id)).to.include({ deleted: true, versionId: 2 });
   });
 
+  it('when one bulk write makes several updates, then each sees those before it and replacements upsert', async () => {
+    const { database } = await testServer();
+    const collection = database.db.collection<{ _id: string; n?: number; group?: string; seen?: boolean }>(
+      `bulk_${Date.now()}`,
+    );
+    await collection.insertMany([
+      { _id: 'a', n: 1 },
+      { _id: 'b', n: 1 },
+      { _id: 'g1', group: 'g' },
+      { _id: 'g2', group: 'g' },
+    ]);
+    // the embedded FerretDB writes a bulk's changes together at its end (see ferretdb.ts)
+    const result = await collection.bulkWrite(
+      [
+        { updateOne: { filter: { _id: 'a' }, update: { $inc: { n: 1 } } } },
+        { updateOne: { filter: { _id: 'a' }, update: { $inc: { n: 1 } } } },
+        { replaceOne: { filter: { _id: 'b' }, replacement: { n: 10 }, upsert: true } },
+        { updateOne: { filter: { _id: 'b' }, update: { $inc: { n: 1 } } } },
+        { replaceOne: { filter: { _id: 'c' }, replacement: { n: 5 }, upsert: true } },
+        { updateMany: { filter: { group: 'g' }, update: { $set: { seen: true } } } },
+        { updateOne: { filter: { _id: 'a', n: 3 }, update: { $set: { seen: true } } } },
+        { replaceOne: { filter: { _id: 'd' }, replacement: { n: 1 } } },
+      ],
+      { ordered: false },
+    );
+    expect(result.matchedCount).to.equal(7);
+    expect(result.modifiedCount).to.equal(7);
+    expect(result.upsertedCount).to.equal(1);
+    expect(result.upsertedIds).to.deep.equal({ 4: 'c' });
+    expect(await collection.find().sort({ _id: 1 }).toArray()).to.deep.equal([
+      { _id: 'a', n: 3, seen: true },
+      { _id: 'b', n: 11 },
+      { _id: 'c', n: 5 },
+      { _id: 'g1', group: 'g', seen: true },
+      { _id: 'g2', group: 'g', seen: true },
+    ]);
+  });
+
+  it('when several bulk writes of hundreds of updates run at once, then every update is made', async () => {
+    const { database } = await testServer();
+    const collection = database.db.collection<{ _id: string; n: number }>(`many_${Date.now()}`);
+    await collection.insertMany(Array.from({ length: 1500 }, (_, n) => ({ _id: `d${n}`, n: 0 })));
+    // FerretDB as published held a connection for each update until its command ended: 100 never finished
+    const results = await Promise.all(
+      [0, 1, 2].map((part) =>
+        collection.bulkWrite(
+          Array.from({ length: 500 }, (_, k) => ({
+            updateOne: { filter: { _id: `d${part * 500 + k}` }, update: { $set: { n: part + 1 } } },
+          })),
+          { ordered: false },
+        ),
+      ),
+    );
+    expect(results.map((r) => r.modifiedCount)).to.deep.equal([500, 500, 500]);
+    const counts = await collection
+      .aggregate<{
+        _id: number;
+        c: number;
+      }>([{ $group: { _id: '$n', c: { $sum: 1 } } }, { $sort: { _id: 1 } }])
+      .toArray();
+    expect(counts).to.deep.equal([
+      { _id: 1, c: 500 },
+      { _id: 2, c: 500 },
+      { _id: 3, c: 500 },
+    ]);
+  });
+
   it('when a version is stored, then its resource is kept as its JSON text, current copy and history alike', async () => {
     const { database } = await testServer();
     const created = await create(patient(602));
