@@ -53,7 +53,7 @@ function isUniqueKey(key: string): boolean {
  * died; after this long it is an abandoned one in any case.
  */
 const ABANDONED_CLAIM_MS = 60_000;
-/** A key listing more resources than this is not selective: searches on it read the collection instead. */
+/** A key listing this many resources or more is not selective: searches on it read the collection instead. */
 export const MAX_POSTING_ENTRIES = 1000;
 
 export type Holding = 'yes' | 'no' | 'absent';
@@ -160,16 +160,24 @@ export class Postings {
       .filter(({ id }) => !refused.has(id))
       .flatMap(({ id, keys }) => keys.all.filter((key) => !keys.unique.has(key)).map((key) => ({ key, id })));
     const taken = await this.addNew(listed);
-    listed.forEach(({ id }, i) => slots.set(id, [...(slots.get(id) ?? []), taken[i]!]));
+    listed.forEach(({ id }, i) => {
+      const slot = taken[i];
+      if (slot) slots.set(id, [...(slots.get(id) ?? []), slot]);
+    });
     return { refused, slots };
   }
 
   /**
    * Lists new resources (ones that cannot be listed yet) under non-unique keys, without reading the lists;
-   * answers the slot each entry took.
+   * answers the slot each entry took. A list known to hold MAX_POSTING_ENTRIES already (a run's
+   * Communications under its Task) gets no more: searches never read past that many, and lists only
+   * grow, so its key is searched by reading the collection from then on whatever is added.
    */
-  async addNew(entries: { key: string; id: string }[]): Promise<string[]> {
-    return entries.length > 0 ? this.slots.appendNew(entries) : [];
+  async addNew(entries: { key: string; id: string }[]): Promise<(string | undefined)[]> {
+    const wanted = entries.filter(({ key }) => this.slots.knownLength(key) < MAX_POSTING_ENTRIES);
+    const taken = wanted.length > 0 ? await this.slots.appendNew(wanted) : [];
+    const slotOf = new Map(wanted.map((entry, i) => [entry, taken[i]]));
+    return entries.map((entry) => slotOf.get(entry));
   }
 
   async remove(slotIds: string[]): Promise<void> {

@@ -35,7 +35,15 @@ export class Slots {
     this.hints.set(key, length);
   }
 
-  /** Every entry of `key`, oldest first; stops after `limit` entries (then `complete` is false). */
+  /** How many entries `key` has at least, as far as this process has seen (lists only grow). */
+  knownLength(key: string): number {
+    return this.hints.get(key) ?? 0;
+  }
+
+  /**
+   * Every entry of `key`, oldest first; stops after `limit` entries. A list of `limit` entries or more is
+   * never `complete`, however the lookups fell.
+   */
   async read(key: string, limit = Infinity): Promise<{ entries: SlotDocument[]; complete: boolean }> {
     const entries: SlotDocument[] = [];
     // what is known to exist and the slot after it are read in one round; an unknown key, its first two
@@ -61,7 +69,7 @@ export class Slots {
       if (knownLeft <= 0) probe = Math.min(probe * 2, MAX_BATCH);
     }
     this.remember(key, entries.length);
-    return { entries, complete: true };
+    return { entries, complete: entries.length < limit };
   }
 
   /** Takes number `n` of `key` for `id` (by the process `by`); false when another writer took it first. */

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Bundle, Patient } from 'fhir/r4';
+import type { Bundle, Communication, Patient } from 'fhir/r4';
 import { patient } from '../../fixtures/records.js';
 import type { HistoryDocument } from '../../src/store/repository.js';
 import { ChangeLog, type ChangeDocument } from '../../src/store/changelog.js';
@@ -10,6 +10,7 @@ import { MongoRepository } from '../../src/store/mongo-repository.js';
 import { LogReader } from '../../src/store/log-reader.js';
 import { Outbox } from '../../src/store/outbox.js';
 import { Slots, type SlotDocument } from '../../src/store/slots.js';
+import { MAX_POSTING_ENTRIES } from '../../src/store/postings.js';
 import { loadConfig } from '../../src/config.js';
 import { startFerretdb } from '../../src/store/ferretdb.js';
 import { PROJECT_ROOT } from '../../src/server.js';
@@ -182,6 +183,31 @@ describe('embedded database durability', () => {
 });
 
 describe('slot lists', () => {
+  it('when a list holds as many entries as a search would read, then it gets no more, and searches on its key read the collection', async () => {
+    const { database } = await testServer();
+    const repository = new MongoRepository(database.db);
+    const person = `Patient/p-${Date.now()}`;
+    const message = (): Communication => ({
+      resourceType: 'Communication',
+      status: 'completed',
+      subject: { reference: person },
+    });
+    await repository.createMany(
+      'Communication',
+      Array.from({ length: MAX_POSTING_ENTRIES }, () => message()),
+    );
+    await repository.createMany(
+      'Communication',
+      [1, 2, 3, 4, 5].map(() => message()),
+    );
+    const listed = await database.db
+      .collection<SlotDocument>('postings')
+      .countDocuments({ _id: { $regex: `^Communication\\|subject\\|${person}#` } });
+    expect(listed).to.equal(MAX_POSTING_ENTRIES);
+    const count = await http('GET', `/Communication?subject=${person}&_summary=count`);
+    expect(count.body.total).to.equal(MAX_POSTING_ENTRIES + 5);
+  });
+
   it('when two processes append new ids in bulk to the same lists, then every id is listed once, without gaps', async () => {
     const { database } = await testServer();
     const collection = database.db.collection<SlotDocument>('slots_test');
