@@ -149,7 +149,36 @@ const LEAK_TRACKING_PATCHES: SourcePatch[] = ['Track', 'Untrack'].map((name) => 
   to: `func ${name}(obj any, token *Token) {\n\tif obj != nil {\n\t\treturn\n\t}\n\n`,
 }));
 
-const PATCHES = [ID_LOOKUP_PATCH, ID_LIST_PATCH, ...BULK_UPDATE_PATCHES, ...LEAK_TRACKING_PATCHES];
+/**
+ * SQLite lets one transaction write at a time, and FerretDB leaves writers that find the database busy to
+ * SQLite's busy handler, which sleeps and tries again, up to 100 ms at a time: a batch of inserts beside
+ * a stream of update commands waited up to a third of a second. Here a process-wide lock queues
+ * FerretDB's write transactions (every insert and update command), so each starts as the one before ends.
+ */
+const WRITE_QUEUE_PATCHES: SourcePatch[] = [
+  {
+    file: join('internal', 'util', 'fsql', 'db.go'),
+    from: `\t"log/slog"\n`,
+    to: `\t"log/slog"\n\t"sync"\n`,
+  },
+  {
+    file: join('internal', 'util', 'fsql', 'db.go'),
+    from: `func (db *DB) InTransaction(ctx context.Context, f func(*Tx) error) (err error) {\n`,
+    to: `var writers sync.Mutex
+
+func (db *DB) InTransaction(ctx context.Context, f func(*Tx) error) (err error) {
+	writers.Lock()
+	defer writers.Unlock()\n\n`,
+  },
+];
+
+const PATCHES = [
+  ID_LOOKUP_PATCH,
+  ID_LIST_PATCH,
+  ...BULK_UPDATE_PATCHES,
+  ...LEAK_TRACKING_PATCHES,
+  ...WRITE_QUEUE_PATCHES,
+];
 /** The build's name: it changes with the patches and added files, so an older cached build is not reused. */
 function buildName(projectRoot: string): string {
   const hash = createHash('sha256').update(JSON.stringify(PATCHES));
@@ -265,8 +294,9 @@ export async function startFerretdb(
       `--sqlite-url=file:${dataDir}/?_pragma=synchronous(${sync})`,
       `--listen-addr=127.0.0.1:${listenPort}`,
       `--state-dir=${dataDir}`,
-      // its defaults would open a debug listener on a fixed port and report telemetry
-      '--debug-addr=-',
+      // its defaults would open a debug listener on a fixed port and report telemetry; a profile of
+      // FerretDB (go tool pprof http://{address}/debug/pprof/profile) needs the listener asked for
+      `--debug-addr=${process.env.FERRETDB_DEBUG_ADDR ?? '-'}`,
       '--telemetry=disable',
       '--log-level=warn',
     ],
