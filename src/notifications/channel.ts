@@ -1,3 +1,5 @@
+import { request } from 'undici';
+
 /** The ways nims reaches people, in the order it prefers them. */
 export const CHANNELS = ['nhs-app', 'sms', 'email', 'letter'] as const;
 export type ChannelName = (typeof CHANNELS)[number];
@@ -69,12 +71,14 @@ export function settled(status: DeliveryStatus): 'delivered' | 'failed' | undefi
   return status === 'sending' ? undefined : 'failed';
 }
 
-/** How long a provider has to answer one call. */
+/** How long a provider has to start answering one call, and to go on sending its answer. */
 const PROVIDER_TIMEOUT_MS = 10_000;
 
 /**
  * One JSON call to a provider's HTTP API (a POST when there is a body): its answer, or the failure in
- * the channels' terms. No answer and any status not listed as `permanent` are temporary.
+ * the channels' terms. No answer and any status not listed as `permanent` are temporary. The call goes
+ * through undici's own API: the global fetch, with its streams and an abort signal for the timeout, took
+ * an eighth of the server's CPU in an invitation run.
  */
 export async function callProvider(
   provider: string,
@@ -82,25 +86,28 @@ export async function callProvider(
   options: { body?: unknown; authorization?: string; permanent: number[] },
 ): Promise<Record<string, unknown>> {
   const { body, authorization, permanent } = options;
-  let response: Response;
+  let status: number;
+  let text: string;
   try {
-    response = await fetch(url, {
+    const response = await request(url, {
       method: body === undefined ? 'GET' : 'POST',
       headers: {
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         ...(authorization ? { authorization } : {}),
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(PROVIDER_TIMEOUT_MS),
+      headersTimeout: PROVIDER_TIMEOUT_MS,
+      bodyTimeout: PROVIDER_TIMEOUT_MS,
     });
+    status = response.statusCode;
+    // the body is read either way, so that the connection is free for the next call
+    text = await response.body.text().catch(() => '');
   } catch {
     throw new TemporaryFailure(`${provider} did not answer`);
   }
-  // the body is read either way, so that the connection is free for the next call
-  const text = await response.text().catch(() => '');
-  const failure = `${provider} answered ${response.status}`;
-  if (!response.ok)
-    throw permanent.includes(response.status) ? new PermanentFailure(failure) : new TemporaryFailure(failure);
+  const failure = `${provider} answered ${status}`;
+  if (status < 200 || status > 299)
+    throw permanent.includes(status) ? new PermanentFailure(failure) : new TemporaryFailure(failure);
   try {
     return JSON.parse(text) as Record<string, unknown>;
   } catch {
