@@ -172,12 +172,99 @@ func (db *DB) InTransaction(ctx context.Context, f func(*Tx) error) (err error) 
   },
 ];
 
+/**
+ * FerretDB turns documents into SQLite's JSON inside its write transactions; with the queue above, every
+ * other writer would wait for that work too. Here the statements are made first, and the transaction
+ * only runs them.
+ */
+const SQLITE_COLLECTION = join('internal', 'backends', 'sqlite', 'collection.go');
+const PREPARED_WRITE_PATCHES: SourcePatch[] = [
+  {
+    file: SQLITE_COLLECTION,
+    from: `\terr := db.InTransaction(ctx, func(tx *fsql.Tx) error {
+		batchSize := c.r.BatchSize
+		if batchSize < 1 {
+			panic("batch-size should be greater or equal to 1")
+		}
+
+		var batch []*types.Document
+		docs := params.Docs
+
+		for len(docs) > 0 {
+			i := min(batchSize, len(docs))
+			batch, docs = docs[:i], docs[i:]
+
+			q, args, err := prepareInsertStatement(meta.TableName, meta.Capped(), batch)
+			if err != nil {
+				return lazyerrors.Error(err)
+			}
+
+			if _, err = tx.ExecContext(ctx, q, args...); err != nil {\n`,
+    to: `\tbatchSize := c.r.BatchSize
+	if batchSize < 1 {
+		panic("batch-size should be greater or equal to 1")
+	}
+
+	var statements [][]any
+
+	for docs := params.Docs; len(docs) > 0; {
+		i := min(batchSize, len(docs))
+
+		q, args, err := prepareInsertStatement(meta.TableName, meta.Capped(), docs[:i])
+		if err != nil {
+			return nil, lazyerrors.Error(err)
+		}
+
+		statements = append(statements, append([]any{q}, args...))
+		docs = docs[i:]
+	}
+
+	err := db.InTransaction(ctx, func(tx *fsql.Tx) error {
+		for _, statement := range statements {
+			if _, err := tx.ExecContext(ctx, statement[0].(string), statement[1:]...); err != nil {\n`,
+  },
+  {
+    file: SQLITE_COLLECTION,
+    from: `\terr := db.InTransaction(ctx, func(tx *fsql.Tx) error {
+		for _, doc := range params.Docs {
+			b, err := sjson.Marshal(doc)
+			if err != nil {
+				return lazyerrors.Error(err)
+			}
+
+			id, _ := doc.Get("_id")
+			must.NotBeZero(id)
+
+			arg := string(must.NotFail(sjson.MarshalSingleValue(id)))
+
+			r, err := tx.ExecContext(ctx, q, string(b), arg)\n`,
+    to: `\tmarshaled := make([][2]string, len(params.Docs))
+
+	for i, doc := range params.Docs {
+		b, err := sjson.Marshal(doc)
+		if err != nil {
+			return nil, lazyerrors.Error(err)
+		}
+
+		id, _ := doc.Get("_id")
+		must.NotBeZero(id)
+
+		marshaled[i] = [2]string{string(b), string(must.NotFail(sjson.MarshalSingleValue(id)))}
+	}
+
+	err := db.InTransaction(ctx, func(tx *fsql.Tx) error {
+		for _, m := range marshaled {
+			r, err := tx.ExecContext(ctx, q, m[0], m[1])\n`,
+  },
+];
+
 const PATCHES = [
   ID_LOOKUP_PATCH,
   ID_LIST_PATCH,
   ...BULK_UPDATE_PATCHES,
   ...LEAK_TRACKING_PATCHES,
   ...WRITE_QUEUE_PATCHES,
+  ...PREPARED_WRITE_PATCHES,
 ];
 /** The build's name: it changes with the patches and added files, so an older cached build is not reused. */
 function buildName(projectRoot: string): string {
