@@ -169,9 +169,10 @@ export class Postings {
 
   /**
    * Lists new resources (ones that cannot be listed yet) under non-unique keys, without reading the lists;
-   * answers the slot each entry took. A list known to hold MAX_POSTING_ENTRIES already (a run's
-   * Communications under its Task) gets no more: searches never read past that many, and lists only
-   * grow, so its key is searched by reading the collection from then on whatever is added.
+   * answers the slot each entry took (none for a list left alone). A list known to hold
+   * MAX_POSTING_ENTRIES already (the audit events of a record read thousands of times) gets no more:
+   * searches never read past that many, and lists only grow, so its key is searched by reading the
+   * collection from then on whatever is added.
    */
   async addNew(entries: { key: string; id: string }[]): Promise<(string | undefined)[]> {
     const wanted = entries.filter(({ key }) => this.slots.knownLength(key) < MAX_POSTING_ENTRIES);
