@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import type { Document } from 'mongodb';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,6 +91,36 @@ describe('storage', () => {
       { _id: 'c', n: 5 },
       { _id: 'g1', group: 'g', seen: true },
       { _id: 'g2', group: 'g', seen: true },
+    ]);
+  });
+
+  it('when an update of a bulk write fails, then the updates before it are made all the same', async () => {
+    const { database } = await testServer();
+    // loosely typed: the driver's types would not let $inc reach a field that may hold text
+    const collection = database.db.collection<Document & { _id: string }>(`failing_${Date.now()}`);
+    await collection.insertMany([
+      { _id: 'a', n: 1 },
+      { _id: 'b', n: 'text' },
+    ]);
+    const failed = await collection
+      .bulkWrite(
+        [
+          { updateOne: { filter: { _id: 'a' }, update: { $set: { n: 2 } } } },
+          { replaceOne: { filter: { _id: 'c' }, replacement: { n: 3 }, upsert: true } },
+          // $inc on text is refused
+          { updateOne: { filter: { _id: 'b' }, update: { $inc: { n: 1 } } } },
+        ],
+        { ordered: false },
+      )
+      .then(
+        () => false,
+        () => true,
+      );
+    expect(failed).to.equal(true);
+    expect(await collection.find().sort({ _id: 1 }).toArray()).to.deep.equal([
+      { _id: 'a', n: 2 },
+      { _id: 'b', n: 'text' },
+      { _id: 'c', n: 3 },
     ]);
   });
 
