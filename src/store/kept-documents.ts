@@ -1,6 +1,7 @@
 import type { Resource } from 'fhir/r4';
 import type { Collection, Document, Filter, FindCursor, FindOptions } from 'mongodb';
-import { bulkUpdate, findByIds, insertAllNew } from './mongo-errors.js';
+import { IdLookups } from './id-lookups.js';
+import { bulkUpdate, insertAllNew } from './mongo-errors.js';
 
 /**
  * The resource of a version document as the database keeps it: its JSON text. FerretDB decodes every
@@ -36,16 +37,26 @@ function unkept<T extends { res?: Resource }>(doc: Document): T {
  * kept with the resource as text, everything read comes back with the resource as an object.
  */
 export class VersionCollection<T extends { _id: string; res?: Resource }> {
-  constructor(private readonly collection: Collection<KeptDocument>) {}
+  private readonly lookups: IdLookups<KeptDocument>;
+
+  constructor(private readonly collection: Collection<KeptDocument>) {
+    this.lookups = new IdLookups(collection);
+  }
+
+  /** The document with this `_id` (looked up together with others asked for at the same time). */
+  async findById(id: string, options?: { projection?: Document }): Promise<T | null> {
+    const doc = await this.lookups.one(id, options?.projection);
+    return doc ? unkept<T>(doc) : null;
+  }
 
   async findOne(filter: Filter<KeptDocument>, options?: FindOptions): Promise<T | null> {
     const doc = await this.collection.findOne(filter, options);
     return doc ? unkept<T>(doc) : null;
   }
 
-  /** The documents with these `_id`s, looked up together (see findByIds). */
-  async findMany(ids: string[], options?: FindOptions): Promise<T[]> {
-    return (await findByIds(this.collection, ids, options)).map((doc) => unkept<T>(doc));
+  /** The documents with these `_id`s, in no particular order (see IdLookups). */
+  async findMany(ids: string[], options?: { projection?: Document }): Promise<T[]> {
+    return (await this.lookups.many(ids, options?.projection)).map((doc) => unkept<T>(doc));
   }
 
   find(filter: Filter<KeptDocument>, options?: FindOptions): FindCursor<T> {

@@ -247,16 +247,28 @@ export class MongoRepository implements Repository {
     this.tell(changeEvent(type, sequence, document, live));
   }
 
+  /** Each collection's own, so that lookups asked for at the same time go together. */
+  private readonly collections = new Map<string, VersionCollection<CurrentDocument & HistoryDocument>>();
+
+  private collection(name: string): VersionCollection<CurrentDocument & HistoryDocument> {
+    let collection = this.collections.get(name);
+    if (!collection) {
+      collection = new VersionCollection(this.db.collection(name));
+      this.collections.set(name, collection);
+    }
+    return collection;
+  }
+
   private current(type: string): VersionCollection<CurrentDocument> {
-    return new VersionCollection(this.db.collection(type));
+    return this.collection(type);
   }
 
   private versions(type: string): VersionCollection<HistoryDocument> {
-    return new VersionCollection(this.db.collection(`${type}_history`));
+    return this.collection(`${type}_history`);
   }
 
   async read(type: string, id: string): Promise<StoredVersion | undefined> {
-    const doc = await this.current(type).findOne({ _id: id }, { projection: { idx: 0, srt: 0 } });
+    const doc = await this.current(type).findById(id, { projection: { idx: 0, srt: 0 } });
     return doc ? toStored(type, doc, id) : undefined;
   }
 
@@ -268,7 +280,7 @@ export class MongoRepository implements Repository {
   async vread(type: string, id: string, version: number): Promise<StoredVersion | undefined> {
     const recent = this.recent.get(type, id, version);
     if (recent) return recent;
-    const doc = await this.versions(type).findOne({ _id: versionKey(id, version) });
+    const doc = await this.versions(type).findById(versionKey(id, version));
     if (doc) return toStored(type, doc, id);
     // resources stored by insertNew have their only version in the type's collection
     const current = await this.current(type).findOne(
@@ -293,7 +305,7 @@ export class MongoRepository implements Repository {
     for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
       // a create refused by the group commit still has nothing to look up: its insert proves it is new
       const current =
-        request.method === 'POST' && attempt === 0 ? null : await this.current(type).findOne({ _id: id });
+        request.method === 'POST' && attempt === 0 ? null : await this.current(type).findById(id);
       if (expectedVersion !== undefined && (current?.v ?? 0) !== expectedVersion)
         throw notCurrent(type, id, expectedVersion, current);
       if (!request.resource && (!current || current.del)) {
@@ -433,7 +445,7 @@ export class MongoRepository implements Repository {
       ...lost.map(async ({ index, current: c }) => {
         await this.repairAbandoned(type, c.id, c.v);
         // moved on before this call (its version was taken from memory), or under way beside it
-        const now = await this.current(type).findOne({ _id: c.id });
+        const now = await this.current(type).findById(c.id);
         results[index] =
           now && now.v !== c.v - 1 ? notCurrent(type, c.id, c.v - 1, now) : changedMeanwhile(type, c.id);
       }),
@@ -590,7 +602,7 @@ export class MongoRepository implements Repository {
   private async settle(type: string, id: string, version: number): Promise<void> {
     let newest: HistoryDocument | null = null;
     for (let v = version + 1; ; v++) {
-      const doc = await this.versions(type).findOne({ _id: versionKey(id, v) });
+      const doc = await this.versions(type).findById(versionKey(id, v));
       if (!doc) break;
       newest = doc;
     }
@@ -615,8 +627,8 @@ export class MongoRepository implements Repository {
     writerGone = false,
   ): Promise<void> {
     const [doc, current] = await Promise.all([
-      this.versions(type).findOne({ _id: versionKey(id, version) }),
-      this.current(type).findOne({ _id: id }),
+      this.versions(type).findById(versionKey(id, version)),
+      this.current(type).findById(id),
     ]);
     if (!doc || (current && current.v >= version)) return;
     if (!writerGone && this.now().getTime() - Date.parse(doc.ts) < ABANDONED_WRITE_MS) return;
@@ -686,10 +698,10 @@ export class MongoRepository implements Repository {
   /** Takes a write back: the previous current document returns, the version and its postings go. */
   async undo(receipt: WriteReceipt): Promise<void> {
     const { type, id, version, previous } = receipt;
-    const written = await this.current(type).findOne({ _id: id }, { projection: { v: 1 } });
+    const written = await this.current(type).findById(id, { projection: { v: 1 } });
     if (written && written.v !== version) return; // someone wrote after us; their version stands
     this.recent.forget(type, id, version);
-    const undone = await this.versions(type).findOne({ _id: versionKey(id, version) });
+    const undone = await this.versions(type).findById(versionKey(id, version));
     if (previous) await this.current(type).replaceOne(previous);
     else await this.current(type).deleteOne(id);
     await Promise.all([
@@ -709,8 +721,7 @@ export class MongoRepository implements Repository {
   private async holds(key: string, holder: string, writerGone: boolean): Promise<Holding> {
     const [type, param] = key.split('|') as [string, string];
     const value = key.slice(type.length + param.length + 2);
-    const currentOfHolder = () =>
-      this.current(type).findOne({ _id: holder }, { projection: { idx: 1, del: 1 } });
+    const currentOfHolder = () => this.current(type).findById(holder, { projection: { idx: 1, del: 1 } });
     let doc = await currentOfHolder();
     if (!doc) {
       // a first version stored by a write that was cut off before its copy: completed, it holds the value
@@ -818,7 +829,7 @@ export class MongoRepository implements Repository {
   }
 
   private async instanceHistory(type: string, id: string, query: HistoryQuery): Promise<HistoryPage> {
-    const current = await this.current(type).findOne({ _id: id }, { projection: { v: 1 } });
+    const current = await this.current(type).findById(id, { projection: { v: 1 } });
     if (!current) return { versions: [] };
     const top = Math.min(current.v, (query.before ?? Infinity) - 1);
     const wanted = Array.from({ length: Math.max(0, Math.min(query.count, top)) }, (_, i) => top - i);

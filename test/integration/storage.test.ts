@@ -56,6 +56,30 @@ describe('storage', () => {
     expect(found.get(people[2]!.id)).to.include({ deleted: true, versionId: 2 });
   });
 
+  it('when many single resources are read at once, then they are looked up together and each read gets its own', async () => {
+    const { database } = await testServer();
+    const people = await Promise.all(Array.from({ length: 30 }, (_, n) => create(patient(620 + n))));
+    const repository = new MongoRepository(database.db);
+    let finds = 0;
+    const count = (event: { commandName: string; command: Document }) => {
+      if (event.commandName === 'find' && event.command.find === 'Patient') finds++;
+    };
+    database.client.on('commandStarted', count);
+    try {
+      const asked = [...people.map((p) => p.id), ...Array.from({ length: 10 }, (_, n) => `absent-${n}`)];
+      const read = await Promise.all(asked.map((id) => repository.read('Patient', id)));
+      expect(read.map((stored) => stored?.resource?.id)).to.deep.equal([
+        ...people.map((p) => p.id),
+        ...Array.from({ length: 10 }, () => undefined),
+      ]);
+      expect(read[7]?.resource).to.deep.equal(people[7]);
+      // the first two go alone, the other 38 together behind them
+      expect(finds).to.equal(3);
+    } finally {
+      database.client.off('commandStarted', count);
+    }
+  });
+
   it('when one bulk write makes several updates, then each sees those before it and replacements upsert', async () => {
     const { database } = await testServer();
     const collection = database.db.collection<{ _id: string; n?: number; group?: string; seen?: boolean }>(

@@ -1,0 +1,53 @@
+import type { Collection, Document } from 'mongodb';
+import { GroupCommit } from '../shared/group-commit.js';
+import { findByIds } from './mongo-errors.js';
+
+/** Asked for more ids than this at once, a lookup goes to the database on its own. */
+const GROUP_LIMIT = 250;
+
+/**
+ * Finds by `_id` in one collection. Those asked for while others are under way go to the database
+ * together, as one `$in` find: under load many requests share a round trip, and each id costs the
+ * database a third to a quarter of a find of its own (see findByIds). A lookup asked alone goes at once.
+ * A lookup always starts after it is asked for, so it sees every write finished before it.
+ */
+export class IdLookups<T extends Document & { _id: string }> {
+  /** Lookups wanting the same fields go together; the projection is their key. */
+  private readonly projections = new Map<string, Document | undefined>();
+  private readonly groups: GroupCommit<string, T | undefined>;
+
+  constructor(private readonly collection: Collection<T>) {
+    this.groups = new GroupCommit(
+      async (key: string, ids: string[]) => {
+        const found = await this.lookUp([...new Set(ids)], this.projections.get(key));
+        return ids.map((id) => found.get(id));
+      },
+      2,
+      GROUP_LIMIT,
+    );
+  }
+
+  private async lookUp(ids: string[], projection: Document | undefined): Promise<Map<string, T>> {
+    const docs = await findByIds(this.collection, ids, projection ? { projection } : {});
+    return new Map(docs.map((doc) => [doc._id, doc as T]));
+  }
+
+  private keyOf(projection: Document | undefined): string {
+    const key = JSON.stringify(projection ?? null);
+    if (!this.projections.has(key)) this.projections.set(key, projection);
+    return key;
+  }
+
+  one(id: string, projection?: Document): Promise<T | undefined> {
+    return this.groups.submit(this.keyOf(projection), id);
+  }
+
+  /** The documents found, in no particular order. */
+  async many(ids: string[], projection?: Document): Promise<T[]> {
+    const unique = [...new Set(ids)];
+    if (unique.length > GROUP_LIMIT) return [...(await this.lookUp(unique, projection)).values()];
+    const key = this.keyOf(projection);
+    const found = await Promise.all(unique.map((id) => this.groups.submit(key, id)));
+    return found.filter((doc) => doc !== undefined);
+  }
+}
