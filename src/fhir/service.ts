@@ -21,6 +21,7 @@ import {
   type SearchControls,
 } from '../search/controls.js';
 import { compileCriteria, type CompiledCriteria } from '../search/criteria.js';
+import { valuesOf } from '../search/index-values.js';
 import type { Repository, SearchMatch, StoredVersion, WriteReceipt } from '../store/repository.js';
 import { historyBundle, searchEntry } from './bundles.js';
 import { fail, FhirError, informational, operationOutcome, type Problem } from './errors.js';
@@ -579,7 +580,7 @@ export class FhirService {
       found.push(resource);
     };
     for (const include of controls.include) {
-      const refs = matches.flatMap((m) => (m.index[include.param] as string[] | undefined) ?? []);
+      const refs = matches.flatMap((m) => valuesOf(m.index, include.param));
       const wanted = [...new Set(refs)].filter((r) => {
         const refType = r.split('/')[0]!;
         if (include.targetType && refType !== include.targetType) return false;

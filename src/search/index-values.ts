@@ -11,9 +11,19 @@ import { parameterNodes, parametersOf, type SearchParamDef } from './parameters.
  *   resource: FerretDB cannot match fields inside array elements, so a multi-valued date matches by its
  *   overall span);
  * - reference: `name` relative references `Type/id`, `name:identifier` `system|value` of logical refs.
- * Only non-empty arrays are stored, so `:missing` is a test for presence.
+ * Only non-empty lists are stored, so `:missing` is a test for presence. A list of one value is stored as
+ * that value: MongoDB and FerretDB match a value and a list holding it alike, and FerretDB reads and
+ * writes a document faster the fewer elements it has (a Patient's current copy, inserted: 164 to 132 µs
+ * of FerretDB time). Read them with valuesOf.
  */
-export type IndexValues = Record<string, string[] | number>;
+export type IndexValues = Record<string, string | string[] | number>;
+
+/** The values stored under `key`, as a list (a single value is stored as itself). */
+export function valuesOf(idx: Record<string, unknown>, key: string): string[] {
+  const stored = idx[key];
+  if (typeof stored === 'string') return [stored];
+  return Array.isArray(stored) ? (stored as string[]) : [];
+}
 
 /** Sort keys: one fixed-width string per parameter, so string order is the parameter's order. */
 export type SortValues = Record<string, string>;
@@ -99,7 +109,7 @@ export function referenceKey(reference: string, baseUrl?: string): string {
 }
 
 function add(values: IndexValues, key: string, items: string[]): void {
-  if (items.length > 0) values[key] = items;
+  if (items.length > 0) values[key] = items.length === 1 ? items[0]! : items;
 }
 
 function unique(items: string[]): string[] {

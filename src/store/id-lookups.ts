@@ -22,7 +22,7 @@ export class IdLookups<T extends Document & { _id: string }> {
         const found = await this.lookUp([...new Set(ids)], this.projections.get(key));
         return ids.map((id) => found.get(id));
       },
-      2,
+      Number(process.env.LANES ?? 2),
       GROUP_LIMIT,
     );
   }

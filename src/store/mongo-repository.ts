@@ -5,7 +5,7 @@ import type { Db } from 'mongodb';
 import { fail, FhirError } from '../fhir/errors.js';
 import { postingKey } from '../search/criteria.js';
 import { cursorFilter, type SortKey } from '../search/controls.js';
-import { indexValues } from '../search/index-values.js';
+import { indexValues, valuesOf } from '../search/index-values.js';
 import { inMemory } from '../search/in-memory.js';
 import { ChangeLog, type ChangeDocument } from './changelog.js';
 import { factsOf } from './change-facts.js';
@@ -486,7 +486,7 @@ export class MongoRepository implements Repository {
         // the newest listed holder that still has the value
         for (const id of [...(lists.get(keys[i]!) ?? [])].reverse()) {
           const doc = docs.get(id);
-          if (doc && !doc.del && ((doc.idx[param] as string[] | undefined) ?? []).includes(value)) {
+          if (doc && !doc.del && valuesOf(doc.idx, param).includes(value)) {
             found.set(value, toStored(type, doc, id));
             return;
           }
@@ -729,8 +729,7 @@ export class MongoRepository implements Repository {
       doc = await currentOfHolder();
     }
     if (!doc) return 'absent';
-    const values = (doc.idx[param] as string[] | undefined) ?? [];
-    return !doc.del && values.includes(value) ? 'yes' : 'no';
+    return !doc.del && valuesOf(doc.idx, param).includes(value) ? 'yes' : 'no';
   }
 
   async search(query: SearchQuery): Promise<SearchPage> {

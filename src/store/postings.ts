@@ -1,6 +1,7 @@
 import type { Collection } from 'mongodb';
 import { fail } from '../fhir/errors.js';
 import { postingKey } from '../search/criteria.js';
+import { valuesOf } from '../search/index-values.js';
 import { parametersOf, type SearchParamDef } from '../search/parameters.js';
 import type { LiveProcesses } from './processes.js';
 import { Slots, type SlotDocument } from './slots.js';
@@ -23,8 +24,8 @@ export function postingKeysOf(type: string, idx: Record<string, unknown>): Posti
   const unique = new Set<string>();
   for (const param of parametersOf(type)) {
     if (!param.posting) continue;
-    const values = (idx[param.name] as string[] | undefined) ?? [];
-    const claimed = (idx[`${param.name}:unique`] as string[] | undefined) ?? [];
+    const values = valuesOf(idx, param.name);
+    const claimed = valuesOf(idx, `${param.name}:unique`);
     for (const value of values) {
       // token postings need a system: `|code` and bare codes are searched by scan
       if (param.type === 'token' && value.startsWith('|')) continue;

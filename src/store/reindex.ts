@@ -5,7 +5,7 @@ import { logger } from '../shared/logger.js';
 import type { MongoRepository } from './mongo-repository.js';
 
 /** Raise when the way index-values.ts stores values changes, so every type is indexed again. */
-const INDEX_FORMAT = 2;
+const INDEX_FORMAT = 3;
 const PROGRESS_EVERY_MS = 10_000;
 /** Each type's fingerprint, as its values were last worked out. */
 const MARKS = 'search_parameters';

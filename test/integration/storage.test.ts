@@ -193,24 +193,32 @@ describe('storage', () => {
   });
 
   // history documents of that form are read by the crash recovery test below
-  it('when a resource was stored as an object (before nims kept its text), then it is read, found and updated', async () => {
+  it('when a version was stored in an earlier shape (its resource an object, each search value a list), then it is read, found and updated', async () => {
     const { database } = await testServer();
     const created = await create(patient(603));
     const number = created.identifier![0]!.value!;
-    for (const [name, _id] of [
-      ['Patient', created.id],
-      ['Patient_history', `${created.id}/_history/1`],
-    ] as const)
-      await database.db.collection<{ _id: string }>(name).updateOne({ _id }, { $set: { res: created } });
+    const current = database.db.collection<{ _id: string; res: unknown; idx: Record<string, unknown> }>(
+      'Patient',
+    );
+    const { idx } = (await current.findOne({ _id: created.id }))!;
+    expect(idx.identifier).to.equal(`https://fhir.nhs.uk/Id/nhs-number|${number}`);
+    const listed = Object.fromEntries(
+      Object.entries(idx).map(([key, value]) => [key, typeof value === 'string' ? [value] : value]),
+    );
+    await current.updateOne({ _id: created.id }, { $set: { res: created, idx: listed } });
+    await database.db
+      .collection<{ _id: string }>('Patient_history')
+      .updateOne({ _id: `${created.id}/_history/1` }, { $set: { res: created } });
     expect((await http('GET', `/Patient/${created.id}`)).body).to.deep.equal(created);
-    const found = (await http('GET', `/Patient?identifier=${number}`)).body as unknown as Bundle;
-    expect(found.entry?.map((e) => e.resource)).to.deep.equal([created]);
+    for (const query of [`identifier=https://fhir.nhs.uk/Id/nhs-number|${number}`, `identifier=${number}`]) {
+      const found = (await http('GET', `/Patient?${query}`)).body as unknown as Bundle;
+      expect(found.entry?.map((e) => e.resource)).to.deep.equal([created]);
+    }
     const updated = await http('PUT', `/Patient/${created.id}`, { body: { ...created, gender: 'other' } });
     expect(updated.status).to.equal(200);
-    const stored = await database.db
-      .collection<{ _id: string; res: unknown }>('Patient')
-      .findOne({ _id: created.id });
-    expect(JSON.parse(stored!.res as string)).to.include({ gender: 'other' });
+    const stored = (await current.findOne({ _id: created.id }))!;
+    expect(JSON.parse(stored.res as string)).to.include({ gender: 'other' });
+    expect(stored.idx).to.include({ gender: '|other', identifier: idx.identifier });
   });
 });
 
