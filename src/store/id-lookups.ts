@@ -4,6 +4,12 @@ import { findByIds } from './mongo-errors.js';
 
 /** Asked for more ids than this at once, a lookup goes to the database on its own. */
 const GROUP_LIMIT = 250;
+/**
+ * Lookups of one collection and projection under way at once. More let the database work on several
+ * while the server reads the answers, but make the groups smaller; bench/crud could not tell 2 from 3 or
+ * 4 (the machine's noise was larger than the difference), and 1 was a fifth slower.
+ */
+const PARALLEL = 2;
 
 /**
  * Finds by `_id` in one collection. Those asked for while others are under way go to the database
@@ -22,7 +28,7 @@ export class IdLookups<T extends Document & { _id: string }> {
         const found = await this.lookUp([...new Set(ids)], this.projections.get(key));
         return ids.map((id) => found.get(id));
       },
-      Number(process.env.LANES ?? 2),
+      PARALLEL,
       GROUP_LIMIT,
     );
   }
