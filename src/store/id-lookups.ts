@@ -26,7 +26,16 @@ export class IdLookups<T extends Document & { _id: string }> {
     this.groups = new GroupCommit(
       async (key: string, ids: string[]) => {
         const found = await this.lookUp([...new Set(ids)], this.projections.get(key));
-        return ids.map((id) => found.get(id));
+        // two requests asking for the same document each get their own: neither sees what the other changes
+        const given = new Set<string>();
+        return ids.map((id) => {
+          const doc = found.get(id);
+          if (!doc || !given.has(id)) {
+            given.add(id);
+            return doc;
+          }
+          return structuredClone(doc);
+        });
       },
       PARALLEL,
       GROUP_LIMIT,

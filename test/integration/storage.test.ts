@@ -75,6 +75,15 @@ describe('storage', () => {
       expect(read[7]?.resource).to.deep.equal(people[7]);
       // the first two go alone, the other 38 together behind them
       expect(finds).to.equal(3);
+      // the same resource asked for twice in one group (the first two asked go alone): each caller gets its
+      // own copy, even of a document stored as an object (as an earlier nims stored resources)
+      await database.db
+        .collection<{ _id: string }>('Patient')
+        .updateOne({ _id: people[3]!.id }, { $set: { res: people[3] } });
+      const twice = await Promise.all([1, 2, 3, 3].map((n) => repository.read('Patient', people[n]!.id)));
+      expect(twice[2]?.resource).to.deep.equal(people[3]);
+      expect(twice[3]?.resource).to.deep.equal(people[3]);
+      expect(twice[2]?.resource).not.to.equal(twice[3]?.resource);
     } finally {
       database.client.off('commandStarted', count);
     }
