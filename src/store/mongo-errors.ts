@@ -27,13 +27,7 @@ export async function findByIds<T extends Document>(
     ids.slice(i * IDS_A_COMMAND, (i + 1) * IDS_A_COMMAND),
   );
   const found = await Promise.all(
-    lists.map((list) =>
-      // all in the first answer, which then also says the cursor is done: a full batch would leave it
-      // open, and the driver would ask again only to find nothing
-      collection
-        .find({ _id: { $in: list } } as Filter<T>, { ...options, batchSize: list.length + 1 })
-        .toArray(),
-    ),
+    lists.map((list) => collection.find({ _id: { $in: list } } as Filter<T>, options).toArray()),
   );
   return found.flat();
 }
