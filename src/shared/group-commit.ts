@@ -25,15 +25,22 @@ export class GroupCommit<T, R> {
   ) {}
 
   submit(key: string, item: T): Promise<R> {
-    return new Promise<R>((resolve, reject) => {
-      let lane = this.lanes.get(key);
-      if (!lane) {
-        lane = { queue: [], running: 0 };
-        this.lanes.set(key, lane);
-      }
-      lane.queue.push({ item, resolve, reject });
-      if (lane.running < this.parallel) void this.drain(key, lane);
-    });
+    return this.submitAll(key, [item]).then(([result]) => result!);
+  }
+
+  /** Several items at once: they are committed together (split only beyond `maxItems`). */
+  submitAll(key: string, items: T[]): Promise<R[]> {
+    let lane = this.lanes.get(key);
+    if (!lane) {
+      lane = { queue: [], running: 0 };
+      this.lanes.set(key, lane);
+    }
+    const queue = lane.queue;
+    const results = items.map(
+      (item) => new Promise<R>((resolve, reject) => queue.push({ item, resolve, reject })),
+    );
+    if (lane.running < this.parallel) void this.drain(key, lane);
+    return Promise.all(results);
   }
 
   private async drain(key: string, lane: Lane<T, R>): Promise<void> {

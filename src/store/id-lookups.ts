@@ -61,8 +61,7 @@ export class IdLookups<T extends Document & { _id: string }> {
   async many(ids: string[], projection?: Document): Promise<T[]> {
     const unique = [...new Set(ids)];
     if (unique.length > GROUP_LIMIT) return [...(await this.lookUp(unique, projection)).values()];
-    const key = this.keyOf(projection);
-    const found = await Promise.all(unique.map((id) => this.groups.submit(key, id)));
+    const found = await this.groups.submitAll(this.keyOf(projection), unique);
     return found.filter((doc) => doc !== undefined);
   }
 }

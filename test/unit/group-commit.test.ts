@@ -51,6 +51,15 @@ describe('group commit', () => {
     expect(await Promise.all([...answers, other])).to.have.length(5);
   });
 
+  it('when several items are submitted at once, then they are committed together, each answered its own result', async () => {
+    const { groups, commit, releaseAll } = gate();
+    const group = new GroupCommit(commit, 2);
+    const answers = group.submitAll('Patient', ['a', 'b', 'c']);
+    expect(groups).to.deep.equal([['a', 'b', 'c']]);
+    await releaseAll();
+    expect(await answers).to.deep.equal(['Patient:a', 'Patient:b', 'Patient:c']);
+  });
+
   it('when a commit fails, then only the items of its group hear of it, and later ones are committed', async () => {
     const { commit, releaseAll } = gate();
     const group = new GroupCommit(commit, 1, 2);
