@@ -135,7 +135,10 @@ const BULK_UPDATE_PATCHES: SourcePatch[] = [
 ];
 
 /** Files added to FerretDB's source, from ferretdb-patches/ beside this file's source. */
-const ADDED_FILES = [{ name: 'nims_pending_updates.go', into: join('internal', 'handler') }];
+const ADDED_FILES = [
+  { name: 'nims_pending_updates.go', into: join('internal', 'handler') },
+  { name: 'nims_sjson_decode.go', into: join('internal', 'handler', 'sjson') },
+];
 const PATCH_DIR = (projectRoot: string) => join(projectRoot, 'src', 'store', 'ferretdb-patches');
 
 /**
@@ -258,6 +261,21 @@ const PREPARED_WRITE_PATCHES: SourcePatch[] = [
   },
 ];
 
+/**
+ * FerretDB keeps documents in SQLite as JSON with a schema beside the values, and reads them through
+ * encoding/json twice over (a map of raw fields, then each field again with a decoder made for it): two
+ * thirds of its CPU on a read by `_id`. The added file nims_sjson_decode.go (in ferretdb-patches/) reads
+ * a document as FerretDB writes it, in one pass; anything else is read as before. Measured on a
+ * Patient's current copy: 73 to 7.4 µs.
+ */
+const SJSON_PATCHES: SourcePatch[] = [
+  {
+    file: join('internal', 'handler', 'sjson', 'sjson.go'),
+    from: `func Unmarshal(data []byte) (*types.Document, error) {\n`,
+    to: `func Unmarshal(data []byte) (*types.Document, error) {\n\tif doc, ok := fastUnmarshal(data); ok {\n\t\treturn doc, nil\n\t}\n\n`,
+  },
+];
+
 const PATCHES = [
   ID_LOOKUP_PATCH,
   ID_LIST_PATCH,
@@ -265,6 +283,7 @@ const PATCHES = [
   ...LEAK_TRACKING_PATCHES,
   ...WRITE_QUEUE_PATCHES,
   ...PREPARED_WRITE_PATCHES,
+  ...SJSON_PATCHES,
 ];
 /** The build's name: it changes with the patches and added files, so an older cached build is not reused. */
 function buildName(projectRoot: string): string {
@@ -378,7 +397,10 @@ export async function startFerretdb(
     binary,
     [
       '--handler=sqlite',
-      `--sqlite-url=file:${dataDir}/?_pragma=synchronous(${sync})`,
+      // temp_store: a multi-row insert keeps the pages it changes in a statement journal, to undo it
+      // alone; SQLite spilled those of larger inserts to temporary files, a tenth of FerretDB's CPU on
+      // creates going to their writes
+      `--sqlite-url=file:${dataDir}/?_pragma=synchronous(${sync})&_pragma=temp_store(memory)`,
       `--listen-addr=127.0.0.1:${listenPort}`,
       `--state-dir=${dataDir}`,
       // its defaults would open a debug listener on a fixed port and report telemetry; a profile of
