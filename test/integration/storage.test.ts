@@ -82,7 +82,8 @@ describe('storage', () => {
         timestamp: new Timestamp({ t: 1700000000, i: 7 }),
       },
       {
-        _id: 'others',
+        // found by _id as FerretDB writes it: the stored text and the looked-up text must be the same
+        _id: 'others <&>',
         yes: true,
         no: false,
         nothing: null,
@@ -100,9 +101,12 @@ describe('storage', () => {
     ];
     await collection.insertMany(documents.map((d) => ({ ...d })));
     const read = await collection.find({}, { promoteLongs: false }).sort({ _id: 1 }).toArray();
-    expect(read.map((d) => d._id)).to.deep.equal(['numbers', 'others', 'strings']);
+    expect(read.map((d) => d._id)).to.deep.equal(['numbers', 'others <&>', 'strings']);
     const byId = new Map(read.map((d) => [d._id, d]));
     for (const document of documents) expect(byId.get(document._id)).to.deep.equal(document);
+    expect(await collection.findOne({ _id: 'others <&>' })).to.deep.equal(documents[2]);
+    const listed = await collection.find({ _id: { $in: ['others <&>', 'strings'] } }).toArray();
+    expect(listed.map((d) => d._id).sort()).to.deep.equal(['others <&>', 'strings']);
   });
 
   it('when many single resources are read at once, then they are looked up together and each read gets its own', async () => {
