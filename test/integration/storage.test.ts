@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Binary, Long, ObjectId, Timestamp, type Document } from 'mongodb';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Bundle, Communication, Patient } from 'fhir/r4';
@@ -302,10 +302,13 @@ describe('embedded database durability', () => {
       expect(commandLine).to.contain('_pragma=synchronous(full)');
       // SQLite's statement journals (a multi-row insert's undo) stay in memory, not in temporary files
       expect(commandLine).to.contain('_pragma=temp_store(memory)');
+      // reached over its Unix socket, which goes when it stops
+      expect(database.uri).to.match(/^mongodb:\/\/%2F.+\.sock\/$/);
     } finally {
       await database.stop();
       rmSync(dataDir, { recursive: true, force: true });
     }
+    expect(existsSync(decodeURIComponent(database.uri.slice('mongodb://'.length, -1)))).to.equal(false);
   });
 });
 

@@ -19,6 +19,10 @@ import (
 // MarshalSingleValue writes. A value it does not know answers ok false, and Marshal then writes the
 // document as before.
 func fastMarshal(d *types.Document) ([]byte, bool) {
+	if !nimsCodec {
+		return nil, false
+	}
+
 	e := encoder{b: make([]byte, 0, 1024)}
 
 	e.b = append(e.b, `{"$s":`...)
