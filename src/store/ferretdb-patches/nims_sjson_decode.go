@@ -135,78 +135,65 @@ func (s *decoder) key() string {
 	return k
 }
 
-// schema reads a document's schema, {"p": {properties}, "$k": [keys]}, or {} for an empty one. The keys
-// must list the properties in their order, as Marshal writes them.
-func (s *decoder) schema() ([]fastField, bool) {
-	if !s.next('{') {
-		return nil, false
+// members reads an object's or an array's members, from its opening bracket to its closing one, with
+// read for each; false when one fails.
+func (s *decoder) members(open, close byte, read func() bool) bool {
+	if !s.next(open) {
+		return false
 	}
 
-	var fields []fastField
-	var keys []string
-
-	for first := true; s.peek() != '}'; first = false {
-		if !first && !s.next(',') {
-			return nil, false
-		}
-
-		switch s.key() {
-		case "p":
-			if fields != nil || !s.next('{') {
-				return nil, s.fail()
-			}
-
-			fields = []fastField{}
-
-			for s.peek() != '}' {
-				if len(fields) > 0 && !s.next(',') {
-					return nil, false
-				}
-
-				k := s.key()
-
-				e, ok := s.elem()
-				if !ok {
-					return nil, false
-				}
-
-				fields = append(fields, fastField{key: k, elem: e})
-			}
-
-			s.i++
-		case "$k":
-			if keys != nil || !s.next('[') {
-				return nil, s.fail()
-			}
-
-			keys = []string{}
-
-			for s.peek() != ']' {
-				if len(keys) > 0 && !s.next(',') {
-					return nil, false
-				}
-
-				k, ok := s.string()
-				if !ok {
-					return nil, s.fail()
-				}
-
-				keys = append(keys, k)
-			}
-
-			s.i++
-		default:
-			return nil, s.fail()
-		}
-
-		if s.failed {
-			return nil, false
+	for n := 0; s.peek() != close; n++ {
+		if (n > 0 && !s.next(',')) || !read() || s.failed {
+			return s.fail()
 		}
 	}
 
 	s.i++
 
-	if len(keys) != len(fields) {
+	return true
+}
+
+// schema reads a document's schema, {"p": {properties}, "$k": [keys]}, or {} for an empty one. The keys
+// must list the properties in their order, as Marshal writes them.
+func (s *decoder) schema() ([]fastField, bool) {
+	var fields []fastField
+	var keys []string
+
+	ok := s.members('{', '}', func() bool {
+		switch s.key() {
+		case "p":
+			if fields != nil {
+				return false
+			}
+
+			fields = []fastField{}
+
+			return s.members('{', '}', func() bool {
+				k := s.key()
+				e, ok := s.elem()
+				fields = append(fields, fastField{key: k, elem: e})
+
+				return ok
+			})
+		case "$k":
+			if keys != nil {
+				return false
+			}
+
+			keys = []string{}
+
+			return s.members('[', ']', func() bool {
+				k, ok := s.string()
+				keys = append(keys, k)
+
+				return ok
+			})
+		}
+
+		return false
+	})
+
+	if !ok || len(keys) != len(fields) {
 		return nil, s.fail()
 	}
 
@@ -216,74 +203,46 @@ func (s *decoder) schema() ([]fastField, bool) {
 		}
 	}
 
-	return fields, !s.failed
+	return fields, true
 }
 
 // elem reads the schema of one value: {"t": type} with "$s", "i", "o" or "s" as its type needs.
 func (s *decoder) elem() (*fastElem, bool) {
-	if !s.next('{') {
-		return nil, false
-	}
-
 	e := new(fastElem)
 
-	for first := true; s.peek() != '}'; first = false {
-		if !first && !s.next(',') {
-			return nil, false
-		}
-
+	ok := s.members('{', '}', func() bool {
 		switch s.key() {
 		case "t":
 			t, ok := s.string()
-			if !ok {
-				return nil, s.fail()
-			}
-
 			e.t = elemType(t)
+
+			return ok
 		case "$s":
 			e.fields, e.hasFields = s.schema()
+			return e.hasFields
 		case "i":
-			if !s.next('[') {
-				return nil, false
-			}
-
 			e.items, e.hasItems = []*fastElem{}, true
 
-			for s.peek() != ']' {
-				if len(e.items) > 0 && !s.next(',') {
-					return nil, false
-				}
-
+			return s.members('[', ']', func() bool {
 				item, ok := s.elem()
-				if !ok {
-					return nil, false
-				}
-
 				e.items = append(e.items, item)
-			}
 
-			s.i++
+				return ok
+			})
 		case "o":
 			e.options, e.hasOptions = s.string()
+			return e.hasOptions
 		case "s":
 			n, err := strconv.ParseUint(string(s.number()), 10, 8)
-			if err != nil {
-				return nil, s.fail()
-			}
-
 			e.subtype, e.hasSubtype = types.BinarySubtype(n), true
-		default:
-			return nil, s.fail()
+
+			return err == nil
 		}
 
-		if s.failed {
-			return nil, false
-		}
-	}
+		return false
+	})
 
-	s.i++
-
-	return e, !s.failed
+	return e, ok
 }
 
 // value reads one value as its schema says; null is null whatever the schema, as in Unmarshal.
