@@ -53,7 +53,8 @@ func fastUnmarshal(data []byte) (doc *types.Document, ok bool) {
 		doc.Set(f.key, v)
 	}
 
-	if !s.next('}') {
+	// a key twice in the schema: Unmarshal refuses the document, so it is left to it
+	if !s.next('}') || doc.Len() != len(fields) {
 		return nil, false
 	}
 
@@ -276,7 +277,7 @@ func (s *decoder) value(e *fastElem) (any, bool) {
 			doc.Set(f.key, v)
 		}
 
-		return doc, s.next('}')
+		return doc, s.next('}') && doc.Len() == len(e.fields)
 	case elemTypeArray:
 		if !e.hasItems || !s.next('[') {
 			return nil, s.fail()

@@ -167,6 +167,9 @@ func TestNimsCodecEdges(t *testing.T) {
 		doc(`{"t":"array"}`, `[]`), doc(`{"t":"int","x":1}`, `1`),
 		// properties in another order than their keys: Unmarshal reads it, fastUnmarshal leaves it to it
 		[]byte(`{"$s":{"p":{"a":{"t":"int"},"_id":{"t":"int"}},"$k":["_id","a"]},"_id":1,"a":2}`),
+		// a key twice, which Unmarshal refuses
+		[]byte(`{"$s":{"p":{"_id":{"t":"int"},"_id":{"t":"int"}},"$k":["_id","_id"]},"_id":1,"_id":2}`),
+		doc(`{"t":"object","$s":{"p":{"a":{"t":"int"},"a":{"t":"int"}},"$k":["a","a"]}}`, `{"a":1,"a":2}`),
 	} {
 		want, werr := ferretdbUnmarshal(data)
 		got, ok := fastUnmarshal(data)
