@@ -139,18 +139,34 @@ export class CohortKeeper {
     this.members = new CohortMembers(database);
     this.snapshots = new CohortSnapshots(database);
     repository.onChange((event) => {
-      // before the index is built, the change log brings these changes after the build
-      if (!this.ready) return;
-      if (event.sequence !== undefined) this.appliedHere.add(event.sequence);
-      const applied: Promise<void> = this.apply(event)
-        .catch((error: unknown) => {
-          // not applied after all: the change log brings it at the next catch-up
-          if (event.sequence !== undefined) this.appliedHere.delete(event.sequence);
-          logger.error('cohort index update failed', { error: String(error), type: event.type });
-        })
-        .finally(() => this.applying.delete(applied));
-      this.applying.add(applied);
+      if (this.ready) this.applyHere(event);
+      else this.madeDuringBuild.push(event);
     });
+  }
+
+  /**
+   * Changes this process made while the index was being built, applied once it is. The build notes where
+   * the change log stands and then reads the collections: a write whose log entry came before that note
+   * and whose current copy came after the build had read its collection would be in neither.
+   */
+  private madeDuringBuild: ChangeEvent[] = [];
+
+  private applyHere(event: ChangeEvent): void {
+    if (event.sequence !== undefined) this.appliedHere.add(event.sequence);
+    const applied: Promise<void> = this.apply(event)
+      .catch((error: unknown) => {
+        // not applied after all: the change log brings it at the next catch-up
+        if (event.sequence !== undefined) this.appliedHere.delete(event.sequence);
+        logger.error('cohort index update failed', { error: String(error), type: event.type });
+      })
+      .finally(() => this.applying.delete(applied));
+    this.applying.add(applied);
+  }
+
+  /** The index is built: from now on changes are applied as they are made, and those made meanwhile now. */
+  private becomeReady(): void {
+    this.ready = true;
+    for (const event of this.madeDuringBuild.splice(0)) this.applyHere(event);
   }
 
   /** Starts building in the background; `current()` waits for it. */
@@ -202,7 +218,7 @@ export class CohortKeeper {
       this.index = snapshot.index;
       this.areas = snapshot.areas;
       this.reader = new LogReader(this.log, snapshot);
-      this.ready = true;
+      this.becomeReady();
       this.builtFrom = 'snapshot';
       await this.current();
       this.markReady();
@@ -243,7 +259,7 @@ export class CohortKeeper {
         }
       }
     }
-    this.ready = true;
+    this.becomeReady();
     this.builtFrom = 'database';
     await this.current();
     this.markReady();
