@@ -151,9 +151,9 @@ export class CohortKeeper {
    */
   private madeDuringBuild: ChangeEvent[] = [];
 
-  private applyHere(event: ChangeEvent): void {
+  private applyHere(event: ChangeEvent, application = this.apply(event)): void {
     if (event.sequence !== undefined) this.appliedHere.add(event.sequence);
-    const applied: Promise<void> = this.apply(event)
+    const applied: Promise<void> = application
       .catch((error: unknown) => {
         // not applied after all: the change log brings it at the next catch-up
         if (event.sequence !== undefined) this.appliedHere.delete(event.sequence);
@@ -166,7 +166,17 @@ export class CohortKeeper {
   /** The index is built: from now on changes are applied as they are made, and those made meanwhile now. */
   private becomeReady(): void {
     this.ready = true;
-    for (const event of this.madeDuringBuild.splice(0)) this.applyHere(event);
+    for (const event of this.madeDuringBuild.splice(0)) {
+      // a Patient or Organization is applied as the event carries it, which the build may have read in a
+      // later version (another process's): read again as it is now. The others are read again anyway
+      if (event.type !== 'Patient' && event.type !== 'Organization') {
+        this.applyHere(event);
+        continue;
+      }
+      const version = Number(event.resource?.meta?.versionId ?? 0);
+      const change = { type: event.type, id: event.id, firstVersion: version, lastVersion: version };
+      this.applyHere(event, this.reread(change));
+    }
   }
 
   /** Starts building in the background; `current()` waits for it. */
