@@ -220,24 +220,19 @@ func BenchmarkNimsCodec(b *testing.B) {
 	d := nimsPatientCopy()
 	data, _ := ferretdbMarshal(d)
 
-	b.Run("Marshal", func(b *testing.B) {
-		for i := 0; i < b.N; i++ {
-			_, _ = ferretdbMarshal(d)
-		}
-	})
-	b.Run("fastMarshal", func(b *testing.B) {
-		for i := 0; i < b.N; i++ {
-			_, _ = fastMarshal(d)
-		}
-	})
-	b.Run("Unmarshal", func(b *testing.B) {
-		for i := 0; i < b.N; i++ {
-			_, _ = ferretdbUnmarshal(data)
-		}
-	})
-	b.Run("fastUnmarshal", func(b *testing.B) {
-		for i := 0; i < b.N; i++ {
-			_, _ = fastUnmarshal(data)
-		}
-	})
+	for _, codec := range []struct {
+		name string
+		run  func()
+	}{
+		{"Marshal", func() { _, _ = ferretdbMarshal(d) }},
+		{"fastMarshal", func() { _, _ = fastMarshal(d) }},
+		{"Unmarshal", func() { _, _ = ferretdbUnmarshal(data) }},
+		{"fastUnmarshal", func() { _, _ = fastUnmarshal(data) }},
+	} {
+		b.Run(codec.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				codec.run()
+			}
+		})
+	}
 }
