@@ -492,6 +492,7 @@ export class FhirService {
       count: countOnly ? 0 : controls.count,
       ...(controls.cursor ? { cursor: controls.cursor } : {}),
       countTotal: countOnly || controls.total === 'accurate' || controls.total === 'estimate',
+      carried: controls.include.map((include) => include.param),
     });
     const matches = page.matches.map((m) =>
       searchEntry(context.baseUrl, subset(m.stored.resource!, controls), 'match'),

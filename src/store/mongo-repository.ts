@@ -55,6 +55,27 @@ function toStored(type: string, doc: CurrentDocument | HistoryDocument, id: stri
   };
 }
 
+/**
+ * What a search reads of each resource: the version and its sort values, and of its search values only
+ * those its filter tests and those its caller wants back. The rest (some twenty for a Patient) are most of
+ * what the database would decode and send, and the server decode, for each.
+ */
+function searchProjection(query: SearchQuery): Record<string, 1> {
+  const fields = new Set((query.carried ?? []).map((name) => `idx.${name}`));
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(visit);
+    else if (node && typeof node === 'object')
+      for (const [key, value] of Object.entries(node)) {
+        // a whole search value, not a part of one: paths inside it would collide with it
+        if (key.startsWith('idx.')) fields.add(key.split('.', 2).join('.'));
+        visit(value);
+      }
+  };
+  visit(query.filter);
+  const version = { id: 1, v: 1, ts: 1, del: 1, method: 1, res: 1, origin: 1, srt: 1 } as const;
+  return { ...version, ...Object.fromEntries([...fields].map((field) => [field, 1 as const])) };
+}
+
 /** The resource's content without resourceType, id and meta, which the store puts first. */
 function withoutIdentity(resource: Resource): Omit<Resource, 'resourceType' | 'id' | 'meta'> {
   const { resourceType: _type, id: _id, meta: _meta, ...content } = resource;
@@ -780,13 +801,14 @@ export class MongoRepository implements Repository {
     const matches: SearchMatch[] = page.map((doc) => ({
       stored: toStored(query.type, doc, doc._id),
       sortValues: query.sort.map((s) => (s.path === '_id' ? doc._id : (doc.srt[s.path.slice(4)] ?? ''))),
-      index: doc.idx,
+      // absent when the search tested none and carries none back
+      index: doc.idx ?? {},
     }));
     return { matches, more };
   }
 
   private async searchCandidates(query: SearchQuery, ids: string[]): Promise<SearchPage> {
-    const docs = await this.current(query.type).findMany(ids);
+    const docs = await this.current(query.type).findMany(ids, { projection: searchProjection(query) });
     // the filter the database would run, checked on each candidate's current version
     const matching = inMemory(query.filter).find<CurrentDocument>(docs).all();
     const inPage = query.cursor
@@ -811,6 +833,7 @@ export class MongoRepository implements Repository {
         .find(this.pageFilter(query), {
           sort: this.mongoSort(query.sort, query.cursor?.backwards ?? false),
           limit: query.count + 1,
+          projection: searchProjection(query),
         })
         .toArray(),
       query.countTotal ? collection.countDocuments(query.filter) : Promise.resolve(undefined),

@@ -63,13 +63,15 @@ export interface SearchQuery {
   count: number;
   cursor?: PageCursor;
   countTotal: boolean;
+  /** Search parameters whose stored values each match carries back (for `_include`); the rest stay unread. */
+  carried?: string[];
 }
 
 export interface SearchMatch {
   stored: StoredVersion;
   /** Sort values of this match, for the page cursor. */
   sortValues: string[];
-  /** Stored search values (references for _include). */
+  /** Stored search values: those the query tested and those it asked to be carried back. */
   index: Record<string, unknown>;
 }
 
