@@ -6,7 +6,7 @@ import { fail, FhirError } from '../fhir/errors.js';
 import { postingKey } from '../search/criteria.js';
 import { cursorFilter, type SortKey } from '../search/controls.js';
 import { indexValues, valuesOf } from '../search/index-values.js';
-import { inMemory } from '../search/in-memory.js';
+import { inMemory, matching } from '../search/in-memory.js';
 import { ChangeLog, type ChangeDocument } from './changelog.js';
 import { factsOf } from './change-facts.js';
 import { GroupCommit } from '../shared/group-commit.js';
@@ -810,10 +810,8 @@ export class MongoRepository implements Repository {
   private async searchCandidates(query: SearchQuery, ids: string[]): Promise<SearchPage> {
     const docs = await this.current(query.type).findMany(ids, { projection: searchProjection(query) });
     // the filter the database would run, checked on each candidate's current version
-    const matching = inMemory(query.filter).find<CurrentDocument>(docs).all();
-    const inPage = query.cursor
-      ? inMemory(cursorFilter(query.sort, query.cursor)).find<CurrentDocument>(matching).all()
-      : matching;
+    const matches = matching(query.filter, docs);
+    const inPage = query.cursor ? matching(cursorFilter(query.sort, query.cursor), matches) : matches;
     // most searches by a selective value find one resource: nothing to order
     const page =
       inPage.length <= 1
@@ -823,7 +821,7 @@ export class MongoRepository implements Repository {
             .sort(this.mongoSort(query.sort, query.cursor?.backwards ?? false))
             .limit(query.count + 1)
             .all();
-    return { ...this.toMatches(query, page), total: matching.length };
+    return { ...this.toMatches(query, page), total: matches.length };
   }
 
   private async searchCollection(query: SearchQuery): Promise<SearchPage> {

@@ -4,6 +4,7 @@ import { Query } from 'mingo';
 import { cursorFilter, parseControls } from '../../src/search/controls.js';
 import { compileCriteria, splitValues } from '../../src/search/criteria.js';
 import { parseDateRange } from '../../src/search/dates.js';
+import { matching } from '../../src/search/in-memory.js';
 import { indexValues, normalise } from '../../src/search/index-values.js';
 import { evaluate } from '../../src/search/path.js';
 import { postingKeysOf } from '../../src/store/postings.js';
@@ -30,7 +31,11 @@ async function matches(params: [string, string][]): Promise<boolean> {
     now: Date.parse('2026-01-01'),
     resolveChain: () => Promise.resolve([]),
   });
-  return new Query(compiled.filter).test({ _id: 'p1', del: false, idx, srt });
+  const doc = { _id: 'p1', del: false, idx, srt };
+  const expected = new Query(compiled.filter).test(doc);
+  // the server's own matching answers as mingo does, whichever way it takes
+  expect(matching(compiled.filter, [doc]).length === 1, JSON.stringify(compiled.filter)).to.equal(expected);
+  return expected;
 }
 
 describe('search internals', () => {
@@ -142,5 +147,36 @@ describe('search internals', () => {
         .all()
         .map((r) => (r as { _id: string })._id),
     ).to.deep.equal(['id6', 'id1']);
+  });
+
+  it('when filters of every shape run in memory, then each document matches exactly as mingo says', () => {
+    // a seeded generator, so that a failure can be run again
+    let seed = 20261208;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)]!;
+    const scalars = ['a', 'b', 'sys|a', '', 1, 2, 0, true, false];
+    const value = (depth: number): unknown => {
+      const kind = random();
+      if (kind < 0.5 || depth > 1) return pick(scalars);
+      if (kind < 0.7) return Array.from({ length: Math.floor(random() * 3) }, () => pick(scalars));
+      if (kind < 0.85) return { x: value(depth + 1), y: value(depth + 1) };
+      if (kind < 0.95) return [{ x: pick(scalars) }, { y: pick(scalars) }];
+      return null;
+    };
+    const doc = () => ({ del: pick([true, false]), idx: { x: value(1), y: value(1) }, x: value(0) });
+    const field = () => pick(['del', 'x', 'x.x', 'idx.x', 'idx.y', 'idx.x.y', 'nothing']);
+    const condition = (): Record<string, unknown> => {
+      const kind = random();
+      if (kind < 0.4) return { [field()]: pick(scalars) };
+      if (kind < 0.8) return { [field()]: { $in: [pick(scalars), pick(scalars)] } };
+      if (kind < 0.9) return { [field()]: { $gt: pick(scalars) } };
+      return { $or: [condition(), condition()] };
+    };
+    for (let round = 0; round < 2000; round++) {
+      const filter = random() < 0.5 ? condition() : { $and: [condition(), condition(), condition()] };
+      const docs = Array.from({ length: 5 }, doc);
+      const expected = new Query(filter).find(docs).all();
+      expect(matching(filter, docs), JSON.stringify({ filter, docs })).to.deep.equal(expected);
+    }
   });
 });
