@@ -5,7 +5,7 @@ import type { Access } from '../auth/access.js';
 import { CohortMembers } from '../cohort/members.js';
 import { fail } from '../fhir/errors.js';
 import { compileCriteria, type CompiledCriteria } from '../search/criteria.js';
-import { inMemory } from '../search/in-memory.js';
+import { matcher } from '../search/in-memory.js';
 import { findParameter, parameterNodes } from '../search/parameters.js';
 import { logger } from '../shared/logger.js';
 import { patientIdOf } from '../shared/references.js';
@@ -67,9 +67,12 @@ interface FileChunk {
 
 const chunkId = (job: string, type: string, n: number) => `${job}/${type}/${String(n).padStart(6, '0')}`;
 
+/** A `_typeFilter` query compiled, with its filter's test made once for every document. */
+type TypeFilter = CompiledCriteria & { test: (doc: object) => boolean };
+
 /** Whether a stored document meets compiled criteria: its filter, its postings and its ids. */
-function meets(type: string, doc: Kept<CurrentDocument>, criteria: CompiledCriteria): boolean {
-  if (!inMemory(criteria.filter).test(doc as unknown as Record<string, unknown>)) return false;
+function meets(type: string, doc: Kept<CurrentDocument>, criteria: TypeFilter): boolean {
+  if (!criteria.test(doc)) return false;
   if (criteria.idGroups.some((ids) => !ids.includes(doc._id))) return false;
   if (criteria.postingGroups.length === 0) return true;
   const held = new Set(postingKeysOf(type, doc.idx).all);
@@ -226,21 +229,22 @@ export class ExportJobs {
     const shaper = new ExportShaper(this.profile(job.profile), await this.pseudonymKey());
     const members = job.group ? new Set<string>() : undefined;
     if (job.group && members) for await (const id of this.members.read(job.group)) members.add(id);
-    const filters = new Map<string, CompiledCriteria[]>();
+    const filters = new Map<string, TypeFilter[]>();
     for (const [type, alternatives] of Object.entries(job.typeFilters))
       filters.set(
         type,
         await Promise.all(
-          alternatives.map(async (query) =>
-            compileCriteria({
+          alternatives.map(async (query) => {
+            const criteria = await compileCriteria({
               type,
               params: [...new URLSearchParams(query)],
               baseUrl: '',
               now: Date.now(),
               resolveChain: () =>
                 fail('invalid-request', '_typeFilter does not take chained parameters', ['_typeFilter']),
-            }),
-          ),
+            });
+            return { ...criteria, test: matcher(criteria.filter) };
+          }),
         ),
       );
     const since = job.since;

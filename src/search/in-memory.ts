@@ -83,10 +83,15 @@ function simpleTest(filter: Filter): ((doc: Document) => boolean | undefined) | 
   };
 }
 
+/** A search filter as a test of one document at a time, made once for all the documents it sees. */
+export function matcher(filter: Filter): (doc: object) => boolean {
+  const test = simpleTest(filter);
+  let query: Query | undefined;
+  const byMingo = (doc: object) => (query ??= inMemory(filter)).test(doc as Document);
+  return test ? (doc) => test(doc as Document) ?? byMingo(doc) : byMingo;
+}
+
 /** The documents a search filter matches, in their order: what the database would answer. */
 export function matching<T extends object>(filter: Filter, docs: T[]): T[] {
-  const test = simpleTest(filter);
-  if (!test) return inMemory(filter).find<T>(docs).all();
-  let query: Query | undefined;
-  return docs.filter((doc) => test(doc as Document) ?? (query ??= inMemory(filter)).test(doc as Document));
+  return docs.filter(matcher(filter));
 }
