@@ -7,8 +7,8 @@ import type { AuditLog } from '../auth/audit.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { BundleProcessor } from '../fhir/transaction.js';
 import { route } from '../fhir/router.js';
-import { batchUploadRoutes } from './batch-upload.js';
-import { bulkExportRoutes } from './bulk-export.js';
+import { addBatchUploadRoutes } from './batch-upload.js';
+import { addBulkExportRoutes } from './bulk-export.js';
 import type { FhirService, InteractionResult, RequestContext } from '../fhir/service.js';
 import { logger } from '../shared/logger.js';
 import { httpDuration, httpRequests } from '../shared/metrics.js';
@@ -16,7 +16,7 @@ import { httpDuration, httpRequests } from '../shared/metrics.js';
 import '../operations/index.js';
 import { allOperations } from '../operations/registry.js';
 import { RESOURCE_TYPES } from '../resources/registry.js';
-import { operatorRoutes } from './operator.js';
+import { addOperatorRoutes } from './operator.js';
 import { fingerprintOf, IdempotentRequests } from './idempotency.js';
 import { fail } from '../fhir/errors.js';
 import { pageRoutes } from '../web/pages.js';
@@ -194,12 +194,14 @@ export function createApp(options: AppOptions): express.Express {
       }),
     );
   }
-  app.use(operatorRoutes(options));
+  // routes added where they are, not as routers of their own: each router on the way costs every request
+  addOperatorRoutes(app, options);
   app.use(limitPerAddress(options.rateLimits.perAddress));
   // the FHIR API comes before the pages and other routes, so that its requests do not pass them all
   const fhir = express.Router();
+  const baseOf = (request: Request) => fhirBaseOf(request, options.baseUrl);
   fhir.get('/.well-known/smart-configuration', (request, response) => {
-    response.json(smartConfiguration(fhirBaseOf(request, options.baseUrl)));
+    response.json(smartConfiguration(baseOf(request)));
   });
   fhir.use(authenticate(options.tokens), limitPerClient(options.rateLimits.perClient));
   fhir.use(
@@ -208,20 +210,10 @@ export function createApp(options: AppOptions): express.Express {
       limit: options.maxBodyBytes,
     }),
   );
-  if (options.workers.exports)
-    fhir.use(
-      bulkExportRoutes(options.workers.exports, options.audit, (request) =>
-        fhirBaseOf(request, options.baseUrl),
-      ),
-    );
-  if (options.workers.uploads)
-    fhir.use(
-      batchUploadRoutes(options.workers.uploads, options.audit, (request) =>
-        fhirBaseOf(request, options.baseUrl),
-      ),
-    );
+  if (options.workers.exports) addBulkExportRoutes(fhir, options.workers.exports, options.audit, baseOf);
+  if (options.workers.uploads) addBatchUploadRoutes(fhir, options.workers.uploads, options.audit, baseOf);
   fhir.use((request: Request, response: Response, next: NextFunction) => {
-    const baseUrl = fhirBaseOf(request, options.baseUrl);
+    const baseUrl = baseOf(request);
     const context: RequestContext = {
       baseUrl,
       strict: preferences(request).strict,

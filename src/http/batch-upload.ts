@@ -1,4 +1,4 @@
-import express, { type Request, type Router } from 'express';
+import type { IRouter, Request } from 'express';
 import type { AuditLog } from '../auth/audit.js';
 import type { SupplierUploads } from '../batch/uploads.js';
 import { FhirError } from '../fhir/errors.js';
@@ -10,12 +10,12 @@ import { accessOf, auditedHandler, sendPieces } from './job-routes.js';
  * applied, then the report) and `$batch-upload-ack/{id}` (the acknowledgement file), each the client's
  * own and audited.
  */
-export function batchUploadRoutes(
+export function addBatchUploadRoutes(
+  router: IRouter,
   uploads: SupplierUploads,
   audit: AuditLog | undefined,
   baseOf: (request: Request) => string,
-): Router {
-  const router = express.Router();
+): void {
   const handle = auditedHandler(audit);
   const id = (request: Request) => String(request.params.id);
 
@@ -48,5 +48,4 @@ export function batchUploadRoutes(
       return 200;
     }),
   );
-  return router;
 }

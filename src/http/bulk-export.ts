@@ -1,4 +1,4 @@
-import express, { type Request, type Router } from 'express';
+import type { IRouter, Request } from 'express';
 import type { AuditLog } from '../auth/audit.js';
 import { FhirError, informational } from '../fhir/errors.js';
 import type { ExportJobs } from '../export/jobs.js';
@@ -8,12 +8,12 @@ import { accessOf, auditedHandler, sendPieces } from './job-routes.js';
  * The Bulk Data status and file URLs a kick-off hands out (`$export-status/{id}`, `$export-file/{id}/
  * {Type}.ndjson`): each is the client's own, read with its token; each use is in the audit trail.
  */
-export function bulkExportRoutes(
+export function addBulkExportRoutes(
+  router: IRouter,
   exports: ExportJobs,
   audit: AuditLog | undefined,
   baseOf: (request: Request) => string,
-): Router {
-  const router = express.Router();
+): void {
   const handle = auditedHandler(audit);
   const job = (request: Request) => String(request.params.id);
 
@@ -79,5 +79,4 @@ export function bulkExportRoutes(
       return 200;
     }),
   );
-  return router;
 }

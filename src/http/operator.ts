@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import express, { type Request } from 'express';
+import type { IRouter, Request, Response } from 'express';
 import { metrics } from '../shared/metrics.js';
 
 /** How long the database has to answer the readiness check. */
@@ -26,13 +26,15 @@ function mayScrape(request: Request, token: string | undefined): boolean {
  * database answers, the cohort index is built, the workers run and the server is not stopping), both
  * `application/health+json` with nothing about the data; and `/metrics` in Prometheus text format.
  */
-export function operatorRoutes(options: {
-  ping(): Promise<void>;
-  notReady(): string | undefined;
-  metricsToken?: string;
-}): express.Router {
-  const router = express.Router();
-  const health = (response: express.Response, pass: boolean, output?: string) =>
+export function addOperatorRoutes(
+  router: IRouter,
+  options: {
+    ping(): Promise<void>;
+    notReady(): string | undefined;
+    metricsToken?: string;
+  },
+): void {
+  const health = (response: Response, pass: boolean, output?: string) =>
     response
       .status(pass ? 200 : 503)
       .setHeader('Cache-Control', 'no-store')
@@ -66,5 +68,4 @@ export function operatorRoutes(options: {
       .then((text) => response.setHeader('Cache-Control', 'no-store').type(metrics.contentType).send(text))
       .catch(next);
   });
-  return router;
 }
