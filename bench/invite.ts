@@ -188,9 +188,12 @@ async function main(): Promise<void> {
         commandsPer(pacedBefore[i]!, await databaseCommands(url), part.people),
       ),
     );
-    // the issue's measure, preparing with the machine to itself: everyone invited again by the same
-    // process, its run cancelled once all are prepared
+    // the issue's measure, preparing alone: everyone invited again by the same process, its run
+    // cancelled once all are prepared; first with the first server following the changes, then with
+    // the machine to this one process
     const again = await inviteRun(paced.url, limited, [], `preparing everyone again at ${rate}/s`, true);
+    await server.stop();
+    const alone = await inviteRun(paced.url, limited, [], `preparing everyone again, one process`, true);
 
     const perSecond = (n: number, s: number) => Math.round(n / s).toLocaleString('en-GB');
     const summary = [
@@ -206,6 +209,7 @@ async function main(): Promise<void> {
       `| gateway limited to ${rate}/s: their texts, from the start of the run to the last | ${part.lastText.toFixed(1)} | ${perSecond(part.texts, part.lastText)} |`,
       `| gateway limited to ${rate}/s: the same texts, from the first the gateway took to the last | ${part.sending.toFixed(1)} | ${perSecond(part.texts - 1, part.sending)} |`,
       `| gateway limited to ${rate}/s: all ${again.people.toLocaleString('en-GB')} invited again, prepared (the run then cancelled) | ${again.firstDone.toFixed(1)} | ${perSecond(again.considered, again.firstDone)} |`,
+      `| the same again with the first server stopped (one server process on the machine) | ${alone.firstDone.toFixed(1)} | ${perSecond(alone.considered, alone.firstDone)} |`,
       '',
       `Database commands a person in the unlimited run, from the cohort selection to every delivery settled (the server's whole work): ${commands}.`,
       `Database commands a person in the limited run: its own server ${pacedCommands}; the first server, following its changes, ${followerCommands}.`,
