@@ -41,6 +41,15 @@ const parameters = (...parameter: NonNullable<Parameters['parameter']>) =>
 const outputOf = (task: Task, code: string) =>
   task.output?.find((o) => o.type.coding?.[0]?.code === code)?.valueInteger ?? 0;
 
+/** People of a run whose part is over: their message sent, or they were skipped or unreachable. */
+const settledPeople = (task: Task) =>
+  (task.output ?? [])
+    .filter(({ type }) => {
+      const code = type.coding?.[0]?.code ?? '';
+      return code === 'sent' || code === 'unreachable' || code.startsWith('skipped-');
+    })
+    .reduce((sum, { valueInteger }) => sum + (valueInteger ?? 0), 0);
+
 /** Selects a cohort, invites it by text and waits for the run to finish; answers its figures. */
 async function inviteRun(
   url: string,
@@ -94,6 +103,14 @@ async function inviteRun(
         headers: { 'content-type': 'application/json-patch+json' },
         body: JSON.stringify([{ op: 'replace', path: '/status', value: 'cancelled' }]),
       });
+      // the cancellation ends everyone prepared and not sent (a version of each Communication): what is
+      // measured next starts once that is done, every person counted as sent, skipped or unreachable
+      const deadline = Date.now() + 600_000;
+      while (settledPeople(task) < outputOf(task, 'considered')) {
+        if (Date.now() > deadline) throw new Error(`run ${run.id} not settled after its cancellation`);
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        task = (await (await fetch(`${url}/Task/${run.id}`)).json()) as Task;
+      }
       break;
     }
   }

@@ -18,7 +18,12 @@ import { patientIdOf } from '../shared/references.js';
 import { ChangeLog } from '../store/changelog.js';
 import { LogReader } from '../store/log-reader.js';
 import { describeChanges } from '../store/change-facts.js';
-import type { ChangeEvent, CurrentDocument, Repository } from '../store/repository.js';
+import {
+  ABANDONED_WRITE_MS,
+  type ChangeEvent,
+  type CurrentDocument,
+  type Repository,
+} from '../store/repository.js';
 import { resourceOf, type Kept } from '../store/kept-documents.js';
 import { AreaTree } from './areas.js';
 import { CohortIndex, contactOf, vaccinationFacts } from './index.js';
@@ -45,6 +50,8 @@ const CATCH_UP_AT_LEAST = 10_000;
 const SNAPSHOT_EVERY_MS = 10 * 60_000;
 /** How long after a failed build another is tried. */
 const BUILD_RETRY_MS = 5000;
+/** A build reads again at most this many change log entries from before it began (see build). */
+const MAX_REREAD_ENTRIES = 100_000;
 
 /** All of a person's resources of one type (their Immunizations, their Consents). */
 export type ResourcesOfPatient = (
@@ -138,22 +145,15 @@ export class CohortKeeper {
     this.reader = new LogReader(this.log);
     this.members = new CohortMembers(database);
     this.snapshots = new CohortSnapshots(database);
+    // before the index is built, the change log brings these changes after the build (see build)
     repository.onChange((event) => {
       if (this.ready) this.applyHere(event);
-      else this.madeDuringBuild.push(event);
     });
   }
 
-  /**
-   * Changes this process made while the index was being built, applied once it is. The build notes where
-   * the change log stands and then reads the collections: a write whose log entry came before that note
-   * and whose current copy came after the build had read its collection would be in neither.
-   */
-  private madeDuringBuild: ChangeEvent[] = [];
-
-  private applyHere(event: ChangeEvent, application = this.apply(event)): void {
+  private applyHere(event: ChangeEvent): void {
     if (event.sequence !== undefined) this.appliedHere.add(event.sequence);
-    const applied: Promise<void> = application
+    const applied: Promise<void> = this.apply(event)
       .catch((error: unknown) => {
         // not applied after all: the change log brings it at the next catch-up
         if (event.sequence !== undefined) this.appliedHere.delete(event.sequence);
@@ -161,22 +161,6 @@ export class CohortKeeper {
       })
       .finally(() => this.applying.delete(applied));
     this.applying.add(applied);
-  }
-
-  /** The index is built: from now on changes are applied as they are made, and those made meanwhile now. */
-  private becomeReady(): void {
-    this.ready = true;
-    for (const event of this.madeDuringBuild.splice(0)) {
-      // a Patient or Organization is applied as the event carries it, which the build may have read in a
-      // later version (another process's): read again as it is now. The others are read again anyway
-      if (event.type !== 'Patient' && event.type !== 'Organization') {
-        this.applyHere(event);
-        continue;
-      }
-      const version = Number(event.resource?.meta?.versionId ?? 0);
-      const change = { type: event.type, id: event.id, firstVersion: version, lastVersion: version };
-      this.applyHere(event, this.reread(change));
-    }
   }
 
   /** Starts building in the background; `current()` waits for it. */
@@ -228,7 +212,7 @@ export class CohortKeeper {
       this.index = snapshot.index;
       this.areas = snapshot.areas;
       this.reader = new LogReader(this.log, snapshot);
-      this.becomeReady();
+      this.ready = true;
       this.builtFrom = 'snapshot';
       await this.current();
       this.markReady();
@@ -242,8 +226,11 @@ export class CohortKeeper {
     }
     this.index = new CohortIndex();
     this.areas = new AreaTree();
-    // changes from here on are read from the log afterwards: one read twice is applied twice, harmlessly
-    this.reader = new LogReader(this.log, { seen: last, holes: [] });
+    // changes from here on are read from the log afterwards, and so are those of writes that may still
+    // have been storing their current copies (another process's, logged just before `last`, may store
+    // its copy after the collection below is read): one read twice is applied twice, harmlessly
+    const seen = await this.log.loggedBefore(started - ABANDONED_WRITE_MS, last + 1, MAX_REREAD_ENTRIES);
+    this.reader = new LogReader(this.log, { seen, holes: [] });
     for (const type of INDEXED_TYPES) {
       this.progress = { type, read: 0 };
       const cursor = this.database
@@ -269,7 +256,7 @@ export class CohortKeeper {
         }
       }
     }
-    this.becomeReady();
+    this.ready = true;
     this.builtFrom = 'database';
     await this.current();
     this.markReady();

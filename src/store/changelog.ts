@@ -306,6 +306,17 @@ export class ChangeLog {
   }
 
   /** Entries below `before` and at or above `floor`, newest first, read in batches by `_id`; gaps are skipped. */
+  /**
+   * The number of the newest entry below `before` whose version's time is earlier than `time` (epoch
+   * ms), looking back over at most `limit` entries; the one below the lowest looked at when none is.
+   */
+  async loggedBefore(time: number, before: number, limit: number): Promise<number> {
+    const floor = Math.max(1, before - limit);
+    for await (const entry of this.backwards(before, floor))
+      if (Date.parse(entry.ts) < time) return entry.seq;
+    return floor - 1;
+  }
+
   async *backwards(before: number, floor = 1): AsyncGenerator<ChangeDocument> {
     const batch = 64;
     const bottom = Math.max(1, floor);

@@ -15,21 +15,22 @@ import { isDuplicateKey } from './mongo-errors.js';
 import { VersionCollection } from './kept-documents.js';
 import { postingKeysOf, Postings, type Holding, type PostingKeys } from './postings.js';
 import { RecentVersions } from './recent-versions.js';
-import type {
-  ChangeEvent,
-  CurrentDocument,
-  HistoryDocument,
-  HistoryPage,
-  HistoryQuery,
-  Repository,
-  SearchMatch,
-  SearchPage,
-  SearchQuery,
-  StoredVersion,
-  VersionUpdate,
-  WriteReceipt,
-  WriteRequest,
-  WriteResult,
+import {
+  ABANDONED_WRITE_MS,
+  type ChangeEvent,
+  type CurrentDocument,
+  type HistoryDocument,
+  type HistoryPage,
+  type HistoryQuery,
+  type Repository,
+  type SearchMatch,
+  type SearchPage,
+  type SearchQuery,
+  type StoredVersion,
+  type VersionUpdate,
+  type WriteReceipt,
+  type WriteRequest,
+  type WriteResult,
 } from './repository.js';
 import type { LiveProcesses } from './processes.js';
 import type { SlotDocument } from './slots.js';
@@ -38,8 +39,6 @@ import type { SlotDocument } from './slots.js';
 const MAX_POSTING_CANDIDATES = 2000;
 const WRITE_ATTEMPTS = 20;
 const REINDEX_BATCH = 500;
-/** How long a version may sit in history ahead of the current document before it counts as abandoned. */
-const ABANDONED_WRITE_MS = 10_000;
 
 const versionKey = (id: string, version: number) => `${id}/_history/${version}`;
 

@@ -98,6 +98,13 @@ export interface HistoryPage {
   next?: number;
 }
 
+/**
+ * How long a version may sit in history ahead of its current copy before it counts as abandoned. A
+ * write's change log entry comes before its current copy, so a follower that starts reading the log
+ * where it stands may find the copies of the entries just before missing for that long.
+ */
+export const ABANDONED_WRITE_MS = 10_000;
+
 /** A version of a resource as kept in `{type}_history`: `_id` is `{id}/_history/{v}`. */
 export interface HistoryDocument {
   _id: string;
