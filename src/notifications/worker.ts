@@ -295,6 +295,8 @@ export class InvitationWorker {
         if (this.sending(task) === 'stopped' || progress.done) {
           await finishPreparing();
           await this.progress.updateOne({ _id: runId }, { $set: { done: true } });
+          // the Task counts whom the stop ended (each skipped, their Communication not-done)
+          if (!progress.done) await this.saveCounts(runId);
           return;
         }
         const settings = settingsOf(task);

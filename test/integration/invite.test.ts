@@ -377,6 +377,15 @@ describe('invitation runs: pausing, cancelling, and a crash in the middle', func
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(await status(cancelled)).to.equal('cancelled');
     expect(sentFor(cancelled).length).to.be.below(people.length);
+    // the Task accounts for everyone the run considered, those the cancellation ended too
+    const output = ((await call('GET', `/Task/${cancelled}`)).body as Task).output ?? [];
+    const count = (code: string) => output.find((o) => o.type.coding![0]!.code === code)?.valueInteger ?? 0;
+    const ended = output
+      .map((o) => o.type.coding![0]!.code!)
+      .filter((code) => code === 'sent' || code === 'unreachable' || code.startsWith('skipped-'))
+      .reduce((sum, code) => sum + count(code), 0);
+    expect(count('considered')).to.be.greaterThan(0);
+    expect(ended).to.equal(count('considered'));
   });
 
   it('when a batch waits on the gateway, then everyone is prepared meanwhile and the next batches wait their turn', async () => {
