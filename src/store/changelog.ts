@@ -305,7 +305,6 @@ export class ChangeLog {
     await this.changes.deleteOne({ _id: String(seq) });
   }
 
-  /** Entries below `before` and at or above `floor`, newest first, read in batches by `_id`; gaps are skipped. */
   /**
    * The number of the newest entry below `before` whose version's time is earlier than `time` (epoch
    * ms), looking back over at most `limit` entries; the one below the lowest looked at when none is.
@@ -317,6 +316,7 @@ export class ChangeLog {
     return floor - 1;
   }
 
+  /** Entries below `before` and at or above `floor`, newest first, read in batches by `_id`; gaps are skipped. */
   async *backwards(before: number, floor = 1): AsyncGenerator<ChangeDocument> {
     const batch = 64;
     const bottom = Math.max(1, floor);
