@@ -8,7 +8,15 @@ import { markIndexed } from '../src/store/reindex.js';
 import { slotEntry } from '../src/store/slots.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -72,8 +80,23 @@ export async function withDatabase<T = void>(
 export function cpuSeconds(pid: number | undefined): number {
   if (pid === undefined) return 0;
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  // utime and stime are fields 14 and 15 of stat, in clock ticks of 1/100 s
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  // utime and stime are fields 14 and 15 of stat, in clock ticks of 1/100 s; a server run with WORKERS
+  // does its work in child processes, alive ones counted here
+  return (
+    (Number(fields[11]) + Number(fields[12])) / 100 +
+    childrenOf(pid).reduce((sum, child) => sum + cpuSeconds(child), 0)
+  );
+}
+
+/** The live child processes of `pid`. */
+function childrenOf(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((task) =>
+      readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean).map(Number),
+    );
+  } catch {
+    return []; // gone meanwhile
+  }
 }
 
 /** A process's memory in MiB: resident now, and the most it has held (`VmRSS`, `VmHWM`). */
@@ -159,6 +182,12 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
+/** How many server processes answer at `serverUrl` (see nims_server_processes). */
+async function serverProcesses(serverUrl: string): Promise<number> {
+  const text = await (await fetch(serverUrl.replace(/\/fhir$/, '/metrics'))).text();
+  return Number(/^nims_server_processes (\d+)$/m.exec(text)?.[1] ?? 0);
+}
+
 /** Sends SIGTERM and waits for the process to exit. */
 export async function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
@@ -199,7 +228,9 @@ export async function startServerProcess(
   const url = `http://127.0.0.1:${port}/fhir`;
   for (let i = 0; i < 300; i++) {
     try {
-      if ((await fetch(`${url}/metadata`)).ok) return { url, process: child, stop: () => stopProcess(child) };
+      // with WORKERS, every server process must be listening before a workload opens its connections
+      if ((await fetch(`${url}/metadata`)).ok && (await serverProcesses(url)) >= Number(env.WORKERS ?? 1))
+        return { url, process: child, stop: () => stopProcess(child) };
     } catch {
       // not listening yet
     }

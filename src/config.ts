@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { PreferenceSettings } from './preferences/service.js';
 import type { MailingDrop } from './notifications/letters.js';
@@ -5,6 +6,8 @@ import type { EmbeddedSync } from './store/ferretdb.js';
 
 export interface Config {
   port: number;
+  /** Server processes sharing the port (see cluster.ts); 1: this process serves on its own. */
+  workers: number;
   host: string;
   /** A MongoDB URI; when absent the embedded FerretDB is started. */
   mongodbUri?: string;
@@ -104,6 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, projectRoot: string): Config 
   const production = env.NODE_ENV === 'production';
   const config: Config = {
     port: integer('PORT', env.PORT, 8080),
+    workers: env.WORKERS === 'auto' ? availableParallelism() : integer('WORKERS', env.WORKERS, 1),
     host: env.HOST ?? '0.0.0.0',
     dbName: env.MONGODB_DB ?? 'nims',
     dataDir: env.NIMS_DATA_DIR ?? join(projectRoot, 'data'),
@@ -185,6 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, projectRoot: string): Config 
       ? { booking: { url: env.BOOKING_URL, ...(env.BOOKING_API_KEY ? { apiKey: env.BOOKING_API_KEY } : {}) } }
       : {}),
   };
+  if (config.workers < 1) throw new Error('WORKERS must be at least 1 (or auto)');
   if ([config.channels.notify?.perSecond, config.channels.nhsApp?.perSecond].includes(0))
     throw new Error('NOTIFY_PER_SECOND and NHSAPP_PER_SECOND must be at least 1');
   if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(config.gpDailyAt)) throw new Error('GP_DAILY_AT must be HH:MM');

@@ -1,9 +1,20 @@
-import { loadConfig } from './config.js';
+import cluster from 'node:cluster';
+import { runCluster, tellStarted } from './cluster.js';
+import { loadConfig, type Config } from './config.js';
 import { PROJECT_ROOT, startServer } from './server.js';
 import { logger } from './shared/logger.js';
 
 try {
   const config = loadConfig(process.env, PROJECT_ROOT);
+  if (cluster.isPrimary && config.workers > 1) await runCluster(config);
+  else await serve(config);
+} catch (error) {
+  logger.error('start-up failed', { error: (error as Error).message });
+  process.exit(1);
+}
+
+/** Runs one server in this process until SIGTERM or SIGINT. */
+async function serve(config: Config): Promise<void> {
   const server = await startServer(config);
   let stopping = false;
   const stop = (signal: string) => {
@@ -25,7 +36,5 @@ try {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
-} catch (error) {
-  logger.error('start-up failed', { error: (error as Error).message });
-  process.exit(1);
+  tellStarted();
 }

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IRouter, Request, Response } from 'express';
-import { metrics } from '../shared/metrics.js';
+import { metrics, scrape } from '../shared/metrics.js';
 
 /** How long the database has to answer the readiness check. */
 const PING_TIMEOUT_MS = 2000;
@@ -63,8 +63,7 @@ export function addOperatorRoutes(
         .send('Not allowed\n');
       return;
     }
-    metrics
-      .metrics()
+    scrape()
       .then((text) => response.setHeader('Cache-Control', 'no-store').type(metrics.contentType).send(text))
       .catch(next);
   });

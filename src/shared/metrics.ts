@@ -1,12 +1,77 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import cluster from 'node:cluster';
+import { randomUUID } from 'node:crypto';
+import {
+  AggregatorRegistry,
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  collectDefaultMetrics,
+  type Aggregator,
+} from 'prom-client';
 
 /**
  * What operators scrape from `/metrics` (Prometheus text format): every metric nims keeps, in one place.
  * Counted in memory by the process that did the work, so a scrape never touches the database; sum over
- * processes in Prometheus.
+ * separately run servers in Prometheus. The server processes of one `WORKERS` cluster answer together
+ * (see `scrape`).
  */
 export const metrics = new Registry();
 collectDefaultMetrics({ register: metrics, prefix: 'nims_' });
+
+const SCRAPE = 'nims:scrape';
+/** Scrapes waiting for the cluster's primary, by request id. */
+const scrapes = new Map<string, (answer: { text?: string; error?: string }) => void>();
+
+if (cluster.isWorker) {
+  // the primary collects this registry from every worker (prom-client's cluster messages)
+  AggregatorRegistry.setRegistries([metrics]);
+  new AggregatorRegistry();
+  process.on('message', (message: { type?: string; id?: string; text?: string; error?: string }) => {
+    if (message.type === SCRAPE && message.id) scrapes.get(message.id)?.(message);
+  });
+}
+
+/**
+ * The text of a scrape: this process's metrics or, in a worker of a cluster, every worker's together
+ * (counters and histograms summed; gauges of one process's state as each says, see `aggregator`), so
+ * that a scrape landing on any worker sees the whole server.
+ */
+export async function scrape(): Promise<string> {
+  if (!cluster.isWorker || !process.send) return metrics.metrics();
+  const id = randomUUID();
+  const answer = await new Promise<{ text?: string; error?: string }>((resolve) => {
+    const timer = setTimeout(() => resolve({ error: 'the cluster did not answer in time' }), 10_000);
+    scrapes.set(id, (message) => {
+      clearTimeout(timer);
+      resolve(message);
+    });
+    process.send!({ type: SCRAPE, id });
+  });
+  scrapes.delete(id);
+  if (answer.text === undefined) throw new Error(answer.error ?? 'no metrics');
+  return answer.text;
+}
+
+/** In a cluster's primary: answers its workers' scrapes with every worker's metrics together. */
+export function answerScrapes(): void {
+  const aggregator = new AggregatorRegistry();
+  cluster.on('message', (worker, message: { type?: string; id?: string }) => {
+    if (message.type !== SCRAPE) return;
+    aggregator.clusterMetrics().then(
+      (text) => worker.send({ type: SCRAPE, id: message.id, text }),
+      (error: unknown) => worker.send({ type: SCRAPE, id: message.id, error: String(error) }),
+    );
+  });
+}
+
+/** 1 a process: a cluster's scrape adds up how many server processes answered it. */
+new Gauge({
+  name: 'nims_server_processes',
+  help: 'Server processes whose metrics this scrape holds (WORKERS of them in a cluster that is up)',
+  registers: [metrics],
+  aggregator: 'sum',
+}).set(1);
 
 export const httpRequests = new Counter({
   name: 'nims_http_requests_total',
@@ -59,7 +124,13 @@ export const outboxQueued = new Gauge({
 });
 
 /** A gauge whose values are read at each scrape from the parts that report them (see `watch`). */
-function scrapedGauge<L extends string>(name: string, help: string, labelNames: readonly L[] = []) {
+function scrapedGauge<L extends string>(
+  name: string,
+  help: string,
+  /** How the workers of a cluster report it together. */
+  aggregator: Aggregator,
+  labelNames: readonly L[] = [],
+) {
   type Source = { labels: Partial<Record<L, string>>; read: () => number | undefined };
   /** By label set, every part watching it, latest last (a test runs several servers in one process). */
   const sources = new Map<string, Source[]>();
@@ -68,6 +139,7 @@ function scrapedGauge<L extends string>(name: string, help: string, labelNames: 
     help,
     labelNames,
     registers: [metrics],
+    aggregator,
     collect() {
       this.reset();
       for (const watching of sources.values()) {
@@ -98,22 +170,26 @@ function scrapedGauge<L extends string>(name: string, help: string, labelNames: 
 export const outboxOldestAge = scrapedGauge(
   'nims_outbox_oldest_age_seconds',
   'Age of the oldest pending outbox entry (0 when none waits); gp_daily: of the oldest day with a batch waiting',
+  'max',
   ['topic'] as const,
 );
 
 export const cohortIndexPeople = scrapedGauge(
   'nims_cohort_index_people',
-  'People in the cohort index of this process (absent until it is built)',
+  'People in the cohort index of this process (absent until it is built; the most of any worker)',
+  'max',
 );
 
 export const cohortIndexBytes = scrapedGauge(
   'nims_cohort_index_bytes',
-  'Memory the cohort index of this process takes, as it counts it',
+  'Memory the cohort index of this process takes, as it counts it (of all workers together)',
+  'sum',
 );
 
 export const cohortIndexLag = scrapedGauge(
   'nims_cohort_index_lag_seconds',
-  'Time since the cohort index of this process last caught up with the change log (it polls every second)',
+  'Time since the cohort index of this process last caught up with the change log (it polls every second; the longest of any worker)',
+  'max',
 );
 
 export const databaseDuration = new Histogram({
