@@ -84,12 +84,12 @@ export function cpuSeconds(pid: number | undefined): number {
   // does its work in child processes, alive ones counted here
   return (
     (Number(fields[11]) + Number(fields[12])) / 100 +
-    childrenOf(pid).reduce((sum, child) => sum + cpuSeconds(child), 0)
+    childProcesses(pid).reduce((sum, child) => sum + cpuSeconds(child), 0)
   );
 }
 
 /** The live child processes of `pid`. */
-function childrenOf(pid: number): number[] {
+export function childProcesses(pid: number): number[] {
   try {
     return readdirSync(`/proc/${pid}/task`).flatMap((task) =>
       readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean).map(Number),

@@ -23,7 +23,10 @@ import {
   type ChangeEvent,
   type CurrentDocument,
   type Repository,
+  versionKey,
 } from '../store/repository.js';
+import { findByIds } from '../store/mongo-errors.js';
+import { groupBy } from '../shared/group.js';
 import { resourceOf, type Kept } from '../store/kept-documents.js';
 import { AreaTree } from './areas.js';
 import { CohortIndex, contactOf, vaccinationFacts } from './index.js';
@@ -42,8 +45,8 @@ const INDEXED_TYPES = [
 ] as const;
 /** How often other processes' changes are looked for when nobody asks. */
 const POLL_MS = 1000;
-/** Changed resources read at once while catching up. */
-const PARALLEL_READS = 32;
+/** Changed resources applied at once while catching up (applying some reads the person's other records). */
+const PARALLEL_APPLIES = 32;
 /** A snapshot this many changes old (or as many as it holds people) is caught up rather than rebuilt. */
 const CATCH_UP_AT_LEAST = 10_000;
 /** How often a snapshot is saved while changes come in. */
@@ -52,6 +55,14 @@ const SNAPSHOT_EVERY_MS = 10 * 60_000;
 const BUILD_RETRY_MS = 5000;
 /** A build reads again at most this many change log entries from before it began (see build). */
 const MAX_REREAD_ENTRIES = 100_000;
+
+/** A resource other processes changed, from the first to the last version of it a catch-up found. */
+interface Changed {
+  type: string;
+  id: string;
+  firstVersion: number;
+  lastVersion: number;
+}
 
 /** All of a person's resources of one type (their Immunizations, their Consents). */
 export type ResourcesOfPatient = (
@@ -327,10 +338,7 @@ export class CohortKeeper {
     // the index holds every change stored before this moment once the catch-up is through
     const asOf = Date.now();
     // what counts is each resource as it is now, and whose it was before the first of these changes
-    const changed = new Map<
-      string,
-      { type: string; id: string; firstVersion: number; lastVersion: number }
-    >();
+    const changed = new Map<string, Changed>();
     // contacts the log's entries tell of, taken once the people they are about are read
     const contacts: ContactFact[] = [];
     for (const entry of await this.reader.next()) {
@@ -350,9 +358,7 @@ export class CohortKeeper {
       } else
         changed.set(key, { type: entry.type, id: entry.id, firstVersion: entry.v, lastVersion: entry.v });
     }
-    const all = [...changed.values()];
-    for (let start = 0; start < all.length; start += PARALLEL_READS)
-      await Promise.all(all.slice(start, start + PARALLEL_READS).map((change) => this.reread(change)));
+    await this.reread([...changed.values()]);
     for (const { patients, programme, day } of contacts)
       for (const patient of patients) this.index.addContact(patient, programme, day);
     // numbers applied here that the log has passed will not come again
@@ -360,30 +366,47 @@ export class CohortKeeper {
     this.caughtUpAt = asOf;
   }
 
-  /** Applies a resource another process changed, read as it is now (and as it was, when whose it was matters). */
-  private async reread(change: {
-    type: string;
-    id: string;
-    firstVersion: number;
-    lastVersion: number;
-  }): Promise<void> {
-    const { type, id, firstVersion, lastVersion } = change;
-    const whose = type === 'Immunization' || type === 'Consent' || type === 'Appointment';
-    const history = this.database.collection<Kept<CurrentDocument>>(`${type}_history`);
-    const [current, before] = await Promise.all([
-      this.database
-        .collection<Kept<CurrentDocument>>(type)
-        .findOne({ _id: id }, { projection: { res: 1, del: 1, v: 1 } }),
-      whose && firstVersion > 1 ? history.findOne({ _id: `${id}/_history/${firstVersion - 1}` }) : null,
-    ]);
-    // the log entry is written before the current copy: a copy not there yet is read from history
-    const now =
-      current && current.v >= lastVersion
-        ? current
-        : ((await history.findOne({ _id: `${id}/_history/${lastVersion}` })) ?? current);
-    const resource = now && !now.del ? resourceOf(now.res) : undefined;
-    const previous = resourceOf(before?.res);
-    await this.apply({ type, id, ...(resource ? { resource } : {}), ...(previous ? { previous } : {}) });
+  /**
+   * Applies resources other processes changed, each read as it is now (and as it was, when whose it was
+   * matters): a type's current copies in one lookup, then the history versions some need in another.
+   */
+  private async reread(changes: Changed[]): Promise<void> {
+    for (const [type, ofType] of groupBy(changes, (change) => change.type)) {
+      const whose = type === 'Immunization' || type === 'Consent' || type === 'Appointment';
+      const currents = new Map(
+        (
+          await findByIds(
+            this.database.collection<Kept<CurrentDocument>>(type),
+            ofType.map((change) => change.id),
+            { projection: { res: 1, del: 1, v: 1 } },
+          )
+        ).map((doc) => [doc._id, doc]),
+      );
+      const isCurrent = ({ id, lastVersion }: Changed) => (currents.get(id)?.v ?? 0) >= lastVersion;
+      const before = ({ id, firstVersion }: Changed) =>
+        whose && firstVersion > 1 ? versionKey(id, firstVersion - 1) : undefined;
+      // the log entry is written before the current copy: a copy not there yet is read from history
+      const wanted = ofType.flatMap((change) => [
+        ...(isCurrent(change) ? [] : [versionKey(change.id, change.lastVersion)]),
+        ...(before(change) ? [before(change)!] : []),
+      ]);
+      const versions = new Map(
+        (await findByIds(this.database.collection<Kept<CurrentDocument>>(`${type}_history`), wanted)).map(
+          (doc) => [doc._id, doc],
+        ),
+      );
+      const events = ofType.map((change): ChangeEvent => {
+        const current = currents.get(change.id);
+        const now = isCurrent(change)
+          ? current
+          : (versions.get(versionKey(change.id, change.lastVersion)) ?? current);
+        const resource = now && !now.del ? resourceOf(now.res) : undefined;
+        const previous = resourceOf(versions.get(before(change) ?? '')?.res);
+        return { type, id: change.id, ...(resource ? { resource } : {}), ...(previous ? { previous } : {}) };
+      });
+      for (let start = 0; start < events.length; start += PARALLEL_APPLIES)
+        await Promise.all(events.slice(start, start + PARALLEL_APPLIES).map((event) => this.apply(event)));
+    }
   }
 
   private async apply(event: ChangeEvent): Promise<void> {

@@ -127,10 +127,13 @@ export class ChangeLog {
       known = lo;
     }
     for (;;) {
-      const ahead = await Promise.all(Array.from({ length: reach }, (_, i) => this.exists(known + 1 + i)));
-      const furthest = ahead.lastIndexOf(true);
-      if (furthest < 0) return known;
-      known += furthest + 1;
+      // the numbers ahead in one lookup: another process appending meanwhile makes this run often
+      const ahead = await findByIds(this.changes, range(known + 1, reach).map(String), {
+        projection: { _id: 1 },
+      });
+      const furthest = Math.max(known, ...ahead.map((doc) => Number(doc._id)));
+      if (furthest === known) return known;
+      known = furthest;
     }
   }
 
@@ -199,11 +202,13 @@ export class ChangeLog {
       for (const seq of numbers) this.pending.delete(seq);
       throw error;
     }
-    // numbers another process took meanwhile: those entries go after the end it has reached
-    for (const index of taken) {
-      this.pending.delete(numbers[index]!);
-      numbers[index] = await this.append(entries[index]!);
-    }
+    if (taken.length === 0) return numbers;
+    // numbers another process took meanwhile: those entries go together after the end it has reached
+    for (const index of taken) this.pending.delete(numbers[index]!);
+    const end = await this.last(Math.max(...taken.map((index) => numbers[index]!)));
+    this.counter = Math.max(this.counter ?? 0, end + 1);
+    const again = await this.appendMany(taken.map((index) => entries[index]!));
+    taken.forEach((index, i) => (numbers[index] = again[i]!));
     return numbers;
   }
 

@@ -31,6 +31,7 @@ import {
   type WriteReceipt,
   type WriteRequest,
   type WriteResult,
+  versionKey,
 } from './repository.js';
 import type { LiveProcesses } from './processes.js';
 import type { SlotDocument } from './slots.js';
@@ -39,8 +40,6 @@ import type { SlotDocument } from './slots.js';
 const MAX_POSTING_CANDIDATES = 2000;
 const WRITE_ATTEMPTS = 20;
 const REINDEX_BATCH = 500;
-
-const versionKey = (id: string, version: number) => `${id}/_history/${version}`;
 
 function toStored(type: string, doc: CurrentDocument | HistoryDocument, id: string): StoredVersion {
   return {

@@ -98,6 +98,9 @@ export interface HistoryPage {
   next?: number;
 }
 
+/** The `_id` of a version in its type's history collection. */
+export const versionKey = (id: string, version: number) => `${id}/_history/${version}`;
+
 /**
  * How long a version may sit in history ahead of its current copy before it counts as abandoned. A
  * write's change log entry comes before its current copy, so a follower that starts reading the log

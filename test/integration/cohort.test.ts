@@ -16,6 +16,7 @@ import { preferenceConsent } from '../../src/preferences/consent.js';
 import type { RunningServer } from '../../src/server.js';
 import { bruteForce } from '../cohort-brute-force.js';
 import { caller, errorCode, eventually, extraServer, http, tokenFor } from './harness.js';
+import { databaseDuration } from '../../src/shared/metrics.js';
 import { generatedPopulation, loadPopulation } from './population.js';
 
 const PEOPLE = 1500;
@@ -355,7 +356,42 @@ describe('cohort selection: permissions', () => {
   });
 });
 
+/** find commands this test process has sent to `collection` so far (every server in it counts). */
+async function findsOf(collection: string): Promise<number> {
+  return (await databaseDuration.get()).values
+    .filter(
+      (v) =>
+        v.metricName?.endsWith('_count') && v.labels.command === 'find' && v.labels.collection === collection,
+    )
+    .reduce((sum, v) => sum + v.value, 0);
+}
+
 describe('cohort index across server processes', () => {
+  it('when another process stored many people, then this one takes them all in with a lookup or two, not one a person', async () => {
+    const env = { AUTH: 'off', MONGODB_DB: `nims_cohort_follow_${Date.now()}` };
+    const here = await extraServer(env);
+    const there = await extraServer(env);
+    try {
+      await here.cohorts.whenReady();
+      // this process's index catches up only when asked, below
+      here.cohorts.stop();
+      const before = here.cohorts.index.people;
+      const people = Array.from({ length: 300 }, (_, i) => patient(7100 + i));
+      const stored = await call(there, 'POST', '', {
+        resourceType: 'Bundle',
+        type: 'batch',
+        entry: people.map((resource) => ({ resource, request: { method: 'POST', url: 'Patient' } })),
+      });
+      expect(stored.status).to.equal(200);
+      const finds = await findsOf('Patient');
+      await here.cohorts.current();
+      expect(here.cohorts.index.people).to.equal(before + people.length);
+      expect((await findsOf('Patient')) - finds).to.be.at.most(2);
+    } finally {
+      await Promise.all([here.stop(), there.stop()]);
+    }
+  });
+
   it("when another process's message reached someone, then this one learns of the contact from the change log, without reading the message back", async () => {
     const env = { AUTH: 'off', MONGODB_DB: `nims_cohort_facts_${Date.now()}` };
     const here = await extraServer(env);

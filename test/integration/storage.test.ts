@@ -480,7 +480,7 @@ describe('change log readers', () => {
   async function countedLog() {
     const { database } = await testServer();
     const real = database.db.client.db(`nims_changelog_${Date.now()}`);
-    const counted = { lookups: 0 };
+    const counted = { lookups: 0, commands: 0 };
     const db = {
       collection: (name: string) => {
         const collection = real.collection(name);
@@ -490,10 +490,12 @@ describe('change log readers', () => {
         return Object.assign(Object.create(collection) as object, {
           findOne: (filter: object) => {
             counted.lookups++;
+            counted.commands++;
             return findOne(filter);
           },
           find: (filter: { _id?: { $in?: unknown[] } }, options?: object) => {
             counted.lookups += filter._id?.$in?.length ?? 1;
+            counted.commands++;
             return find(filter, options);
           },
         });
@@ -512,6 +514,30 @@ describe('change log readers', () => {
     // the numbers after the bulk write, as many as a read steps over, and none of the thousand
     expect(counted.lookups).to.equal(8);
     expect(reader.position.seen).to.equal(1000);
+    await real.dropDatabase();
+  });
+
+  it('when two processes append in bulk at the same time, then every entry gets a number of its own, and numbers the other took cost a few lookups a bulk, not some for each entry', async () => {
+    const { log, counted, real } = await countedLog();
+    const other = ChangeLog.of(real.client.db(real.databaseName));
+    const bulks = 30;
+    const appended = new Map<number, string>();
+    const appending = [log, other].map(async (writer, w) => {
+      for (let b = 0; b < bulks; b++) {
+        const ids = Array.from({ length: 40 }, (_, i) => `w${w}-b${b}-${i}`);
+        const numbers = await writer.appendMany(ids.map(entry));
+        numbers.forEach((seq, i) => {
+          expect(appended.has(seq), `number ${seq} answered twice`).to.equal(false);
+          appended.set(seq, ids[i]!);
+        });
+      }
+    });
+    await Promise.all(appending);
+    const stored = await real.collection<ChangeDocument>('changes').find({}).toArray();
+    expect(stored).to.have.length(2 * bulks * 40);
+    for (const doc of stored) expect(appended.get(doc.seq)).to.equal(doc.id);
+    // one by one, each entry the other took cost eight lookups or more: over a thousand commands here
+    expect(counted.commands).to.be.below(bulks * 8);
     await real.dropDatabase();
   });
 
