@@ -22,7 +22,23 @@ export function resourceOf(res: KeptResource | undefined): Resource | undefined 
 
 /** A version document as it is written: its resource as JSON text. */
 export function kept<T extends { res?: Resource }>(doc: T): Kept<T> {
-  return doc.res ? { ...doc, res: JSON.stringify(doc.res) } : doc;
+  return doc.res ? { ...doc, res: textOf(doc.res) } : doc;
+}
+
+const texts = new WeakMap<Resource, string>();
+
+/**
+ * The JSON text of a resource being stored, made once for all that keep it: a version's history
+ * document, its current copy and the versions remembered in memory share one resource object, made
+ * for that version (see versionDocuments) and not changed after.
+ */
+export function textOf(resource: Resource): string {
+  let text = texts.get(resource);
+  if (text === undefined) {
+    text = JSON.stringify(resource);
+    texts.set(resource, text);
+  }
+  return text;
 }
 
 /** Any document of such a collection, as the driver sees it. */

@@ -1,4 +1,5 @@
 import type { Resource } from 'fhir/r4';
+import { textOf } from './kept-documents.js';
 import type { StoredVersion } from './repository.js';
 
 type Remembered = Omit<StoredVersion, 'resource'> & { text?: string };
@@ -20,7 +21,7 @@ export class RecentVersions {
     if (this.versions.size >= this.max && !this.versions.has(key))
       this.versions.delete(this.versions.keys().next().value!);
     const { resource, ...version } = stored;
-    this.versions.set(key, resource ? { ...version, text: JSON.stringify(resource) } : version);
+    this.versions.set(key, resource ? { ...version, text: textOf(resource) } : version);
   }
 
   get(type: string, id: string, version: number): StoredVersion | undefined {
