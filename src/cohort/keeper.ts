@@ -15,7 +15,7 @@ import type { PreferenceOverrides } from '../preferences/override.js';
 import { logger } from '../shared/logger.js';
 import { cohortIndexBytes, cohortIndexLag, cohortIndexPeople } from '../shared/metrics.js';
 import { patientIdOf } from '../shared/references.js';
-import { ChangeLog } from '../store/changelog.js';
+import { ChangeLog, type ChangeDocument } from '../store/changelog.js';
 import { LogReader } from '../store/log-reader.js';
 import { describeChanges } from '../store/change-facts.js';
 import {
@@ -62,6 +62,8 @@ interface Changed {
   id: string;
   firstVersion: number;
   lastVersion: number;
+  /** The log entry of the last version. */
+  last: ChangeDocument;
 }
 
 /** All of a person's resources of one type (their Immunizations, their Consents). */
@@ -354,9 +356,15 @@ export class CohortKeeper {
       const known = changed.get(key);
       if (known) {
         known.firstVersion = Math.min(known.firstVersion, entry.v);
-        known.lastVersion = Math.max(known.lastVersion, entry.v);
+        if (entry.v > known.lastVersion) Object.assign(known, { lastVersion: entry.v, last: entry });
       } else
-        changed.set(key, { type: entry.type, id: entry.id, firstVersion: entry.v, lastVersion: entry.v });
+        changed.set(key, {
+          type: entry.type,
+          id: entry.id,
+          firstVersion: entry.v,
+          lastVersion: entry.v,
+          last: entry,
+        });
     }
     await this.reread([...changed.values()]);
     for (const { patients, programme, day } of contacts)
@@ -395,14 +403,21 @@ export class CohortKeeper {
           (doc) => [doc._id, doc],
         ),
       );
-      const events = ofType.map((change): ChangeEvent => {
+      const events = ofType.flatMap((change): ChangeEvent[] => {
         const current = currents.get(change.id);
-        const now = isCurrent(change)
-          ? current
-          : (versions.get(versionKey(change.id, change.lastVersion)) ?? current);
+        const version = isCurrent(change) ? current : versions.get(versionKey(change.id, change.lastVersion));
+        // a first version kept only as its current copy, logged and its copy not stored yet: its entry
+        // comes again until the copy is there, or the write is taken as cut off (it stored nothing)
+        if (!version && Date.now() - Date.parse(change.last.ts) < ABANDONED_WRITE_MS) {
+          this.reader.again(change.last.seq);
+          return [];
+        }
+        const now = version ?? current;
         const resource = now && !now.del ? resourceOf(now.res) : undefined;
         const previous = resourceOf(versions.get(before(change) ?? '')?.res);
-        return { type, id: change.id, ...(resource ? { resource } : {}), ...(previous ? { previous } : {}) };
+        return [
+          { type, id: change.id, ...(resource ? { resource } : {}), ...(previous ? { previous } : {}) },
+        ];
       });
       for (let start = 0; start < events.length; start += PARALLEL_APPLIES)
         await Promise.all(events.slice(start, start + PARALLEL_APPLIES).map((event) => this.apply(event)));

@@ -41,6 +41,14 @@ export class LogReader {
     return seq <= this.seen && !this.holes.has(seq);
   }
 
+  /**
+   * Hands `seq`'s entry over again on later reads, for as long as a missing number is looked for: its
+   * follower could not read the version yet (a first version logged, its copy still being stored).
+   */
+  again(seq: number): void {
+    if (!this.holes.has(seq)) this.holes.set(seq, Date.now());
+  }
+
   /** The entries written since the last read, holes that turned up included, oldest first. */
   async next(): Promise<ChangeDocument[]> {
     const now = Date.now();

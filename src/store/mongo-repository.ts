@@ -10,6 +10,7 @@ import { inMemory, matching } from '../search/in-memory.js';
 import { ChangeLog, type ChangeDocument } from './changelog.js';
 import { factsOf } from './change-facts.js';
 import { GroupCommit } from '../shared/group-commit.js';
+import { groupBy } from '../shared/group.js';
 import { logger } from '../shared/logger.js';
 import { isDuplicateKey } from './mongo-errors.js';
 import { VersionCollection } from './kept-documents.js';
@@ -78,6 +79,12 @@ function searchProjection(query: SearchQuery): Record<string, 1> {
 function withoutIdentity(resource: Resource): Omit<Resource, 'resourceType' | 'id' | 'meta'> {
   const { resourceType: _type, id: _id, meta: _meta, ...content } = resource;
   return content;
+}
+
+/** The history document of the version a current copy holds. */
+function historyOf(doc: CurrentDocument): HistoryDocument {
+  const { _id, idx: _idx, srt: _srt, ...version } = doc;
+  return { ...version, _id: versionKey(doc.id, doc.v) };
 }
 
 function currentOf(doc: HistoryDocument): CurrentDocument {
@@ -217,8 +224,9 @@ export class MongoRepository implements Repository {
   private readonly listeners: ((event: ChangeEvent) => void)[] = [];
   /** Versions this process stored lately: read back without the database. */
   private readonly recent = new RecentVersions();
+  // a create's id is one the server just made (see FhirService.create)
   private readonly creates = new GroupCommit((type: string, requests: WriteRequest[]) =>
-    this.createTogether(type, requests),
+    this.createTogether(type, requests, true),
   );
 
   constructor(
@@ -301,12 +309,10 @@ export class MongoRepository implements Repository {
     if (recent) return recent;
     const doc = await this.versions(type).findById(versionKey(id, version));
     if (doc) return toStored(type, doc, id);
-    // resources stored by insertNew have their only version in the type's collection
-    const current = await this.current(type).findOne(
-      { _id: id, v: version },
-      { projection: { idx: 0, srt: 0 } },
-    );
-    return current ? toStored(type, current, id) : undefined;
+    // a first version not replaced yet (see createTogether), and resources stored by insertNew, are only
+    // in the type's collection
+    const current = await this.current(type).findById(id, { projection: { idx: 0, srt: 0 } });
+    return current?.v === version ? toStored(type, current, id) : undefined;
   }
 
   async write(request: WriteRequest): Promise<WriteResult> {
@@ -349,7 +355,7 @@ export class MongoRepository implements Repository {
       resource,
       method: 'POST' as const,
     }));
-    const committed = await this.createTogether(type, requests);
+    const committed = await this.createTogether(type, requests, ids === undefined);
     return Promise.all(
       requests.map(async (request, i) => {
         try {
@@ -367,9 +373,17 @@ export class MongoRepository implements Repository {
    * safety: postings, history, change log entries, current copies, each one command for all. A resource
    * with a unique value someone held before (its earlier holders must be checked), one sharing a unique
    * value with another of the group, or one whose id is taken is answered undefined: it takes the
-   * one-by-one path.
+   * one-by-one path. Under `serverIds` (made by the server for these creates) no other writer can take
+   * the id, so there is nothing for a history insert to decide: the first version is kept as its current
+   * copy alone until a later one replaces it (see archiveFirst). A create cut off before its copy is then
+   * not stored at all; its change log entry names nothing, and the log's followers wait for its copy for
+   * ABANDONED_WRITE_MS, then pass over it.
    */
-  private async createTogether(type: string, requests: WriteRequest[]): Promise<(WriteResult | undefined)[]> {
+  private async createTogether(
+    type: string,
+    requests: WriteRequest[],
+    serverIds: boolean,
+  ): Promise<(WriteResult | undefined)[]> {
     const ts = this.now().toISOString();
     const docs = requests.map(({ id, resource, origin }) => {
       const documents = versionDocuments(id, 1, ts, 'POST', resource, origin);
@@ -380,9 +394,11 @@ export class MongoRepository implements Repository {
     );
     const listed = docs.filter(({ current }) => !refused.has(current.id));
     const taken = new Set(
-      (await this.versions(type).insertAllNew(listed.map((d) => d.history))).map(
-        (i) => listed[i]!.current.id,
-      ),
+      serverIds
+        ? []
+        : (await this.versions(type).insertAllNew(listed.map((d) => d.history))).map(
+            (i) => listed[i]!.current.id,
+          ),
     );
     const fresh = listed.filter(({ current }) => !taken.has(current.id));
     // entries before current copies, as in a single write
@@ -451,8 +467,12 @@ export class MongoRepository implements Repository {
       }),
     );
     const writes = accepted.filter((_, i) => listed[i]);
-    const histories = writes.map((w) => w.history);
-    const taken = new Set(await this.versions(type).insertAllNew(histories));
+    const taken = new Set(
+      await this.insertVersions(
+        type,
+        writes.map(({ history, live }) => ({ history, replaced: live })),
+      ),
+    );
     const won = writes.filter((_, i) => !taken.has(i));
     const lost = writes.filter((_, i) => taken.has(i));
     const [sequences] = await Promise.all([
@@ -557,10 +577,7 @@ export class MongoRepository implements Repository {
     );
     const live = current && !current.del ? current : undefined;
     const postings = await this.addPostings(type, document, live);
-    try {
-      await this.versions(type).insertOne(history);
-    } catch (error) {
-      if (!isDuplicateKey(error)) throw error;
+    if ((await this.insertVersions(type, [{ history, replaced: current }])).length > 0) {
       await this.repairAbandoned(type, id, version);
       return undefined;
     }
@@ -591,6 +608,22 @@ export class MongoRepository implements Repository {
     };
     this.announce(type, sequence, document, live);
     return { stored: toStored(type, document, id), created: !live && !document.del, receipt };
+  }
+
+  /**
+   * Inserts new versions into history, where exactly one insert of each version succeeds: that decides
+   * between writers racing for it. A first version kept only as its current copy (see createTogether)
+   * goes in with them, so that it can still be read once replaced. Answers the positions of the versions
+   * another writer took first.
+   */
+  private async insertVersions(
+    type: string,
+    versions: { history: HistoryDocument; replaced: CurrentDocument | null | undefined }[],
+  ): Promise<number[]> {
+    const firsts = versions.flatMap(({ replaced }) => (replaced?.v === 1 ? [historyOf(replaced)] : []));
+    const taken = await this.versions(type).insertAllNew([...firsts, ...versions.map((v) => v.history)]);
+    // a first version already in history is no refusal: only the new versions' inserts decide
+    return taken.filter((i) => i >= firsts.length).map((i) => i - firsts.length);
   }
 
   /**
@@ -651,6 +684,8 @@ export class MongoRepository implements Repository {
     ]);
     if (!doc || (current && current.v >= version)) return;
     if (!writerGone && this.now().getTime() - Date.parse(doc.ts) < ABANDONED_WRITE_MS) return;
+    // the writer that died may not have got its replaced first version into history
+    if (current?.v === 1) await this.versions(type).insertAllNew([historyOf(current)]);
     const repaired = currentOf(doc);
     const keys = postingKeysOf(type, repaired.idx);
     await this.postings.add(keys.all, keys.unique, id).catch(() => undefined);
@@ -847,12 +882,16 @@ export class MongoRepository implements Repository {
   }
 
   private async instanceHistory(type: string, id: string, query: HistoryQuery): Promise<HistoryPage> {
-    const current = await this.current(type).findById(id, { projection: { v: 1 } });
+    const current = await this.current(type).findById(id, { projection: { idx: 0, srt: 0 } });
     if (!current) return { versions: [] };
     const top = Math.min(current.v, (query.before ?? Infinity) - 1);
     const wanted = Array.from({ length: Math.max(0, Math.min(query.count, top)) }, (_, i) => top - i);
-    const found = await this.versions(type).findMany(wanted.map((v) => versionKey(id, v)));
-    const byVersion = new Map(found.map((doc) => [doc.v, doc]));
+    // the current version is read already; a first version not replaced yet is only there
+    const older = wanted.filter((v) => v !== current.v);
+    const found =
+      older.length > 0 ? await this.versions(type).findMany(older.map((v) => versionKey(id, v))) : [];
+    const byVersion = new Map<number, CurrentDocument | HistoryDocument>(found.map((doc) => [doc.v, doc]));
+    if (wanted.includes(current.v)) byVersion.set(current.v, current);
     const docs = wanted.flatMap((v) => byVersion.get(v) ?? []);
     const versions = docs
       .filter((d) => query.since === undefined || Date.parse(d.ts) >= query.since)
@@ -893,7 +932,20 @@ export class MongoRepository implements Repository {
         this.versions(type).findMany(picked.filter((c) => c.type === type).map((c) => versionKey(c.id, c.v))),
       ),
     );
-    const byKey = new Map(types.flatMap((type, i) => found[i]!.map((doc) => [`${type}|${doc._id}`, doc])));
+    const byKey = new Map<string, HistoryDocument | CurrentDocument>(
+      types.flatMap((type, i) => found[i]!.map((doc) => [`${type}|${doc._id}`, doc])),
+    );
+    // first versions not replaced yet are only current copies (see createTogether)
+    const unfound = picked.filter((c) => c.v === 1 && !byKey.has(`${c.type}|${versionKey(c.id, 1)}`));
+    await Promise.all(
+      [...groupBy(unfound, (c) => c.type)].map(async ([type, changes]) => {
+        const currents = await this.current(type).findMany(
+          changes.map((c) => c.id),
+          { projection: { idx: 0, srt: 0 } },
+        );
+        for (const doc of currents) if (doc.v === 1) byKey.set(`${type}|${versionKey(doc.id, 1)}`, doc);
+      }),
+    );
     const versions = picked.flatMap((c) => {
       const doc = byKey.get(`${c.type}|${versionKey(c.id, c.v)}`);
       return doc ? [toStored(c.type, doc, c.id)] : [];

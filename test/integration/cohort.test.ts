@@ -8,7 +8,7 @@ import type {
   Patient,
 } from 'fhir/r4';
 import { seeded } from '../../fixtures/population.js';
-import { patient } from '../../fixtures/records.js';
+import { immunization, patient } from '../../fixtures/records.js';
 import { CODE_SYSTEMS } from '../../src/resources/extensions.js';
 import { CLINICAL_RISK_GROUPS, PRIORITY_GROUPS } from '../../src/register/attributes.js';
 import { ETHNIC_CODES, type CohortCriteria } from '../../src/cohort/index.js';
@@ -387,6 +387,32 @@ describe('cohort index across server processes', () => {
       await here.cohorts.current();
       expect(here.cohorts.index.people).to.equal(before + people.length);
       expect((await findsOf('Patient')) - finds).to.be.at.most(2);
+    } finally {
+      await Promise.all([here.stop(), there.stop()]);
+    }
+  });
+
+  it("when another process's new record is logged before its copy is stored, then this one counts it once the copy is there", async () => {
+    const env = { AUTH: 'off', MONGODB_DB: `nims_cohort_inflight_${Date.now()}` };
+    const here = await extraServer(env);
+    const there = await extraServer(env);
+    try {
+      await here.cohorts.whenReady();
+      here.cohorts.stop();
+      const person = await call(there, 'POST', '/Patient', patient(7500));
+      const personId = (person.body as { id: string }).id;
+      const vaccination = await call(there, 'POST', '/Immunization', immunization(personId));
+      const vaccinationId = (vaccination.body as { id: string }).id;
+      // as if caught between its change log entry and its copy: a first version is only its copy
+      const immunizations = there.database.db.collection<{ _id: string }>('Immunization');
+      const copy = await immunizations.findOneAndDelete({ _id: vaccinationId });
+      expect(copy).to.not.equal(null);
+
+      await here.cohorts.current();
+      expect(here.cohorts.index.dosesOf(personId, 'covid-19')).to.equal(0);
+      await immunizations.insertOne(copy!);
+      await here.cohorts.current();
+      expect(here.cohorts.index.dosesOf(personId, 'covid-19')).to.be.greaterThan(0);
     } finally {
       await Promise.all([here.stop(), there.stop()]);
     }

@@ -15,8 +15,9 @@ async function listedInHistory(id: string): Promise<number> {
     .length;
 }
 
-// What a server killed in the middle of a create leaves behind, made by hand: the version stored in
-// history (with its postings), and then nothing, or its change log entry but no current copy.
+// What a server killed in the middle of a create leaves behind, made by hand: its postings, the version
+// stored in history when the client chose the id (PUT), then nothing, or its change log entry but no
+// current copy.
 describe('writes cut off by a crash', function () {
   this.timeout(30_000);
   let patientId = '';
@@ -26,7 +27,7 @@ describe('writes cut off by a crash', function () {
     patientId = (await create(patient(9701))).id;
   });
 
-  async function cutOff(value: string, keepLogEntry: boolean): Promise<string> {
+  async function cutOff(value: string, keepLogEntry: boolean, method: 'POST' | 'PUT'): Promise<string> {
     const { database } = await testServer();
     // written by "another process" (a database handle of its own, so that the server does not share its
     // change log in memory) that has died: it never said it was alive, so its write is abandoned at once.
@@ -39,7 +40,7 @@ describe('writes cut off by a crash', function () {
     await earlier.write({
       type: 'Immunization',
       id,
-      method: 'POST',
+      method,
       resource: immunization(patientId, { identifier: [{ system: SYSTEM, value }] }),
     });
     await database.db.collection('Immunization').deleteOne({ _id: id as never });
@@ -49,9 +50,9 @@ describe('writes cut off by a crash', function () {
   }
 
   for (const keepLogEntry of [false, true]) {
-    it(`when a create stored its version and died before its copy${keepLogEntry ? ' (its change log entry written)' : ' and its change log entry'}, then the retry finds it completed and history lists it once`, async () => {
+    it(`when a create under the client's id stored its version and died before its copy${keepLogEntry ? ' (its change log entry written)' : ' and its change log entry'}, then the retry finds it completed and history lists it once`, async () => {
       const value = `cut-${keepLogEntry}-${randomUUID()}`;
-      const id = await cutOff(value, keepLogEntry);
+      const id = await cutOff(value, keepLogEntry, 'PUT');
 
       // the client sends its create again: the identifier is the cut-off record's
       const retry = await http('POST', '/Immunization', {
@@ -68,4 +69,22 @@ describe('writes cut off by a crash', function () {
       expect(await listedInHistory(id)).to.equal(1);
     });
   }
+
+  it('when a create under an id the server made died after its change log entry, before its copy, then nothing was stored: the retry is stored, and history lists the retry alone', async () => {
+    const value = `cut-post-${randomUUID()}`;
+    const id = await cutOff(value, true, 'POST');
+
+    const retry = await http('POST', '/Immunization', {
+      body: immunization(patientId, { identifier: [{ system: SYSTEM, value }] }),
+    });
+
+    expect(retry.status).to.equal(201);
+    const retried = (retry.body as unknown as Immunization).id!;
+    expect((await http('GET', `/Immunization/${id}`)).status).to.equal(404);
+    const found = (await http('GET', `/Immunization?identifier=${SYSTEM}|${value}`))
+      .body as unknown as Bundle;
+    expect(found.entry?.map((e) => (e.resource as Immunization).id)).to.deep.equal([retried]);
+    expect(await listedInHistory(id)).to.equal(0);
+    expect(await listedInHistory(retried)).to.equal(1);
+  });
 });

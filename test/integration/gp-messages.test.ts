@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import type { Bundle, Immunization, MessageHeader, Parameters, Patient } from 'fhir/r4';
 import { gpEndpoint, immunization, nhsNumber } from '../../fixtures/records.js';
@@ -7,6 +8,8 @@ import { ukClock } from '../../src/shared/clock.js';
 import { runProfile } from '../../src/profiles/rules.js';
 import { SchemaValidator } from '../../src/fhir/schema.js';
 import type { RunningServer } from '../../src/server.js';
+import { MongoRepository } from '../../src/store/mongo-repository.js';
+import { LiveProcesses } from '../../src/store/processes.js';
 import { startFakeGpSystem, type FakeGpSystem } from '../fakes/gp-system.js';
 import { caller, eventually, extraServer, scrape } from './harness.js';
 
@@ -309,6 +312,28 @@ describe('vaccination events to GP practices as FHIR messages', function () {
       practiceC.down = undefined;
       await strict.stop();
     }
+  });
+
+  it("when another process's new record is logged before its copy is stored, then its message goes once the copy is there", async () => {
+    // the dispatcher's passes made by hand, around the other process's write
+    await server!.gpMessages.stop();
+    const otherProcess = server!.database.db.client.db(SETTINGS.MONGODB_DB);
+    const writer = new MongoRepository(otherProcess, undefined, new LiveProcesses(otherProcess));
+    const id = randomUUID();
+    await writer.write({ type: 'Immunization', id, method: 'POST', resource: immunization(patientId) });
+    // as if caught between its change log entry and its copy: a first version is only its copy
+    const immunizations = otherProcess.collection<{ _id: string }>('Immunization');
+    const copy = await immunizations.findOneAndDelete({ _id: id });
+    expect(copy).to.not.equal(null);
+    const told = () => [practiceA, practiceB, practiceC].flatMap((practice) => about(practice, id));
+
+    await server!.gpMessages.tick();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(told()).to.deep.equal([]);
+    await immunizations.insertOne(copy!);
+    await server!.gpMessages.tick();
+    await eventually(() => Promise.resolve(expect(told()).to.deep.equal([['new', '1']])), 10_000);
+    await server!.gpMessages.start();
   });
 
   it('when the server stops between storing a change and sending it, then a new server sends it, once', async () => {

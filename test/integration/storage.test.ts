@@ -239,19 +239,38 @@ describe('storage', () => {
     ]);
   });
 
-  it('when a version is stored, then its resource is kept as its JSON text, current copy and history alike', async () => {
+  it('when a resource is created, then its first version is its current copy alone, kept as JSON text; once replaced, history holds it and the next, and vread and history read both', async () => {
     const { database } = await testServer();
     const created = await create(patient(602));
-    const [current, first] = await Promise.all([
-      database.db.collection<{ _id: string; res: unknown }>('Patient').findOne({ _id: created.id }),
-      database.db
-        .collection<{ _id: string; res: unknown }>('Patient_history')
-        .findOne({ _id: `${created.id}/_history/1` }),
-    ]);
-    for (const doc of [current, first]) {
+    const documents = (id: string) =>
+      Promise.all([
+        database.db.collection<{ _id: string; res: unknown }>('Patient').findOne({ _id: id }),
+        ...[1, 2].map((v) =>
+          database.db
+            .collection<{ _id: string; res: unknown }>('Patient_history')
+            .findOne({ _id: `${id}/_history/${v}` }),
+        ),
+      ]);
+    const [current, first] = await documents(created.id);
+    expect(first).to.equal(null);
+    expect(current!.res).to.be.a('string');
+    expect(JSON.parse(current!.res as string)).to.deep.equal(created);
+    expect((await http('GET', `/Patient/${created.id}/_history/1`)).body).to.deep.equal(created);
+
+    const updated = (await http('PUT', `/Patient/${created.id}`, { body: { ...created, gender: 'other' } }))
+      .body as unknown as Patient;
+    const [now, kept, second] = await documents(created.id);
+    for (const [doc, version] of [
+      [now, updated],
+      [kept, created],
+      [second, updated],
+    ] as const) {
       expect(doc!.res).to.be.a('string');
-      expect(JSON.parse(doc!.res as string)).to.deep.equal(created);
+      expect(JSON.parse(doc!.res as string)).to.deep.equal(version);
     }
+    expect((await http('GET', `/Patient/${created.id}/_history/1`)).body).to.deep.equal(created);
+    const history = (await http('GET', `/Patient/${created.id}/_history`)).body as unknown as Bundle;
+    expect(history.entry!.map((e) => e.resource)).to.deep.equal([updated, created]);
   });
 
   // history documents of that form are read by the crash recovery test below
