@@ -212,7 +212,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * The repository on MongoDB or FerretDB. Every hot path is a lookup or write by `_id`:
  * - every version goes into `{type}_history` (`_id` = `{id}/_history/{v}`). Inserting version n+1 is what
- *   decides between racing writers: exactly one insert of a key succeeds;
+ *   decides between racing writers: exactly one insert of a key succeeds. A first version under an id
+ *   the server made has no racer and goes in only when a later version replaces it (see createTogether);
  * - the current version is then copied to the type's collection (`_id` = logical id), with its search
  *   and sort values, for reads and searches. A write that dies between the two steps is completed by the
  *   next writer of that resource;
@@ -375,7 +376,7 @@ export class MongoRepository implements Repository {
    * value with another of the group, or one whose id is taken is answered undefined: it takes the
    * one-by-one path. Under `serverIds` (made by the server for these creates) no other writer can take
    * the id, so there is nothing for a history insert to decide: the first version is kept as its current
-   * copy alone until a later one replaces it (see archiveFirst). A create cut off before its copy is then
+   * copy alone until a later one replaces it (see insertVersions). A create cut off before its copy is then
    * not stored at all; its change log entry names nothing, and the log's followers wait for its copy for
    * ABANDONED_WRITE_MS, then pass over it.
    */
@@ -752,10 +753,11 @@ export class MongoRepository implements Repository {
   /** Takes a write back: the previous current document returns, the version and its postings go. */
   async undo(receipt: WriteReceipt): Promise<void> {
     const { type, id, version, previous } = receipt;
-    const written = await this.current(type).findById(id, { projection: { v: 1 } });
+    const written = await this.current(type).findById(id, { projection: { idx: 0, srt: 0 } });
     if (written && written.v !== version) return; // someone wrote after us; their version stands
     this.recent.forget(type, id, version);
-    const undone = await this.versions(type).findById(versionKey(id, version));
+    // a first version created under a server-made id is only its current copy
+    const undone = (await this.versions(type).findById(versionKey(id, version))) ?? written;
     if (previous) await this.current(type).replaceOne(previous);
     else await this.current(type).deleteOne(id);
     await Promise.all([
