@@ -83,7 +83,7 @@ function withoutIdentity(resource: Resource): Omit<Resource, 'resourceType' | 'i
 
 /** The history document of the version a current copy holds. */
 function historyOf(doc: CurrentDocument): HistoryDocument {
-  const { _id, idx: _idx, srt: _srt, ...version } = doc;
+  const { _id, idx: _idx, srt: _srt, alone: _alone, ...version } = doc;
   return { ...version, _id: versionKey(doc.id, doc.v) };
 }
 
@@ -270,7 +270,7 @@ export class MongoRepository implements Repository {
     document: CurrentDocument,
     live: CurrentDocument | undefined,
   ): void {
-    this.recent.remember(toStored(type, document, document.id));
+    this.recent.remember(toStored(type, document, document.id), document.alone === true);
     this.changes.remember({ _id: String(sequence), seq: sequence, ...changeEntry(type, document) });
     this.tell(changeEvent(type, sequence, document, live));
   }
@@ -402,6 +402,7 @@ export class MongoRepository implements Repository {
           ),
     );
     const fresh = listed.filter(({ current }) => !taken.has(current.id));
+    if (serverIds) for (const { current } of fresh) current.alone = true;
     // entries before current copies, as in a single write
     const sequences = await this.changes.appendMany(fresh.map(({ current }) => changeEntry(type, current)));
     const copied = await this.current(type).insertAllNew(fresh.map((d) => d.current));
@@ -621,7 +622,7 @@ export class MongoRepository implements Repository {
     type: string,
     versions: { history: HistoryDocument; replaced: CurrentDocument | null | undefined }[],
   ): Promise<number[]> {
-    const firsts = versions.flatMap(({ replaced }) => (replaced?.v === 1 ? [historyOf(replaced)] : []));
+    const firsts = versions.flatMap(({ replaced }) => (replaced?.alone ? [historyOf(replaced)] : []));
     const taken = await this.versions(type).insertAllNew([...firsts, ...versions.map((v) => v.history)]);
     // a first version already in history is no refusal: only the new versions' inserts decide
     return taken.filter((i) => i >= firsts.length).map((i) => i - firsts.length);
@@ -645,7 +646,8 @@ export class MongoRepository implements Repository {
     const stored = this.recent.get(type, id, version);
     if (!stored?.resource) return undefined;
     const { lastUpdated: ts, method, resource: res } = stored;
-    return currentOf({ _id: versionKey(id, version), id, v: version, ts, del: false, method, res });
+    const current = currentOf({ _id: versionKey(id, version), id, v: version, ts, del: false, method, res });
+    return this.recent.isAlone(type, id, version) ? { ...current, alone: true } : current;
   }
 
   /**
@@ -686,7 +688,7 @@ export class MongoRepository implements Repository {
     if (!doc || (current && current.v >= version)) return;
     if (!writerGone && this.now().getTime() - Date.parse(doc.ts) < ABANDONED_WRITE_MS) return;
     // the writer that died may not have got its replaced first version into history
-    if (current?.v === 1) await this.versions(type).insertAllNew([historyOf(current)]);
+    if (current?.alone) await this.versions(type).insertAllNew([historyOf(current)]);
     const repaired = currentOf(doc);
     const keys = postingKeysOf(type, repaired.idx);
     await this.postings.add(keys.all, keys.unique, id).catch(() => undefined);

@@ -2,7 +2,7 @@ import type { Resource } from 'fhir/r4';
 import { textOf } from './kept-documents.js';
 import type { StoredVersion } from './repository.js';
 
-type Remembered = Omit<StoredVersion, 'resource'> & { text?: string };
+type Remembered = Omit<StoredVersion, 'resource'> & { text?: string; alone?: true };
 
 /**
  * Versions this process stored lately, so that reading one back (the GP dispatcher reads each new
@@ -15,20 +15,30 @@ export class RecentVersions {
 
   constructor(private readonly max = 10_000) {}
 
-  remember(stored: StoredVersion): void {
+  /** `alone`: a first version not in history yet (see CurrentDocument.alone). */
+  remember(stored: StoredVersion, alone = false): void {
     const key = keyOf(stored.type, stored.id, stored.versionId);
     // the oldest goes first: a Map keeps insertion order
     if (this.versions.size >= this.max && !this.versions.has(key))
       this.versions.delete(this.versions.keys().next().value!);
     const { resource, ...version } = stored;
-    this.versions.set(key, resource ? { ...version, text: textOf(resource) } : version);
+    this.versions.set(key, {
+      ...version,
+      ...(resource ? { text: textOf(resource) } : {}),
+      ...(alone ? { alone: true as const } : {}),
+    });
   }
 
   get(type: string, id: string, version: number): StoredVersion | undefined {
     const remembered = this.versions.get(keyOf(type, id, version));
     if (!remembered) return undefined;
-    const { text, ...stored } = remembered;
+    const { text, alone: _alone, ...stored } = remembered;
     return text === undefined ? stored : { ...stored, resource: JSON.parse(text) as Resource };
+  }
+
+  /** Whether the remembered version is a first version not in history yet. */
+  isAlone(type: string, id: string, version: number): boolean {
+    return this.versions.get(keyOf(type, id, version))?.alone === true;
   }
 
   forget(type: string, id: string, version: number): void {

@@ -128,6 +128,8 @@ export interface HistoryDocument {
 export interface CurrentDocument extends Omit<HistoryDocument, '_id'> {
   /** The logical id. */
   _id: string;
+  /** A first version kept only here, not in history yet (created under an id the server made). */
+  alone?: true;
   idx: Record<string, unknown>;
   srt: Record<string, string>;
 }

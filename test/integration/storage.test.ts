@@ -244,15 +244,17 @@ describe('storage', () => {
     const created = await create(patient(602));
     const documents = (id: string) =>
       Promise.all([
-        database.db.collection<{ _id: string; res: unknown }>('Patient').findOne({ _id: id }),
+        database.db.collection<{ _id: string; res: unknown; alone?: true }>('Patient').findOne({ _id: id }),
         ...[1, 2].map((v) =>
           database.db
-            .collection<{ _id: string; res: unknown }>('Patient_history')
+            .collection<{ _id: string; res: unknown; alone?: true }>('Patient_history')
             .findOne({ _id: `${id}/_history/${v}` }),
         ),
       ]);
     const [current, first] = await documents(created.id);
     expect(first).to.equal(null);
+    // marked so: a later write puts it into history (only such a version: none goes in twice)
+    expect(current!.alone).to.equal(true);
     expect(current!.res).to.be.a('string');
     expect(JSON.parse(current!.res as string)).to.deep.equal(created);
     expect((await http('GET', `/Patient/${created.id}/_history/1`)).body).to.deep.equal(created);
@@ -260,6 +262,7 @@ describe('storage', () => {
     const updated = (await http('PUT', `/Patient/${created.id}`, { body: { ...created, gender: 'other' } }))
       .body as unknown as Patient;
     const [now, kept, second] = await documents(created.id);
+    expect(now!.alone).to.equal(undefined);
     for (const [doc, version] of [
       [now, updated],
       [kept, created],
