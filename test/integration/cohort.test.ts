@@ -366,15 +366,29 @@ async function findsOf(collection: string): Promise<number> {
     .reduce((sum, v) => sum + v.value, 0);
 }
 
+/**
+ * Two server processes on a database of their own: `here` catches its cohort index up only when asked
+ * (`here.cohorts.current()`), so a test decides what it has seen of `there`'s writes.
+ */
+async function twoProcesses(
+  name: string,
+  test: (here: RunningServer, there: RunningServer) => Promise<void>,
+): Promise<void> {
+  const env = { AUTH: 'off', MONGODB_DB: `nims_cohort_${name}_${Date.now()}` };
+  const here = await extraServer(env);
+  const there = await extraServer(env);
+  try {
+    await here.cohorts.whenReady();
+    here.cohorts.stop();
+    await test(here, there);
+  } finally {
+    await Promise.all([here.stop(), there.stop()]);
+  }
+}
+
 describe('cohort index across server processes', () => {
-  it('when another process stored many people, then this one takes them all in with a lookup or two, not one a person', async () => {
-    const env = { AUTH: 'off', MONGODB_DB: `nims_cohort_follow_${Date.now()}` };
-    const here = await extraServer(env);
-    const there = await extraServer(env);
-    try {
-      await here.cohorts.whenReady();
-      // this process's index catches up only when asked, below
-      here.cohorts.stop();
+  it('when another process stored many people, then this one takes them all in with a lookup or two, not one a person', () =>
+    twoProcesses('follow', async (here, there) => {
       const before = here.cohorts.index.people;
       const people = Array.from({ length: 300 }, (_, i) => patient(7100 + i));
       const stored = await call(there, 'POST', '', {
@@ -387,18 +401,10 @@ describe('cohort index across server processes', () => {
       await here.cohorts.current();
       expect(here.cohorts.index.people).to.equal(before + people.length);
       expect((await findsOf('Patient')) - finds).to.be.at.most(2);
-    } finally {
-      await Promise.all([here.stop(), there.stop()]);
-    }
-  });
+    }));
 
-  it("when another process's new record is logged before its copy is stored, then this one counts it once the copy is there", async () => {
-    const env = { AUTH: 'off', MONGODB_DB: `nims_cohort_inflight_${Date.now()}` };
-    const here = await extraServer(env);
-    const there = await extraServer(env);
-    try {
-      await here.cohorts.whenReady();
-      here.cohorts.stop();
+  it("when another process's new record is logged before its copy is stored, then this one counts it once the copy is there", () =>
+    twoProcesses('inflight', async (here, there) => {
       const person = await call(there, 'POST', '/Patient', patient(7500));
       const personId = (person.body as { id: string }).id;
       const vaccination = await call(there, 'POST', '/Immunization', immunization(personId));
@@ -413,19 +419,10 @@ describe('cohort index across server processes', () => {
       await immunizations.insertOne(copy!);
       await here.cohorts.current();
       expect(here.cohorts.index.dosesOf(personId, 'covid-19')).to.be.greaterThan(0);
-    } finally {
-      await Promise.all([here.stop(), there.stop()]);
-    }
-  });
+    }));
 
-  it("when another process's message reached someone, then this one learns of the contact from the change log, without reading the message back", async () => {
-    const env = { AUTH: 'off', MONGODB_DB: `nims_cohort_facts_${Date.now()}` };
-    const here = await extraServer(env);
-    const there = await extraServer(env);
-    try {
-      await here.cohorts.whenReady();
-      // this process's index catches up only when asked, below
-      here.cohorts.stop();
+  it("when another process's message reached someone, then this one learns of the contact from the change log, without reading the message back", () =>
+    twoProcesses('facts', async (here, there) => {
       const person = await call(there, 'POST', '/Patient', patient(700));
       const personId = (person.body as { id: string }).id;
       const message = await call(there, 'POST', '/Communication', {
@@ -446,8 +443,5 @@ describe('cohort index across server processes', () => {
       await here.cohorts.current();
       expect(here.cohorts.index.contactedOn(personId, 'mmr')).to.be.above(0);
       expect(here.cohorts.index.contactedOn(personId, 'flu')).to.equal(0);
-    } finally {
-      await Promise.all([here.stop(), there.stop()]);
-    }
-  });
+    }));
 });
