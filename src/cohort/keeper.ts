@@ -406,12 +406,7 @@ export class CohortKeeper {
       const events = ofType.flatMap((change): ChangeEvent[] => {
         const current = currents.get(change.id);
         const version = isCurrent(change) ? current : versions.get(versionKey(change.id, change.lastVersion));
-        // a first version kept only as its current copy, logged and its copy not stored yet: its entry
-        // comes again until the copy is there, or the write is taken as cut off (it stored nothing)
-        if (!version && Date.now() - Date.parse(change.last.ts) < ABANDONED_WRITE_MS) {
-          this.reader.again(change.last.seq);
-          return [];
-        }
+        if (!version && this.reader.awaitVersion(change.last)) return [];
         const now = version ?? current;
         const resource = now && !now.del ? resourceOf(now.res) : undefined;
         const previous = resourceOf(versions.get(before(change) ?? '')?.res);

@@ -9,7 +9,6 @@ import type { Leases } from '../store/leases.js';
 import { insertAllNew } from '../store/mongo-errors.js';
 import { LogReader } from '../store/log-reader.js';
 import type { Outbox } from '../store/outbox.js';
-import { ABANDONED_WRITE_MS } from '../store/repository.js';
 import type { GpDailyOutbox } from './daily-outbox.js';
 import { deliveryModeOf, type Endpoints } from './endpoints.js';
 import {
@@ -188,12 +187,7 @@ export class GpDispatcher {
   ): Promise<GpMessage | undefined> {
     const repository = this.service.repository;
     const stored = await repository.vread('Immunization', change.id, change.v);
-    // a first version kept only as its current copy, logged and its copy not stored yet: its entry comes
-    // again until the copy is there, or the write is taken as cut off (it stored nothing)
-    if (!stored && Date.now() - Date.parse(change.ts) < ABANDONED_WRITE_MS) {
-      this.reader?.again(change.seq);
-      return undefined;
-    }
+    if (!stored && this.reader?.awaitVersion(change)) return undefined;
     const deleted = !stored?.resource;
     const immunization = (
       deleted ? (await repository.vread('Immunization', change.id, change.v - 1))?.resource : stored.resource

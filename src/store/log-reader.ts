@@ -1,4 +1,5 @@
 import type { ChangeDocument, ChangeLog } from './changelog.js';
+import { ABANDONED_WRITE_MS } from './repository.js';
 
 /** How long a missing change log number is looked for again (a write still under way takes this long). */
 const HOLE_PATIENCE_MS = 30_000;
@@ -42,11 +43,15 @@ export class LogReader {
   }
 
   /**
-   * Hands `seq`'s entry over again on later reads, for as long as a missing number is looked for: its
-   * follower could not read the version yet (a first version logged, its copy still being stored).
+   * For an entry whose version its follower cannot read: a first version kept only as its current copy,
+   * logged and its copy not stored yet. While its write may still be under way (ABANDONED_WRITE_MS) the
+   * entry is handed over again on later reads, and this answers true; after that the write is taken as
+   * cut off (it stored nothing) and the entry is passed over.
    */
-  again(seq: number): void {
-    if (!this.holes.has(seq)) this.holes.set(seq, Date.now());
+  awaitVersion(entry: ChangeDocument): boolean {
+    if (Date.now() - Date.parse(entry.ts) >= ABANDONED_WRITE_MS) return false;
+    if (!this.holes.has(entry.seq)) this.holes.set(entry.seq, Date.now());
+    return true;
   }
 
   /** The entries written since the last read, holes that turned up included, oldest first. */
